@@ -1,0 +1,105 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Ferry: a batching and scheduling gateway for model inference.
+// One module per concept; processes are thin executables over libraries.
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "Ferry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "supervisor", targets: ["SupervisorMain"]),
+        .executable(name: "ingress", targets: ["IngressMain"]),
+        .executable(name: "scheduler", targets: ["SchedulerMain"]),
+        .executable(name: "worker", targets: ["WorkerMain"]),
+        // Built-in strategies: each is a plugin named lib<name>.so.
+        .library(name: "fifo", type: .dynamic, targets: ["FIFOStrategy"]),
+        .library(name: "sjf", type: .dynamic, targets: ["SJFStrategy"]),
+        .library(name: "StrategySDK", targets: ["StrategySDK"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: Foundations
+        .systemLibrary(
+            name: "CLibUV",
+            path: "Sources/CLibUV",
+            pkgConfig: "libuv",
+            providers: [.apt(["libuv1-dev"])]
+        ),
+        .target(name: "EventLoop", dependencies: ["CLibUV"], swiftSettings: v5),
+        .target(name: "Wire", swiftSettings: v5),
+        .target(name: "WireLink", dependencies: ["Wire", "EventLoop"], swiftSettings: v5),
+        .target(name: "StrategyABI", path: "Sources/StrategyABI"),
+        .target(name: "Scheduling", dependencies: [
+            .product(name: "HeapModule", package: "swift-collections"),
+            .product(name: "DequeModule", package: "swift-collections"),
+        ], swiftSettings: v5),
+        .target(name: "StrategyHost", dependencies: ["StrategyABI", "Scheduling"], swiftSettings: v5),
+        .target(name: "StrategySDK", dependencies: ["StrategyABI"], swiftSettings: v5),
+
+        // MARK: Processes, as libraries
+        .target(name: "Worker", dependencies: [
+            "EventLoop", "Wire", "WireLink",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: v5),
+        .target(name: "Scheduler", dependencies: [
+            "EventLoop", "Wire", "WireLink", "Scheduling", "StrategyHost",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: v5),
+        .target(name: "Ingress", dependencies: [
+            "Wire",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: v5),
+        .target(name: "Supervisor", dependencies: [
+            "EventLoop", "Wire", "WireLink", "StrategyHost",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: v5),
+
+        // MARK: Thin executables
+        .executableTarget(name: "SupervisorMain", dependencies: [
+            "Supervisor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/supervisor", swiftSettings: v5),
+        .executableTarget(name: "IngressMain", dependencies: [
+            "Ingress", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/ingress", swiftSettings: v5),
+        .executableTarget(name: "SchedulerMain", dependencies: [
+            "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/scheduler", swiftSettings: v5),
+        .executableTarget(name: "WorkerMain", dependencies: [
+            "Worker", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/worker", swiftSettings: v5),
+
+        // MARK: Strategy plugins (one folder each)
+        .target(name: "FIFOStrategy", dependencies: [
+            "StrategySDK", .product(name: "DequeModule", package: "swift-collections"),
+        ], path: "Plugins/FIFO", swiftSettings: v5),
+        .target(name: "SJFStrategy", dependencies: [
+            "StrategySDK",
+            .product(name: "HeapModule", package: "swift-collections"),
+            .product(name: "DequeModule", package: "swift-collections"),
+        ], path: "Plugins/SJF", swiftSettings: v5),
+
+        // MARK: Tests
+        .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: v5),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"], swiftSettings: v5),
+        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling"], swiftSettings: v5),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "Wire",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: v5),
+    ]
+)

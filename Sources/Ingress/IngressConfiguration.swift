@@ -1,0 +1,27 @@
+/// Everything the ingress process needs to know.
+public struct IngressConfiguration: Sendable {
+    /// Bounds on what one request may carry.
+    public struct Limits: Sendable {
+        /// Largest accepted request body.
+        public var maxBodyBytes: Int = 1 << 20
+        /// Longest accepted `sequence`, in characters.
+        public var maxSequenceLength: Int = 100_000
+        /// Deadline for requests without `X-Timeout-Ms`; 0 means none.
+        public var defaultTimeoutMs: UInt32 = 0
+        public init() {}
+    }
+
+    public var host: String
+    public var port: Int
+    public var schedulerSocket: String
+    public var controlSocket: String?
+    public var limits: Limits
+
+    public init(host: String = "127.0.0.1", port: Int = 8000, schedulerSocket: String, controlSocket: String? = nil, limits: Limits = .init()) {
+        self.host = host
+        self.port = port
+        self.schedulerSocket = schedulerSocket
+        self.controlSocket = controlSocket
+        self.limits = limits
+    }
+}

@@ -1,0 +1,64 @@
+import Hummingbird
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The ingress process's logic: the HTTP server (Hummingbird) in front of the
+/// scheduler connection. Runs until SIGTERM, a supervisor `drain`, or the loss
+/// of the supervisor; then stops accepting, answers what is in flight, and
+/// returns.
+public struct IngressServer {
+    public let configuration: IngressConfiguration
+    public let logger: Logger
+
+    public init(configuration: IngressConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let scheduler = SchedulerClient(socketPath: configuration.schedulerSocket, logger: logger)
+        let router = Router()
+        ClassifyRoutes(scheduler: scheduler, limits: configuration.limits).register(on: router)
+
+        let groupBox = NIOLockedValueBox<ServiceGroup?>(nil)
+        let drain: @Sendable () -> Void = {
+            Task { await groupBox.withLockedValue { $0 }?.triggerGracefulShutdown() }
+        }
+        let link = try await configuration.controlSocket.asyncMap { path in
+            try await SupervisorLink.connect(path: path, group: MultiThreadedEventLoopGroup.singleton, logger: logger, onDrain: drain)
+        }
+        let serverRunning = NIOLockedValueBox(false)
+        let reportIfReady: @Sendable () -> Void = {
+            if serverRunning.withLockedValue({ $0 }) && scheduler.isConnected { link?.sendReady() }
+        }
+        scheduler.onReadinessChange = reportIfReady
+
+        // The scheduler link is listed before the HTTP server, so on shutdown
+        // the server stops and finishes its requests before the link closes.
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ferry"),
+            services: [scheduler],
+            onServerRunning: { [logger] channel in
+                logger.info("listening on http://\(configuration.host):\(channel.localAddress?.port ?? configuration.port)")
+                serverRunning.withLockedValue { $0 = true }
+                reportIfReady()
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        groupBox.withLockedValue { $0 = group }
+        try await group.run()
+        logger.info("ingress stopped")
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

@@ -1,0 +1,154 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Wire
+
+/// The ingress's connection to the scheduler, as a `Service`.
+///
+/// It holds every submitted request until the scheduler answers for it. If
+/// the connection drops (the scheduler restarted), it reconnects with backoff
+/// and submits again everything it still holds; the ids make that
+/// idempotent, and a late duplicate answer finds no waiter and is dropped.
+public final class SchedulerClient: Service, @unchecked Sendable {
+    private struct Waiting {
+        var submit: Submit
+        var continuation: CheckedContinuation<RequestResult, Never>
+    }
+
+    private struct State {
+        var channel: Channel?
+        var connected = false
+        /// Backend slots the scheduler reports; 0 while it has no worker.
+        var slots: UInt32 = 0
+        var nextID: UInt64 = 1
+        var waiting: [UInt64: Waiting] = [:]
+        var stopping = false
+    }
+
+    private let socketPath: String
+    private let group: EventLoopGroup
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+    /// Called whenever readiness may have changed.
+    var onReadinessChange: (@Sendable () -> Void)?
+
+    public init(socketPath: String, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
+        self.socketPath = socketPath
+        self.group = group
+        self.logger = logger
+    }
+
+    /// Connected to the scheduler, and the scheduler has a worker.
+    public var isReady: Bool { state.withLockedValue { $0.connected && $0.slots > 0 } }
+    /// Connected to the scheduler.
+    public var isConnected: Bool { state.withLockedValue { $0.connected } }
+    /// Requests waiting for an answer.
+    public var outstanding: Int { state.withLockedValue { $0.waiting.count } }
+
+    /// Submits one request and waits for the scheduler's answer.
+    public func submit(client: String, priority: Int32 = 0, cost: UInt64, timeoutMs: UInt32, payload: [UInt8]) async -> RequestResult {
+        await withCheckedContinuation { continuation in
+            let (channel, submit): (Channel?, Submit?) = state.withLockedValue { s in
+                if s.stopping { return (nil, nil) }
+                let id = s.nextID
+                s.nextID += 1
+                let submit = Submit(id: id, client: client, priority: priority, cost: cost, timeoutMs: timeoutMs, payload: payload)
+                s.waiting[id] = Waiting(submit: submit, continuation: continuation)
+                return (s.connected ? s.channel : nil, submit)
+            }
+            guard let submit else {
+                continuation.resume(returning: RequestResult(id: 0, status: .unavailable, body: Array("ingress is shutting down".utf8)))
+                return
+            }
+            // Not connected: it is sent with the others on reconnect.
+            channel?.send([.submit(submit)])
+        }
+    }
+
+    public func run() async throws {
+        var delayMs: Int64 = 20
+        while !state.withLockedValue({ $0.stopping }) {
+            do {
+                let channel = try await connect()
+                delayMs = 20
+                try await withGracefulShutdownHandler {
+                    try await channel.closeFuture.get()
+                } onGracefulShutdown: {
+                    self.state.withLockedValue { $0.stopping = true }
+                    channel.close(promise: nil)
+                }
+                let held = state.withLockedValue { s -> Int in
+                    s.connected = false
+                    s.channel = nil
+                    s.slots = 0
+                    return s.waiting.count
+                }
+                onReadinessChange?()
+                if !state.withLockedValue({ $0.stopping }) {
+                    logger.warning("lost the scheduler at \(socketPath); reconnecting, \(held) request(s) held for resubmission")
+                }
+            } catch {
+                if state.withLockedValue({ $0.stopping }) { break }
+                logger.debug("scheduler not reachable at \(socketPath): \(error); retrying in \(delayMs) ms")
+                try? await Task.sleep(for: .milliseconds(delayMs))
+                delayMs = min(delayMs * 2, 1000)
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            }
+        }
+        failAll(reason: "ingress stopped before the scheduler answered")
+    }
+
+    private func connect() async throws -> Channel {
+        let channel = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.pipeline.addHandler(WireFrameHandler(onMessage: { [weak self] message in
+                    self?.received(message, on: channel)
+                }, onError: { [logger = self.logger] error in
+                    logger.error("scheduler sent a bad frame: \(error); reconnecting")
+                }))
+            }
+            .connect(unixDomainSocketPath: socketPath).get()
+        channel.send([.hello(version: Message.protocolVersion, role: "ingress")])
+        return channel
+    }
+
+    private func received(_ message: Message, on channel: Channel) {
+        switch message {
+        case let .hello(version, _):
+            guard version == Message.protocolVersion else {
+                logger.error("scheduler speaks protocol \(version), expected \(Message.protocolVersion)")
+                channel.close(promise: nil)
+                return
+            }
+            let resend: [Message] = state.withLockedValue { s in
+                s.channel = channel
+                s.connected = true
+                return s.waiting.values.sorted { $0.submit.id < $1.submit.id }.map { .submit($0.submit) }
+            }
+            if !resend.isEmpty { logger.info("resubmitting \(resend.count) request(s) to the scheduler") }
+            channel.send(resend)
+            onReadinessChange?()
+        case let .capacity(_, slots):
+            state.withLockedValue { $0.slots = slots }
+            onReadinessChange?()
+        case let .result(result):
+            let waiter = state.withLockedValue { $0.waiting.removeValue(forKey: result.id) }
+            waiter?.continuation.resume(returning: result)  // none: a late duplicate, dropped
+        default:
+            logger.warning("scheduler sent an unexpected \(message.kindName); ignored")
+        }
+    }
+
+    private func failAll(reason: String) {
+        let all = state.withLockedValue { s -> [Waiting] in
+            s.stopping = true
+            defer { s.waiting.removeAll() }
+            return Array(s.waiting.values)
+        }
+        for w in all {
+            w.continuation.resume(returning: RequestResult(id: w.submit.id, status: .unavailable, body: Array(reason.utf8)))
+        }
+    }
+}

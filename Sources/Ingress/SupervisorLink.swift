@@ -1,0 +1,45 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Wire
+
+/// The ingress's control connection to the supervisor: says `hello(ingress)`,
+/// then `ready` once the HTTP server listens and the scheduler is connected;
+/// a `drain` from the supervisor, or losing it, starts a graceful stop.
+final class SupervisorLink: @unchecked Sendable {
+    private let channel: Channel
+    private let sentReady = NIOLockedValueBox(false)
+
+    private init(channel: Channel) {
+        self.channel = channel
+    }
+
+    static func connect(path: String, group: EventLoopGroup, logger: Logger,
+                        onDrain: @escaping @Sendable () -> Void) async throws -> SupervisorLink {
+        let channel = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.pipeline.addHandler(WireFrameHandler(onMessage: { message in
+                    if case .drain = message { onDrain() }
+                }, onError: { error in
+                    logger.error("supervisor sent a bad frame: \(error)")
+                }))
+            }
+            .connect(unixDomainSocketPath: path).get()
+        channel.closeFuture.whenComplete { _ in
+            logger.info("control connection to the supervisor closed; draining")
+            onDrain()
+        }
+        channel.send([.hello(version: Message.protocolVersion, role: "ingress")])
+        return SupervisorLink(channel: channel)
+    }
+
+    /// Reports ready once; later calls do nothing.
+    func sendReady() {
+        let first = sentReady.withLockedValue { sent -> Bool in
+            defer { sent = true }
+            return !sent
+        }
+        if first { channel.send([.ready]) }
+    }
+}

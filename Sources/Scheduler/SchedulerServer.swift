@@ -1,0 +1,365 @@
+import EventLoop
+import Logging
+import Scheduling
+import Wire
+import WireLink
+
+/// The scheduler process's logic, on one libuv loop: accepts ingress
+/// connections, keeps the queue in a `SchedulingCore`, dispatches batches to
+/// the worker whenever a backend slot frees or a wake-up comes due, and routes
+/// each result back to the connection that submitted it.
+///
+/// Event-driven throughout: it schedules on each arrival, each completion and
+/// each timer the strategy asked for — never by polling.
+public final class SchedulerServer {
+    /// Where to listen, whom to reach, and the limits to enforce.
+    public struct Configuration {
+        public var socketPath: String
+        public var workerPath: String
+        public var controlPath: String?
+        /// Most queued requests; more are answered `rejected`.
+        public var maxQueued: Int
+        /// Most tries of a batch whose worker died before answering.
+        public var maxAttempts: Int
+
+        public init(socketPath: String, workerPath: String, controlPath: String? = nil, maxQueued: Int = 100_000, maxAttempts: Int = 3) {
+            self.socketPath = socketPath
+            self.workerPath = workerPath
+            self.controlPath = controlPath
+            self.maxQueued = maxQueued
+            self.maxAttempts = maxAttempts
+        }
+    }
+
+    /// A request held until its answer went back.
+    private struct Pending {
+        var connection: ObjectIdentifier
+        var requestID: UInt64
+        var payload: [UInt8]
+        var attempts = 0
+    }
+
+    private let loop: Loop
+    private let core: SchedulingCore
+    private let configuration: Configuration
+    private var logger: Logger
+    private var server: PipeServer?
+    private var control: ControlLink?
+    private var worker: FramedConnection?
+    private var workerReady = false
+    private var reconnectDelayMs: UInt64 = 20
+    private var reconnectTimer: Timer?
+    private var wakeTimer: Timer?
+    private var wakeAtNs: Int64?
+    private var ingress: [ObjectIdentifier: FramedConnection] = [:]
+    private var byRequest: [ObjectIdentifier: [UInt64: ItemID]] = [:]
+    private var pending: [ItemID: Pending] = [:]
+    private var nextConnection = 1
+    private var draining = false
+    private var reportedReady = false
+    /// Runs once when the scheduler has finished (drained, or lost its supervisor).
+    public var onFinished: ((Int32) -> Void)?
+
+    public init(loop: Loop, strategy: Strategy, configuration: Configuration, logger: Logger) {
+        self.loop = loop
+        self.configuration = configuration
+        self.logger = logger
+        core = SchedulingCore(strategy: strategy, configuration: .init(maxQueued: configuration.maxQueued))
+        core.onRefusedAnswer = { [logger] line in logger.warning("\(line)") }
+    }
+
+    /// Listens for ingress, connects to the worker, and reports ready to the
+    /// supervisor once the worker announced its capacity.
+    public func start() throws {
+        wakeTimer = try Timer(loop: loop)
+        reconnectTimer = try Timer(loop: loop)
+        let server = try PipeServer(loop: loop)
+        try server.bind(path: configuration.socketPath)
+        try server.listen { [unowned self] result in
+            switch result {
+            case let .success(pipe): self.acceptIngress(pipe)
+            case let .failure(error): self.logger.warning("\(error)")
+            }
+        }
+        self.server = server
+        logger.info("listening on \(configuration.socketPath); strategy \(core.strategy.name)")
+        connectWorker()
+        if let controlPath = configuration.controlPath {
+            ControlLink.connect(loop: loop, path: controlPath, role: "scheduler", onDrain: { [unowned self] in
+                self.drain()
+            }, onLost: { [unowned self] reason in
+                self.logger.error("\(reason); exiting")
+                self.finish(status: 1)
+            }, connected: { [unowned self] result in
+                switch result {
+                case let .success(link):
+                    self.control = link
+                    self.reportReadyIfPossible()
+                case let .failure(error):
+                    self.logger.error("cannot reach the supervisor: \(error)")
+                    self.finish(status: 1)
+                }
+            })
+        }
+    }
+
+    private func reportReadyIfPossible() {
+        guard !reportedReady, workerReady, let control else { return }
+        reportedReady = true
+        control.sendReady()
+    }
+
+    // MARK: - Worker link
+
+    private func connectWorker() {
+        guard !draining else { return }
+        let pipe: Pipe
+        do { pipe = try Pipe(loop: loop) } catch {
+            logger.error("cannot create a pipe for the worker: \(error)")
+            return
+        }
+        pipe.connect(path: configuration.workerPath) { [unowned self] error in
+            if let error {
+                pipe.close()
+                self.retryWorker(after: error.description)
+                return
+            }
+            self.reconnectDelayMs = 20
+            let connection = FramedConnection(pipe: pipe, label: "worker")
+            self.worker = connection
+            connection.start(onMessage: { [unowned self] message in
+                self.handleWorker(message)
+            }, onEnd: { [unowned self] reason in
+                self.workerLost(reason)
+            })
+            connection.send(.hello(version: Message.protocolVersion, role: "scheduler"))
+        }
+    }
+
+    private func retryWorker(after reason: String) {
+        // Backoff: the worker may be restarting; 20 ms doubling to 1 s.
+        logger.debug("worker not reachable (\(reason)); retrying in \(reconnectDelayMs) ms")
+        reconnectTimer?.start(afterMilliseconds: reconnectDelayMs) { [unowned self] in self.connectWorker() }
+        reconnectDelayMs = min(reconnectDelayMs * 2, 1000)
+    }
+
+    private func handleWorker(_ message: Message) {
+        switch message {
+        case let .hello(version, _):
+            guard version == Message.protocolVersion else {
+                logger.error("worker speaks protocol \(version), expected \(Message.protocolVersion)")
+                worker?.close()
+                return
+            }
+        case let .capacity(batchLimit, slots):
+            core.setCapacity(batchLimit: Int(batchLimit), slots: Int(slots))
+            workerReady = true
+            logger.info("worker ready: batch limit \(batchLimit), \(slots) slot(s)")
+            broadcastCapacity()
+            reportReadyIfPossible()
+            pump()
+        case let .batchResult(result):
+            completed(result)
+        default:
+            logger.warning("worker sent an unexpected \(message.kindName); ignored")
+        }
+    }
+
+    /// What ingress is told about the backend: its limits, and 0 slots while
+    /// no worker is connected (so `/readyz` can say so).
+    private var capacityMessage: Message {
+        .capacity(batchLimit: UInt32(core.configuration.batchLimit), slots: workerReady ? UInt32(core.configuration.slots) : 0)
+    }
+
+    private func broadcastCapacity() {
+        let message = capacityMessage
+        for connection in ingress.values { connection.send(message) }
+    }
+
+    private func workerLost(_ reason: FramedConnection.EndReason) {
+        worker = nil
+        workerReady = false
+        broadcastCapacity()
+        let now = Loop.nowNanoseconds()
+        let lost = core.inFlightBatches
+        if !draining || !lost.isEmpty {
+            logger.warning("worker connection lost (\(reason)); \(lost.count) batch(es) in flight")
+        }
+        for (batchID, ids) in lost.sorted(by: { $0.key < $1.key }) {
+            let exhausted = ids.contains { (pending[$0]?.attempts ?? 0) >= configuration.maxAttempts }
+            if exhausted {
+                core.abandon(batchID: batchID, now: now)
+                for id in ids {
+                    answer(id, status: .failed, body: "backend worker died during the call \(configuration.maxAttempts) times; giving up")
+                }
+            } else {
+                core.requeue(batchID: batchID, now: now)
+            }
+        }
+        if draining && core.queuedCount == 0 { finish(status: 0); return }
+        retryWorker(after: reason.description)
+    }
+
+    private func completed(_ result: BatchResult) {
+        let now = Loop.nowNanoseconds()
+        let success = result.outcomes.allSatisfy { $0.status == .ok }
+        guard let ids = core.complete(batchID: result.batchID, success: success, serviceNs: Int64(result.serviceNs), now: now) else {
+            logger.warning("worker answered unknown batch \(result.batchID); ignored")
+            return
+        }
+        if ids.count != result.outcomes.count {
+            logger.error("worker answered batch \(result.batchID) with \(result.outcomes.count) outcomes for \(ids.count) items")
+        }
+        for (index, id) in ids.enumerated() {
+            if index < result.outcomes.count {
+                let o = result.outcomes[index]
+                answer(id, status: o.status, bytes: o.body)
+            } else {
+                answer(id, status: .failed, body: "backend gave no answer for this item")
+            }
+        }
+        pump()
+    }
+
+    // MARK: - Ingress
+
+    private func acceptIngress(_ pipe: Pipe) {
+        guard !draining else { pipe.close(); return }
+        let connection = FramedConnection(pipe: pipe, label: "ingress#\(nextConnection)")
+        nextConnection += 1
+        let key = ObjectIdentifier(connection)
+        ingress[key] = connection
+        byRequest[key] = [:]
+        connection.start(onMessage: { [unowned self, unowned connection] message in
+            self.handleIngress(message, from: connection, key: key)
+        }, onEnd: { [unowned self] reason in
+            self.ingressLost(key, label: connection.label, reason: reason)
+        })
+    }
+
+    private func handleIngress(_ message: Message, from connection: FramedConnection, key: ObjectIdentifier) {
+        switch message {
+        case let .hello(version, role):
+            guard version == Message.protocolVersion else {
+                logger.error("\(connection.label) (\(role)) speaks protocol \(version), expected \(Message.protocolVersion); closing")
+                connection.close()
+                return
+            }
+            connection.send([.hello(version: Message.protocolVersion, role: "scheduler"), capacityMessage])
+        case let .submit(submit):
+            accept(submit, from: connection, key: key)
+        case let .cancel(requestID):
+            if let id = byRequest[key]?[requestID], core.cancel(id, now: Loop.nowNanoseconds()) {
+                pending[id] = nil
+                byRequest[key]?[requestID] = nil
+            }
+        default:
+            logger.warning("\(connection.label) sent an unexpected \(message.kindName); ignored")
+        }
+    }
+
+    private func accept(_ submit: Submit, from connection: FramedConnection, key: ObjectIdentifier) {
+        if byRequest[key]?[submit.id] != nil { return }  // a resubmission of what we hold: idempotent
+        if draining {
+            connection.send(.result(RequestResult(id: submit.id, status: .unavailable, body: Array("scheduler is shutting down".utf8))))
+            return
+        }
+        let now = Loop.nowNanoseconds()
+        let deadline = submit.timeoutMs > 0 ? now + Int64(submit.timeoutMs) * 1_000_000 : timeNever
+        guard let id = core.enqueue(client: submit.client, priority: submit.priority, cost: submit.cost, deadlineNs: deadline, now: now) else {
+            connection.send(.result(RequestResult(id: submit.id, status: .rejected,
+                                                  body: Array("queue full (\(configuration.maxQueued) requests)".utf8))))
+            return
+        }
+        pending[id] = Pending(connection: key, requestID: submit.id, payload: submit.payload)
+        byRequest[key]?[submit.id] = id
+        pump()
+    }
+
+    private func ingressLost(_ key: ObjectIdentifier, label: String, reason: FramedConnection.EndReason) {
+        ingress[key] = nil
+        let now = Loop.nowNanoseconds()
+        // Queued work for a connection that is gone would run for nobody.
+        var cancelled = 0
+        for (_, id) in byRequest[key] ?? [:] where core.cancel(id, now: now) {
+            pending[id] = nil
+            cancelled += 1
+        }
+        byRequest[key] = nil
+        if case .closedLocally = reason {} else {
+            logger.info("\(label) disconnected (\(reason)); \(cancelled) queued request(s) cancelled")
+        }
+        finishIfDrained()
+    }
+
+    // MARK: - Scheduling
+
+    /// Asks the core for batches and sends them; arms the wake-up timer.
+    private func pump() {
+        let now = Loop.nowNanoseconds()
+        guard workerReady, let worker else { return }
+        let outcome = core.schedule(now: now)
+        for id in outcome.expired {
+            answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend")
+        }
+        var frames: [Message] = []
+        for dispatch in outcome.dispatches {
+            var items: [Batch.Item] = []
+            items.reserveCapacity(dispatch.ids.count)
+            for id in dispatch.ids {
+                pending[id]?.attempts += 1
+                items.append(.init(id: id, payload: pending[id]?.payload ?? []))
+            }
+            frames.append(.batch(Batch(batchID: dispatch.batchID, items: items)))
+        }
+        worker.send(frames)
+        armWake(outcome.wakeAtNs, now: now)
+        finishIfDrained()
+    }
+
+    private func armWake(_ wake: Int64?, now: Int64) {
+        guard wake != wakeAtNs else { return }
+        wakeAtNs = wake
+        guard let wake else { wakeTimer?.stop(); return }
+        // libuv timers count whole milliseconds; round up so we are never early.
+        let ms = UInt64(max(0, (wake - now + 999_999) / 1_000_000))
+        wakeTimer?.start(afterMilliseconds: ms) { [unowned self] in
+            self.wakeAtNs = nil
+            self.pump()
+        }
+    }
+
+    private func answer(_ id: ItemID, status: Status, body: String) {
+        answer(id, status: status, bytes: Array(body.utf8))
+    }
+
+    private func answer(_ id: ItemID, status: Status, bytes: [UInt8]) {
+        guard let p = pending.removeValue(forKey: id) else { return }
+        byRequest[p.connection]?[p.requestID] = nil
+        ingress[p.connection]?.send(.result(RequestResult(id: p.requestID, status: status, body: bytes)))
+    }
+
+    // MARK: - Shutdown
+
+    /// Stops accepting new ingress connections; finishes once nothing is
+    /// queued or in flight.
+    public func drain() {
+        guard !draining else { return }
+        draining = true
+        logger.info("draining: \(core.queuedCount) queued, \(core.inFlightCount) in flight")
+        server?.close()
+        server = nil
+        finishIfDrained()
+    }
+
+    private func finishIfDrained() {
+        guard draining, core.queuedCount == 0, core.inFlightCount == 0 else { return }
+        finish(status: 0)
+    }
+
+    private func finish(status: Int32) {
+        let done = onFinished
+        onFinished = nil
+        done?(status)
+    }
+}

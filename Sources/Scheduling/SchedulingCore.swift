@@ -1,0 +1,261 @@
+import DequeModule
+import HeapModule
+
+/// The scheduling core: the queue, the backend's capacity, deadlines, and the
+/// strategy that picks each batch. It knows nothing of sockets or event loops
+/// and takes `now` from its caller, so the live scheduler and the bench's
+/// simulator drive the very same code.
+///
+/// Late binding: a batch is formed only when `schedule(now:)` finds a free
+/// backend slot (or a wake-up the strategy asked for is due), from everything
+/// queued at that moment. It trusts no strategy: every answer is checked and
+/// a bad one is replaced by oldest-first, so nothing is lost or doubled.
+public final class SchedulingCore {
+    /// Limits the core enforces.
+    public struct Configuration: Sendable {
+        /// Most items one backend call may hold.
+        public var batchLimit: Int
+        /// Backend calls that may run at once.
+        public var slots: Int
+        /// Most items queued at once; beyond it `enqueue` refuses.
+        public var maxQueued: Int
+
+        public init(batchLimit: Int = 5, slots: Int = 1, maxQueued: Int = 100_000) {
+            self.batchLimit = batchLimit
+            self.slots = slots
+            self.maxQueued = maxQueued
+        }
+    }
+
+    /// A batch the caller must now send to the backend.
+    public struct Dispatch: Equatable, Sendable {
+        public var batchID: UInt64
+        public var ids: [ItemID]
+    }
+
+    /// What one `schedule(now:)` decided.
+    public struct Outcome: Equatable, Sendable {
+        /// Batches to send, in order.
+        public var dispatches: [Dispatch] = []
+        /// Items whose deadline passed: answer them as expired.
+        public var expired: [ItemID] = []
+        /// When to call `schedule` again even if nothing else happens.
+        public var wakeAtNs: Int64?
+    }
+
+    public private(set) var configuration: Configuration
+    public let strategy: Strategy
+    /// Called with one line whenever the strategy's answer was refused.
+    public var onRefusedAnswer: ((String) -> Void)?
+
+    private var queue: [ItemID: QueuedItem] = [:]
+    private var arrivalOrder = Deque<ItemID>()
+    private var deadlines = Heap<DeadlineEntry>()
+    private var inFlight: [UInt64: [QueuedItem]] = [:]
+    private var nextItemID: ItemID = 1
+    private var nextBatchID: UInt64 = 1
+    private var clientIndex: [String: UInt32] = [:]
+    private var scratch: [ItemID] = []
+
+    /// Answers refused and replaced by oldest-first.
+    public private(set) var refusedAnswers = 0
+
+    public init(strategy: Strategy, configuration: Configuration = .init()) {
+        self.strategy = strategy
+        self.configuration = configuration
+    }
+
+    public var queuedCount: Int { queue.count }
+    public var inFlightCount: Int { inFlight.count }
+    public var freeSlots: Int { max(0, configuration.slots - inFlight.count) }
+
+    /// The queued item with `id`, if still queued.
+    public func item(_ id: ItemID) -> QueuedItem? { queue[id] }
+
+    /// The ids of a batch still in flight.
+    public func batch(_ batchID: UInt64) -> [ItemID]? { inFlight[batchID]?.map(\.id) }
+
+    /// Changes the backend's limits (the worker announces them on connect).
+    public func setCapacity(batchLimit: Int, slots: Int) {
+        configuration.batchLimit = max(1, batchLimit)
+        configuration.slots = max(1, slots)
+    }
+
+    /// Queues a request. Returns its id, or nil when the queue is full.
+    public func enqueue(client: String, priority: Int32 = 0, cost: UInt64, deadlineNs: Int64 = timeNever, now: Int64) -> ItemID? {
+        guard queue.count < configuration.maxQueued else { return nil }
+        let id = nextItemID
+        nextItemID += 1
+        let item = QueuedItem(id: id, client: intern(client), clientName: client, priority: priority,
+                              cost: cost, arrivalNs: now, deadlineNs: deadlineNs)
+        queue[id] = item
+        arrivalOrder.append(id)
+        if deadlineNs != timeNever { deadlines.insert(DeadlineEntry(deadlineNs: deadlineNs, id: id)) }
+        strategy.arrived(item, now: now)
+        return id
+    }
+
+    /// Removes a queued item (its client went away). False if not queued.
+    @discardableResult
+    public func cancel(_ id: ItemID, now: Int64) -> Bool {
+        guard queue.removeValue(forKey: id) != nil else { return false }
+        strategy.removed(id, reason: .cancelled, now: now)
+        return true
+    }
+
+    /// Expires what is due, then fills every free backend slot with the
+    /// strategy's choices. Call on every arrival, completion and due wake-up.
+    public func schedule(now: Int64) -> Outcome {
+        var outcome = Outcome()
+        expire(now: now, into: &outcome.expired)
+        var strategyWake: Int64?
+        while freeSlots > 0 && !queue.isEmpty {
+            scratch.removeAll(keepingCapacity: true)
+            let wake = strategy.nextBatch(now: now, batchLimit: configuration.batchLimit, freeSlots: freeSlots, into: &scratch)
+            if scratch.isEmpty {
+                if wake == timeNever && inFlight.isEmpty {
+                    // Nothing running and nothing asked for: the queue would stall.
+                    outcome.dispatches.append(fallback(now: now, refused: [], reason: "returned no batch and no wake-up while the backend is idle and \(queue.count) items are queued"))
+                    continue
+                }
+                // A wake-up in the past would spin; ask again no sooner than 1 µs from now.
+                if wake != timeNever { strategyWake = max(wake, now + 1_000) }
+                break
+            }
+            if let problem = validate(scratch) {
+                let refused = scratch
+                outcome.dispatches.append(fallback(now: now, refused: refused, reason: problem))
+                continue
+            }
+            outcome.dispatches.append(take(scratch))
+        }
+        trimArrivalOrder()
+        let nextDeadline = nextLiveDeadline()
+        switch (strategyWake, nextDeadline) {
+        case let (a?, b?): outcome.wakeAtNs = min(a, b)
+        case let (a?, nil): outcome.wakeAtNs = a
+        case let (nil, b?): outcome.wakeAtNs = b
+        default: outcome.wakeAtNs = nil
+        }
+        return outcome
+    }
+
+    /// A batch came back from the backend: frees its slot and tells the
+    /// strategy. Returns its ids in dispatch order, or nil for an unknown batch.
+    @discardableResult
+    public func complete(batchID: UInt64, success: Bool, serviceNs: Int64, now: Int64) -> [ItemID]? {
+        guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
+        let ids = items.map(\.id)
+        strategy.completed(ids, serviceNs: serviceNs, success: success, now: now)
+        return ids
+    }
+
+    /// Ids of the batches in flight, by batch id.
+    public var inFlightBatches: [UInt64: [ItemID]] { inFlight.mapValues { $0.map(\.id) } }
+
+    /// Puts a batch that never came back (the backend died) back in the queue,
+    /// ahead of newer work, keeping each item's arrival time and deadline.
+    /// Returns its ids, or nil for an unknown batch.
+    @discardableResult
+    public func requeue(batchID: UInt64, now: Int64) -> [ItemID]? {
+        guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
+        for item in items.reversed() {
+            queue[item.id] = item
+            arrivalOrder.prepend(item.id)
+            if item.deadlineNs != timeNever { deadlines.insert(DeadlineEntry(deadlineNs: item.deadlineNs, id: item.id)) }
+        }
+        for item in items { strategy.arrived(item, now: now) }
+        return items.map(\.id)
+    }
+
+    /// Drops a batch that will not be retried (its items are answered with an
+    /// error by the caller). Returns its ids, or nil for an unknown batch.
+    @discardableResult
+    public func abandon(batchID: UInt64, now: Int64) -> [ItemID]? {
+        guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
+        let ids = items.map(\.id)
+        strategy.completed(ids, serviceNs: 0, success: false, now: now)
+        return ids
+    }
+
+    // MARK: - Internals
+
+    private func intern(_ client: String) -> UInt32 {
+        if let i = clientIndex[client] { return i }
+        let i = UInt32(clientIndex.count)
+        clientIndex[client] = i
+        return i
+    }
+
+    private func expire(now: Int64, into expired: inout [ItemID]) {
+        while let top = deadlines.min, top.deadlineNs <= now {
+            _ = deadlines.popMin()
+            if queue.removeValue(forKey: top.id) != nil {
+                strategy.removed(top.id, reason: .expired, now: now)
+                expired.append(top.id)
+            }
+        }
+    }
+
+    /// Drops ids that already left the queue from the front of the arrival
+    /// order, so it holds at most what arrived since the oldest queued item.
+    private func trimArrivalOrder() {
+        while let first = arrivalOrder.first, queue[first] == nil { arrivalOrder.removeFirst() }
+    }
+
+    private func nextLiveDeadline() -> Int64? {
+        while let top = deadlines.min {
+            if queue[top.id] != nil { return top.deadlineNs }
+            _ = deadlines.popMin()
+        }
+        return nil
+    }
+
+    /// Nil when `ids` is an acceptable batch, else what is wrong with it.
+    private func validate(_ ids: [ItemID]) -> String? {
+        if ids.count > configuration.batchLimit {
+            return "returned \(ids.count) ids, over the batch limit of \(configuration.batchLimit)"
+        }
+        var seen = Set<ItemID>(minimumCapacity: ids.count)
+        for id in ids {
+            if queue[id] == nil { return "returned id \(id), which is not queued" }
+            if !seen.insert(id).inserted { return "returned id \(id) twice" }
+        }
+        return nil
+    }
+
+    private func take(_ ids: [ItemID]) -> Dispatch {
+        let items = ids.compactMap { queue.removeValue(forKey: $0) }
+        let batchID = nextBatchID
+        nextBatchID += 1
+        inFlight[batchID] = items
+        return Dispatch(batchID: batchID, ids: ids)
+    }
+
+    /// Oldest-first in place of a refused answer. The strategy hears which ids
+    /// the host took, and gets back the ids of its refused answer that remain
+    /// queued (it forgot them when it answered).
+    private func fallback(now: Int64, refused: [ItemID], reason: String) -> Dispatch {
+        refusedAnswers += 1
+        onRefusedAnswer?("strategy \(strategy.name) \(reason) (ids: \(refused.prefix(16).map(String.init).joined(separator: ","))); dispatching oldest-first instead")
+        var ids: [ItemID] = []
+        while ids.count < configuration.batchLimit, let id = arrivalOrder.popFirst() {
+            if queue[id] != nil { ids.append(id) }
+        }
+        let dispatch = take(ids)
+        for id in ids { strategy.removed(id, reason: .takenByHost, now: now) }
+        var announced = Set<ItemID>()
+        for id in refused where announced.insert(id).inserted {
+            if let item = queue[id] { strategy.arrived(item, now: now) }
+        }
+        return dispatch
+    }
+}
+
+private struct DeadlineEntry: Comparable {
+    var deadlineNs: Int64
+    var id: ItemID
+    static func < (a: DeadlineEntry, b: DeadlineEntry) -> Bool {
+        (a.deadlineNs, a.id) < (b.deadlineNs, b.id)
+    }
+}

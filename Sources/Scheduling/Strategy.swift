@@ -1,0 +1,18 @@
+/// The host's view of a scheduling strategy: what the core calls. A loaded
+/// plugin (`StrategyHost.PluginStrategy`) and the built-in `OldestFirst`
+/// both conform. Every call gets `now`; a strategy never reads a clock.
+public protocol Strategy: AnyObject {
+    /// Short name for logs and tables.
+    var name: String { get }
+    /// A new item is queued.
+    func arrived(_ item: QueuedItem, now: Int64)
+    /// An item left the queue for `reason`; may name an id the strategy no
+    /// longer holds.
+    func removed(_ id: ItemID, reason: RemovalReason, now: Int64)
+    /// Chooses the next batch: appends up to `batchLimit` queued ids to `ids`
+    /// (which arrives empty) and forgets them. Returns when to be asked again
+    /// if it appended nothing (`timeNever` for "on the next event").
+    func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID]) -> Int64
+    /// A dispatched batch finished.
+    func completed(_ ids: [ItemID], serviceNs: Int64, success: Bool, now: Int64)
+}

@@ -1,0 +1,2 @@
+/* The ABI is header-only; this file exists so SwiftPM builds the target. */
+#include "ferry_strategy.h"

@@ -1,0 +1,67 @@
+import Scheduling
+import StrategyABI
+
+/// A loaded plugin instance seen through the core's `Strategy` protocol: the
+/// only place that calls through the C function table.
+public final class PluginStrategy: Strategy {
+    public let name: String
+    /// The file it was loaded from.
+    public let path: String
+    private let table: UnsafePointer<ferry_strategy>
+    private let state: UnsafeMutableRawPointer?
+    private var buffer: UnsafeMutablePointer<UInt64>
+    private var bufferCapacity: Int
+
+    init(table: UnsafePointer<ferry_strategy>, path: String, config: String) throws(PluginLoadError) {
+        self.table = table
+        self.path = path
+        self.name = table.pointee.name.map { String(cString: $0) } ?? "unnamed"
+        var error = [CChar](repeating: 0, count: 512)
+        let created = config.withCString { cfg in table.pointee.create(cfg, &error, error.count) }
+        guard let created else {
+            let reason = String(decoding: error.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw .createFailed(path: path, name: name, reason: reason.isEmpty ? "create returned NULL" : reason)
+        }
+        self.state = created
+        bufferCapacity = 64
+        buffer = .allocate(capacity: bufferCapacity)
+    }
+
+    deinit {
+        table.pointee.destroy(state)
+        buffer.deallocate()
+    }
+
+    public func arrived(_ item: QueuedItem, now: Int64) {
+        item.clientName.withCString { client in
+            var c = ferry_item(id: item.id, client: item.client, priority: item.priority, cost: item.cost,
+                               arrival_ns: item.arrivalNs, deadline_ns: item.deadlineNs, client_name: client)
+            table.pointee.arrived(state, &c, now)
+        }
+    }
+
+    public func removed(_ id: ItemID, reason: RemovalReason, now: Int64) {
+        table.pointee.removed(state, id, ferry_removed_reason(rawValue: reason.rawValue), now)
+    }
+
+    public func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID]) -> Int64 {
+        if batchLimit > bufferCapacity {
+            buffer.deallocate()
+            bufferCapacity = batchLimit
+            buffer = .allocate(capacity: bufferCapacity)
+        }
+        var decision = ferry_decision(ids: buffer, count: 0, wake_at_ns: timeNever)
+        table.pointee.next_batch(state, now, UInt32(batchLimit), UInt32(freeSlots), &decision)
+        let count = Int(decision.count)
+        for i in 0..<min(count, batchLimit) { ids.append(buffer[i]) }
+        // An over-long answer is reported as such (id 0 is never valid), not truncated.
+        if count > batchLimit { ids.append(0) }
+        return decision.wake_at_ns
+    }
+
+    public func completed(_ ids: [ItemID], serviceNs: Int64, success: Bool, now: Int64) {
+        ids.withUnsafeBufferPointer { p in
+            table.pointee.completed(state, p.baseAddress, UInt32(p.count), serviceNs, success ? 1 : 0, now)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns a `FerryStrategy` type into the C function table the host loads.
+///
+/// Each plugin library links its own copy of this SDK, so the one factory
+/// kept here belongs to exactly one plugin: C function pointers cannot
+/// capture the strategy's type, so `create` finds it through this factory.
+public enum StrategyExport {
+    nonisolated(unsafe) private static var factory: ((StrategyConfig) throws -> any FerryStrategy)?
+    nonisolated(unsafe) private static var exported: UnsafeMutablePointer<ferry_strategy>?
+
+    /// The table for `type`, named `name`; built once, lives forever.
+    public static func table<S: FerryStrategy>(name: String, _ type: S.Type) -> UnsafePointer<ferry_strategy> {
+        if let exported { return UnsafePointer(exported) }
+        factory = { config in try S(config: config) }
+        let t = UnsafeMutablePointer<ferry_strategy>.allocate(capacity: 1)
+        t.initialize(to: ferry_strategy(
+            magic: FERRY_STRATEGY_MAGIC,
+            abi_major: FERRY_STRATEGY_ABI_MAJOR,
+            abi_minor: FERRY_STRATEGY_ABI_MINOR,
+            size: UInt32(MemoryLayout<ferry_strategy>.size),
+            name: UnsafePointer(strdup(name)),
+            create: { config, errorOut, errorLength in
+                do {
+                    // The strategy reads its keys and calls finish() on its copy.
+                    let parsed = try StrategyConfig(config.map { String(cString: $0) } ?? "")
+                    let strategy = try StrategyExport.factory!(parsed)
+                    return Unmanaged.passRetained(Instance(strategy)).toOpaque()
+                } catch {
+                    if let errorOut, errorLength > 0 {
+                        let message = Array(String(describing: error).utf8.prefix(errorLength - 1))
+                        for (i, byte) in message.enumerated() { errorOut[i] = CChar(bitPattern: byte) }
+                        errorOut[message.count] = 0
+                    }
+                    return nil
+                }
+            },
+            destroy: { state in
+                if let state { Unmanaged<Instance>.fromOpaque(state).release() }
+            },
+            arrived: { state, item, now in
+                Instance.of(state).strategy.arrived(Item(item!.pointee), now: now)
+            },
+            removed: { state, id, reason, now in
+                Instance.of(state).strategy.removed(id, reason: RemovalReason(rawValue: reason.rawValue) ?? .cancelled, now: now)
+            },
+            next_batch: { state, now, limit, freeSlots, decision in
+                var builder = BatchBuilder(ids: decision!.pointee.ids, capacity: Int(limit))
+                let wake = Instance.of(state).strategy.nextBatch(now: now, freeSlots: Int(freeSlots), batch: &builder)
+                decision!.pointee.count = UInt32(builder.count)
+                decision!.pointee.wake_at_ns = builder.count == 0 ? wake : Item.never
+            },
+            completed: { state, ids, count, serviceNs, success, now in
+                Instance.of(state).strategy.completed(ids: UnsafeBufferPointer(start: ids, count: Int(count)),
+                                                      serviceNs: serviceNs, success: success != 0, now: now)
+            }
+        ))
+        exported = t
+        return UnsafePointer(t)
+    }
+}
+
+/// Keeps a strategy instance alive behind the C `void *state`.
+private final class Instance {
+    let strategy: any FerryStrategy
+    init(_ strategy: any FerryStrategy) { self.strategy = strategy }
+    static func of(_ state: UnsafeMutableRawPointer?) -> Instance {
+        Unmanaged<Instance>.fromOpaque(state!).takeUnretainedValue()
+    }
+}

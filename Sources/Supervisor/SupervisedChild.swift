@@ -1,0 +1,31 @@
+import EventLoop
+import WireLink
+
+/// One child the supervisor owns: how to start it, and its current life.
+final class SupervisedChild {
+    let name: String
+    let executable: String
+    let arguments: [String]
+
+    var process: ChildProcess?
+    var control: FramedConnection?
+    /// Reported ready since its last start.
+    var ready = false
+    /// Ever reported ready (a child that fails before that is misconfigured).
+    var everReady = false
+    /// Start times of recent restarts, for the restart-intensity limit.
+    var restartTimes: [Int64] = []
+    var backoffMs: UInt64
+    var restartTimer: Timer?
+    var graceTimer: Timer?
+    var stopping = false
+
+    init(name: String, executable: String, arguments: [String], backoffMs: UInt64) {
+        self.name = name
+        self.executable = executable
+        self.arguments = arguments
+        self.backoffMs = backoffMs
+    }
+
+    var isRunning: Bool { process != nil }
+}

@@ -1,0 +1,257 @@
+import EventLoop
+import Logging
+import Wire
+import WireLink
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The supervisor: owns the runtime directory, starts worker, scheduler and
+/// ingress in that order (each after the previous reported ready), prefixes
+/// their logs with their names, restarts a child that dies (with backoff and
+/// a restart-intensity limit), and on SIGINT/SIGTERM drains them in reverse
+/// order and exits 0. It is the one owner of Ferry's shutdown: children run in
+/// their own sessions, so a terminal's Ctrl-C reaches only the supervisor.
+public final class Supervisor {
+    private enum Phase { case starting, running, stopping }
+
+    private let configuration: SupervisorConfiguration
+    private var logger: Logger
+    private let loop: Loop
+    private let runtime: RuntimeDirectory
+    private var children: [SupervisedChild] = []
+    private var controlServer: PipeServer?
+    private var pendingControl: [ObjectIdentifier: FramedConnection] = [:]
+    private var signals: [SignalWatcher] = []
+    private var phase = Phase.starting
+    private var exitCode: Int32 = 0
+    private var startedAt: Int64 = 0
+
+    /// Prepares the runtime directory and checks the children's executables.
+    public init(configuration: SupervisorConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        for name in ["worker", "scheduler", "ingress"] {
+            let path = "\(configuration.executableDirectory)/\(name)"
+            guard access(path, X_OK) == 0 else { throw SupervisorError.missingExecutable(child: name, path: path) }
+        }
+        loop = try Loop()
+        runtime = try RuntimeDirectory(base: configuration.runtimeBase)
+    }
+
+    /// The private directory holding the sockets.
+    public var runtimePath: String { runtime.path }
+
+    /// Runs until Ferry has stopped; returns the process exit code.
+    public func run() -> Int32 {
+        startedAt = Loop.nowNanoseconds()
+        do {
+            try listenForChildren()
+            try watchSignals()
+        } catch {
+            logger.critical("\(error)")
+            runtime.remove()
+            return 1
+        }
+        children = makeChildren()
+        logger.info("runtime directory \(runtime.path); strategy \(configuration.strategyPath)")
+        start(children[0])
+        loop.run()
+        runtime.remove()
+        return exitCode
+    }
+
+    // MARK: - Children
+
+    private func makeChildren() -> [SupervisedChild] {
+        let c = configuration
+        let control = runtime.socket("control")
+        var worker = ["--socket", runtime.socket("worker"), "--control", control,
+                      "--unit-ms", "\(c.unitMs)", "--batch-limit", "\(c.batchLimit)", "--concurrency", "\(c.concurrency)"]
+        if let log = c.workerCallLog { worker += ["--call-log", log] }
+        let scheduler = ["--socket", runtime.socket("scheduler"), "--worker", runtime.socket("worker"), "--control", control,
+                         "--strategy", c.strategyPath, "--strategy-config", c.strategyConfig, "--max-queued", "\(c.maxQueued)"]
+        let ingress = ["--host", c.host, "--port", "\(c.port)", "--scheduler", runtime.socket("scheduler"), "--control", control]
+        return [("worker", worker), ("scheduler", scheduler), ("ingress", ingress)].map { name, args in
+            SupervisedChild(name: name, executable: "\(c.executableDirectory)/\(name)", arguments: args, backoffMs: c.initialBackoffMs)
+        }
+    }
+
+    private func start(_ child: SupervisedChild) {
+        guard phase != .stopping else { return }
+        child.ready = false
+        do {
+            let process = try ChildProcess(loop: loop, options: .init(executable: child.executable, arguments: child.arguments)) {
+                [unowned self, unowned child] status, signal in
+                self.exited(child, status: status, signal: signal)
+            }
+            child.process = process
+            pipeOutput(process.stdout, name: child.name, to: stdout)
+            pipeOutput(process.stderr, name: child.name, to: stderr)
+            logger.info("started \(child.name) (pid \(process.pid))")
+        } catch {
+            logger.critical("cannot start \(child.name): \(error)")
+            stopAll(exitCode: 1)
+        }
+    }
+
+    private func pipeOutput(_ pipe: Pipe, name: String, to file: UnsafeMutablePointer<FILE>) {
+        let prefixer = LinePrefixer(name: name, output: file)
+        try? pipe.startReading(onData: { prefixer.feed($0) }, onEnd: { _ in
+            prefixer.flush()
+            pipe.close()
+        })
+    }
+
+    private func exited(_ child: SupervisedChild, status: Int64, signal: Int32) {
+        child.process?.close()
+        child.process = nil
+        child.control?.close()
+        child.control = nil
+        child.ready = false
+        child.graceTimer?.close()
+        child.graceTimer = nil
+        let how = signal != 0 ? "was killed by signal \(signal)" : "exited with status \(status)"
+
+        if phase == .stopping {
+            logger.info("\(child.name) \(how)")
+            stopNext()
+            return
+        }
+        if !child.everReady {
+            logger.critical("\(child.name) \(how) before it became ready; stopping Ferry (see the \(child.name)'s log above)")
+            stopAll(exitCode: 1)
+            return
+        }
+        let now = Loop.nowNanoseconds()
+        let window = Int64(configuration.restartWindowSeconds * 1e9)
+        child.restartTimes = child.restartTimes.filter { now - $0 < window } + [now]
+        if child.restartTimes.count > configuration.maxRestarts {
+            logger.critical("\(child.name) \(how); it needed \(child.restartTimes.count) restarts within \(configuration.restartWindowSeconds) s, over the limit of \(configuration.maxRestarts); stopping Ferry")
+            stopAll(exitCode: 1)
+            return
+        }
+        let delay = child.backoffMs
+        child.backoffMs = min(child.backoffMs * 2, configuration.maxBackoffMs)
+        logger.warning("\(child.name) \(how); restarting in \(delay) ms")
+        if child.restartTimer == nil { child.restartTimer = try? Timer(loop: loop) }
+        child.restartTimer?.start(afterMilliseconds: delay) { [unowned self, unowned child] in self.start(child) }
+    }
+
+    // MARK: - Control socket
+
+    private func listenForChildren() throws {
+        let server = try PipeServer(loop: loop)
+        try server.bind(path: runtime.socket("control"))
+        try server.listen { [unowned self] result in
+            guard case let .success(pipe) = result else { return }
+            let connection = FramedConnection(pipe: pipe, label: "child")
+            let key = ObjectIdentifier(connection)
+            self.pendingControl[key] = connection
+            connection.start(onMessage: { [unowned self, unowned connection] message in
+                self.control(message, from: connection)
+            }, onEnd: { [unowned self] _ in
+                self.pendingControl[key] = nil
+            })
+        }
+        controlServer = server
+    }
+
+    private func control(_ message: Message, from connection: FramedConnection) {
+        switch message {
+        case let .hello(version, role):
+            guard version == Message.protocolVersion, let child = children.first(where: { $0.name == role }) else {
+                logger.error("control connection from unknown role '\(role)' (protocol \(version)); closing")
+                connection.close()
+                return
+            }
+            connection.label = role
+            child.control = connection
+            if phase == .stopping { connection.send(.drain) }
+        case .ready:
+            guard let child = children.first(where: { $0.control === connection }) else { return }
+            becameReady(child)
+        default:
+            logger.warning("\(connection.label) sent an unexpected \(message.kindName) on the control socket")
+        }
+    }
+
+    private func becameReady(_ child: SupervisedChild) {
+        child.ready = true
+        child.everReady = true
+        guard phase == .starting else {
+            logger.info("\(child.name) is ready again")
+            return
+        }
+        if let next = children.first(where: { !$0.isRunning }) {
+            start(next)
+        } else if children.allSatisfy(\.ready) {
+            phase = .running
+            let ms = (Loop.nowNanoseconds() - startedAt) / 1_000_000
+            logger.info("Ferry is ready on http://\(configuration.host):\(configuration.port) (started in \(ms) ms)")
+        }
+    }
+
+    // MARK: - Shutdown
+
+    private func watchSignals() throws {
+        for signum in [SIGINT, SIGTERM] {
+            let watcher = try SignalWatcher(loop: loop)
+            try watcher.start(signal: signum) { [unowned self] sig in
+                if self.phase == .stopping {
+                    self.logger.warning("signal \(sig) again: killing every child now")
+                    for child in self.children { child.process?.kill(signal: SIGKILL) }
+                } else {
+                    self.logger.info("signal \(sig): draining (ingress stops accepting; queued and in-flight requests are answered)")
+                    self.stopAll(exitCode: 0)
+                }
+            }
+            signals.append(watcher)
+        }
+    }
+
+    /// Stops the children in reverse start order, each after the one before
+    /// it has exited; then releases every handle so the loop ends.
+    private func stopAll(exitCode: Int32) {
+        if phase != .stopping {
+            phase = .stopping
+            self.exitCode = exitCode
+        }
+        for child in children {
+            child.restartTimer?.close()
+            child.restartTimer = nil
+        }
+        stopNext()
+    }
+
+    private func stopNext() {
+        guard let child = children.last(where: { $0.isRunning }) else {
+            finish()
+            return
+        }
+        guard !child.stopping else { return }
+        child.stopping = true
+        if let control = child.control {
+            control.send(.drain)
+        } else {
+            child.process?.kill(signal: SIGTERM)
+        }
+        let timer = try? Timer(loop: loop)
+        timer?.start(afterMilliseconds: UInt64(configuration.drainGraceSeconds * 1000)) { [unowned self, unowned child] in
+            self.logger.warning("\(child.name) did not finish draining within \(self.configuration.drainGraceSeconds) s; killing it")
+            child.process?.kill(signal: SIGKILL)
+        }
+        child.graceTimer = timer
+    }
+
+    private func finish() {
+        for watcher in signals { watcher.close() }
+        signals.removeAll()
+        controlServer?.close()
+        controlServer = nil
+        for connection in pendingControl.values { connection.close() }
+        pendingControl.removeAll()
+        logger.info(exitCode == 0 ? "Ferry stopped cleanly" : "Ferry stopped (exit \(exitCode))")
+        loop.stop()
+    }
+}

@@ -1,0 +1,36 @@
+/// What the supervisor starts, and how it looks after it.
+public struct SupervisorConfiguration: Sendable {
+    /// The strategy plugin's file (already resolved and checked).
+    public var strategyPath: String
+    /// The strategy's `key=value,…` configuration.
+    public var strategyConfig: String = ""
+    /// HTTP bind address and port of the ingress.
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8000
+    /// Simulated backend: ms per squared character, texts per call, calls at once.
+    public var unitMs: Double = 1
+    public var batchLimit: Int = 5
+    public var concurrency: Int = 1
+    /// Most queued requests in the scheduler.
+    public var maxQueued: Int = 100_000
+    /// Where the runtime directory is created (default `$XDG_RUNTIME_DIR` or `/tmp`).
+    public var runtimeBase: String?
+    /// Record every backend call as JSON lines (for tests and audits).
+    public var workerCallLog: String?
+    /// Where the child executables are (the supervisor's own directory).
+    public var executableDirectory: String
+    /// Restart policy: backoff doubles from `initialBackoffMs` to `maxBackoffMs`;
+    /// more than `maxRestarts` restarts of one child within `restartWindowSeconds`
+    /// stops everything (as an OTP supervisor's restart intensity does).
+    public var initialBackoffMs: UInt64 = 100
+    public var maxBackoffMs: UInt64 = 5_000
+    public var maxRestarts: Int = 5
+    public var restartWindowSeconds: Double = 30
+    /// How long a child may take to drain before it is killed.
+    public var drainGraceSeconds: Double = 30
+
+    public init(strategyPath: String, executableDirectory: String) {
+        self.strategyPath = strategyPath
+        self.executableDirectory = executableDirectory
+    }
+}

@@ -1,0 +1,16 @@
+extension Message {
+    /// The message's name, for logs.
+    public var kindName: String {
+        switch self {
+        case .hello: "hello"
+        case .ready: "ready"
+        case .capacity: "capacity"
+        case .submit: "submit"
+        case .result: "result"
+        case .batch: "batch"
+        case .batchResult: "batchResult"
+        case .cancel: "cancel"
+        case .drain: "drain"
+        }
+    }
+}

@@ -1,0 +1,149 @@
+/// The messages Ferry's processes exchange over Unix domain sockets.
+///
+/// ## Framing (protocol version 1)
+///
+/// Every message travels as one frame:
+///
+/// ```
+/// +----------------+---------+--------------------+
+/// | length: u32 BE | type:u8 | fields (type-wise) |
+/// +----------------+---------+--------------------+
+///   length counts type + fields; at most `FrameDecoder.maximumFrameSize`
+/// ```
+///
+/// Integers are big-endian. `string` is `u16 length + UTF-8`; `bytes` is
+/// `u32 length + raw bytes`. Fields per type:
+///
+/// | type | message     | fields                                                                  |
+/// |------|-------------|-------------------------------------------------------------------------|
+/// | 1    | hello       | version u16, role string                                                |
+/// | 2    | ready       | —                                                                       |
+/// | 3    | capacity    | batchLimit u32, slots u32                                               |
+/// | 4    | submit      | id u64, client string, priority i32, cost u64, timeoutMs u32, payload bytes |
+/// | 5    | result      | id u64, status u8, body bytes                                           |
+/// | 6    | batch       | batchID u64, count u32, count × (id u64, payload bytes)                 |
+/// | 7    | batchResult | batchID u64, serviceNs u64, count u32, count × (status u8, body bytes)  |
+/// | 8    | cancel      | id u64                                                                  |
+/// | 9    | drain       | —                                                                       |
+///
+/// Every connection starts with `hello` from the connecting side; the
+/// accepting side checks the version and answers `hello` (and closes on a
+/// mismatch). Who talks to whom:
+///
+/// - child → supervisor (control socket): `hello(role)`, then `ready` once the
+///   child can serve; the supervisor sends `drain` to begin a graceful stop.
+/// - ingress → scheduler: `submit`, `cancel`; scheduler → ingress: `result`.
+/// - worker → scheduler: `capacity` after hello; scheduler → worker: `batch`;
+///   worker → scheduler: `batchResult` (one outcome per item, in order).
+public enum Message: Equatable, Sendable {
+    case hello(version: UInt16, role: String)
+    case ready
+    case capacity(batchLimit: UInt32, slots: UInt32)
+    case submit(Submit)
+    case result(RequestResult)
+    case batch(Batch)
+    case batchResult(BatchResult)
+    case cancel(id: UInt64)
+    case drain
+
+    /// The protocol version this build speaks.
+    public static let protocolVersion: UInt16 = 1
+}
+
+/// One client request handed from ingress to the scheduler.
+public struct Submit: Equatable, Sendable {
+    /// Unique per ingress connection; the scheduler answers with the same id.
+    public var id: UInt64
+    /// The client's identity (header or API key), used for fairness.
+    public var client: String
+    /// Larger is more urgent; 0 by default.
+    public var priority: Int32
+    /// Size hint in backend units (characters for the text classifier).
+    public var cost: UInt64
+    /// Time the client is willing to wait, in milliseconds; 0 means no deadline.
+    public var timeoutMs: UInt32
+    /// What the backend classifies (opaque to the scheduler).
+    public var payload: [UInt8]
+
+    public init(id: UInt64, client: String, priority: Int32 = 0, cost: UInt64, timeoutMs: UInt32 = 0, payload: [UInt8]) {
+        self.id = id
+        self.client = client
+        self.priority = priority
+        self.cost = cost
+        self.timeoutMs = timeoutMs
+        self.payload = payload
+    }
+}
+
+/// How a request (or one item of a batch) ended.
+public enum Status: UInt8, Sendable, CaseIterable {
+    /// Answered; the body is the label.
+    case ok = 0
+    /// Refused because a queue was full; the client may retry later.
+    case rejected = 1
+    /// Its deadline passed before it could run; never sent to the backend.
+    case expired = 2
+    /// The backend failed it; the body says why.
+    case failed = 3
+    /// The request itself is unacceptable (for example over the backend's limits).
+    case invalid = 4
+    /// Ferry is shutting down or has no backend.
+    case unavailable = 5
+}
+
+/// The scheduler's answer for one submitted request.
+public struct RequestResult: Equatable, Sendable {
+    public var id: UInt64
+    public var status: Status
+    /// The label when `status == .ok`, otherwise a human-readable reason.
+    public var body: [UInt8]
+
+    public init(id: UInt64, status: Status, body: [UInt8]) {
+        self.id = id
+        self.status = status
+        self.body = body
+    }
+}
+
+/// A batch the scheduler sends to the worker.
+public struct Batch: Equatable, Sendable {
+    public struct Item: Equatable, Sendable {
+        public var id: UInt64
+        public var payload: [UInt8]
+        public init(id: UInt64, payload: [UInt8]) {
+            self.id = id
+            self.payload = payload
+        }
+    }
+
+    public var batchID: UInt64
+    public var items: [Item]
+
+    public init(batchID: UInt64, items: [Item]) {
+        self.batchID = batchID
+        self.items = items
+    }
+}
+
+/// The worker's answer for a batch: one outcome per item, in batch order.
+public struct BatchResult: Equatable, Sendable {
+    public struct Outcome: Equatable, Sendable {
+        public var status: Status
+        public var body: [UInt8]
+        public init(status: Status, body: [UInt8]) {
+            self.status = status
+            self.body = body
+        }
+    }
+
+    public var batchID: UInt64
+    /// How long the backend call took, in nanoseconds.
+    public var serviceNs: UInt64
+    public var outcomes: [Outcome]
+
+    public init(batchID: UInt64, serviceNs: UInt64, outcomes: [Outcome]) {
+        self.batchID = batchID
+        self.serviceNs = serviceNs
+        self.outcomes = outcomes
+    }
+}

@@ -1,0 +1,15 @@
+import Wire
+
+/// Something that runs batches: the built-in simulator or an upstream model
+/// server. Calls and completions happen on the worker's loop thread.
+public protocol Backend: AnyObject {
+    /// Short name for logs ("simulated", "http").
+    var name: String { get }
+    /// Most items one call may hold.
+    var batchLimit: Int { get }
+    /// Calls that may run at once.
+    var concurrency: Int { get }
+    /// Runs one call with `payloads` (at most `batchLimit`), then calls
+    /// `completion` once with one outcome per payload, in order.
+    func execute(_ payloads: [[UInt8]], completion: @escaping (_ outcomes: [BatchResult.Outcome]) -> Void)
+}

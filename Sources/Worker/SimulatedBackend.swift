@@ -1,0 +1,43 @@
+import EventLoop
+import Wire
+
+/// The seed's model server, simulated: each call lasts
+/// `unit × (longest text length)²`, at most `concurrency` calls at once, at
+/// most `batchLimit` texts a call, labels from `TextClassifier`.
+public final class SimulatedBackend: Backend {
+    public let name = "simulated"
+    public let batchLimit: Int
+    public let concurrency: Int
+    /// Milliseconds per squared character.
+    public let unitMs: Double
+    private let loop: Loop
+
+    public init(loop: Loop, unitMs: Double = 1, batchLimit: Int = 5, concurrency: Int = 1) {
+        self.loop = loop
+        self.unitMs = unitMs
+        self.batchLimit = batchLimit
+        self.concurrency = concurrency
+    }
+
+    /// How long a call with these texts takes, in milliseconds.
+    public func duration(of texts: [String]) -> Double {
+        let longest = texts.map(TextClassifier.length(of:)).max() ?? 0
+        return unitMs * Double(longest * longest)
+    }
+
+    public func execute(_ payloads: [[UInt8]], completion: @escaping ([BatchResult.Outcome]) -> Void) {
+        let texts = payloads.map { String(decoding: $0, as: UTF8.self) }
+        let outcomes = texts.map { BatchResult.Outcome(status: .ok, body: Array(TextClassifier.label(for: $0).utf8)) }
+        // libuv timers have millisecond resolution; a sub-millisecond call rounds to the next tick.
+        let ms = duration(of: texts)
+        do {
+            let timer = try Timer(loop: loop)
+            timer.start(afterMilliseconds: UInt64(ms.rounded(.up))) {
+                timer.close()
+                completion(outcomes)
+            }
+        } catch {
+            completion(texts.map { _ in .init(status: .failed, body: Array("simulated backend: \(error)".utf8)) })
+        }
+    }
+}

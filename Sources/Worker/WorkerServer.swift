@@ -1,0 +1,170 @@
+import EventLoop
+import Logging
+import Wire
+import WireLink
+
+/// The worker process's logic: accepts the scheduler on a Unix socket,
+/// announces the backend's capacity, runs each batch on the backend and
+/// answers with one outcome per item. It refuses a batch over the backend's
+/// limit (never truncates one) and a call beyond its concurrency.
+public final class WorkerServer {
+    /// Where to listen and report.
+    public struct Configuration {
+        public var socketPath: String
+        /// The supervisor's control socket, when supervised.
+        public var controlPath: String?
+        /// A JSON-lines file recording every backend call.
+        public var callLogPath: String?
+
+        public init(socketPath: String, controlPath: String? = nil, callLogPath: String? = nil) {
+            self.socketPath = socketPath
+            self.controlPath = controlPath
+            self.callLogPath = callLogPath
+        }
+    }
+
+    private let loop: Loop
+    private let backend: Backend
+    private let configuration: Configuration
+    private var logger: Logger
+    private var server: PipeServer?
+    private var control: ControlLink?
+    private var callLog: CallLog?
+    private var connections: [ObjectIdentifier: FramedConnection] = [:]
+    private var running = 0
+    private var draining = false
+    private var nextConnection = 1
+    /// Runs once when the worker has finished (drained, or lost its supervisor).
+    public var onFinished: ((Int32) -> Void)?
+
+    public init(loop: Loop, backend: Backend, configuration: Configuration, logger: Logger) {
+        self.loop = loop
+        self.backend = backend
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Binds the socket, then reports ready to the supervisor (if any).
+    public func start() throws {
+        if let path = configuration.callLogPath {
+            guard let log = CallLog(path: path) else { throw WorkerError.callLog(path) }
+            callLog = log
+        }
+        let server = try PipeServer(loop: loop)
+        try server.bind(path: configuration.socketPath)
+        try server.listen { [unowned self] result in
+            switch result {
+            case let .success(pipe): self.accept(pipe)
+            case let .failure(error): self.logger.warning("\(error)")
+            }
+        }
+        self.server = server
+        logger.info("listening on \(configuration.socketPath); backend \(backend.name), batch limit \(backend.batchLimit), concurrency \(backend.concurrency)")
+        guard let controlPath = configuration.controlPath else { return }
+        ControlLink.connect(loop: loop, path: controlPath, role: "worker", onDrain: { [unowned self] in
+            self.drain()
+        }, onLost: { [unowned self] reason in
+            self.logger.error("\(reason); exiting")
+            self.finish(status: 1)
+        }, connected: { [unowned self] result in
+            switch result {
+            case let .success(link):
+                self.control = link
+                link.sendReady()
+            case let .failure(error):
+                self.logger.error("cannot reach the supervisor: \(error)")
+                self.finish(status: 1)
+            }
+        })
+    }
+
+    private func accept(_ pipe: Pipe) {
+        let label = "scheduler#\(nextConnection)"
+        nextConnection += 1
+        let connection = FramedConnection(pipe: pipe, label: label)
+        let key = ObjectIdentifier(connection)
+        connections[key] = connection
+        connection.start(onMessage: { [unowned self, unowned connection] message in
+            self.handle(message, from: connection)
+        }, onEnd: { [unowned self] reason in
+            self.connections[key] = nil
+            if case .closedLocally = reason { return }
+            self.logger.info("\(label) disconnected: \(reason)")
+        })
+    }
+
+    private func handle(_ message: Message, from connection: FramedConnection) {
+        switch message {
+        case let .hello(version, role):
+            guard version == Message.protocolVersion else {
+                logger.error("\(connection.label) (\(role)) speaks protocol \(version), expected \(Message.protocolVersion); closing")
+                connection.close()
+                return
+            }
+            connection.send([.hello(version: Message.protocolVersion, role: "worker"),
+                             .capacity(batchLimit: UInt32(backend.batchLimit), slots: UInt32(backend.concurrency))])
+        case let .batch(batch):
+            run(batch, for: connection)
+        default:
+            logger.warning("\(connection.label) sent an unexpected \(message.kindName); ignored")
+        }
+    }
+
+    private func run(_ batch: Batch, for connection: FramedConnection) {
+        if let refusal = refusal(for: batch) {
+            logger.warning("refused batch \(batch.batchID): \(refusal)")
+            let outcome = BatchResult.Outcome(status: .invalid, body: Array(refusal.utf8))
+            connection.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: 0,
+                                                     outcomes: Array(repeating: outcome, count: batch.items.count))))
+            return
+        }
+        running += 1
+        let start = Loop.nowNanoseconds()
+        backend.execute(batch.items.map(\.payload)) { [weak self, weak connection] outcomes in
+            guard let self else { return }
+            let end = Loop.nowNanoseconds()
+            self.running -= 1
+            self.callLog?.record(batchID: batch.batchID, items: batch.items.count, startNs: start, endNs: end,
+                                 failed: outcomes.filter { $0.status != .ok }.count)
+            connection?.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(max(0, end - start)), outcomes: outcomes)))
+            if self.draining && self.running == 0 { self.finish(status: 0) }
+        }
+    }
+
+    private func refusal(for batch: Batch) -> String? {
+        if batch.items.isEmpty { return "empty batch" }
+        if batch.items.count > backend.batchLimit {
+            return "batch of \(batch.items.count) items exceeds the backend limit of \(backend.batchLimit)"
+        }
+        if running >= backend.concurrency {
+            return "backend busy: \(running) calls running, concurrency limit \(backend.concurrency)"
+        }
+        return nil
+    }
+
+    /// Stops taking new connections and finishes once running calls are done.
+    public func drain() {
+        guard !draining else { return }
+        draining = true
+        logger.info("draining: \(running) calls running")
+        server?.close()
+        server = nil
+        if running == 0 { finish(status: 0) }
+    }
+
+    private func finish(status: Int32) {
+        let done = onFinished
+        onFinished = nil
+        done?(status)
+    }
+}
+
+/// Why the worker could not start.
+public enum WorkerError: Error, CustomStringConvertible {
+    case callLog(String)
+    public var description: String {
+        switch self {
+        case let .callLog(path): "cannot open call log \(path) for appending"
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Ingress
+import Logging
+
+/// `ingress` — Ferry's HTTP front door. Normally started by the supervisor.
+@main
+struct IngressCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingress",
+        abstract: "Ferry's ingress: the seed's /proxy_classify endpoint in front of the scheduler.")
+
+    @Option(help: "Address to bind; loopback unless you mean to expose Ferry.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "HTTP port.")
+    var port: Int = 8000
+
+    @Option(help: "The scheduler's Unix socket.")
+    var scheduler: String
+
+    @Option(help: "The supervisor's control socket.")
+    var control: String?
+
+    @Option(help: "Largest accepted request body, in bytes.")
+    var maxBodyBytes: Int = 1 << 20
+
+    @Option(help: "Longest accepted sequence, in characters.")
+    var maxSequenceLength: Int = 100_000
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var limits = IngressConfiguration.Limits()
+        limits.maxBodyBytes = maxBodyBytes
+        limits.maxSequenceLength = maxSequenceLength
+        let server = IngressServer(
+            configuration: .init(host: host, port: port, schedulerSocket: scheduler, controlSocket: control, limits: limits),
+            logger: Logger(label: "ingress"))
+        try await server.run()
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Logging
+import StrategyHost
+import Supervisor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `supervisor` — starts Ferry: worker, scheduler and ingress as separate
+/// processes over Unix sockets, with the chosen strategy plugin.
+@main
+struct SupervisorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "supervisor",
+        abstract: "Start Ferry: a batching and scheduling gateway for model inference.",
+        discussion: """
+            --strategy takes a path to a strategy plugin (.so). plugins/NAME.so names the
+            built-in strategy NAME unless a real file stands at that path.
+            """)
+
+    @Option(help: "Strategy plugin: plugins/NAME.so for a built-in, or any path to a .so.")
+    var strategy: String = "plugins/sjf.so"
+
+    @Option(help: "The strategy's configuration, key=value pairs separated by commas.")
+    var strategyConfig: String = ""
+
+    @Option(help: "HTTP address to bind (loopback unless you mean to expose Ferry).")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "HTTP port.")
+    var port: Int = 8000
+
+    @Option(help: "Simulated backend: milliseconds per squared character of a call's longest text.")
+    var unitMs: Double = 1
+
+    @Option(help: "Most texts one backend call may hold.")
+    var batchLimit: Int = 5
+
+    @Option(help: "Backend calls that may run at once.")
+    var concurrency: Int = 1
+
+    @Option(help: "Most requests queued at once; more are answered 429.")
+    var maxQueued: Int = 100_000
+
+    @Option(help: "Create the private runtime directory under this directory.")
+    var runtimeDir: String?
+
+    @Option(help: "Append one JSON line per backend call to this file.")
+    var workerCallLog: String?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
+        guard batchLimit >= 1 else { throw ValidationError("--batch-limit must be at least 1, got \(batchLimit)") }
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1, got \(concurrency)") }
+        guard unitMs >= 0, unitMs.isFinite else { throw ValidationError("--unit-ms must be a non-negative number, got \(unitMs)") }
+        guard maxQueued >= 1 else { throw ValidationError("--max-queued must be at least 1, got \(maxQueued)") }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let directory = StrategyLocator.executableDirectory()
+        // Refuse a wrong plugin here, before any child starts: one line, non-zero exit.
+        let path: String
+        do {
+            path = try StrategyLocator(builtinDirectory: directory).resolve(strategy)
+            _ = try PluginLoader.load(path: path, config: strategyConfig)
+        } catch {
+            fputs("supervisor: \(error)\n", stderr)
+            throw ExitCode(2)
+        }
+        var config = SupervisorConfiguration(strategyPath: path, executableDirectory: directory)
+        config.strategyConfig = strategyConfig
+        config.host = host
+        config.port = port
+        config.unitMs = unitMs
+        config.batchLimit = batchLimit
+        config.concurrency = concurrency
+        config.maxQueued = maxQueued
+        config.runtimeBase = runtimeDir
+        config.workerCallLog = workerCallLog
+        let supervisor: Supervisor
+        do {
+            supervisor = try Supervisor(configuration: config, logger: Logger(label: "supervisor"))
+        } catch {
+            fputs("supervisor: \(error)\n", stderr)
+            throw ExitCode(1)
+        }
+        let code = supervisor.run()
+        if code != 0 { throw ExitCode(code) }
+    }
+}
