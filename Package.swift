@@ -94,7 +94,8 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: v5),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"], swiftSettings: v5),
-        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling"], swiftSettings: v5),
+        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling"],
+                    exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "IntegrationTests", dependencies: [
             "Wire",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,0 +1,145 @@
+import Testing
+@testable import Scheduling
+
+/// A strategy whose answers the test scripts, recording what it was told.
+final class ScriptedStrategy: Strategy {
+    let name = "scripted"
+    var arrivedIDs: [ItemID] = []
+    var removedIDs: [(ItemID, RemovalReason)] = []
+    var completedIDs: [[ItemID]] = []
+    /// Next answers: ids to return, or a wake-up time.
+    var answers: [Answer] = []
+    enum Answer { case ids([ItemID]), wait(Int64) }
+
+    func arrived(_ item: QueuedItem, now: Int64) { arrivedIDs.append(item.id) }
+    func removed(_ id: ItemID, reason: RemovalReason, now: Int64) { removedIDs.append((id, reason)) }
+    func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID]) -> Int64 {
+        guard !answers.isEmpty else { return timeNever }
+        switch answers.removeFirst() {
+        case let .ids(list): ids.append(contentsOf: list); return timeNever
+        case let .wait(t): return t
+        }
+    }
+    func completed(_ ids: [ItemID], serviceNs: Int64, success: Bool, now: Int64) { completedIDs.append(ids) }
+}
+
+@Suite struct SchedulingCoreTests {
+    @Test func itemsInBatchesOutWithTheFakeClock() {
+        let core = SchedulingCore(strategy: OldestFirst(), configuration: .init(batchLimit: 5, slots: 1))
+        var now: Int64 = 1_000
+        let ids = (0..<7).compactMap { i in core.enqueue(client: "A", cost: UInt64(5 + i), now: now) }
+        #expect(ids == [1, 2, 3, 4, 5, 6, 7])
+
+        let first = core.schedule(now: now)
+        #expect(first.dispatches == [.init(batchID: 1, ids: [1, 2, 3, 4, 5])])
+        #expect(core.freeSlots == 0)
+        // No free slot: nothing more until the batch completes (late binding).
+        #expect(core.schedule(now: now).dispatches.isEmpty)
+
+        now += 25_000_000
+        #expect(core.complete(batchID: 1, success: true, serviceNs: 25_000_000, now: now) == [1, 2, 3, 4, 5])
+        let second = core.schedule(now: now)
+        #expect(second.dispatches == [.init(batchID: 2, ids: [6, 7])])
+        #expect(core.queuedCount == 0)
+    }
+
+    @Test func lateBindingUsesEverythingQueuedWhenTheSlotFrees() {
+        let core = SchedulingCore(strategy: OldestFirst(), configuration: .init(batchLimit: 5, slots: 1))
+        _ = core.enqueue(client: "A", cost: 5, now: 0)
+        #expect(core.schedule(now: 0).dispatches.map(\.ids) == [[1]])  // a lone request goes at once
+        for _ in 0..<4 { _ = core.enqueue(client: "A", cost: 5, now: 1) }
+        #expect(core.schedule(now: 1).dispatches.isEmpty)
+        core.complete(batchID: 1, success: true, serviceNs: 10, now: 2)
+        #expect(core.schedule(now: 2).dispatches.map(\.ids) == [[2, 3, 4, 5]])
+    }
+
+    @Test func badAnswersAreReplacedByOldestFirstWithNothingLost() {
+        let strategy = ScriptedStrategy()
+        let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: 3, slots: 4))
+        var refusals: [String] = []
+        core.onRefusedAnswer = { refusals.append($0) }
+        for _ in 0..<10 { _ = core.enqueue(client: "B", cost: 10, now: 0) }
+
+        strategy.answers = [
+            .ids([99]),          // not queued
+            .ids([5, 5]),        // duplicate
+            .ids([7, 8, 9, 10]), // over the limit
+            .ids([10]),          // fine
+        ]
+        let outcome = core.schedule(now: 0)
+        #expect(refusals.count == 3)
+        #expect(refusals[0].contains("scripted") && refusals[0].contains("99"))
+        #expect(refusals[1].contains("twice"))
+        #expect(refusals[2].contains("over the batch limit"))
+        #expect(outcome.dispatches.map(\.ids) == [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10]])
+        // Fallback ids were reported as taken by the host; ids of refused
+        // answers still queued were announced again.
+        #expect(strategy.removedIDs.map(\.0) == Array(1...9))
+        #expect(strategy.removedIDs.allSatisfy { $0.1 == .takenByHost })
+        #expect(Array(strategy.arrivedIDs.dropFirst(10)) == [10])
+        // Every item dispatched exactly once.
+        let all = outcome.dispatches.flatMap(\.ids)
+        #expect(all.sorted() == Array(1...10))
+        #expect(core.refusedAnswers == 3)
+    }
+
+    @Test func nothingAndNoWakeWhileIdleIsAStallAndIsRefused() {
+        let strategy = ScriptedStrategy()
+        let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: 5, slots: 1))
+        var refusals: [String] = []
+        core.onRefusedAnswer = { refusals.append($0) }
+        _ = core.enqueue(client: "A", cost: 1, now: 0)
+        let outcome = core.schedule(now: 0)
+        #expect(outcome.dispatches.map(\.ids) == [[1]])
+        #expect(refusals.count == 1 && refusals[0].contains("idle"))
+    }
+
+    @Test func aWaitingStrategyGetsItsWakeUp() {
+        let strategy = ScriptedStrategy()
+        let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: 8, slots: 5))
+        _ = core.enqueue(client: "A", cost: 1, now: 0)
+        strategy.answers = [.wait(100_000_000)]
+        let outcome = core.schedule(now: 0)
+        #expect(outcome.dispatches.isEmpty)
+        #expect(outcome.wakeAtNs == 100_000_000)
+        strategy.answers = [.ids([1])]
+        #expect(core.schedule(now: 100_000_000).dispatches.map(\.ids) == [[1]])
+    }
+
+    @Test func expiredItemsAreNeverDispatched() {
+        let strategy = ScriptedStrategy()
+        let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: 5, slots: 1))
+        _ = core.enqueue(client: "A", cost: 1, deadlineNs: 50, now: 0)
+        _ = core.enqueue(client: "A", cost: 1, now: 0)
+        strategy.answers = [.wait(1_000)]
+        #expect(core.schedule(now: 0).wakeAtNs == 50)
+        strategy.answers = [.ids([2])]
+        let outcome = core.schedule(now: 60)
+        #expect(outcome.expired == [1])
+        #expect(outcome.dispatches.map(\.ids) == [[2]])
+        #expect(strategy.removedIDs.map(\.0) == [1])
+        #expect(strategy.removedIDs.first?.1 == .expired)
+    }
+
+    @Test func fullQueueRefusesAndCancelRemoves() {
+        let core = SchedulingCore(strategy: OldestFirst(), configuration: .init(batchLimit: 5, slots: 1, maxQueued: 2))
+        #expect(core.enqueue(client: "A", cost: 1, now: 0) == 1)
+        #expect(core.enqueue(client: "A", cost: 1, now: 0) == 2)
+        #expect(core.enqueue(client: "A", cost: 1, now: 0) == nil)
+        #expect(core.cancel(1, now: 0))
+        #expect(!core.cancel(1, now: 0))
+        #expect(core.schedule(now: 0).dispatches.map(\.ids) == [[2]])
+    }
+
+    @Test func requeuedBatchRunsAgainAheadOfNewerWork() {
+        let core = SchedulingCore(strategy: OldestFirst(), configuration: .init(batchLimit: 2, slots: 1))
+        for _ in 0..<2 { _ = core.enqueue(client: "A", cost: 1, now: 0) }
+        #expect(core.schedule(now: 0).dispatches.map(\.ids) == [[1, 2]])
+        _ = core.enqueue(client: "A", cost: 1, now: 1)
+        #expect(core.requeue(batchID: 1, now: 2) == [1, 2])
+        #expect(core.queuedCount == 3)
+        let again = core.schedule(now: 3).dispatches.flatMap(\.ids)
+        #expect(again == [3, 1] || again == [1, 2])  // OldestFirst sees re-arrivals after 3
+        #expect(core.inFlightCount == 1)
+    }
+}

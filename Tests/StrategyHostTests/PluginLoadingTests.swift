@@ -1,0 +1,93 @@
+import Testing
+import Scheduling
+@testable import StrategyHost
+
+@Suite struct PluginLoadingTests {
+    /// Feeds `costs` into a strategy at time `now` and drains it batch by batch.
+    func drain(_ strategy: Strategy, costs: [UInt64], limit: Int, now: Int64 = 0) -> [[ItemID]] {
+        let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: limit, slots: 1))
+        for cost in costs { _ = core.enqueue(client: "c", cost: cost, now: now) }
+        var batches: [[ItemID]] = []
+        var t = now
+        while core.queuedCount > 0 || core.inFlightCount > 0 {
+            let outcome = core.schedule(now: t)
+            for d in outcome.dispatches {
+                batches.append(d.ids)
+                core.complete(batchID: d.batchID, success: true, serviceNs: 1, now: t)
+            }
+            t += 1
+        }
+        #expect(core.refusedAnswers == 0)
+        return batches
+    }
+
+    @Test func fifoSendsOneItemPerCallInArrivalOrder() throws {
+        let fifo = try PluginLoader.load(path: try BuiltPlugins.path("fifo"))
+        #expect(fifo.name == "fifo")
+        #expect(drain(fifo, costs: [25, 5, 12, 7], limit: 5) == [[1], [2], [3], [4]])
+    }
+
+    @Test func sjfBatchesShortestFirst() throws {
+        let sjf = try PluginLoader.load(path: try BuiltPlugins.path("sjf"))
+        #expect(sjf.name == "sjf")
+        // ids 1...8 with these costs; shortest five first, then the rest.
+        let batches = drain(sjf, costs: [25, 5, 12, 7, 6, 20, 8, 9], limit: 5)
+        #expect(batches.count == 2)
+        #expect(Set(batches[0]) == [2, 5, 4, 7, 8])
+        #expect(Set(batches[1]) == [3, 6, 1])
+    }
+
+    @Test func sjfAgingLetsALongItemJumpTheQueue() throws {
+        let sjf = try PluginLoader.load(path: try BuiltPlugins.path("sjf"), config: "aging_ms=10")
+        let core = SchedulingCore(strategy: sjf, configuration: .init(batchLimit: 2, slots: 1))
+        _ = core.enqueue(client: "B", cost: 25, now: 0)                 // id 1, long, old
+        for _ in 0..<4 { _ = core.enqueue(client: "A", cost: 5, now: 15_000_000) }
+        let outcome = core.schedule(now: 20_000_000)                    // id 1 waited 20 ms > 10 ms
+        #expect(outcome.dispatches.first?.ids.first == 1)
+    }
+
+    @Test func sjfRefusesAnUnknownConfigKey() throws {
+        let path = try BuiltPlugins.path("sjf")
+        #expect {
+            _ = try PluginLoader.load(path: path, config: "agin_ms=10")
+        } throws: { error in
+            "\(error)".contains("unknown config key 'agin_ms'") && "\(error)".contains("aging_ms")
+        }
+        #expect {
+            _ = try PluginLoader.load(path: path, config: "aging_ms=soon")
+        } throws: { error in
+            "\(error)".contains("expected a number")
+        }
+    }
+
+    @Test func aLibraryThatIsNotAPluginIsRefusedByName() throws {
+        let path = try BuiltPlugins.compileFixture("not_a_plugin")
+        #expect(throws: PluginLoadError.notAPlugin(path: path)) { try PluginLoader.load(path: path) }
+        #expect("\(PluginLoadError.notAPlugin(path: path))".contains(path))
+    }
+
+    @Test func aWrongABIVersionIsRefusedWithBothVersions() throws {
+        let path = try BuiltPlugins.compileFixture("wrong_abi")
+        #expect(throws: PluginLoadError.abiMismatch(path: path, found: 99, expected: 1)) { try PluginLoader.load(path: path) }
+        let line = "\(PluginLoadError.abiMismatch(path: path, found: 99, expected: 1))"
+        #expect(line.contains("ABI version 99") && line.contains("ABI version 1") && !line.contains("\n"))
+    }
+
+    @Test func aForeignTableIsRefusedByItsMagic() throws {
+        let path = try BuiltPlugins.compileFixture("bad_magic")
+        #expect(throws: PluginLoadError.badMagic(path: path, found: 0xDEADBEEF)) { try PluginLoader.load(path: path) }
+    }
+
+    @Test func namesResolveToBuiltinsUnlessAFileIsThere() throws {
+        let fifo = try BuiltPlugins.path("fifo")
+        #expect(fifo.hasSuffix("/libfifo.so"))
+        #expect(try BuiltPlugins.locator.resolve("sjf").hasSuffix("/libsjf.so"))
+        let own = try BuiltPlugins.compileFixture("not_a_plugin")
+        #expect(try BuiltPlugins.locator.resolve(own) == own)
+        #expect {
+            _ = try BuiltPlugins.locator.resolve("plugins/nope.so")
+        } throws: { error in
+            "\(error)".contains("plugins/nope.so") && "\(error)".contains("fifo") && "\(error)".contains("sjf")
+        }
+    }
+}
