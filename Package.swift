@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // MARK: Foundations
@@ -69,10 +70,10 @@ let package = Package(
 
         // MARK: Thin executables
         .executableTarget(name: "SupervisorMain", dependencies: [
-            "Supervisor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Supervisor", "EventLoop", "StrategyHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/supervisor", swiftSettings: v5),
         .executableTarget(name: "IngressMain", dependencies: [
-            "Ingress", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Ingress", "EventLoop", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/ingress", swiftSettings: v5),
         .executableTarget(name: "SchedulerMain", dependencies: [
             "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -94,13 +95,15 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: v5),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"], swiftSettings: v5),
-        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling"],
-                    exclude: ["Fixtures"], swiftSettings: v5),
+        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "TestSupport"],
+                    swiftSettings: v5),
+        .target(name: "TestSupport", dependencies: [
+            "StrategyHost",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], path: "Tests/TestSupport", exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "Wire",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
+            "TestSupport", "Wire",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: v5),
     ]
 )

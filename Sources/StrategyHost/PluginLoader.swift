@@ -42,10 +42,10 @@ public enum PluginLoader {
         return try PluginStrategy(table: table, path: path, config: config)
     }
 
-    /// Whether `path` exports the entry symbol (without keeping it loaded
-    /// beyond what RTLD_NODELETE keeps anyway).
+    /// Whether `path` exports the entry symbol. RTLD_NODELETE here too: a
+    /// Swift library once loaded must never be unmapped.
     static func exportsEntry(path: String) -> Bool {
-        guard let handle = dlopen(path, RTLD_LAZY | RTLD_LOCAL | RTLD_NOLOAD) ?? dlopen(path, RTLD_LAZY | RTLD_LOCAL) else { return false }
+        guard let handle = dlopen(path, RTLD_LAZY | RTLD_LOCAL | RTLD_NODELETE) else { return false }
         defer { dlclose(handle) }
         return dlsym(handle, FERRY_STRATEGY_ENTRY_SYMBOL) != nil
     }

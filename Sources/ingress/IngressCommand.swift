@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventLoop
 import Ingress
 import Logging
 
@@ -28,6 +29,7 @@ struct IngressCommand: AsyncParsableCommand {
     var maxSequenceLength: Int = 100_000
 
     func run() async throws {
+        ProcessSignals.prepare()
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var limits = IngressConfiguration.Limits()
         limits.maxBodyBytes = maxBodyBytes

@@ -34,7 +34,7 @@ struct SchedulerCommand: ParsableCommand {
     var maxQueued: Int = 100_000
 
     func run() throws {
-        signal(SIGPIPE, SIG_IGN)
+        ProcessSignals.prepare()
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "scheduler")
         let plugin: PluginStrategy

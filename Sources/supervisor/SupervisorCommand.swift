@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventLoop
 import Logging
 import StrategyHost
 import Supervisor
@@ -57,7 +58,7 @@ struct SupervisorCommand: ParsableCommand {
     }
 
     func run() throws {
-        signal(SIGPIPE, SIG_IGN)
+        ProcessSignals.prepare()
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let directory = StrategyLocator.executableDirectory()
         // Refuse a wrong plugin here, before any child starts: one line, non-zero exit.

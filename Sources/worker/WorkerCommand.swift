@@ -38,7 +38,7 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
-        signal(SIGPIPE, SIG_IGN)
+        ProcessSignals.prepare()
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "worker")
         let loop = try Loop()

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Scheduling
 @testable import StrategyHost
 
@@ -22,13 +23,13 @@ import Scheduling
     }
 
     @Test func fifoSendsOneItemPerCallInArrivalOrder() throws {
-        let fifo = try PluginLoader.load(path: try BuiltPlugins.path("fifo"))
+        let fifo = try PluginLoader.load(path: try BuildProducts.plugin("fifo"))
         #expect(fifo.name == "fifo")
         #expect(drain(fifo, costs: [25, 5, 12, 7], limit: 5) == [[1], [2], [3], [4]])
     }
 
     @Test func sjfBatchesShortestFirst() throws {
-        let sjf = try PluginLoader.load(path: try BuiltPlugins.path("sjf"))
+        let sjf = try PluginLoader.load(path: try BuildProducts.plugin("sjf"))
         #expect(sjf.name == "sjf")
         // ids 1...8 with these costs; shortest five first, then the rest.
         let batches = drain(sjf, costs: [25, 5, 12, 7, 6, 20, 8, 9], limit: 5)
@@ -38,7 +39,7 @@ import Scheduling
     }
 
     @Test func sjfAgingLetsALongItemJumpTheQueue() throws {
-        let sjf = try PluginLoader.load(path: try BuiltPlugins.path("sjf"), config: "aging_ms=10")
+        let sjf = try PluginLoader.load(path: try BuildProducts.plugin("sjf"), config: "aging_ms=10")
         let core = SchedulingCore(strategy: sjf, configuration: .init(batchLimit: 2, slots: 1))
         _ = core.enqueue(client: "B", cost: 25, now: 0)                 // id 1, long, old
         for _ in 0..<4 { _ = core.enqueue(client: "A", cost: 5, now: 15_000_000) }
@@ -47,7 +48,7 @@ import Scheduling
     }
 
     @Test func sjfRefusesAnUnknownConfigKey() throws {
-        let path = try BuiltPlugins.path("sjf")
+        let path = try BuildProducts.plugin("sjf")
         #expect {
             _ = try PluginLoader.load(path: path, config: "agin_ms=10")
         } throws: { error in
@@ -61,31 +62,31 @@ import Scheduling
     }
 
     @Test func aLibraryThatIsNotAPluginIsRefusedByName() throws {
-        let path = try BuiltPlugins.compileFixture("not_a_plugin")
+        let path = try CFixture.compile("not_a_plugin")
         #expect(throws: PluginLoadError.notAPlugin(path: path)) { try PluginLoader.load(path: path) }
         #expect("\(PluginLoadError.notAPlugin(path: path))".contains(path))
     }
 
     @Test func aWrongABIVersionIsRefusedWithBothVersions() throws {
-        let path = try BuiltPlugins.compileFixture("wrong_abi")
+        let path = try CFixture.compile("wrong_abi")
         #expect(throws: PluginLoadError.abiMismatch(path: path, found: 99, expected: 1)) { try PluginLoader.load(path: path) }
         let line = "\(PluginLoadError.abiMismatch(path: path, found: 99, expected: 1))"
         #expect(line.contains("ABI version 99") && line.contains("ABI version 1") && !line.contains("\n"))
     }
 
     @Test func aForeignTableIsRefusedByItsMagic() throws {
-        let path = try BuiltPlugins.compileFixture("bad_magic")
+        let path = try CFixture.compile("bad_magic")
         #expect(throws: PluginLoadError.badMagic(path: path, found: 0xDEADBEEF)) { try PluginLoader.load(path: path) }
     }
 
     @Test func namesResolveToBuiltinsUnlessAFileIsThere() throws {
-        let fifo = try BuiltPlugins.path("fifo")
+        let fifo = try BuildProducts.plugin("fifo")
         #expect(fifo.hasSuffix("/libfifo.so"))
-        #expect(try BuiltPlugins.locator.resolve("sjf").hasSuffix("/libsjf.so"))
-        let own = try BuiltPlugins.compileFixture("not_a_plugin")
-        #expect(try BuiltPlugins.locator.resolve(own) == own)
+        #expect(try BuildProducts.locator.resolve("sjf").hasSuffix("/libsjf.so"))
+        let own = try CFixture.compile("not_a_plugin")
+        #expect(try BuildProducts.locator.resolve(own) == own)
         #expect {
-            _ = try BuiltPlugins.locator.resolve("plugins/nope.so")
+            _ = try BuildProducts.locator.resolve("plugins/nope.so")
         } throws: { error in
             "\(error)".contains("plugins/nope.so") && "\(error)".contains("fifo") && "\(error)".contains("sjf")
         }

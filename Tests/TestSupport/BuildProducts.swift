@@ -1,0 +1,50 @@
+import Foundation
+import StrategyHost
+
+/// What `swift build` produced, found beside the running test binary.
+public enum BuildProducts {
+    /// The build directory (`.build/<triple>/debug`).
+    public static let directory = StrategyLocator.executableDirectory()
+    public static let locator = StrategyLocator(builtinDirectory: directory)
+
+    /// An executable product, checked to exist.
+    public static func executable(_ name: String) throws -> String {
+        let path = "\(directory)/\(name)"
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw Missing(description: "\(path) is missing — the README's test command runs `swift build` first")
+        }
+        return path
+    }
+
+    /// A built-in strategy plugin's path.
+    public static func plugin(_ name: String) throws -> String {
+        do { return try locator.resolve("plugins/\(name).so") } catch {
+            throw Missing(description: "\(error) — the README's test command runs `swift build` first")
+        }
+    }
+
+    public struct Missing: Error, CustomStringConvertible { public let description: String }
+}
+
+/// The repository checkout these tests belong to.
+public enum Repository {
+    public static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
+/// C sources under `Tests/TestSupport/Fixtures`, compiled on demand with the
+/// system C compiler into shared libraries.
+public enum CFixture {
+    public static func compile(_ name: String) throws -> String {
+        let source = Repository.root.appendingPathComponent("Tests/TestSupport/Fixtures/\(name).c").path
+        let include = Repository.root.appendingPathComponent("Sources/StrategyABI/include").path
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).so").path
+        let cc = Process()
+        cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        cc.arguments = ["cc", "-shared", "-fPIC", "-I", include, "-o", out, source]
+        try cc.run()
+        cc.waitUntilExit()
+        guard cc.terminationStatus == 0 else { throw BuildProducts.Missing(description: "cc failed to compile \(source)") }
+        return out
+    }
+}

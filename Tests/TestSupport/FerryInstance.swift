@@ -1,0 +1,124 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A real Ferry, started as the user would (`supervisor` with flags), for
+/// integration tests: real processes, real sockets, real HTTP.
+public final class FerryInstance: @unchecked Sendable {
+    public let port: Int
+    public let process: Process
+    /// Where the supervisor creates its runtime directory (a fresh temp dir).
+    public let runtimeBase: URL
+    /// The supervisor's combined output.
+    public let logFile: URL
+    public let callLog: URL
+
+    /// Starts the supervisor with `arguments` plus a free port, a private
+    /// runtime base and a call log; does not wait for readiness.
+    public init(arguments: [String]) throws {
+        port = try FreePort.find()
+        runtimeBase = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: runtimeBase, withIntermediateDirectories: true)
+        logFile = runtimeBase.appendingPathComponent("supervisor.log")
+        callLog = runtimeBase.appendingPathComponent("calls.jsonl")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let runtime = runtimeBase.appendingPathComponent("run")
+        try FileManager.default.createDirectory(at: runtime, withIntermediateDirectories: true)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: try BuildProducts.executable("supervisor"))
+        process.arguments = arguments + ["--port", "\(port)", "--runtime-dir", runtime.path, "--worker-call-log", callLog.path]
+        let handle = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    /// The runtime base's `run` folder, where the 0700 directory is created.
+    public var runtimeParent: URL { runtimeBase.appendingPathComponent("run") }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// Waits until `/readyz` answers 200 (bounded; fails with the log otherwise).
+    public func waitUntilReady(client: HTTPClient, within seconds: Double = 60) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if !process.isRunning {
+                throw Failure(description: "supervisor exited with \(process.terminationStatus) before ready:\n\(log)")
+            }
+            if let r = try? await client.get(url: "\(baseURL)/readyz").get(), r.status == .ok { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(description: "Ferry not ready within \(seconds) s:\n\(log)")
+    }
+
+    /// The pid the supervisor logged for `child` ("started worker (pid N)"), latest first.
+    public func pid(of child: String) -> Int32? {
+        let marker = "started \(child) (pid "
+        guard let range = log.range(of: marker, options: .backwards) else { return nil }
+        let digits = log[range.upperBound...].prefix(while: \.isNumber)
+        return Int32(digits)
+    }
+
+    /// Sends `signal` to the supervisor and waits (bounded) for it to exit.
+    public func stop(signal: Int32 = SIGTERM, within seconds: Double = 60) async throws -> Int32 {
+        kill(process.processIdentifier, signal)
+        return try await waitForExit(within: seconds)
+    }
+
+    public func waitForExit(within seconds: Double = 60) async throws -> Int32 {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning {
+            guard Date() < deadline else {
+                kill(process.processIdentifier, SIGKILL)
+                throw Failure(description: "supervisor did not exit within \(seconds) s:\n\(log)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+
+    /// Whether a process with `pid` still exists.
+    public static func isAlive(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno != ESRCH
+    }
+
+    /// Every backend call the worker recorded.
+    public func calls() throws -> [BackendCall] {
+        let text = (try? String(contentsOf: callLog, encoding: .utf8)) ?? ""
+        return try text.split(separator: "\n").map { try JSONDecoder().decode(BackendCall.self, from: Data($0.utf8)) }
+    }
+
+    public struct Failure: Error, CustomStringConvertible { public let description: String }
+}
+
+/// One line of the worker's call log.
+public struct BackendCall: Decodable, Sendable {
+    public let batch: UInt64
+    public let items: Int
+    public let start_ns: Int64
+    public let end_ns: Int64
+    public let failed: Int
+}
+
+/// A TCP port nobody listens on right now.
+public enum FreePort {
+    public static func find() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                bind(fd, sa, len) == 0 && getsockname(fd, sa, &len) == 0
+            }
+        }
+        guard ok else { throw FerryInstance.Failure(description: "cannot find a free port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
