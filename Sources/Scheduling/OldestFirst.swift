@@ -18,7 +18,7 @@ public final class OldestFirst: Strategy {
         queued.remove(id)  // left in `order`, skipped lazily
     }
 
-    public func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID]) -> Int64 {
+    public func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID], expire: inout [ItemID]) -> Int64 {
         while ids.count < batchLimit, let id = order.popFirst() {
             if queued.remove(id) != nil { ids.append(id) }
         }

@@ -19,11 +19,15 @@ public final class SchedulingCore {
         public var slots: Int
         /// Most items queued at once; beyond it `enqueue` refuses.
         public var maxQueued: Int
+        /// The longest a strategy may keep the oldest item waiting while a
+        /// backend slot is free; past it the host dispatches oldest-first.
+        public var starvationBoundNs: Int64
 
-        public init(batchLimit: Int = 5, slots: Int = 1, maxQueued: Int = 100_000) {
+        public init(batchLimit: Int = 5, slots: Int = 1, maxQueued: Int = 100_000, starvationBoundNs: Int64 = 30_000_000_000) {
             self.batchLimit = batchLimit
             self.slots = slots
             self.maxQueued = maxQueued
+            self.starvationBoundNs = starvationBoundNs
         }
     }
 
@@ -56,6 +60,7 @@ public final class SchedulingCore {
     private var nextBatchID: UInt64 = 1
     private var clientIndex: [String: UInt32] = [:]
     private var scratch: [ItemID] = []
+    private var expireScratch: [ItemID] = []
 
     /// Answers refused and replaced by oldest-first.
     public private(set) var refusedAnswers = 0
@@ -111,11 +116,20 @@ public final class SchedulingCore {
         var strategyWake: Int64?
         while freeSlots > 0 && !queue.isEmpty {
             scratch.removeAll(keepingCapacity: true)
-            let wake = strategy.nextBatch(now: now, batchLimit: configuration.batchLimit, freeSlots: freeSlots, into: &scratch)
+            expireScratch.removeAll(keepingCapacity: true)
+            let wake = strategy.nextBatch(now: now, batchLimit: configuration.batchLimit, freeSlots: freeSlots,
+                                          into: &scratch, expire: &expireScratch)
+            if !expireScratch.isEmpty { expireOnRequest(expireScratch, into: &outcome.expired) }
             if scratch.isEmpty {
+                if queue.isEmpty { break }
                 if wake == timeNever && inFlight.isEmpty {
                     // Nothing running and nothing asked for: the queue would stall.
                     outcome.dispatches.append(fallback(now: now, refused: [], reason: "returned no batch and no wake-up while the backend is idle and \(queue.count) items are queued"))
+                    continue
+                }
+                if let oldest = oldestQueued(), now - oldest.arrivalNs > configuration.starvationBoundNs {
+                    let waited = (now - oldest.arrivalNs) / 1_000_000
+                    outcome.dispatches.append(fallback(now: now, refused: [], reason: "kept item \(oldest.id) waiting \(waited) ms with a backend slot free, over the host's starvation bound of \(configuration.starvationBoundNs / 1_000_000) ms"))
                     continue
                 }
                 // A wake-up in the past would spin; ask again no sooner than 1 µs from now.
@@ -195,6 +209,25 @@ public final class SchedulingCore {
                 expired.append(top.id)
             }
         }
+    }
+
+    /// Items the strategy gave up on (they cannot meet their deadline). Ids
+    /// that are not queued are ignored and reported; the rest are expired.
+    private func expireOnRequest(_ ids: [ItemID], into expired: inout [ItemID]) {
+        var ignored: [ItemID] = []
+        for id in ids {
+            if queue.removeValue(forKey: id) != nil { expired.append(id) } else { ignored.append(id) }
+        }
+        if !ignored.isEmpty {
+            refusedAnswers += 1
+            onRefusedAnswer?("strategy \(strategy.name) asked to expire ids that are not queued (ids: \(ignored.prefix(16).map(String.init).joined(separator: ","))); ignored")
+        }
+    }
+
+    /// The oldest item still queued.
+    private func oldestQueued() -> QueuedItem? {
+        trimArrivalOrder()
+        return arrivalOrder.first.flatMap { queue[$0] }
     }
 
     /// Drops ids that already left the queue from the front of the arrival

@@ -10,9 +10,11 @@ public protocol Strategy: AnyObject {
     /// longer holds.
     func removed(_ id: ItemID, reason: RemovalReason, now: Int64)
     /// Chooses the next batch: appends up to `batchLimit` queued ids to `ids`
-    /// (which arrives empty) and forgets them. Returns when to be asked again
-    /// if it appended nothing (`timeNever` for "on the next event").
-    func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID]) -> Int64
+    /// (which arrives empty) and forgets them. May also append to `expire`
+    /// queued ids it gives up on (they can no longer meet their deadline).
+    /// Returns when to be asked again if it appended nothing to `ids`
+    /// (`timeNever` for "on the next event").
+    func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID], expire: inout [ItemID]) -> Int64
     /// A dispatched batch finished.
     func completed(_ ids: [ItemID], serviceNs: Int64, success: Bool, now: Int64)
 }

@@ -11,6 +11,8 @@ public final class PluginStrategy: Strategy {
     private let state: UnsafeMutableRawPointer?
     private var buffer: UnsafeMutablePointer<UInt64>
     private var bufferCapacity: Int
+    private let expireBuffer: UnsafeMutablePointer<UInt64>
+    private static let expireCapacity = 256
 
     init(table: UnsafePointer<ferry_strategy>, path: String, config: String) throws(PluginLoadError) {
         self.table = table
@@ -25,11 +27,13 @@ public final class PluginStrategy: Strategy {
         self.state = created
         bufferCapacity = 64
         buffer = .allocate(capacity: bufferCapacity)
+        expireBuffer = .allocate(capacity: Self.expireCapacity)
     }
 
     deinit {
         table.pointee.destroy(state)
         buffer.deallocate()
+        expireBuffer.deallocate()
     }
 
     public func arrived(_ item: QueuedItem, now: Int64) {
@@ -44,18 +48,20 @@ public final class PluginStrategy: Strategy {
         table.pointee.removed(state, id, ferry_removed_reason(rawValue: reason.rawValue), now)
     }
 
-    public func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID]) -> Int64 {
+    public func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID], expire: inout [ItemID]) -> Int64 {
         if batchLimit > bufferCapacity {
             buffer.deallocate()
             bufferCapacity = batchLimit
             buffer = .allocate(capacity: bufferCapacity)
         }
-        var decision = ferry_decision(ids: buffer, count: 0, wake_at_ns: timeNever)
+        var decision = ferry_decision(ids: buffer, count: 0, wake_at_ns: timeNever, expire_ids: expireBuffer,
+                                      expire_capacity: UInt32(Self.expireCapacity), expire_count: 0)
         table.pointee.next_batch(state, now, UInt32(batchLimit), UInt32(freeSlots), &decision)
         let count = Int(decision.count)
         for i in 0..<min(count, batchLimit) { ids.append(buffer[i]) }
         // An over-long answer is reported as such (id 0 is never valid), not truncated.
         if count > batchLimit { ids.append(0) }
+        for i in 0..<min(Int(decision.expire_count), Self.expireCapacity) { expire.append(expireBuffer[i]) }
         return decision.wake_at_ns
     }
 

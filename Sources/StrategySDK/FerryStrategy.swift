@@ -77,17 +77,34 @@ public enum RemovalReason: UInt32 {
     case takenByHost = 3
 }
 
-/// The batch being chosen: a view of the host's id buffer.
+/// The batch being chosen: a view of the host's id buffers.
 public struct BatchBuilder {
     private let ids: UnsafeMutablePointer<UInt64>
+    private let expireIDs: UnsafeMutablePointer<UInt64>?
+    private let expireCapacity: Int
     /// The batch limit: how many ids fit.
     public let capacity: Int
     /// Ids appended so far.
     public private(set) var count = 0
+    /// Ids given up so far.
+    public private(set) var expiredCount = 0
 
-    init(ids: UnsafeMutablePointer<UInt64>, capacity: Int) {
+    init(ids: UnsafeMutablePointer<UInt64>, capacity: Int, expireIDs: UnsafeMutablePointer<UInt64>?, expireCapacity: Int) {
         self.ids = ids
         self.capacity = capacity
+        self.expireIDs = expireIDs
+        self.expireCapacity = expireCapacity
+    }
+
+    /// Gives up on a queued item that can no longer meet its deadline: the
+    /// host answers it "expired" and never runs it. Forget it afterwards.
+    /// False (nothing recorded) when the host's buffer is full this time.
+    @discardableResult
+    public mutating func expire(_ id: UInt64) -> Bool {
+        guard let expireIDs, expiredCount < expireCapacity else { return false }
+        expireIDs[expiredCount] = id
+        expiredCount += 1
+        return true
     }
 
     public var isFull: Bool { count >= capacity }

@@ -47,10 +47,13 @@ public enum StrategyExport {
                 Instance.of(state).strategy.removed(id, reason: RemovalReason(rawValue: reason.rawValue) ?? .cancelled, now: now)
             },
             next_batch: { state, now, limit, freeSlots, decision in
-                var builder = BatchBuilder(ids: decision!.pointee.ids, capacity: Int(limit))
+                let d = decision!
+                var builder = BatchBuilder(ids: d.pointee.ids, capacity: Int(limit),
+                                           expireIDs: d.pointee.expire_ids, expireCapacity: Int(d.pointee.expire_capacity))
                 let wake = Instance.of(state).strategy.nextBatch(now: now, freeSlots: Int(freeSlots), batch: &builder)
-                decision!.pointee.count = UInt32(builder.count)
-                decision!.pointee.wake_at_ns = builder.count == 0 ? wake : Item.never
+                d.pointee.count = UInt32(builder.count)
+                d.pointee.expire_count = UInt32(builder.expiredCount)
+                d.pointee.wake_at_ns = builder.count == 0 ? wake : Item.never
             },
             completed: { state, ids, count, serviceNs, success, now in
                 Instance.of(state).strategy.completed(ids: UnsafeBufferPointer(start: ids, count: Int(count)),

@@ -9,15 +9,16 @@ final class ScriptedStrategy: Strategy {
     var completedIDs: [[ItemID]] = []
     /// Next answers: ids to return, or a wake-up time.
     var answers: [Answer] = []
-    enum Answer { case ids([ItemID]), wait(Int64) }
+    enum Answer { case ids([ItemID]), wait(Int64), expire([ItemID], then: [ItemID]) }
 
     func arrived(_ item: QueuedItem, now: Int64) { arrivedIDs.append(item.id) }
     func removed(_ id: ItemID, reason: RemovalReason, now: Int64) { removedIDs.append((id, reason)) }
-    func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID]) -> Int64 {
+    func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID], expire: inout [ItemID]) -> Int64 {
         guard !answers.isEmpty else { return timeNever }
         switch answers.removeFirst() {
         case let .ids(list): ids.append(contentsOf: list); return timeNever
         case let .wait(t): return t
+        case let .expire(gone, then): expire.append(contentsOf: gone); ids.append(contentsOf: then); return timeNever
         }
     }
     func completed(_ ids: [ItemID], serviceNs: Int64, success: Bool, now: Int64) { completedIDs.append(ids) }
@@ -119,6 +120,32 @@ final class ScriptedStrategy: Strategy {
         #expect(outcome.dispatches.map(\.ids) == [[2]])
         #expect(strategy.removedIDs.map(\.0) == [1])
         #expect(strategy.removedIDs.first?.1 == .expired)
+    }
+
+    @Test func aStrategyMayExpireWhatCannotMeetItsDeadline() {
+        let strategy = ScriptedStrategy()
+        let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: 5, slots: 1))
+        var refusals: [String] = []
+        core.onRefusedAnswer = { refusals.append($0) }
+        for _ in 0..<3 { _ = core.enqueue(client: "A", cost: 1, deadlineNs: 1_000, now: 0) }
+        strategy.answers = [.expire([1, 42], then: [2, 3])]
+        let outcome = core.schedule(now: 10)
+        #expect(outcome.expired == [1])
+        #expect(outcome.dispatches.map(\.ids) == [[2, 3]])
+        #expect(refusals.count == 1 && refusals[0].contains("42"))
+    }
+
+    @Test func aStrategyThatPostponesForeverHitsTheStarvationBound() {
+        let strategy = ScriptedStrategy()
+        let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: 5, slots: 1, starvationBoundNs: 1_000))
+        var refusals: [String] = []
+        core.onRefusedAnswer = { refusals.append($0) }
+        _ = core.enqueue(client: "A", cost: 1, now: 0)
+        strategy.answers = [.wait(500), .wait(5_000)]
+        #expect(core.schedule(now: 0).dispatches.isEmpty)
+        let late = core.schedule(now: 2_000)
+        #expect(late.dispatches.map(\.ids) == [[1]])
+        #expect(refusals.count == 1 && refusals[0].contains("starvation bound"))
     }
 
     @Test func fullQueueRefusesAndCancelRemoves() {

@@ -19,13 +19,17 @@
  *     bench's simulator). A plugin must never read a clock itself, or the
  *     same plugin would behave differently in simulation and live.
  *   - A plugin sees ids, clients, costs and times — never payloads.
- *   - Ids returned from next_batch are dispatched: forget them. If the host
+ *   - Ids returned from next_batch are dispatched: forget them. Ids listed
+ *     in `expire_ids` are given up (answered "expired", never run): forget
+ *     them too. If the host
  *     refuses an answer (unknown or repeated id, more than batch_limit ids,
  *     or nothing and no wake-up while the backend is idle), it dispatches
  *     oldest-first instead, reports those ids through `removed` with
  *     FERRY_REMOVED_TAKEN_BY_HOST, and announces again through `arrived`
  *     every id of the refused answer that is still queued. `removed` must
- *     therefore tolerate ids the plugin no longer holds.
+ *     therefore tolerate ids the plugin no longer holds. The same happens
+ *     when the strategy keeps the oldest item waiting past the host's
+ *     starvation bound while a backend slot is free.
  *
  * Plugins are loaded with RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE and never
  * unloaded (unloading Swift code crashes its runtime).
@@ -68,9 +72,12 @@ typedef struct ferry_item {
 
 /* What next_batch decides. */
 typedef struct ferry_decision {
-    uint64_t *ids;       /* host buffer with room for batch_limit ids */
-    uint32_t count;      /* out: ids written; 0 means "not now" */
-    int64_t wake_at_ns;  /* out, when count == 0: ask again at this time, or FERRY_TIME_NEVER */
+    uint64_t *ids;            /* host buffer with room for batch_limit ids */
+    uint32_t count;           /* out: ids written; 0 means "not now" */
+    int64_t wake_at_ns;       /* out, when count == 0: ask again at this time, or FERRY_TIME_NEVER */
+    uint64_t *expire_ids;     /* host buffer: queued ids the strategy gives up on */
+    uint32_t expire_capacity; /* room in expire_ids */
+    uint32_t expire_count;    /* out: ids written to expire_ids (they can no longer meet their deadline) */
 } ferry_decision;
 
 /* The table a plugin exports. */
