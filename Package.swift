@@ -15,7 +15,13 @@ let package = Package(
         .executable(name: "worker", targets: ["WorkerMain"]),
         // Built-in strategies: each is a plugin named lib<name>.so.
         .library(name: "fifo", type: .dynamic, targets: ["FIFOStrategy"]),
+        .library(name: "batch", type: .dynamic, targets: ["BatchStrategy"]),
+        .library(name: "timed", type: .dynamic, targets: ["TimedStrategy"]),
         .library(name: "sjf", type: .dynamic, targets: ["SJFStrategy"]),
+        .library(name: "priority", type: .dynamic, targets: ["PriorityStrategy"]),
+        .library(name: "fair", type: .dynamic, targets: ["FairStrategy"]),
+        .library(name: "edf", type: .dynamic, targets: ["EDFStrategy"]),
+        .library(name: "optimal", type: .dynamic, targets: ["OptimalStrategy"]),
         .library(name: "StrategySDK", targets: ["StrategySDK"]),
     ],
     dependencies: [
@@ -44,7 +50,14 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
         ], swiftSettings: v5),
         .target(name: "StrategyHost", dependencies: ["StrategyABI", "Scheduling"], swiftSettings: v5),
-        .target(name: "StrategySDK", dependencies: ["StrategyABI"], swiftSettings: v5),
+        .target(name: "Simulation", dependencies: [
+            "Scheduling", .product(name: "HeapModule", package: "swift-collections"),
+        ], swiftSettings: v5),
+        .target(name: "StrategySDK", dependencies: [
+            "StrategyABI",
+            .product(name: "HeapModule", package: "swift-collections"),
+            .product(name: "DequeModule", package: "swift-collections"),
+        ], swiftSettings: v5),
 
         // MARK: Processes, as libraries
         .target(name: "Worker", dependencies: [
@@ -83,19 +96,21 @@ let package = Package(
         ], path: "Sources/worker", swiftSettings: v5),
 
         // MARK: Strategy plugins (one folder each)
-        .target(name: "FIFOStrategy", dependencies: [
+        .target(name: "FIFOStrategy", dependencies: ["StrategySDK"], path: "Plugins/FIFO", swiftSettings: v5),
+        .target(name: "BatchStrategy", dependencies: ["StrategySDK"], path: "Plugins/Batch", swiftSettings: v5),
+        .target(name: "TimedStrategy", dependencies: ["StrategySDK"], path: "Plugins/Timed", swiftSettings: v5),
+        .target(name: "SJFStrategy", dependencies: ["StrategySDK"], path: "Plugins/SJF", swiftSettings: v5),
+        .target(name: "PriorityStrategy", dependencies: ["StrategySDK"], path: "Plugins/Priority", swiftSettings: v5),
+        .target(name: "FairStrategy", dependencies: ["StrategySDK"], path: "Plugins/Fair", swiftSettings: v5),
+        .target(name: "EDFStrategy", dependencies: ["StrategySDK"], path: "Plugins/EDF", swiftSettings: v5),
+        .target(name: "OptimalStrategy", dependencies: [
             "StrategySDK", .product(name: "DequeModule", package: "swift-collections"),
-        ], path: "Plugins/FIFO", swiftSettings: v5),
-        .target(name: "SJFStrategy", dependencies: [
-            "StrategySDK",
-            .product(name: "HeapModule", package: "swift-collections"),
-            .product(name: "DequeModule", package: "swift-collections"),
-        ], path: "Plugins/SJF", swiftSettings: v5),
+        ], path: "Plugins/Optimal", swiftSettings: v5),
 
         // MARK: Tests
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: v5),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"], swiftSettings: v5),
-        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "TestSupport"],
+        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "Simulation", "TestSupport"],
                     swiftSettings: v5),
         .target(name: "TestSupport", dependencies: [
             "StrategyHost",

@@ -1,4 +1,3 @@
-import DequeModule
 import StrategySDK
 
 /// `fifo` — one item per backend call, in arrival order: the seed's shell
@@ -11,27 +10,26 @@ import StrategySDK
 ///
 /// Config: none (any key is refused).
 public final class FIFO: FerryStrategy {
-    private var order = Deque<UInt64>()
-    private var live = Set<UInt64>()
+    private var items: [UInt64: Item] = [:]
+    private var order = ArrivalOrder()
 
     public init(config: StrategyConfig) throws {
         try config.finish()
     }
 
     public func arrived(_ item: Item, now: Int64) {
-        if live.insert(item.id).inserted { order.append(item.id) }
+        items[item.id] = item
+        order.append(item.id)
     }
 
     public func removed(_ id: UInt64, reason: RemovalReason, now: Int64) {
-        live.remove(id)  // skipped lazily when it reaches the front
+        items[id] = nil
     }
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
-        while let id = order.popFirst() {
-            if live.remove(id) != nil {
-                batch.append(id)
-                break
-            }
+        if let id = order.popFirst(live: items) {
+            items[id] = nil
+            batch.append(id)
         }
         return Item.never
     }

@@ -71,3 +71,29 @@ extension String {
         String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }
+
+extension StrategyConfig {
+    /// A list of `name:number` pairs separated by `;` (e.g. `A:2;B:1`);
+    /// empty when absent. Refuses malformed pairs and numbers outside `range`.
+    public mutating func namedNumbers(_ key: String, in range: ClosedRange<Double> = 0...(.infinity)) throws -> [String: Double] {
+        guard let raw = string(key), !raw.isEmpty else { return [:] }
+        var out: [String: Double] = [:]
+        for pair in raw.split(separator: ";") {
+            let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let v = Double(parts[1]), v.isFinite else {
+                throw Problem(description: "config key '\(key)': '\(pair)' is not name:number")
+            }
+            guard range.contains(v) else {
+                throw Problem(description: "config key '\(key)': \(parts[0]) has \(v), outside \(range.lowerBound)...\(range.upperBound)")
+            }
+            out[parts[0]] = v
+        }
+        return out
+    }
+
+    /// A list of names separated by `;`; empty when absent.
+    public mutating func names(_ key: String) -> [String] {
+        guard let raw = string(key) else { return [] }
+        return raw.split(separator: ";").map(String.init).filter { !$0.isEmpty }
+    }
+}
