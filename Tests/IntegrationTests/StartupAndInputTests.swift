@@ -26,28 +26,28 @@ import TestSupport
 
     @Test func badInputGetsAClearErrorAndHarmsNoOne() async throws {
         let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.01"])
-        let http = SeedClient.makeHTTPClient()
-        defer { try? http.syncShutdown() }
-        try await ferry.waitUntilReady(client: http)
-        let base = ferry.baseURL
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let base = ferry.baseURL
 
-        let cases: [(String, UInt, String)] = [
-            ("{\"sequence\": ", 400, "not valid JSON"),
-            ("not json at all", 400, "not valid JSON"),
-            ("{\"sequence\": 5}", 400, "wrong type"),
-            ("{\"text\": \"hello\"}", 400, "missing field 'sequence'"),
-            ("[\"hello\"]", 400, "wrong type"),
-            (String(repeating: "x", count: (1 << 20) + 10), 413, "over"),
-        ]
-        for (body, status, fragment) in cases {
-            let (code, text) = try await SeedClient.post(raw: body, via: http, base: base)
-            #expect(code == status, "\(body.prefix(40)): \(text)")
-            #expect(text.contains(fragment), "\(body.prefix(40)): \(text)")
-            #expect(text.hasPrefix("{\"error\":"))
+            let cases: [(String, UInt, String)] = [
+                ("{\"sequence\": ", 400, "not valid JSON"),
+                ("not json at all", 400, "not valid JSON"),
+                ("{\"sequence\": 5}", 400, "wrong type"),
+                ("{\"text\": \"hello\"}", 400, "missing field 'sequence'"),
+                ("[\"hello\"]", 400, "wrong type"),
+                (String(repeating: "x", count: (1 << 20) + 10), 413, "over"),
+            ]
+            for (body, status, fragment) in cases {
+                let (code, text) = try await SeedClient.post(raw: body, via: http, base: base)
+                #expect(code == status, "\(body.prefix(40)): \(text)")
+                #expect(text.contains(fragment), "\(body.prefix(40)): \(text)")
+                #expect(text.hasPrefix("{\"error\":"))
+            }
+            // The next good request still works.
+            let ok = try await SeedClient.classify("fine text", client: "A", via: http, base: base)
+            #expect(ok.status == 200 && ok.body == "{\"result\":\"not code\"}")
+            #expect(try await ferry.stop() == 0)
         }
-        // The next good request still works.
-        let ok = try await SeedClient.classify("fine text", client: "A", via: http, base: base)
-        #expect(ok.status == 200 && ok.body == "{\"result\":\"not code\"}")
-        #expect(try await ferry.stop() == 0)
     }
 }

@@ -34,6 +34,13 @@ public final class FerryInstance: @unchecked Sendable {
         try process.run()
     }
 
+    /// A test that failed before `stop()` must not leave Ferry running: kill
+    /// the supervisor; its children exit when their control socket closes.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: runtimeBase)
+    }
+
     /// The runtime base's `run` folder, where the 0700 directory is created.
     public var runtimeParent: URL { runtimeBase.appendingPathComponent("run") }
 

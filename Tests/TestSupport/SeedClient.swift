@@ -14,6 +14,19 @@ public enum SeedClient {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
+    /// Runs `body` with a fresh client and shuts it down afterwards, also on error.
+    public static func withHTTPClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
+        let http = makeHTTPClient()
+        do {
+            let value = try await body(http)
+            try await http.shutdown()
+            return value
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
     /// The answer to one classify call.
     public struct Answer: Sendable {
         public let text: String
