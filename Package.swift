@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "edf", type: .dynamic, targets: ["EDFStrategy"]),
         .library(name: "optimal", type: .dynamic, targets: ["OptimalStrategy"]),
         .library(name: "StrategySDK", targets: ["StrategySDK"]),
+        .executable(name: "bench", targets: ["Bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -32,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // MARK: Foundations
@@ -95,6 +98,18 @@ let package = Package(
             "Worker", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/worker", swiftSettings: v5),
 
+        // MARK: The bench
+        .target(name: "BenchKit", dependencies: [
+            "Simulation", "Scheduling", "StrategyHost",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "HeapModule", package: "swift-collections"),
+        ], path: "Benchmarks/BenchKit", swiftSettings: v5),
+        .executableTarget(name: "Bench", dependencies: [
+            "BenchKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/bench", swiftSettings: v5),
+
         // MARK: Strategy plugins (one folder each)
         .target(name: "FIFOStrategy", dependencies: ["StrategySDK"], path: "Plugins/FIFO", swiftSettings: v5),
         .target(name: "BatchStrategy", dependencies: ["StrategySDK"], path: "Plugins/Batch", swiftSettings: v5),
@@ -116,6 +131,7 @@ let package = Package(
             "StrategyHost",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Tests/TestSupport", exclude: ["Fixtures"], swiftSettings: v5),
+        .testTarget(name: "BenchTests", dependencies: ["BenchKit", "Simulation", "Scheduling", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TestSupport", "Wire",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

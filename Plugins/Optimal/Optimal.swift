@@ -33,7 +33,7 @@ import StrategySDK
 /// arriving; it ignores deadlines and client fairness.
 ///
 /// Config: `aging_ms` (default 2000, ≥ 0), `window` (default 128, 1…100000),
-/// `exact` (default 10, 0…16: queue size up to which the search is exhaustive).
+/// `exact` (default 8, 0…16: queue size up to which the search is exhaustive).
 public final class Optimal: FerryStrategy {
     private let agingNs: Int64
     private let window: Int
@@ -54,7 +54,7 @@ public final class Optimal: FerryStrategy {
         var config = config
         agingNs = Int64(try config.double("aging_ms", default: 2000, in: 0...86_400_000) * 1_000_000)
         window = try config.int("window", default: 128, in: 1...100_000)
-        exactLimit = try config.int("exact", default: 10, in: 0...16)
+        exactLimit = try config.int("exact", default: 8, in: 0...16)
         try config.finish()
     }
 

@@ -1,20 +1,33 @@
 /// One request of a workload: who sends what, and when.
+///
+/// Open-loop requests have an absolute send time. A closed-loop client (one
+/// that waits for its answers, as the seed's client does between bursts)
+/// marks its requests with a `group`, and a later request with `afterGroup`:
+/// its `timeNs` is then an offset from the moment the last request of that
+/// group was answered.
 public struct Arrival: Sendable, Equatable, Codable {
     public var client: String
-    /// Send time, ns from the start of the run.
+    /// Send time in ns from the start of the run, or after `afterGroup` is answered.
     public var timeNs: Int64
     /// Text length (the cost hint the ingress would compute).
     public var length: Int
     /// Time the client will wait, ms; nil for none.
     public var timeoutMs: Int?
     public var priority: Int32
+    /// The set of requests this one belongs to, for closed-loop clients.
+    public var group: Int?
+    /// Send only after every request of this group was answered.
+    public var afterGroup: Int?
 
-    public init(client: String, timeNs: Int64, length: Int, timeoutMs: Int? = nil, priority: Int32 = 0) {
+    public init(client: String, timeNs: Int64, length: Int, timeoutMs: Int? = nil, priority: Int32 = 0,
+                group: Int? = nil, afterGroup: Int? = nil) {
         self.client = client
         self.timeNs = timeNs
         self.length = length
         self.timeoutMs = timeoutMs
         self.priority = priority
+        self.group = group
+        self.afterGroup = afterGroup
     }
 }
 

@@ -67,7 +67,7 @@ public final class Supervisor {
         let c = configuration
         let control = runtime.socket("control")
         var worker = ["--socket", runtime.socket("worker"), "--control", control,
-                      "--unit-ms", "\(c.unitMs)", "--batch-limit", "\(c.batchLimit)", "--concurrency", "\(c.concurrency)"]
+                      "--unit-ms", "\(c.unitMs)", "--call-ms", "\(c.callMs)", "--batch-limit", "\(c.batchLimit)", "--concurrency", "\(c.concurrency)"]
         if let log = c.workerCallLog { worker += ["--call-log", log] }
         let scheduler = ["--socket", runtime.socket("scheduler"), "--worker", runtime.socket("worker"), "--control", control,
                          "--strategy", c.strategyPath, "--strategy-config", c.strategyConfig, "--max-queued", "\(c.maxQueued)"]

@@ -7,8 +7,9 @@ public struct SupervisorConfiguration: Sendable {
     /// HTTP bind address and port of the ingress.
     public var host: String = "127.0.0.1"
     public var port: Int = 8000
-    /// Simulated backend: ms per squared character, texts per call, calls at once.
+    /// Simulated backend: ms per squared character, fixed ms per call, texts per call, calls at once.
     public var unitMs: Double = 1
+    public var callMs: Double = 0
     public var batchLimit: Int = 5
     public var concurrency: Int = 1
     /// Most queued requests in the scheduler.

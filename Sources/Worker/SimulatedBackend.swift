@@ -2,19 +2,22 @@ import EventLoop
 import Wire
 
 /// The seed's model server, simulated: each call lasts
-/// `unit × (longest text length)²`, at most `concurrency` calls at once, at
-/// most `batchLimit` texts a call, labels from `TextClassifier`.
+/// `callMs + unit × (longest text length)²`, at most `concurrency` calls at
+/// once, at most `batchLimit` texts a call, labels from `TextClassifier`.
 public final class SimulatedBackend: Backend {
     public let name = "simulated"
     public let batchLimit: Int
     public let concurrency: Int
     /// Milliseconds per squared character.
     public let unitMs: Double
+    /// Fixed milliseconds per call (an LLM API's round trip).
+    public let callMs: Double
     private let loop: Loop
 
-    public init(loop: Loop, unitMs: Double = 1, batchLimit: Int = 5, concurrency: Int = 1) {
+    public init(loop: Loop, unitMs: Double = 1, callMs: Double = 0, batchLimit: Int = 5, concurrency: Int = 1) {
         self.loop = loop
         self.unitMs = unitMs
+        self.callMs = callMs
         self.batchLimit = batchLimit
         self.concurrency = concurrency
     }
@@ -22,7 +25,7 @@ public final class SimulatedBackend: Backend {
     /// How long a call with these texts takes, in milliseconds.
     public func duration(of texts: [String]) -> Double {
         let longest = texts.map(TextClassifier.length(of:)).max() ?? 0
-        return unitMs * Double(longest * longest)
+        return callMs + unitMs * Double(longest * longest)
     }
 
     public func execute(_ payloads: [[UInt8]], completion: @escaping ([BatchResult.Outcome]) -> Void) {

@@ -34,6 +34,9 @@ struct SupervisorCommand: ParsableCommand {
     @Option(help: "Simulated backend: milliseconds per squared character of a call's longest text.")
     var unitMs: Double = 1
 
+    @Option(help: "Simulated backend: fixed milliseconds per call.")
+    var callMs: Double = 0
+
     @Option(help: "Most texts one backend call may hold.")
     var batchLimit: Int = 5
 
@@ -54,6 +57,7 @@ struct SupervisorCommand: ParsableCommand {
         guard batchLimit >= 1 else { throw ValidationError("--batch-limit must be at least 1, got \(batchLimit)") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1, got \(concurrency)") }
         guard unitMs >= 0, unitMs.isFinite else { throw ValidationError("--unit-ms must be a non-negative number, got \(unitMs)") }
+        guard callMs >= 0, callMs.isFinite else { throw ValidationError("--call-ms must be a non-negative number, got \(callMs)") }
         guard maxQueued >= 1 else { throw ValidationError("--max-queued must be at least 1, got \(maxQueued)") }
     }
 
@@ -75,6 +79,7 @@ struct SupervisorCommand: ParsableCommand {
         config.host = host
         config.port = port
         config.unitMs = unitMs
+        config.callMs = callMs
         config.batchLimit = batchLimit
         config.concurrency = concurrency
         config.maxQueued = maxQueued

@@ -22,6 +22,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Simulated backend: milliseconds per squared character of the longest text.")
     var unitMs: Double = 1
 
+    @Option(help: "Simulated backend: fixed milliseconds per call.")
+    var callMs: Double = 0
+
     @Option(help: "Most texts one backend call may hold.")
     var batchLimit: Int = 5
 
@@ -35,6 +38,7 @@ struct WorkerCommand: ParsableCommand {
         guard batchLimit >= 1 else { throw ValidationError("--batch-limit must be at least 1, got \(batchLimit)") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1, got \(concurrency)") }
         guard unitMs >= 0, unitMs.isFinite else { throw ValidationError("--unit-ms must be a non-negative number, got \(unitMs)") }
+        guard callMs >= 0, callMs.isFinite else { throw ValidationError("--call-ms must be a non-negative number, got \(callMs)") }
     }
 
     func run() throws {
@@ -42,7 +46,7 @@ struct WorkerCommand: ParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "worker")
         let loop = try Loop()
-        let backend = SimulatedBackend(loop: loop, unitMs: unitMs, batchLimit: batchLimit, concurrency: concurrency)
+        let backend = SimulatedBackend(loop: loop, unitMs: unitMs, callMs: callMs, batchLimit: batchLimit, concurrency: concurrency)
         let server = WorkerServer(loop: loop, backend: backend,
                                   configuration: .init(socketPath: socket, controlPath: control, callLogPath: callLog),
                                   logger: logger)

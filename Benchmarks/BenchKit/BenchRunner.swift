@@ -1,0 +1,214 @@
+import Foundation
+import Scheduling
+import Simulation
+import StrategyHost
+
+/// What `swift run bench` was asked to do.
+public struct BenchOptions: Sendable {
+    public var strategies: [String] = []
+    public var workloads: [String] = []
+    public var seed: UInt64 = 1
+    public var out = "Benchmarks/results"
+    public var baseline: String?
+    public var sla: SLA?
+    public var live = false
+    public var url: String?
+    public var decisionCost = true
+    public var decisionDepths = [10, 1_000, 100_000]
+    public var workloadDirectory: String?
+    public var quiet = false
+
+    public init() {}
+}
+
+/// Runs every selected strategy on every selected workload, prints the
+/// tables, writes the result files, and applies the SLA gate.
+public struct BenchRunner {
+    public let options: BenchOptions
+    let pluginDirectory = StrategyLocator.executableDirectory()
+
+    public init(options: BenchOptions) {
+        self.options = options
+    }
+
+    /// Where the workload files are: `--workloads-dir`, else
+    /// `Benchmarks/workloads` under the current directory, else beside this source.
+    public func workloadDirectory() -> String {
+        if let dir = options.workloadDirectory { return dir }
+        if FileManager.default.fileExists(atPath: "Benchmarks/workloads") { return "Benchmarks/workloads" }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("workloads").path
+    }
+
+    public func loadWorkloads() throws -> [Workload] {
+        let dir = workloadDirectory()
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".toml") }.sorted()
+        guard !files.isEmpty else { throw BenchError.usage("no workload files (*.toml) in \(dir)") }
+        var all = try files.map { try Workload.load(path: "\(dir)/\($0)") }
+        all.sort { $0.name < $1.name }
+        guard !options.workloads.isEmpty else { return all.filter { options.live || $0.liveOnly != true } }
+        return try options.workloads.map { name in
+            guard let w = all.first(where: { $0.name == name }) else {
+                throw BenchError.usage("no workload named '\(name)' in \(dir) (have: \(all.map(\.name).joined(separator: ", ")))")
+            }
+            if w.liveOnly == true && !options.live { throw BenchError.usage("workload '\(name)' runs live only: add --live") }
+            return w
+        }
+    }
+
+    /// Strategy names (built-ins) or plugin paths, in table order.
+    public func strategies() throws -> [String] {
+        if !options.strategies.isEmpty { return options.strategies }
+        let names = StrategyLocator(builtinDirectory: pluginDirectory).builtinNames()
+        guard !names.isEmpty else { throw BenchError.usage("no strategy plugins beside the bench in \(pluginDirectory); run `swift build` first") }
+        let order = ["fifo", "batch", "timed", "sjf", "priority", "fair", "edf", "optimal"]
+        return names.sorted { (order.firstIndex(of: $0) ?? 99, $0) < (order.firstIndex(of: $1) ?? 99, $1) }
+    }
+
+    func load(_ strategy: String, config: String) throws -> PluginStrategy {
+        let path = try StrategyLocator(builtinDirectory: pluginDirectory).resolve(strategy)
+        return try PluginLoader.load(path: path, config: config)
+    }
+
+    static func label(_ strategy: String) -> String {
+        var name = strategy
+        if let slash = name.lastIndex(of: "/") { name = String(name[name.index(after: slash)...]) }
+        if name.hasSuffix(".so") { name.removeLast(3) }
+        if name.hasPrefix("lib") { name.removeFirst(3) }
+        return name
+    }
+
+    /// One simulated run.
+    public func simulate(_ workload: Workload, strategy: String, seed: UInt64) throws -> (Figures, Simulator.Result) {
+        let plugin = try load(strategy, config: workload.strategyConfig?[Self.label(strategy)] ?? "")
+        let sim = Simulator(backend: workload.backend.model, maxQueued: workload.backend.maxQueued ?? 100_000)
+        let result = sim.run(workload.arrivals(seed: seed), strategy: plugin)
+        return (Figures(strategy: Self.label(strategy), result: result, backend: workload.backend.model), result)
+    }
+
+    /// Everything, as asked. Returns the process exit code (2: SLA unmet).
+    public func run() async throws -> Int32 {
+        let workloads = try loadWorkloads()
+        let strategies = options.url != nil ? ["url"] : try strategies()
+        try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
+        var summary = Summary(seed: options.seed, mode: options.live ? "live" : "simulated", workloads: [])
+        var csv = "workload,strategy,request,client,length,arrival_ms,start_ms,finish_ms,latency_ms,outcome,batch_size\n"
+        var failures: [String] = []
+        let total = workloads.count * strategies.count
+        var done = 0
+        for workload in workloads {
+            var rows: [Figures] = []
+            var latencies: [String: [Double]] = [:]
+            var overheads: [String] = []
+            for strategy in strategies {
+                done += 1
+                let started = ContinuousClock.now
+                let label = Self.label(strategy)
+                var simulated: (Figures, Simulator.Result)?
+                if workload.liveOnly != true && options.url == nil {
+                    simulated = try simulate(workload, strategy: strategy, seed: options.seed)
+                }
+                var figures: Figures
+                var result: Simulator.Result
+                if options.live {
+                    let runner = LiveRunner(supervisorPath: "\(pluginDirectory)/supervisor")
+                    let quiet = options.quiet
+                    result = try await runner.run(arrivals: workload.arrivals(seed: options.seed), workload: workload,
+                                                  strategy: strategy, config: workload.strategyConfig?[label] ?? "",
+                                                  url: options.url, progress: { if !quiet { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } })
+                    figures = Figures(strategy: label, result: result, backend: workload.backend.model)
+                    if let (sim, simResult) = simulated {
+                        overheads.append(Overhead(strategy: label, live: result, simulated: simResult, liveMean: figures.all.meanMs, simMean: sim.all.meanMs).line)
+                    }
+                } else {
+                    (figures, result) = simulated!
+                }
+                rows.append(figures)
+                latencies[label] = result.records.filter { $0.outcome == .ok }.compactMap { $0.latencyNs.map { Double($0) / 1e6 } }
+                for r in result.records {
+                    csv += "\(workload.name),\(label),\(r.index),\(r.client),\(r.length),\(ms(r.arrivalNs)),\(r.startNs.map(ms) ?? ""),\(r.finishNs.map(ms) ?? ""),\(r.latencyNs.map(ms) ?? ""),\(r.outcome.rawValue),\(r.batchSize)\n"
+                }
+                if let sla = options.sla {
+                    failures += sla.failures(figures).map { "\(workload.name) × \(label): \($0)" }
+                }
+                let elapsed = ContinuousClock.now - started
+                progress("[\(done)/\(total)] \(workload.name) × \(label): mean \(Report.ms(figures.all.meanMs)) ms (\(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))))")
+            }
+            print(Report.table(workload: workload, rows: rows, baseline: options.baseline, decisionCosts: [:]), terminator: "")
+            fflush(stdout)
+            if !overheads.isEmpty {
+                print("   live vs simulated (Ferry's overhead per request):")
+                for line in overheads { print("   " + line) }
+                fflush(stdout)
+            }
+            summary.workloads.append(.init(name: workload.name, description: workload.description, backend: workload.backend, figures: rows))
+            try Charts.page(workload: "\(workload.name) — \(workload.description)", rows: rows, latencies: latencies)
+                .write(toFile: "\(options.out)/\(workload.name).svg", atomically: true, encoding: .utf8)
+        }
+        if options.decisionCost && !options.live {
+            var costs: [String: [DecisionCost]] = [:]
+            for strategy in strategies {
+                progress("decision cost: \(Self.label(strategy)) at depths \(options.decisionDepths.map(String.init).joined(separator: ", "))")
+                costs[Self.label(strategy)] = try options.decisionDepths.map { depth in
+                    DecisionCost.measure(try load(strategy, config: ""), depth: depth, batchLimit: 5)
+                }
+            }
+            print(Report.decisionTable(costs), terminator: "")
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(costs).write(to: URL(fileURLWithPath: "\(options.out)/decision-cost.json"))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(summary).write(to: URL(fileURLWithPath: "\(options.out)/summary.json"))
+        try csv.write(toFile: "\(options.out)/requests.csv", atomically: true, encoding: .utf8)
+        print("\nresults: \(options.out)/summary.json, requests.csv, <workload>.svg\(options.decisionCost && !options.live ? ", decision-cost.json" : "")")
+        if options.sla != nil {
+            if failures.isEmpty {
+                print("SLA met")
+            } else {
+                print("SLA not met:")
+                for f in failures { print("  " + f) }
+                return 2
+            }
+        }
+        return 0
+    }
+
+    func progress(_ line: String) {
+        if !options.quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    }
+
+    func ms(_ ns: Int64) -> String { String(format: "%.3f", Double(ns) / 1e6) }
+}
+
+/// The JSON summary: deterministic for a given seed (no times of day, sorted keys).
+public struct Summary: Codable {
+    public struct Entry: Codable {
+        public var name: String
+        public var description: String
+        public var backend: Workload.Backend
+        public var figures: [Figures]
+    }
+    public var seed: UInt64
+    public var mode: String
+    public var workloads: [Entry]
+}
+
+/// Ferry's own cost: live latency minus simulated latency, per request.
+struct Overhead {
+    let line: String
+
+    init(strategy: String, live: Simulator.Result, simulated: Simulator.Result, liveMean: Double, simMean: Double) {
+        var deltas: [Double] = []
+        for (l, s) in zip(live.records, simulated.records) where l.outcome == .ok && s.outcome == .ok {
+            if let a = l.latencyNs, let b = s.latencyNs { deltas.append(Double(a - b) / 1e6) }
+        }
+        deltas.sort()
+        let median = deltas.isEmpty ? 0 : deltas[deltas.count / 2]
+        let p99 = deltas.isEmpty ? 0 : deltas[min(deltas.count - 1, Int(Double(deltas.count) * 0.99))]
+        let diff = simMean > 0 ? (liveMean - simMean) / simMean * 100 : 0
+        line = "\(strategy): live mean " + String(format: "%.2f ms vs simulated %.2f ms (%+.1f%%); per request median %+.3f ms, p99 %+.3f ms",
+                                                 liveMean, simMean, diff, median, p99)
+    }
+}

@@ -1,0 +1,184 @@
+import BenchKit
+import Foundation
+import Scheduling
+import Simulation
+import Testing
+import TestSupport
+
+@Suite struct SimulatorAccountingTests {
+    static let ms: Int64 = 1_000_000
+
+    @Test func aTinyTraceGivesTheHandComputedFigures() {
+        // Batch limit 2, one call at a time, 1 ms × len².
+        let backend = BackendModel(batchLimit: 2, concurrency: 1, unitNs: 1e6)
+        let trace = [
+            Arrival(client: "A", timeNs: 0, length: 10),           // call 1: [A, B] 0 → 400 ms
+            Arrival(client: "B", timeNs: 0, length: 20),
+            Arrival(client: "C", timeNs: 50 * Self.ms, length: 5), // call 2: [C] 400 → 425 ms
+        ]
+        let result = Simulator(backend: backend).run(trace, strategy: OldestFirst())
+        #expect(result.records.map(\.latencyNs) == [400 * Self.ms, 400 * Self.ms, 375 * Self.ms])
+        #expect(result.calls.map(\.size) == [2, 1])
+        #expect(result.calls.map(\.startNs) == [0, 400 * Self.ms])
+        let f = Figures(strategy: "oldest-first", result: result, backend: backend)
+        #expect(f.batchFill == 0.75)
+        #expect(f.utilisation == 1.0)
+        #expect(f.calls == 2)
+        #expect(abs(f.all.meanMs - 391.666_666) < 0.001)
+        // Own service: A 100 ms, B 400 ms, C 25 ms → slowdowns 4, 1, 15.
+        #expect(abs(f.all.meanSlowdown - (4 + 1 + 15) / 3) < 1e-9)
+        #expect(f.clients["C"]?.meanSlowdown == 15)
+    }
+
+    @Test func closedLoopBurstsWaitForTheirAnswers() {
+        let backend = BackendModel(batchLimit: 5, concurrency: 1, unitNs: 1e6)
+        let trace = [
+            Arrival(client: "A", timeNs: 0, length: 10, group: 0),
+            Arrival(client: "A", timeNs: 0, length: 10, group: 0),
+            Arrival(client: "A", timeNs: 7 * Self.ms, length: 10, group: 1, afterGroup: 0),  // 7 ms after both answered
+        ]
+        let result = Simulator(backend: backend).run(trace, strategy: OldestFirst())
+        #expect(result.records[2].arrivalNs == 107 * Self.ms)
+        #expect(result.records[2].finishNs == 207 * Self.ms)
+    }
+
+    @Test func rejectedAndExpiredAreCounted() {
+        let backend = BackendModel(batchLimit: 1, concurrency: 1, unitNs: 1e6)
+        let trace = [
+            Arrival(client: "A", timeNs: 0, length: 10),                  // runs 0 → 100 ms
+            Arrival(client: "A", timeNs: 0, length: 10, timeoutMs: 50),   // expires at 50 ms
+            Arrival(client: "A", timeNs: 0, length: 10),                  // queue full (bound 2)
+        ]
+        let result = Simulator(backend: backend, maxQueued: 2).run(trace, strategy: OldestFirst())
+        #expect(result.records.map(\.outcome) == [.ok, .expired, .rejected])
+        #expect(result.records[1].finishNs == 50 * Self.ms)
+        let f = Figures(strategy: "x", result: result, backend: backend)
+        #expect(f.rejected == 1 && f.expired == 1 && f.all.count == 1)
+    }
+}
+
+@Suite struct LowerBoundTests {
+    @Test func handComputedBounds() {
+        // Two jobs of 100 at once, speedup 2: own-service mean 100 wins over SRPT's 75.
+        #expect(LowerBound.meanNs([(0, 100), (0, 100)], speedup: 2) == 100)
+        // Four jobs of 100 at once on a plain machine: SRPT finishes at 100..400, mean 250.
+        #expect(LowerBound.meanNs([(0, 100), (0, 100), (0, 100), (0, 100)], speedup: 1) == 250)
+        // Preemption: a long job is interrupted by a short one (1 machine):
+        // long 0..10 runs 0..2, short 2..3, long 3..11 → flows 11 and 1.
+        #expect(LowerBound.srptMeanFlowNs([(0, 10), (2, 1)], speedup: 1) == 6)
+    }
+
+    @Test func theBoundIsNeverAboveAnyStrategysMeanOnAnyShippedWorkload() throws {
+        var options = BenchOptions()
+        options.workloadDirectory = Repository.root.appendingPathComponent("Benchmarks/workloads").path
+        let runner = BenchRunner(options: options)
+        let workloads = try runner.loadWorkloads()
+        #expect(workloads.count >= 9)
+        for workload in workloads {
+            for strategy in try runner.strategies() {
+                let (f, _) = try runner.simulate(workload, strategy: strategy, seed: 1)
+                #expect(f.boundMs <= f.all.meanMs + 1e-9, "\(workload.name) × \(strategy): bound \(f.boundMs) > mean \(f.all.meanMs)")
+                #expect(f.refusedAnswers == 0, "\(workload.name) × \(strategy)")
+            }
+        }
+    }
+}
+
+@Suite(.serialized) struct BenchCommandTests {
+    func bench(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try BuildProducts.executable("bench"))
+        process.arguments = arguments + ["--workloads-dir", Repository.root.appendingPathComponent("Benchmarks/workloads").path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func temp() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench-test-\(UUID().uuidString)").path
+    }
+
+    @Test func theSameSeedGivesAByteIdenticalSummary() throws {
+        let a = temp(), b = temp()
+        let common = ["--workload", "seed-mix,llm-pipeline", "--no-decision-cost", "--quiet", "--seed", "7"]
+        #expect(try bench(common + ["--out", a]).status == 0)
+        #expect(try bench(common + ["--out", b]).status == 0)
+        let first = try Data(contentsOf: URL(fileURLWithPath: "\(a)/summary.json"))
+        let second = try Data(contentsOf: URL(fileURLWithPath: "\(b)/summary.json"))
+        #expect(first == second)
+        #expect(first.count > 1000)
+        // And the other files are there: a CSV row per request, an SVG per workload.
+        let csv = try String(contentsOfFile: "\(a)/requests.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1 + 8 * (512 + 20))
+        #expect(FileManager.default.fileExists(atPath: "\(a)/seed-mix.svg"))
+        let different = try bench(["--workload", "seed-mix", "--no-decision-cost", "--quiet", "--seed", "8", "--out", b])
+        #expect(different.status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(b)/summary.json")) != first)
+    }
+
+    @Test func theSLAGateExitsZeroWhenMetAndTwoWhenNot() throws {
+        let common = ["--workload", "low-load", "--strategy", "sjf", "--no-decision-cost", "--quiet", "--out", temp()]
+        let met = try bench(common + ["--sla", "mean<=10s,jain>=0.5"])
+        #expect(met.status == 0 && met.output.contains("SLA met"))
+        let unmet = try bench(common + ["--sla", "p99<=1ms"])
+        #expect(unmet.status == 2)
+        #expect(unmet.output.contains("low-load × sjf: p99<=1ms not met"))
+        let malformed = try bench(common + ["--sla", "p99 about 2s"])
+        #expect(malformed.status == 64 && malformed.output.contains("no comparison"))
+        let unknown = try bench(common + ["--sla", "speed>=3"])
+        #expect(unknown.status == 64 && unknown.output.contains("unknown metric 'speed'"))
+    }
+
+    @Test func aBaselineAddsRatios() throws {
+        let run = try bench(["--workload", "seed-mix", "--strategy", "fifo,optimal", "--baseline", "fifo", "--no-decision-cost", "--quiet", "--out", temp()])
+        #expect(run.status == 0)
+        #expect(run.output.contains("vs fifo") && run.output.contains("1.00×"))
+    }
+
+    @Test func liveRunsEndToEndAgainstTheRealProcesses() throws {
+        let dir = temp()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+        name = "tiny"
+        description = "a short live check"
+        [backend]
+        batch_limit = 5
+        concurrency = 1
+        unit_ms = 0.05
+        [[clients]]
+        name = "A"
+        shape = "paced"
+        bursts = 1
+        per_burst = 40
+        gap_ms = [2, 5]
+        length = [5, 20]
+        [[clients]]
+        name = "B"
+        shape = "bursts"
+        bursts = 2
+        per_burst = 5
+        gap_ms = [1, 2]
+        length = [10, 25]
+        """.write(toFile: "\(dir)/tiny.toml", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try BuildProducts.executable("bench"))
+        process.arguments = ["--live", "--workload", "tiny", "--strategy", "sjf", "--workloads-dir", dir, "--out", "\(dir)/out", "--quiet"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("live vs simulated") && output.contains("sjf: live mean"))
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/out/summary.json"))) as! [String: Any]
+        #expect(summary["mode"] as? String == "live")
+        let figures = ((summary["workloads"] as! [[String: Any]])[0]["figures"] as! [[String: Any]])[0]
+        #expect((figures["all"] as! [String: Any])["count"] as? Int == 50)
+        #expect(figures["calls"] as? Int ?? 0 > 0)
+    }
+}
