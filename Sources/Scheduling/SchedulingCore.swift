@@ -19,15 +19,24 @@ public final class SchedulingCore {
         public var slots: Int
         /// Most items queued at once; beyond it `enqueue` refuses.
         public var maxQueued: Int
+        /// Most items one client may have queued; beyond it `enqueue` refuses
+        /// that client only, so one client's burst cannot fill the queue.
+        public var maxQueuedPerClient: Int
         /// The longest a strategy may keep the oldest item waiting while a
         /// backend slot is free; past it the host dispatches oldest-first.
         public var starvationBoundNs: Int64
+        /// After this many refused answers in a row the strategy is replaced
+        /// by the built-in oldest-first for good (it is answering nonsense).
+        public var maxConsecutiveRefusals: Int
 
-        public init(batchLimit: Int = 5, slots: Int = 1, maxQueued: Int = 100_000, starvationBoundNs: Int64 = 30_000_000_000) {
+        public init(batchLimit: Int = 5, slots: Int = 1, maxQueued: Int = 10_000, maxQueuedPerClient: Int? = nil,
+                    starvationBoundNs: Int64 = 30_000_000_000, maxConsecutiveRefusals: Int = 10) {
             self.batchLimit = batchLimit
             self.slots = slots
             self.maxQueued = maxQueued
+            self.maxQueuedPerClient = maxQueuedPerClient ?? maxQueued
             self.starvationBoundNs = starvationBoundNs
+            self.maxConsecutiveRefusals = maxConsecutiveRefusals
         }
     }
 
@@ -48,9 +57,14 @@ public final class SchedulingCore {
     }
 
     public private(set) var configuration: Configuration
-    public let strategy: Strategy
+    /// The strategy in charge: the plugin, or `OldestFirst` once replaced.
+    public private(set) var strategy: Strategy
+    /// Why the strategy was replaced by the fallback; nil while it is in charge.
+    public private(set) var fallbackReason: String?
     /// Called with one line whenever the strategy's answer was refused.
     public var onRefusedAnswer: ((String) -> Void)?
+    /// Called once when the strategy is replaced by the fallback.
+    public var onStrategyReplaced: ((String) -> Void)?
 
     private var queue: [ItemID: QueuedItem] = [:]
     private var arrivalOrder = Deque<ItemID>()
@@ -64,6 +78,14 @@ public final class SchedulingCore {
 
     /// Answers refused and replaced by oldest-first.
     public private(set) var refusedAnswers = 0
+    private var consecutiveRefusals = 0
+    /// The deepest the queue has been.
+    public private(set) var highWater = 0
+    /// Why the last `enqueue` refused, for the client's error message.
+    public private(set) var lastRefusal = ""
+    private var queuedPerClient: [UInt32: Int] = [:]
+    /// Items that must run alone (their batch was lost once: one of them may be poison).
+    private var isolated = Deque<ItemID>()
 
     public init(strategy: Strategy, configuration: Configuration = .init()) {
         self.strategy = strategy
@@ -88,14 +110,20 @@ public final class SchedulingCore {
 
     /// Queues a request. Returns its id, or nil when the queue is full.
     public func enqueue(client: String, priority: Int32 = 0, cost: UInt64, deadlineNs: Int64 = timeNever, now: Int64) -> ItemID? {
-        guard queue.count < configuration.maxQueued else { return nil }
+        guard queue.count < configuration.maxQueued else {
+            lastRefusal = "queue full (\(configuration.maxQueued) requests)"
+            return nil
+        }
+        let clientIndex = intern(client)
+        guard queuedPerClient[clientIndex, default: 0] < configuration.maxQueuedPerClient else {
+            lastRefusal = "client \(client) has \(configuration.maxQueuedPerClient) requests queued, its limit"
+            return nil
+        }
         let id = nextItemID
         nextItemID += 1
-        let item = QueuedItem(id: id, client: intern(client), clientName: client, priority: priority,
+        let item = QueuedItem(id: id, client: clientIndex, clientName: client, priority: priority,
                               cost: cost, arrivalNs: now, deadlineNs: deadlineNs)
-        queue[id] = item
-        arrivalOrder.append(id)
-        if deadlineNs != timeNever { deadlines.insert(DeadlineEntry(deadlineNs: deadlineNs, id: id)) }
+        insert(item)
         strategy.arrived(item, now: now)
         return id
     }
@@ -103,7 +131,7 @@ public final class SchedulingCore {
     /// Removes a queued item (its client went away). False if not queued.
     @discardableResult
     public func cancel(_ id: ItemID, now: Int64) -> Bool {
-        guard queue.removeValue(forKey: id) != nil else { return false }
+        guard unqueue(id) != nil else { return false }
         strategy.removed(id, reason: .cancelled, now: now)
         return true
     }
@@ -114,6 +142,12 @@ public final class SchedulingCore {
         var outcome = Outcome()
         expire(now: now, into: &outcome.expired)
         var strategyWake: Int64?
+        // Survivors of a lost batch run one by one, so a poison item fails alone.
+        while freeSlots > 0, let id = isolated.popFirst() {
+            guard queue[id] != nil else { continue }
+            outcome.dispatches.append(take([id]))
+            strategy.removed(id, reason: .takenByHost, now: now)
+        }
         while freeSlots > 0 && !queue.isEmpty {
             scratch.removeAll(keepingCapacity: true)
             expireScratch.removeAll(keepingCapacity: true)
@@ -141,6 +175,7 @@ public final class SchedulingCore {
                 outcome.dispatches.append(fallback(now: now, refused: refused, reason: problem))
                 continue
             }
+            consecutiveRefusals = 0
             outcome.dispatches.append(take(scratch))
         }
         trimArrivalOrder()
@@ -170,16 +205,32 @@ public final class SchedulingCore {
     /// Puts a batch that never came back (the backend died) back in the queue,
     /// ahead of newer work, keeping each item's arrival time and deadline.
     /// Returns its ids, or nil for an unknown batch.
+    /// With `isolate`, a batch of several items is split: each runs alone
+    /// next time, so one poison item cannot fail the others again.
     @discardableResult
-    public func requeue(batchID: UInt64, now: Int64) -> [ItemID]? {
+    public func requeue(batchID: UInt64, now: Int64, isolate: Bool = false) -> [ItemID]? {
         guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
         for item in items.reversed() {
-            queue[item.id] = item
+            insert(item)
+            arrivalOrder.removeLast()
             arrivalOrder.prepend(item.id)
-            if item.deadlineNs != timeNever { deadlines.insert(DeadlineEntry(deadlineNs: item.deadlineNs, id: item.id)) }
         }
+        if isolate && items.count > 1 { isolated.append(contentsOf: items.map(\.id)) }
         for item in items { strategy.arrived(item, now: now) }
         return items.map(\.id)
+    }
+
+    /// Puts the built-in oldest-first in charge for good, telling it about
+    /// everything queued. Used when the plugin keeps answering nonsense, or
+    /// when the scheduler is restarted after the plugin crashed it.
+    public func replaceStrategy(reason: String, now: Int64) {
+        guard fallbackReason == nil else { return }
+        fallbackReason = reason
+        let fallback = OldestFirst()
+        strategy = fallback
+        trimArrivalOrder()
+        for id in arrivalOrder { if let item = queue[id] { fallback.arrived(item, now: now) } }
+        onStrategyReplaced?(reason)
     }
 
     /// Drops a batch that will not be retried (its items are answered with an
@@ -194,6 +245,21 @@ public final class SchedulingCore {
 
     // MARK: - Internals
 
+    private func insert(_ item: QueuedItem) {
+        queue[item.id] = item
+        arrivalOrder.append(item.id)
+        queuedPerClient[item.client, default: 0] += 1
+        highWater = max(highWater, queue.count)
+        if item.deadlineNs != timeNever { deadlines.insert(DeadlineEntry(deadlineNs: item.deadlineNs, id: item.id)) }
+    }
+
+    /// Removes a queued item, keeping the per-client counts.
+    private func unqueue(_ id: ItemID) -> QueuedItem? {
+        guard let item = queue.removeValue(forKey: id) else { return nil }
+        if let n = queuedPerClient[item.client] { queuedPerClient[item.client] = n > 1 ? n - 1 : nil }
+        return item
+    }
+
     private func intern(_ client: String) -> UInt32 {
         if let i = clientIndex[client] { return i }
         let i = UInt32(clientIndex.count)
@@ -204,7 +270,7 @@ public final class SchedulingCore {
     private func expire(now: Int64, into expired: inout [ItemID]) {
         while let top = deadlines.min, top.deadlineNs <= now {
             _ = deadlines.popMin()
-            if queue.removeValue(forKey: top.id) != nil {
+            if unqueue(top.id) != nil {
                 strategy.removed(top.id, reason: .expired, now: now)
                 expired.append(top.id)
             }
@@ -216,7 +282,7 @@ public final class SchedulingCore {
     private func expireOnRequest(_ ids: [ItemID], into expired: inout [ItemID]) {
         var ignored: [ItemID] = []
         for id in ids {
-            if queue.removeValue(forKey: id) != nil { expired.append(id) } else { ignored.append(id) }
+            if unqueue(id) != nil { expired.append(id) } else { ignored.append(id) }
         }
         if !ignored.isEmpty {
             refusedAnswers += 1
@@ -258,7 +324,7 @@ public final class SchedulingCore {
     }
 
     private func take(_ ids: [ItemID]) -> Dispatch {
-        let items = ids.compactMap { queue.removeValue(forKey: $0) }
+        let items = ids.compactMap { unqueue($0) }
         let batchID = nextBatchID
         nextBatchID += 1
         inFlight[batchID] = items
@@ -270,7 +336,9 @@ public final class SchedulingCore {
     /// queued (it forgot them when it answered).
     private func fallback(now: Int64, refused: [ItemID], reason: String) -> Dispatch {
         refusedAnswers += 1
-        onRefusedAnswer?("strategy \(strategy.name) \(reason) (ids: \(refused.prefix(16).map(String.init).joined(separator: ","))); dispatching oldest-first instead")
+        consecutiveRefusals += 1
+        let name = strategy.name
+        onRefusedAnswer?("strategy \(name) \(reason) (ids: \(refused.prefix(16).map(String.init).joined(separator: ","))); dispatching oldest-first instead")
         var ids: [ItemID] = []
         while ids.count < configuration.batchLimit, let id = arrivalOrder.popFirst() {
             if queue[id] != nil { ids.append(id) }
@@ -280,6 +348,9 @@ public final class SchedulingCore {
         var announced = Set<ItemID>()
         for id in refused where announced.insert(id).inserted {
             if let item = queue[id] { strategy.arrived(item, now: now) }
+        }
+        if consecutiveRefusals >= configuration.maxConsecutiveRefusals {
+            replaceStrategy(reason: "strategy \(name) gave \(consecutiveRefusals) refused answers in a row (last: \(reason)); replaced by the built-in oldest-first", now: now)
         }
         return dispatch
     }

@@ -134,8 +134,8 @@ private struct Reader {
             let cost = try u64(), timeout = try u32(), payload = try rawBytes()
             m = .submit(Submit(id: id, client: client, priority: priority, cost: cost, timeoutMs: timeout, payload: payload))
         case .result:
-            let id = try u64(), status = try status(), body = try rawBytes()
-            m = .result(RequestResult(id: id, status: status, body: body))
+            let id = try u64(), status = try status(), retry = try u32(), body = try rawBytes()
+            m = .result(RequestResult(id: id, status: status, retryAfterMs: retry, body: body))
         case .batch:
             let batchID = try u64()
             let n = try count(minimumSize: 12)
@@ -160,6 +160,15 @@ private struct Reader {
             m = .cancel(id: try u64())
         case .drain:
             m = .drain
+        case .ping:
+            m = .ping(sequence: try u64())
+        case .pong:
+            m = .pong(sequence: try u64())
+        case .status:
+            let queued = try u32(), inFlight = try u32(), high = try u32(), maxQueued = try u32(), drain = try u32()
+            let strategy = try string(), degraded = try string()
+            m = .status(SchedulerStatus(queued: queued, inFlight: inFlight, highWater: high, maxQueued: maxQueued,
+                                        drainPerS: drain, strategy: strategy, degraded: degraded))
         }
         if remaining != 0 { throw .trailingBytes(type: raw, count: remaining) }
         return m

@@ -17,7 +17,7 @@ public enum FrameEncoder {
             w.u64(s.id); w.string(s.client); w.u32(UInt32(bitPattern: s.priority))
             w.u64(s.cost); w.u32(s.timeoutMs); w.bytes(s.payload)
         case let .result(r):
-            w.u8(MessageType.result.rawValue); w.u64(r.id); w.u8(r.status.rawValue); w.bytes(r.body)
+            w.u8(MessageType.result.rawValue); w.u64(r.id); w.u8(r.status.rawValue); w.u32(r.retryAfterMs); w.bytes(r.body)
         case let .batch(b):
             w.u8(MessageType.batch.rawValue); w.u64(b.batchID); w.u32(UInt32(b.items.count))
             for item in b.items { w.u64(item.id); w.bytes(item.payload) }
@@ -29,6 +29,14 @@ public enum FrameEncoder {
             w.u8(MessageType.cancel.rawValue); w.u64(id)
         case .drain:
             w.u8(MessageType.drain.rawValue)
+        case let .ping(seq):
+            w.u8(MessageType.ping.rawValue); w.u64(seq)
+        case let .pong(seq):
+            w.u8(MessageType.pong.rawValue); w.u64(seq)
+        case let .status(st):
+            w.u8(MessageType.status.rawValue)
+            w.u32(st.queued); w.u32(st.inFlight); w.u32(st.highWater); w.u32(st.maxQueued); w.u32(st.drainPerS)
+            w.string(st.strategy); w.string(st.degraded)
         }
         buffer = w.buffer
         let length = UInt32(buffer.count - start - 4)

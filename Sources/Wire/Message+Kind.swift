@@ -11,6 +11,9 @@ extension Message {
         case .batchResult: "batchResult"
         case .cancel: "cancel"
         case .drain: "drain"
+        case .ping: "ping"
+        case .pong: "pong"
+        case .status: "status"
         }
     }
 }

@@ -20,19 +20,26 @@
 /// | 2    | ready       | —                                                                       |
 /// | 3    | capacity    | batchLimit u32, slots u32                                               |
 /// | 4    | submit      | id u64, client string, priority i32, cost u64, timeoutMs u32, payload bytes |
-/// | 5    | result      | id u64, status u8, body bytes                                           |
+/// | 5    | result      | id u64, status u8, retryAfterMs u32, body bytes                         |
 /// | 6    | batch       | batchID u64, count u32, count × (id u64, payload bytes)                 |
 /// | 7    | batchResult | batchID u64, serviceNs u64, count u32, count × (status u8, body bytes)  |
 /// | 8    | cancel      | id u64                                                                  |
 /// | 9    | drain       | —                                                                       |
+/// | 10   | ping        | sequence u64                                                            |
+/// | 11   | pong        | sequence u64                                                            |
+/// | 12   | status      | queued u32, inFlight u32, highWater u32, maxQueued u32, drainPerS u32, strategy string, degraded string |
 ///
 /// Every connection starts with `hello` from the connecting side; the
 /// accepting side checks the version and answers `hello` (and closes on a
 /// mismatch). Who talks to whom:
 ///
 /// - child → supervisor (control socket): `hello(role)`, then `ready` once the
-///   child can serve; the supervisor sends `drain` to begin a graceful stop.
-/// - ingress → scheduler: `submit`, `cancel`; scheduler → ingress: `result`.
+///   child can serve; the supervisor sends `drain` to begin a graceful stop,
+///   and `ping` every second, which a live child answers with `pong` (a child
+///   whose loop hangs is killed and restarted).
+/// - ingress → scheduler: `submit`, `cancel`; scheduler → ingress: `result`,
+///   and `status` (queue depth, its high-water mark, drain rate, strategy and
+///   whether it was replaced by the fallback) when it changes, at most 10×/s.
 /// - worker → scheduler: `capacity` after hello; scheduler → worker: `batch`;
 ///   worker → scheduler: `batchResult` (one outcome per item, in order).
 public enum Message: Equatable, Sendable {
@@ -45,6 +52,9 @@ public enum Message: Equatable, Sendable {
     case batchResult(BatchResult)
     case cancel(id: UInt64)
     case drain
+    case ping(sequence: UInt64)
+    case pong(sequence: UInt64)
+    case status(SchedulerStatus)
 
     /// The protocol version this build speaks.
     public static let protocolVersion: UInt16 = 1
@@ -95,13 +105,41 @@ public enum Status: UInt8, Sendable, CaseIterable {
 public struct RequestResult: Equatable, Sendable {
     public var id: UInt64
     public var status: Status
+    /// For `rejected`: when a retry is likely to be accepted (from the drain rate); 0 otherwise.
+    public var retryAfterMs: UInt32
     /// The label when `status == .ok`, otherwise a human-readable reason.
     public var body: [UInt8]
 
-    public init(id: UInt64, status: Status, body: [UInt8]) {
+    public init(id: UInt64, status: Status, retryAfterMs: UInt32 = 0, body: [UInt8]) {
         self.id = id
         self.status = status
+        self.retryAfterMs = retryAfterMs
         self.body = body
+    }
+}
+
+/// What the scheduler tells ingress about itself (for `/readyz` and `/metrics`).
+public struct SchedulerStatus: Equatable, Sendable {
+    public var queued: UInt32
+    public var inFlight: UInt32
+    /// The deepest the queue has been since the scheduler started.
+    public var highWater: UInt32
+    public var maxQueued: UInt32
+    /// Requests answered per second, recently.
+    public var drainPerS: UInt32
+    /// The strategy in charge.
+    public var strategy: String
+    /// Why the strategy was replaced by the built-in fallback; empty if it was not.
+    public var degraded: String
+
+    public init(queued: UInt32, inFlight: UInt32, highWater: UInt32, maxQueued: UInt32, drainPerS: UInt32, strategy: String, degraded: String) {
+        self.queued = queued
+        self.inFlight = inFlight
+        self.highWater = highWater
+        self.maxQueued = maxQueued
+        self.drainPerS = drainPerS
+        self.strategy = strategy
+        self.degraded = degraded
     }
 }
 

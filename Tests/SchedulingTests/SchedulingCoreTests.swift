@@ -170,3 +170,53 @@ final class ScriptedStrategy: Strategy {
         #expect(core.inFlightCount == 1)
     }
 }
+
+@Suite struct SchedulingCoreProtectionTests {
+    @Test func oneClientCannotFillTheQueue() {
+        let core = SchedulingCore(strategy: OldestFirst(), configuration: .init(batchLimit: 5, slots: 1, maxQueued: 10, maxQueuedPerClient: 3))
+        for _ in 0..<3 { #expect(core.enqueue(client: "flood", cost: 1, now: 0) != nil) }
+        #expect(core.enqueue(client: "flood", cost: 1, now: 0) == nil)
+        #expect(core.lastRefusal.contains("client flood"))
+        #expect(core.enqueue(client: "quiet", cost: 1, now: 0) != nil)
+        #expect(core.highWater == 4)
+        // Dispatched items no longer count against the client's share.
+        #expect(core.schedule(now: 0).dispatches.map(\.ids) == [[1, 2, 3, 4]])
+        #expect(core.enqueue(client: "flood", cost: 1, now: 0) != nil)
+    }
+
+    @Test func aStrategyAnsweringNonsenseIsReplacedForGood() {
+        let strategy = ScriptedStrategy()
+        let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: 1, slots: 1, maxConsecutiveRefusals: 3))
+        var replaced: [String] = []
+        core.onStrategyReplaced = { replaced.append($0) }
+        for _ in 0..<6 { _ = core.enqueue(client: "A", cost: 1, now: 0) }
+        var dispatched: [ItemID] = []
+        for t in 0..<6 {
+            strategy.answers = [.ids([999])]
+            for d in core.schedule(now: Int64(t)).dispatches {
+                dispatched += d.ids
+                core.complete(batchID: d.batchID, success: true, serviceNs: 1, now: Int64(t))
+            }
+        }
+        #expect(dispatched == [1, 2, 3, 4, 5, 6])
+        #expect(replaced.count == 1 && replaced[0].contains("3 refused answers in a row"))
+        #expect(core.strategy.name == "oldest-first")
+        #expect(core.fallbackReason != nil)
+        #expect(core.refusedAnswers == 3)
+    }
+
+    @Test func aLostBatchIsSplitSoAPoisonItemFailsAlone() {
+        let core = SchedulingCore(strategy: OldestFirst(), configuration: .init(batchLimit: 5, slots: 1))
+        for _ in 0..<3 { _ = core.enqueue(client: "A", cost: 1, now: 0) }
+        #expect(core.schedule(now: 0).dispatches.map(\.ids) == [[1, 2, 3]])
+        core.requeue(batchID: 1, now: 1, isolate: true)
+        var batches: [[ItemID]] = []
+        for t in 2..<6 {
+            for d in core.schedule(now: Int64(t)).dispatches {
+                batches.append(d.ids)
+                core.complete(batchID: d.batchID, success: true, serviceNs: 1, now: Int64(t))
+            }
+        }
+        #expect(batches == [[1], [2], [3]])
+    }
+}

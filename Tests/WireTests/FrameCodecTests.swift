@@ -15,6 +15,10 @@ import Testing
         .batchResult(BatchResult(batchID: 3, serviceNs: 1_000_000, outcomes: [.init(status: .ok, body: Array("code".utf8)), .init(status: .failed, body: Array("boom".utf8))])),
         .cancel(id: 99),
         .drain,
+        .result(RequestResult(id: 9, status: .rejected, retryAfterMs: 1500, body: Array("queue full".utf8))),
+        .ping(sequence: 3),
+        .pong(sequence: 3),
+        .status(SchedulerStatus(queued: 4, inFlight: 1, highWater: 200, maxQueued: 200, drainPerS: 55, strategy: "sjf", degraded: "")),
     ]
 
     @Test func everyMessageRoundTrips() throws {
@@ -121,7 +125,7 @@ import Testing
         decoder.append(frame)
         #expect(throws: WireError.trailingBytes(type: 9, count: 1)) { try decoder.next() }
 
-        var result = FrameEncoder.encode(.result(RequestResult(id: 1, status: .ok, body: [])))
+        var result = FrameEncoder.encode(.result(RequestResult(id: 1, status: .ok, body: [])))  // status byte after type and id
         result[4 + 1 + 8] = 77
         var d2 = FrameDecoder()
         d2.append(result)
