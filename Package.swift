@@ -69,6 +69,7 @@ let package = Package(
         ], swiftSettings: v5),
         .target(name: "Scheduler", dependencies: [
             "EventLoop", "Wire", "WireLink", "Scheduling", "StrategyHost",
+            .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: v5),
         .target(name: "Ingress", dependencies: [
@@ -92,7 +93,7 @@ let package = Package(
             "Ingress", "EventLoop", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/ingress", swiftSettings: v5),
         .executableTarget(name: "SchedulerMain", dependencies: [
-            "Scheduler", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Scheduler", "Scheduling", "StrategyHost", "EventLoop", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/scheduler", swiftSettings: v5),
         .executableTarget(name: "WorkerMain", dependencies: [
             "Worker", .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -9,48 +9,82 @@ import Wire
 struct ClassifyRoutes {
     let scheduler: SchedulerClient
     let limits: IngressConfiguration.Limits
+    let apiKeys: APIKeys?
+    let rateLimiter: RateLimiter?
 
-    private struct ClassifyRequest: Decodable {
-        let sequence: String
-    }
-
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("proxy_classify") { request, _ in
-            await classify(request)
+    func register(on router: Router<IngressContext>) {
+        router.post("proxy_classify") { request, context in
+            await classify(request, channel: context.channel)
         }
         router.get("healthz") { _, _ in
             json(.ok, ["status": "ok"])
         }
         router.get("readyz") { _, _ in
-            if scheduler.isReady { return json(.ok, ["status": "ready"]) }
-            let why = scheduler.isConnected ? "scheduler has no backend worker" : "scheduler not connected"
-            return json(.serviceUnavailable, ["status": "not ready", "reason": why])
+            readiness()
         }
     }
 
-    func classify(_ request: Request) async -> Response {
+    func readiness() -> Response {
+        guard scheduler.isReady else {
+            let why = scheduler.isConnected ? "scheduler has no backend worker" : "scheduler not connected"
+            return json(.serviceUnavailable, ["status": "not ready", "reason": why])
+        }
+        var fields = ["status": "ready"]
+        if let s = scheduler.status {
+            fields["strategy"] = s.strategy
+            fields["queued"] = "\(s.queued)"
+            fields["in_flight"] = "\(s.inFlight)"
+            fields["queue_high_water"] = "\(s.highWater)"
+            fields["max_queued"] = "\(s.maxQueued)"
+            fields["drain_per_s"] = "\(s.drainPerS)"
+            if !s.degraded.isEmpty {
+                // Still serving (on the fallback), but an operator must know.
+                fields["status"] = "degraded"
+                fields["degraded"] = s.degraded
+            }
+        }
+        return json(.ok, fields)
+    }
+
+    /// Who is asking: the API key's client when keys are configured, else
+    /// `X-Client-Id`, else "anonymous".
+    func client(of request: Request) -> Result<String, ClassifyRequestDecoder.Problem> {
+        guard let apiKeys else {
+            let named = request.headers[.init("X-Client-Id")!].flatMap { $0.isEmpty ? nil : String($0.prefix(128)) }
+            return .success(named ?? "anonymous")
+        }
+        var key = request.headers[.init("X-Api-Key")!]
+        if key == nil, let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") {
+            key = String(auth.dropFirst(7))
+        }
+        guard let key else { return .failure(.init(status: 401, message: "an API key is required (Authorization: Bearer KEY or X-Api-Key)")) }
+        guard let client = apiKeys.client(forKey: key) else { return .failure(.init(status: 401, message: "unknown API key")) }
+        return .success(client)
+    }
+
+    func classify(_ request: Request, channel: any Channel) async -> Response {
+        let client: String
+        switch self.client(of: request) {
+        case let .success(c): client = c
+        case let .failure(p): return problem(p)
+        }
+        if let rateLimiter, let wait = rateLimiter.admit(client, nowNs: Int64(DispatchTime.now().uptimeNanoseconds)) {
+            var r = json(.tooManyRequests, ["error": "client \(client) is over its rate of \(rateLimiter.rate) requests/s"])
+            r.headers[.retryAfter] = "\(max(1, Int(wait.rounded(.up))))"
+            return r
+        }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limits.maxBodyBytes)
         } catch {
             return json(.contentTooLarge, ["error": "request body over \(limits.maxBodyBytes) bytes"])
         }
-        let decoded: ClassifyRequest
-        do {
-            decoded = try JSONDecoder().decode(ClassifyRequest.self, from: Data(buffer: body))
-        } catch let DecodingError.keyNotFound(key, _) {
-            return json(.badRequest, ["error": "missing field '\(key.stringValue)'; expected {\"sequence\": \"<text>\"}"])
-        } catch let DecodingError.typeMismatch(_, context) {
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return json(.badRequest, ["error": "field '\(field.isEmpty ? "body" : field)' has the wrong type; expected {\"sequence\": \"<text>\"}"])
-        } catch {
-            return json(.badRequest, ["error": "body is not valid JSON; expected {\"sequence\": \"<text>\"}"])
+        let text: String
+        switch ClassifyRequestDecoder.decode(body: Array(buffer: body), contentType: request.headers[.contentType],
+                                             maxSequenceLength: limits.maxSequenceLength) {
+        case let .success(t): text = t
+        case let .failure(p): return problem(p)
         }
-        let length = decoded.sequence.unicodeScalars.count
-        guard length <= limits.maxSequenceLength else {
-            return json(.badRequest, ["error": "sequence of \(length) characters is over the limit of \(limits.maxSequenceLength)"])
-        }
-        let client = request.headers[.init("X-Client-Id")!].flatMap { $0.isEmpty ? nil : String($0.prefix(128)) } ?? "anonymous"
         var timeoutMs = limits.defaultTimeoutMs
         if let raw = request.headers[.init("X-Timeout-Ms")!] {
             guard let t = UInt32(raw), t > 0 else {
@@ -58,28 +92,32 @@ struct ClassifyRoutes {
             }
             timeoutMs = t
         }
-        let result = await scheduler.submit(client: client, cost: UInt64(length), timeoutMs: timeoutMs,
-                                            payload: Array(decoded.sequence.utf8))
-        let text = String(decoding: result.body, as: UTF8.self)
+        let result = await scheduler.submit(client: client, cost: UInt64(text.unicodeScalars.count), timeoutMs: timeoutMs,
+                                            payload: Array(text.utf8), cancelledBy: channel)
+        let reason = String(decoding: result.body, as: UTF8.self)
         switch result.status {
         case .ok:
             // Exactly the seed's bytes: {"result":"code"}
             var out = ByteBuffer()
             out.writeString("{\"result\":")
-            out.writeString(jsonString(text))
+            out.writeString(jsonString(reason))
             out.writeString("}")
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: out))
         case .rejected:
-            var r = json(.tooManyRequests, ["error": text])
-            r.headers[.retryAfter] = "1"
+            var r = json(.tooManyRequests, ["error": reason])
+            r.headers[.retryAfter] = "\(max(1, (Int(result.retryAfterMs) + 999) / 1000))"
             return r
         case .expired:
-            return json(.gatewayTimeout, ["error": text])
+            return json(.gatewayTimeout, ["error": reason])
         case .failed, .invalid:
-            return json(.badGateway, ["error": text])
+            return json(.badGateway, ["error": reason])
         case .unavailable:
-            return json(.serviceUnavailable, ["error": text])
+            return json(.serviceUnavailable, ["error": reason])
         }
+    }
+
+    func problem(_ p: ClassifyRequestDecoder.Problem) -> Response {
+        json(HTTPResponse.Status(code: p.status), ["error": p.message])
     }
 }
 

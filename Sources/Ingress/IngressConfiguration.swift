@@ -8,6 +8,10 @@ public struct IngressConfiguration: Sendable {
         public var maxSequenceLength: Int = 100_000
         /// Deadline for requests without `X-Timeout-Ms`; 0 means none.
         public var defaultTimeoutMs: UInt32 = 0
+        /// Requests per second per client (token bucket); 0 means no limit.
+        public var clientRate: Double = 0
+        /// Seconds before an idle or stalled connection is closed.
+        public var idleTimeoutSeconds: Int64 = 30
         public init() {}
     }
 
@@ -16,12 +20,16 @@ public struct IngressConfiguration: Sendable {
     public var schedulerSocket: String
     public var controlSocket: String?
     public var limits: Limits
+    /// When set, every request needs a key, and the key names the client.
+    public var apiKeys: APIKeys?
 
-    public init(host: String = "127.0.0.1", port: Int = 8000, schedulerSocket: String, controlSocket: String? = nil, limits: Limits = .init()) {
+    public init(host: String = "127.0.0.1", port: Int = 8000, schedulerSocket: String, controlSocket: String? = nil,
+                limits: Limits = .init(), apiKeys: APIKeys? = nil) {
         self.host = host
         self.port = port
         self.schedulerSocket = schedulerSocket
         self.controlSocket = controlSocket
         self.limits = limits
+        self.apiKeys = apiKeys
     }
 }

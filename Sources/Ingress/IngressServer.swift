@@ -20,8 +20,10 @@ public struct IngressServer {
 
     public func run() async throws {
         let scheduler = SchedulerClient(socketPath: configuration.schedulerSocket, logger: logger)
-        let router = Router()
-        ClassifyRoutes(scheduler: scheduler, limits: configuration.limits).register(on: router)
+        let router = Router(context: IngressContext.self)
+        let limiter = configuration.limits.clientRate > 0 ? RateLimiter(rate: configuration.limits.clientRate) : nil
+        ClassifyRoutes(scheduler: scheduler, limits: configuration.limits, apiKeys: configuration.apiKeys, rateLimiter: limiter)
+            .register(on: router)
 
         let groupBox = NIOLockedValueBox<ServiceGroup?>(nil)
         let drain: @Sendable () -> Void = {
@@ -40,6 +42,7 @@ public struct IngressServer {
         // the server stops and finishes its requests before the link closes.
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.limits.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ferry"),
             services: [scheduler],
             onServerRunning: { [logger] channel in

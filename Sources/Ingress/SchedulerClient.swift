@@ -25,6 +25,7 @@ public final class SchedulerClient: Service, @unchecked Sendable {
         var nextID: UInt64 = 1
         var waiting: [UInt64: Waiting] = [:]
         var stopping = false
+        var status: SchedulerStatus?
     }
 
     private let socketPath: String
@@ -46,9 +47,14 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     public var isConnected: Bool { state.withLockedValue { $0.connected } }
     /// Requests waiting for an answer.
     public var outstanding: Int { state.withLockedValue { $0.waiting.count } }
+    /// The scheduler's latest report about itself.
+    public var status: SchedulerStatus? { state.withLockedValue { $0.status } }
 
-    /// Submits one request and waits for the scheduler's answer.
-    public func submit(client: String, priority: Int32 = 0, cost: UInt64, timeoutMs: UInt32, payload: [UInt8]) async -> RequestResult {
+    /// Submits one request and waits for the scheduler's answer. If
+    /// `cancelledBy` (the client's connection) closes first, the request is
+    /// withdrawn from the scheduler's queue: nobody is left to answer.
+    public func submit(client: String, priority: Int32 = 0, cost: UInt64, timeoutMs: UInt32, payload: [UInt8],
+                       cancelledBy connection: (any Channel)? = nil) async -> RequestResult {
         await withCheckedContinuation { continuation in
             let (channel, submit): (Channel?, Submit?) = state.withLockedValue { s in
                 if s.stopping { return (nil, nil) }
@@ -64,7 +70,16 @@ public final class SchedulerClient: Service, @unchecked Sendable {
             }
             // Not connected: it is sent with the others on reconnect.
             channel?.send([.submit(submit)])
+            connection?.closeFuture.whenComplete { [weak self] _ in self?.cancel(submit.id) }
         }
+    }
+
+    /// Withdraws a request whose client went away; nothing if already answered.
+    func cancel(_ id: UInt64) {
+        let (waiter, channel) = state.withLockedValue { s in (s.waiting.removeValue(forKey: id), s.connected ? s.channel : nil) }
+        guard let waiter else { return }
+        channel?.send([.cancel(id: id)])
+        waiter.continuation.resume(returning: RequestResult(id: id, status: .unavailable, body: Array("client went away".utf8)))
     }
 
     public func run() async throws {
@@ -133,6 +148,8 @@ public final class SchedulerClient: Service, @unchecked Sendable {
         case let .capacity(_, slots):
             state.withLockedValue { $0.slots = slots }
             onReadinessChange?()
+        case let .status(status):
+            state.withLockedValue { $0.status = status }
         case let .result(result):
             let waiter = state.withLockedValue { $0.waiting.removeValue(forKey: result.id) }
             waiter?.continuation.resume(returning: result)  // none: a late duplicate, dropped

@@ -19,15 +19,24 @@ public final class SchedulerServer {
         public var controlPath: String?
         /// Most queued requests; more are answered `rejected`.
         public var maxQueued: Int
-        /// Most tries of a batch whose worker died before answering.
+        /// Most queued requests of one client.
+        public var maxQueuedPerClient: Int?
+        /// Most tries of a request whose worker died before answering.
         public var maxAttempts: Int
+        /// When set, the plugin is not trusted: the built-in oldest-first
+        /// runs instead, and this reason is reported (the supervisor sets it
+        /// after the plugin crashed the scheduler repeatedly).
+        public var fallbackReason: String?
 
-        public init(socketPath: String, workerPath: String, controlPath: String? = nil, maxQueued: Int = 100_000, maxAttempts: Int = 3) {
+        public init(socketPath: String, workerPath: String, controlPath: String? = nil, maxQueued: Int = 10_000,
+                    maxQueuedPerClient: Int? = nil, maxAttempts: Int = 3, fallbackReason: String? = nil) {
             self.socketPath = socketPath
             self.workerPath = workerPath
             self.controlPath = controlPath
             self.maxQueued = maxQueued
+            self.maxQueuedPerClient = maxQueuedPerClient
             self.maxAttempts = maxAttempts
+            self.fallbackReason = fallbackReason
         }
     }
 
@@ -57,6 +66,9 @@ public final class SchedulerServer {
     private var nextConnection = 1
     private var draining = false
     private var reportedReady = false
+    private var drainRate = DrainRate()
+    private var statusTimer: Timer?
+    private var statusDirty = false
     /// Runs once when the scheduler has finished (drained, or lost its supervisor).
     public var onFinished: ((Int32) -> Void)?
 
@@ -64,8 +76,13 @@ public final class SchedulerServer {
         self.loop = loop
         self.configuration = configuration
         self.logger = logger
-        core = SchedulingCore(strategy: strategy, configuration: .init(maxQueued: configuration.maxQueued))
+        core = SchedulingCore(strategy: strategy, configuration: .init(maxQueued: configuration.maxQueued,
+                                                                       maxQueuedPerClient: configuration.maxQueuedPerClient))
         core.onRefusedAnswer = { [logger] line in logger.warning("\(line)") }
+        core.onStrategyReplaced = { [logger] reason in logger.error("\(reason)") }
+        if let reason = configuration.fallbackReason {
+            core.replaceStrategy(reason: reason, now: Loop.nowNanoseconds())
+        }
     }
 
     /// Listens for ingress, connects to the worker, and reports ready to the
@@ -73,6 +90,7 @@ public final class SchedulerServer {
     public func start() throws {
         wakeTimer = try Timer(loop: loop)
         reconnectTimer = try Timer(loop: loop)
+        statusTimer = try Timer(loop: loop)
         let server = try PipeServer(loop: loop)
         try server.bind(path: configuration.socketPath)
         try server.listen { [unowned self] result in
@@ -82,7 +100,7 @@ public final class SchedulerServer {
             }
         }
         self.server = server
-        logger.info("listening on \(configuration.socketPath); strategy \(core.strategy.name)")
+        logger.info("listening on \(configuration.socketPath); strategy \(core.strategy.name)\(core.fallbackReason.map { " (\($0))" } ?? "")")
         connectWorker()
         if let controlPath = configuration.controlPath {
             ControlLink.connect(loop: loop, path: controlPath, role: "scheduler", onDrain: { [unowned self] in
@@ -176,6 +194,24 @@ public final class SchedulerServer {
         for connection in ingress.values { connection.send(message) }
     }
 
+    private var statusMessage: Message {
+        .status(SchedulerStatus(queued: UInt32(core.queuedCount), inFlight: UInt32(core.inFlightCount),
+                                highWater: UInt32(core.highWater), maxQueued: UInt32(configuration.maxQueued),
+                                drainPerS: UInt32(drainRate.perSecond(now: Loop.nowNanoseconds()).rounded()),
+                                strategy: core.strategy.name, degraded: core.fallbackReason ?? ""))
+    }
+
+    /// Status goes to ingress at most 10 times a second, and only after a change.
+    private func statusChanged() {
+        guard !statusDirty else { return }
+        statusDirty = true
+        statusTimer?.start(afterMilliseconds: 100) { [unowned self] in
+            self.statusDirty = false
+            let message = self.statusMessage
+            for connection in self.ingress.values { connection.send(message) }
+        }
+    }
+
     private func workerLost(_ reason: FramedConnection.EndReason) {
         worker = nil
         workerReady = false
@@ -193,7 +229,8 @@ public final class SchedulerServer {
                     answer(id, status: .failed, body: "backend worker died during the call \(configuration.maxAttempts) times; giving up")
                 }
             } else {
-                core.requeue(batchID: batchID, now: now)
+                // Split: if one item kills the backend, the others must not die with it again.
+                core.requeue(batchID: batchID, now: now, isolate: true)
             }
         }
         if draining && core.queuedCount == 0 { finish(status: 0); return }
@@ -207,6 +244,7 @@ public final class SchedulerServer {
             logger.warning("worker answered unknown batch \(result.batchID); ignored")
             return
         }
+        drainRate.record(ids.count, now: now)
         if ids.count != result.outcomes.count {
             logger.error("worker answered batch \(result.batchID) with \(result.outcomes.count) outcomes for \(ids.count) items")
         }
@@ -245,7 +283,7 @@ public final class SchedulerServer {
                 connection.close()
                 return
             }
-            connection.send([.hello(version: Message.protocolVersion, role: "scheduler"), capacityMessage])
+            connection.send([.hello(version: Message.protocolVersion, role: "scheduler"), capacityMessage, statusMessage])
         case let .submit(submit):
             accept(submit, from: connection, key: key)
         case let .cancel(requestID):
@@ -267,8 +305,8 @@ public final class SchedulerServer {
         let now = Loop.nowNanoseconds()
         let deadline = submit.timeoutMs > 0 ? now + Int64(submit.timeoutMs) * 1_000_000 : timeNever
         guard let id = core.enqueue(client: submit.client, priority: submit.priority, cost: submit.cost, deadlineNs: deadline, now: now) else {
-            connection.send(.result(RequestResult(id: submit.id, status: .rejected,
-                                                  body: Array("queue full (\(configuration.maxQueued) requests)".utf8))))
+            connection.send(.result(RequestResult(id: submit.id, status: .rejected, retryAfterMs: retryAfterMs(now: now),
+                                                  body: Array(core.lastRefusal.utf8))))
             return
         }
         pending[id] = Pending(connection: key, requestID: submit.id, payload: submit.payload)
@@ -294,8 +332,17 @@ public final class SchedulerServer {
 
     // MARK: - Scheduling
 
+    /// When the queue will have drained enough to take more, from the recent
+    /// drain rate: queued ÷ answered-per-second, between 1 s and 60 s.
+    private func retryAfterMs(now: Int64) -> UInt32 {
+        let rate = drainRate.perSecond(now: now)
+        guard rate > 0 else { return 1_000 }
+        return UInt32(min(60_000, max(1_000, Double(core.queuedCount) / rate * 1_000)))
+    }
+
     /// Asks the core for batches and sends them; arms the wake-up timer.
     private func pump() {
+        defer { statusChanged() }
         let now = Loop.nowNanoseconds()
         guard workerReady, let worker else { return }
         let outcome = core.schedule(now: now)

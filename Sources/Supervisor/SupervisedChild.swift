@@ -19,6 +19,12 @@ final class SupervisedChild {
     var restartTimer: Timer?
     var graceTimer: Timer?
     var stopping = false
+    /// When the child last answered a heartbeat (or became ready).
+    var lastPongNs: Int64 = 0
+    /// Times the child died of a crash signal, for the plugin-crash rule.
+    var crashTimes: [Int64] = []
+    /// Extra arguments for the next start (the scheduler's fallback).
+    var extraArguments: [String] = []
 
     init(name: String, executable: String, arguments: [String], backoffMs: UInt64) {
         self.name = name

@@ -26,6 +26,8 @@ public final class Supervisor {
     private var phase = Phase.starting
     private var exitCode: Int32 = 0
     private var startedAt: Int64 = 0
+    private var heartbeat: Timer?
+    private var pingSequence: UInt64 = 0
 
     /// Prepares the runtime directory and checks the children's executables.
     public init(configuration: SupervisorConfiguration, logger: Logger) throws {
@@ -55,6 +57,7 @@ public final class Supervisor {
         }
         children = makeChildren()
         logger.info("runtime directory \(runtime.path); strategy \(configuration.strategyPath)")
+        startHeartbeat()
         start(children[0])
         loop.run()
         runtime.remove()
@@ -69,9 +72,14 @@ public final class Supervisor {
         var worker = ["--socket", runtime.socket("worker"), "--control", control,
                       "--unit-ms", "\(c.unitMs)", "--call-ms", "\(c.callMs)", "--batch-limit", "\(c.batchLimit)", "--concurrency", "\(c.concurrency)"]
         if let log = c.workerCallLog { worker += ["--call-log", log] }
-        let scheduler = ["--socket", runtime.socket("scheduler"), "--worker", runtime.socket("worker"), "--control", control,
+        if let poison = c.workerPoison { worker += ["--poison", poison] }
+        var scheduler = ["--socket", runtime.socket("scheduler"), "--worker", runtime.socket("worker"), "--control", control,
                          "--strategy", c.strategyPath, "--strategy-config", c.strategyConfig, "--max-queued", "\(c.maxQueued)"]
-        let ingress = ["--host", c.host, "--port", "\(c.port)", "--scheduler", runtime.socket("scheduler"), "--control", control]
+        if let perClient = c.maxQueuedPerClient { scheduler += ["--max-queued-per-client", "\(perClient)"] }
+        var ingress = ["--host", c.host, "--port", "\(c.port)", "--scheduler", runtime.socket("scheduler"), "--control", control,
+                       "--default-timeout-ms", "\(c.defaultTimeoutMs)", "--client-rate", "\(c.clientRate)",
+                       "--idle-timeout-s", "\(c.idleTimeoutSeconds)"]
+        if let keys = c.apiKeysFile { ingress += ["--api-keys-file", keys] }
         return [("worker", worker), ("scheduler", scheduler), ("ingress", ingress)].map { name, args in
             SupervisedChild(name: name, executable: "\(c.executableDirectory)/\(name)", arguments: args, backoffMs: c.initialBackoffMs)
         }
@@ -81,7 +89,7 @@ public final class Supervisor {
         guard phase != .stopping else { return }
         child.ready = false
         do {
-            let process = try ChildProcess(loop: loop, options: .init(executable: child.executable, arguments: child.arguments)) {
+            let process = try ChildProcess(loop: loop, options: .init(executable: child.executable, arguments: child.arguments + child.extraArguments)) {
                 [unowned self, unowned child] status, signal in
                 self.exited(child, status: status, signal: signal)
             }
@@ -125,6 +133,16 @@ public final class Supervisor {
         }
         let now = Loop.nowNanoseconds()
         let window = Int64(configuration.restartWindowSeconds * 1e9)
+        if child.name == "scheduler" && Self.crashSignals.contains(signal) && child.extraArguments.isEmpty {
+            // A crash signal in the scheduler is most likely the strategy plugin: after
+            // a few, run on the built-in oldest-first rather than crash-loop.
+            child.crashTimes = child.crashTimes.filter { now - $0 < window } + [now]
+            if child.crashTimes.count >= configuration.pluginCrashLimit {
+                let reason = "strategy \(configuration.strategyPath) crashed the scheduler \(child.crashTimes.count) times (last: signal \(signal)); running on the built-in oldest-first"
+                logger.error("\(reason)")
+                child.extraArguments = ["--fallback-reason", reason]
+            }
+        }
         child.restartTimes = child.restartTimes.filter { now - $0 < window } + [now]
         if child.restartTimes.count > configuration.maxRestarts {
             logger.critical("\(child.name) \(how); it needed \(child.restartTimes.count) restarts within \(configuration.restartWindowSeconds) s, over the limit of \(configuration.maxRestarts); stopping Ferry")
@@ -171,6 +189,8 @@ public final class Supervisor {
         case .ready:
             guard let child = children.first(where: { $0.control === connection }) else { return }
             becameReady(child)
+        case .pong:
+            children.first(where: { $0.control === connection })?.lastPongNs = Loop.nowNanoseconds()
         default:
             logger.warning("\(connection.label) sent an unexpected \(message.kindName) on the control socket")
         }
@@ -179,6 +199,7 @@ public final class Supervisor {
     private func becameReady(_ child: SupervisedChild) {
         child.ready = true
         child.everReady = true
+        child.lastPongNs = Loop.nowNanoseconds()
         guard phase == .starting else {
             logger.info("\(child.name) is ready again")
             return
@@ -189,6 +210,32 @@ public final class Supervisor {
             phase = .running
             let ms = (Loop.nowNanoseconds() - startedAt) / 1_000_000
             logger.info("Ferry is ready on http://\(configuration.host):\(configuration.port) (started in \(ms) ms)")
+        }
+    }
+
+    // MARK: - Heartbeat
+
+    static let crashSignals: Set<Int32> = [SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGTRAP]
+
+    /// Pings every ready child each second; one silent for longer than the
+    /// heartbeat timeout has a hung loop and is killed (then restarted).
+    private func startHeartbeat() {
+        heartbeat = try? Timer(loop: loop)
+        heartbeat?.start(afterMilliseconds: 1_000, repeat: 1_000) { [unowned self] in
+            guard self.phase != .stopping else { return }
+            let now = Loop.nowNanoseconds()
+            self.pingSequence += 1
+            for child in self.children where child.ready {
+                guard let control = child.control else { continue }
+                let silentNs = now - child.lastPongNs
+                if Double(silentNs) > self.configuration.heartbeatTimeoutSeconds * 1e9 {
+                    self.logger.error("\(child.name) has not answered a heartbeat for \(silentNs / 1_000_000) ms; killing it")
+                    child.ready = false
+                    child.process?.kill(signal: SIGKILL)
+                } else {
+                    control.send(.ping(sequence: self.pingSequence))
+                }
+            }
         }
     }
 
@@ -245,6 +292,8 @@ public final class Supervisor {
     }
 
     private func finish() {
+        heartbeat?.close()
+        heartbeat = nil
         for watcher in signals { watcher.close() }
         signals.removeAll()
         controlServer?.close()

@@ -12,8 +12,24 @@ public struct SupervisorConfiguration: Sendable {
     public var callMs: Double = 0
     public var batchLimit: Int = 5
     public var concurrency: Int = 1
-    /// Most queued requests in the scheduler.
-    public var maxQueued: Int = 100_000
+    /// Most queued requests in the scheduler, in all and per client.
+    public var maxQueued: Int = 10_000
+    public var maxQueuedPerClient: Int?
+    /// Deadline for requests that carry none (`X-Timeout-Ms`); 0 for none.
+    public var defaultTimeoutMs: Int = 0
+    /// A file of `KEY CLIENT` lines: when given, every request needs a key.
+    public var apiKeysFile: String?
+    /// Requests per second each client may send (token bucket); 0 for no limit.
+    public var clientRate: Double = 0
+    /// Seconds before an idle or stalled HTTP connection is closed.
+    public var idleTimeoutSeconds: Int = 30
+    /// Fault injection for tests: the worker crashes on a text containing this.
+    public var workerPoison: String?
+    /// A child that has not answered a heartbeat for this long is killed and restarted.
+    public var heartbeatTimeoutSeconds: Double = 5
+    /// Crashes of the scheduler (by a crash signal) within the restart window
+    /// after which it restarts on the built-in oldest-first instead of the plugin.
+    public var pluginCrashLimit: Int = 2
     /// Where the runtime directory is created (default `$XDG_RUNTIME_DIR` or `/tmp`).
     public var runtimeBase: String?
     /// Record every backend call as JSON lines (for tests and audits).

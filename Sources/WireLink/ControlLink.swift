@@ -25,8 +25,12 @@ public final class ControlLink {
                     return
                 }
                 let link = ControlLink(connection: FramedConnection(pipe: pipe, label: "supervisor"), role: role)
-                link.connection.start(onMessage: { message in
-                    if case .drain = message { onDrain() }
+                link.connection.start(onMessage: { [unowned link] message in
+                    switch message {
+                    case .drain: onDrain()
+                    case let .ping(seq): link.connection.send(.pong(sequence: seq))  // proves this loop is alive
+                    default: break
+                    }
                 }, onEnd: { reason in
                     onLost("control connection to the supervisor ended: \(reason)")
                 })

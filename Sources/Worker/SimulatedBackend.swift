@@ -13,6 +13,9 @@ public final class SimulatedBackend: Backend {
     /// Fixed milliseconds per call (an LLM API's round trip).
     public let callMs: Double
     private let loop: Loop
+    /// Fault injection for tests: a text containing this crashes the process,
+    /// as a real backend may on some input.
+    public var poison: String?
 
     public init(loop: Loop, unitMs: Double = 1, callMs: Double = 0, batchLimit: Int = 5, concurrency: Int = 1) {
         self.loop = loop
@@ -30,6 +33,9 @@ public final class SimulatedBackend: Backend {
 
     public func execute(_ payloads: [[UInt8]], completion: @escaping ([BatchResult.Outcome]) -> Void) {
         let texts = payloads.map { String(decoding: $0, as: UTF8.self) }
+        if let poison, texts.contains(where: { $0.contains(poison) }) {
+            fatalError("simulated backend: poison input received (fault injection)")
+        }
         let outcomes = texts.map { BatchResult.Outcome(status: .ok, body: Array(TextClassifier.label(for: $0).utf8)) }
         // libuv timers have millisecond resolution; a sub-millisecond call rounds to the next tick.
         let ms = duration(of: texts)

@@ -28,14 +28,30 @@ struct IngressCommand: AsyncParsableCommand {
     @Option(help: "Longest accepted sequence, in characters.")
     var maxSequenceLength: Int = 100_000
 
+    @Option(help: "Deadline in ms for requests without X-Timeout-Ms (0: none).")
+    var defaultTimeoutMs: UInt32 = 0
+
+    @Option(help: "Requests per second each client may send; 0: no limit.")
+    var clientRate: Double = 0
+
+    @Option(help: "Seconds before an idle or stalled connection is closed.")
+    var idleTimeoutS: Int64 = 30
+
+    @Option(help: "File of 'KEY CLIENT' lines; when given, every request needs its key.")
+    var apiKeysFile: String?
+
     func run() async throws {
         ProcessSignals.prepare()
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var limits = IngressConfiguration.Limits()
         limits.maxBodyBytes = maxBodyBytes
         limits.maxSequenceLength = maxSequenceLength
+        limits.defaultTimeoutMs = defaultTimeoutMs
+        limits.clientRate = clientRate
+        limits.idleTimeoutSeconds = idleTimeoutS
+        let keys = try apiKeysFile.map { try APIKeys(file: $0) }
         let server = IngressServer(
-            configuration: .init(host: host, port: port, schedulerSocket: scheduler, controlSocket: control, limits: limits),
+            configuration: .init(host: host, port: port, schedulerSocket: scheduler, controlSocket: control, limits: limits, apiKeys: keys),
             logger: Logger(label: "ingress"))
         try await server.run()
     }

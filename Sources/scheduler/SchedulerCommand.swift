@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLoop
 import Logging
 import Scheduler
+import Scheduling
 import StrategyHost
 #if canImport(Glibc)
 import Glibc
@@ -31,23 +32,34 @@ struct SchedulerCommand: ParsableCommand {
     var strategyConfig: String = ""
 
     @Option(help: "Most requests queued at once; more are refused.")
-    var maxQueued: Int = 100_000
+    var maxQueued: Int = 10_000
+
+    @Option(help: "Most requests one client may have queued (default: --max-queued).")
+    var maxQueuedPerClient: Int?
+
+    @Option(help: "Run the built-in oldest-first instead of the plugin, reporting this reason.")
+    var fallbackReason: String?
 
     func run() throws {
         ProcessSignals.prepare()
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "scheduler")
-        let plugin: PluginStrategy
-        do {
-            let path = try StrategyLocator(builtinDirectory: StrategyLocator.executableDirectory()).resolve(strategy)
-            plugin = try PluginLoader.load(path: path, config: strategyConfig)
-        } catch {
-            fputs("scheduler: \(error)\n", stderr)
-            throw ExitCode(2)
+        let plugin: Strategy
+        if fallbackReason != nil {
+            plugin = OldestFirst()  // the plugin crashed this process before: do not even load it
+        } else {
+            do {
+                let path = try StrategyLocator(builtinDirectory: StrategyLocator.executableDirectory()).resolve(strategy)
+                plugin = try PluginLoader.load(path: path, config: strategyConfig)
+            } catch {
+                fputs("scheduler: \(error)\n", stderr)
+                throw ExitCode(2)
+            }
         }
         let loop = try Loop()
         let server = SchedulerServer(loop: loop, strategy: plugin,
-                                     configuration: .init(socketPath: socket, workerPath: worker, controlPath: control, maxQueued: maxQueued),
+                                     configuration: .init(socketPath: socket, workerPath: worker, controlPath: control, maxQueued: maxQueued,
+                                                          maxQueuedPerClient: maxQueuedPerClient, fallbackReason: fallbackReason),
                                      logger: logger)
         server.onFinished = { status in
             logger.info("scheduler exiting (\(status))")

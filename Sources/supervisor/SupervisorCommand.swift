@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import EventLoop
 import Logging
 import StrategyHost
@@ -44,7 +45,28 @@ struct SupervisorCommand: ParsableCommand {
     var concurrency: Int = 1
 
     @Option(help: "Most requests queued at once; more are answered 429.")
-    var maxQueued: Int = 100_000
+    var maxQueued: Int = 10_000
+
+    @Option(help: "Most requests one client may have queued (default: --max-queued).")
+    var maxQueuedPerClient: Int?
+
+    @Option(help: "Deadline in ms for requests without X-Timeout-Ms (0: none).")
+    var defaultTimeoutMs: Int = 0
+
+    @Option(help: "File of 'KEY CLIENT' lines; when given, every request needs its key (Authorization: Bearer KEY or X-Api-Key).")
+    var apiKeysFile: String?
+
+    @Option(help: "Requests per second each client may send (token bucket, burst of one second); 0: no limit.")
+    var clientRate: Double = 0
+
+    @Option(help: "Seconds before an idle or stalled HTTP connection is closed.")
+    var idleTimeoutS: Int = 30
+
+    @Option(help: "Seconds without a heartbeat answer before a child is killed and restarted.")
+    var heartbeatTimeoutS: Double = 5
+
+    @Option(help: ArgumentHelp("Fault injection for tests: the worker crashes on any text containing this.", visibility: .hidden))
+    var workerPoison: String?
 
     @Option(help: "Create the private runtime directory under this directory.")
     var runtimeDir: String?
@@ -59,6 +81,14 @@ struct SupervisorCommand: ParsableCommand {
         guard unitMs >= 0, unitMs.isFinite else { throw ValidationError("--unit-ms must be a non-negative number, got \(unitMs)") }
         guard callMs >= 0, callMs.isFinite else { throw ValidationError("--call-ms must be a non-negative number, got \(callMs)") }
         guard maxQueued >= 1 else { throw ValidationError("--max-queued must be at least 1, got \(maxQueued)") }
+        guard (maxQueuedPerClient ?? 1) >= 1 else { throw ValidationError("--max-queued-per-client must be at least 1") }
+        guard defaultTimeoutMs >= 0 else { throw ValidationError("--default-timeout-ms must not be negative") }
+        guard clientRate >= 0, clientRate.isFinite else { throw ValidationError("--client-rate must not be negative") }
+        guard idleTimeoutS >= 1 else { throw ValidationError("--idle-timeout-s must be at least 1") }
+        guard heartbeatTimeoutS >= 1 else { throw ValidationError("--heartbeat-timeout-s must be at least 1") }
+        if let file = apiKeysFile, !FileManager.default.isReadableFile(atPath: file) {
+            throw ValidationError("--api-keys-file \(file) cannot be read")
+        }
     }
 
     func run() throws {
@@ -83,6 +113,13 @@ struct SupervisorCommand: ParsableCommand {
         config.batchLimit = batchLimit
         config.concurrency = concurrency
         config.maxQueued = maxQueued
+        config.maxQueuedPerClient = maxQueuedPerClient
+        config.defaultTimeoutMs = defaultTimeoutMs
+        config.apiKeysFile = apiKeysFile
+        config.clientRate = clientRate
+        config.idleTimeoutSeconds = idleTimeoutS
+        config.heartbeatTimeoutSeconds = heartbeatTimeoutS
+        config.workerPoison = workerPoison
         config.runtimeBase = runtimeDir
         config.workerCallLog = workerCallLog
         let supervisor: Supervisor

@@ -34,6 +34,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Append one JSON line per backend call to this file.")
     var callLog: String?
 
+    @Option(help: ArgumentHelp("Fault injection for tests: crash on any text containing this.", visibility: .hidden))
+    var poison: String?
+
     func validate() throws {
         guard batchLimit >= 1 else { throw ValidationError("--batch-limit must be at least 1, got \(batchLimit)") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1, got \(concurrency)") }
@@ -47,6 +50,7 @@ struct WorkerCommand: ParsableCommand {
         let logger = Logger(label: "worker")
         let loop = try Loop()
         let backend = SimulatedBackend(loop: loop, unitMs: unitMs, callMs: callMs, batchLimit: batchLimit, concurrency: concurrency)
+        backend.poison = poison
         let server = WorkerServer(loop: loop, backend: backend,
                                   configuration: .init(socketPath: socket, controlPath: control, callLogPath: callLog),
                                   logger: logger)

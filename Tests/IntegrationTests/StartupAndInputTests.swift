@@ -35,7 +35,12 @@ import TestSupport
                 ("not json at all", 400, "not valid JSON"),
                 ("{\"sequence\": 5}", 400, "wrong type"),
                 ("{\"text\": \"hello\"}", 400, "missing field 'sequence'"),
-                ("[\"hello\"]", 400, "wrong type"),
+                ("[\"hello\"]", 400, "must be a JSON object"),
+                ("{\"sequence\": \"\"}", 400, "'sequence' is empty"),
+                ("{\"sequence\": \"x\", \"extra\": 1}", 400, "unknown field 'extra'"),
+                ("{\"sequence\": null}", 400, "wrong type"),
+                ("{\"sequence\": [\"a\", \"b\"]}", 400, "wrong type"),
+                ("{\"sequence\": \"" + String(repeating: "y", count: 100_001) + "\"}", 400, "over the limit of 100000"),
                 (String(repeating: "x", count: (1 << 20) + 10), 413, "over"),
             ]
             for (body, status, fragment) in cases {
@@ -44,7 +49,11 @@ import TestSupport
                 #expect(text.contains(fragment), "\(body.prefix(40)): \(text)")
                 #expect(text.hasPrefix("{\"error\":"))
             }
-            // The next good request still works.
+            let (formStatus, formBody) = try await SeedClient.post(raw: "sequence=x", contentType: "application/x-www-form-urlencoded", via: http, base: base)
+        #expect(formStatus == 415 && formBody.contains("send application/json"))
+        let badTimeout = try await SeedClient.classify("x", client: "A", via: http, base: base, headers: [("X-Timeout-Ms", "soon")])
+        #expect(badTimeout.status == 400 && badTimeout.body.contains("X-Timeout-Ms"))
+        // The next good request still works.
             let ok = try await SeedClient.classify("fine text", client: "A", via: http, base: base)
             #expect(ok.status == 200 && ok.body == "{\"result\":\"not code\"}")
             #expect(try await ferry.stop() == 0)
