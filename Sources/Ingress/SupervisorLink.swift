@@ -5,8 +5,9 @@ import NIOPosix
 import Wire
 
 /// The ingress's control connection to the supervisor: says `hello(ingress)`,
-/// then `ready` once the HTTP server listens and the scheduler is connected;
-/// a `drain` from the supervisor, or losing it, starts a graceful stop.
+/// then `ready` once the HTTP server listens and the scheduler is connected,
+/// answers heartbeats; a `drain` from the supervisor, or losing it, starts a
+/// graceful stop.
 final class SupervisorLink: @unchecked Sendable {
     private let channel: Channel
     private let sentReady = NIOLockedValueBox(false)
@@ -20,7 +21,11 @@ final class SupervisorLink: @unchecked Sendable {
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.pipeline.addHandler(WireFrameHandler(onMessage: { message in
-                    if case .drain = message { onDrain() }
+                    switch message {
+                    case .drain: onDrain()
+                    case let .ping(seq): channel.send([.pong(sequence: seq)])
+                    default: break
+                    }
                 }, onError: { error in
                     logger.error("supervisor sent a bad frame: \(error)")
                 }))

@@ -217,11 +217,13 @@ public final class Supervisor {
 
     static let crashSignals: Set<Int32> = [SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGTRAP]
 
-    /// Pings every ready child each second; one silent for longer than the
-    /// heartbeat timeout has a hung loop and is killed (then restarted).
+    /// Pings every ready child several times per heartbeat timeout; one
+    /// silent for longer than the timeout has a hung loop and is killed
+    /// (then restarted).
     private func startHeartbeat() {
+        let interval = UInt64(max(100, min(1_000, configuration.heartbeatTimeoutSeconds * 1_000 / 4)))
         heartbeat = try? Timer(loop: loop)
-        heartbeat?.start(afterMilliseconds: 1_000, repeat: 1_000) { [unowned self] in
+        heartbeat?.start(afterMilliseconds: interval, repeat: interval) { [unowned self] in
             guard self.phase != .stopping else { return }
             let now = Loop.nowNanoseconds()
             self.pingSequence += 1

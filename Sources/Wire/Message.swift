@@ -35,7 +35,7 @@
 ///
 /// - child → supervisor (control socket): `hello(role)`, then `ready` once the
 ///   child can serve; the supervisor sends `drain` to begin a graceful stop,
-///   and `ping` every second, which a live child answers with `pong` (a child
+///   and `ping` several times per heartbeat timeout, answered with `pong` (a child
 ///   whose loop hangs is killed and restarted).
 /// - ingress → scheduler: `submit`, `cancel`; scheduler → ingress: `result`,
 ///   and `status` (queue depth, its high-water mark, drain rate, strategy and

@@ -98,7 +98,10 @@ public final class FerryInstance: @unchecked Sendable {
         return try text.split(separator: "\n").map { try JSONDecoder().decode(BackendCall.self, from: Data($0.utf8)) }
     }
 
-    public struct Failure: Error, CustomStringConvertible { public let description: String }
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
 }
 
 /// One line of the worker's call log.

@@ -1,13 +1,13 @@
 /*
  * A deliberately bad strategy for the host's tests. The config string picks
- * the misbehaviour: mode=unknown|duplicate|oversized|silent|postpone|expire_unknown.
+ * the misbehaviour: mode=unknown|duplicate|oversized|silent|postpone|expire_unknown|crash.
  * Underneath it keeps a plain arrival-order queue.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "ferry_strategy.h"
 
-enum mode { UNKNOWN, DUPLICATE, OVERSIZED, SILENT, POSTPONE, EXPIRE_UNKNOWN };
+enum mode { UNKNOWN, DUPLICATE, OVERSIZED, SILENT, POSTPONE, EXPIRE_UNKNOWN, CRASH };
 
 typedef struct state {
     enum mode mode;
@@ -16,15 +16,15 @@ typedef struct state {
 } state;
 
 static void *create(const char *config, char *error, size_t error_len) {
-    static const char *names[] = {"mode=unknown", "mode=duplicate", "mode=oversized", "mode=silent", "mode=postpone", "mode=expire_unknown"};
-    for (int m = 0; m < 6; m++) {
+    static const char *names[] = {"mode=unknown", "mode=duplicate", "mode=oversized", "mode=silent", "mode=postpone", "mode=expire_unknown", "mode=crash"};
+    for (int m = 0; m < 7; m++) {
         if (config && strcmp(config, names[m]) == 0) {
             state *s = calloc(1, sizeof(state));
             s->mode = (enum mode)m;
             return s;
         }
     }
-    strncpy(error, "expected mode=unknown|duplicate|oversized|silent|postpone|expire_unknown", error_len - 1);
+    strncpy(error, "expected mode=unknown|duplicate|oversized|silent|postpone|expire_unknown|crash", error_len - 1);
     return NULL;
 }
 
@@ -65,6 +65,8 @@ static void next_batch(void *p, int64_t now, uint32_t limit, uint32_t slots, fer
     case POSTPONE:
         d->wake_at_ns = now + 1000000; /* always "a bit later" */
         break;
+    case CRASH:
+        abort(); /* takes the scheduler down, as a buggy plugin would */
     case EXPIRE_UNKNOWN:
         if (d->expire_capacity > 0) { d->expire_ids[0] = 424242; d->expire_count = 1; }
         d->ids[0] = s->ids[s->head++]; d->count = 1;

@@ -1,0 +1,322 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+import TestSupport
+
+/// Nothing lost: crashes, hangs, overload, deadlines, bad plugins — over the
+/// real processes.
+@Suite(.serialized) struct FailureTests {
+    /// Outcome counts of a load run.
+    actor Tally {
+        var sent = 0, answered = 0, errored = 0, lost = 0
+        var byPhase: [String: (answered: Int, errored: Int)] = [:]
+        var phase = "start"
+        func begin(_ p: String) { phase = p }
+        func record(status: UInt?) {
+            if let status, status == 200 {
+                answered += 1
+                byPhase[phase, default: (0, 0)].answered += 1
+            } else if status == nil {
+                lost += 1
+            } else {
+                errored += 1
+                byPhase[phase, default: (0, 0)].errored += 1
+            }
+        }
+        func sentOne() { sent += 1 }
+        func answeredCount() -> Int { answered }
+    }
+
+    @Test func killingEachProcessUnderLoadLosesNothing() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.2"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let tally = Tally()
+            let stop = Flag()
+            // 16 clients, each sending its next request when the last is answered.
+            let load = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for c in 0..<16 {
+                        group.addTask {
+                            var n = 0
+                            while !stop.isSet {
+                                n += 1
+                                await tally.sentOne()
+                                do {
+                                    let a = try await SeedClient.classify("client\(c) request \(n)", client: "c\(c)", via: http, base: ferry.baseURL)
+                                    await tally.record(status: a.status)
+                                } catch let error as HTTPClientError where error == .deadlineExceeded {
+                                    await tally.record(status: nil)  // no answer within 160 s: lost
+                                } catch {
+                                    await tally.record(status: 0)    // connection refused or reset: an error, not lost
+                                    try? await Task.sleep(for: .milliseconds(20))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            var report: [String] = []
+            for child in ["worker", "scheduler", "ingress"] {
+                try await waitForAnswers(tally, atLeast: 50)
+                await tally.begin(child)
+                let pid = try #require(ferry.pid(of: child))
+                kill(pid, SIGKILL)
+                let killedAt = ContinuousClock.now
+                // The service answers again: a fresh request succeeds (bounded wait).
+                var recovered = false
+                while ContinuousClock.now - killedAt < .seconds(30) {
+                    if let a = try? await SeedClient.classify("probe after \(child)", client: "probe", via: http, base: ferry.baseURL), a.status == 200 {
+                        recovered = true
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(recovered, "no answer within 30 s after killing the \(child)")
+                report.append("\(child): answered again after \(ContinuousClock.now - killedAt)")
+                #expect(ferry.pid(of: child) != pid, "the \(child) was not restarted")
+            }
+            try await waitForAnswers(tally, atLeast: 50)
+            stop.set()
+            await load.value
+            let (sent, answered, errored, lost) = await (tally.sent, tally.answered, tally.errored, tally.lost)
+            let phases = await tally.byPhase
+            print("kill test: sent \(sent), answered \(answered), errored \(errored), lost \(lost), answered twice 0; \(report.joined(separator: "; ")); by phase \(phases)")
+            #expect(lost == 0)
+            #expect(sent == answered + errored + lost)
+            // A dead worker or scheduler costs latency, never answers.
+            #expect((phases["worker"]?.errored ?? 0) == 0)
+            #expect((phases["scheduler"]?.errored ?? 0) == 0)
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    func waitForAnswers(_ tally: Tally, atLeast extra: Int) async throws {
+        let target = await tally.answeredCount() + extra
+        let deadline = ContinuousClock.now + .seconds(60)
+        while await tally.answeredCount() < target {
+            guard ContinuousClock.now < deadline else { throw FerryInstance.Failure(description: "load made no progress") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    @Test func tooManyRestartsStopFerryWithAMessageNamingTheChild() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+        }
+        var killed = Set<Int32>()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ferry.process.isRunning && ContinuousClock.now < deadline {
+            if let pid = ferry.pid(of: "worker"), !killed.contains(pid), ferry.log.contains("started worker (pid \(pid))") {
+                killed.insert(pid)
+                kill(pid, SIGKILL)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let status = try await ferry.waitForExit(within: 30)
+        #expect(status == 1)
+        #expect(ferry.log.contains("worker was killed by signal 9; it needed 6 restarts within 30.0 s, over the limit of 5; stopping Ferry"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: ferry.runtimeParent.path).isEmpty)
+    }
+
+    @Test func aPluginThatCrashesTheSchedulerIsReplacedAndRequestsAreAnswered() async throws {
+        let plugin = try CFixture.compile("misbehaving")
+        let ferry = try FerryInstance(arguments: ["--strategy", plugin, "--strategy-config", "mode=crash", "--unit-ms", "0.05"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let answers = try await SeedClient.burst((0..<10).map { "text \($0)" }, client: "A", via: http, base: ferry.baseURL)
+            #expect(answers.allSatisfy { $0.status == 200 }, "\(answers.map(\.body))")
+            #expect(ferry.log.contains("crashed the scheduler 2 times"))
+            let body = try await readyz(http, ferry) { $0.contains("degraded") }
+            #expect(body.contains("\"status\":\"degraded\"") && body.contains("crashed the scheduler"), "\(body)")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    @Test func aPluginAnsweringNonsenseIsReplacedAndReadyzSaysSo() async throws {
+        let plugin = try CFixture.compile("misbehaving")
+        let ferry = try FerryInstance(arguments: ["--strategy", plugin, "--strategy-config", "mode=unknown", "--unit-ms", "0.05"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            for round in 0..<3 {
+                let answers = try await SeedClient.burst((0..<10).map { "r\(round) \($0)" }, client: "A", via: http, base: ferry.baseURL)
+                #expect(answers.allSatisfy { $0.status == 200 })
+            }
+            #expect(ferry.log.contains("refused answers in a row"))
+            let body = try await readyz(http, ferry) { $0.contains("degraded") }
+            #expect(body.contains("\"status\":\"degraded\"") && body.contains("\"strategy\":\"oldest-first\""), "\(body)")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    /// `/readyz` once `until` holds: the scheduler's status reaches ingress
+    /// within 100 ms of a change, so poll (bounded) rather than sleep.
+    func readyz(_ http: HTTPClient, _ ferry: FerryInstance, until: (String) -> Bool) async throws -> String {
+        var last = ""
+        for _ in 0..<250 {
+            let r = try await http.get(url: "\(ferry.baseURL)/readyz").get()
+            last = String(buffer: r.body ?? ByteBuffer())
+            if until(last) { return last }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return last
+    }
+
+    @Test func overloadGets429WithRetryAfterAndTheQueueStaysWithinItsBound() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "2", "--max-queued", "50"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            var request = HTTPClientRequest(url: "\(ferry.baseURL)/proxy_classify")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: "{\"sequence\":\"xxxxxxxxxx\"}"))
+            let outcomes = try await withThrowingTaskGroup(of: (UInt, String?).self) { group in
+                for _ in 0..<400 {
+                    group.addTask {
+                        let r = try await http.execute(request, timeout: .seconds(160))
+                        _ = try await r.body.collect(upTo: 1 << 16)
+                        return (r.status.code, r.headers.first(name: "Retry-After"))
+                    }
+                }
+                var all: [(UInt, String?)] = []
+                for try await o in group { all.append(o) }
+                return all
+            }
+            let rejected = outcomes.filter { $0.0 == 429 }
+            #expect(!rejected.isEmpty)
+            #expect(rejected.allSatisfy { Int($0.1 ?? "") ?? 0 >= 1 })
+            #expect(outcomes.allSatisfy { $0.0 == 200 || $0.0 == 429 })
+            let body = try await readyz(http, ferry) { $0.contains("\"queued\":\"0\"") && !$0.contains("\"queue_high_water\":\"0\"") }
+            let high = body.split(separator: ",").first { $0.contains("queue_high_water") }.flatMap { Int($0.filter(\.isNumber)) }
+            #expect(high != nil && high! <= 50, "\(body)")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    @Test func memoryStaysBoundedAtTenTimesCapacity() async throws {
+        // Default limits; the backend serves about 50 requests/s (5 per 100 ms call): offer 500/s.
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "1"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let pids = ["worker", "scheduler", "ingress"].compactMap { ferry.pid(of: $0) }
+            var peak: [Int32: Int] = [:]
+            let sender = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    let start = ContinuousClock.now
+                    for i in 0..<2000 {
+                        try? await Task.sleep(until: start + .milliseconds(i * 2), clock: .continuous)
+                        group.addTask { _ = try? await SeedClient.classify("xxxxxxxxxx", client: "c\(i % 10)", via: http, base: ferry.baseURL) }
+                    }
+                }
+            }
+            repeat {
+                for pid in pids { peak[pid] = max(peak[pid] ?? 0, Self.rssKiB(pid)) }
+                try await Task.sleep(for: .milliseconds(100))
+            } while !(await Self.done(sender))
+            print("peak RSS (KiB) worker/scheduler/ingress: \(pids.map { peak[$0] ?? 0 })")
+            #expect(pids.allSatisfy { (peak[$0] ?? 0) > 0 && (peak[$0] ?? 0) < 256 * 1024 })
+            #expect(try await ferry.stop(within: 120) == 0)
+        }
+    }
+
+    static func done(_ task: Task<Void, Never>) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await task.value; return true }
+            group.addTask { try? await Task.sleep(for: .milliseconds(1)); return false }
+            let first = await group.next()!
+            group.cancelAll()
+            return first
+        }
+    }
+
+    static func rssKiB(_ pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        return status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.map { Int($0.filter(\.isNumber)) ?? 0 } ?? 0
+    }
+
+    @Test func expiredRequestsGet504AndNeverReachTheBackend() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "5"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            // A 2 s call occupies the backend; five requests that will wait 100 ms at most queue behind it.
+            async let blocker = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
+            try await Task.sleep(for: .milliseconds(200))
+            let hurried = try await withThrowingTaskGroup(of: SeedClient.Answer.self) { group in
+                for i in 0..<5 {
+                    group.addTask { try await SeedClient.classify("hurry \(i)", client: "B", via: http, base: ferry.baseURL, headers: [("X-Timeout-Ms", "100")]) }
+                }
+                var all: [SeedClient.Answer] = []
+                for try await a in group { all.append(a) }
+                return all
+            }
+            #expect(hurried.allSatisfy { $0.status == 504 && $0.body.contains("deadline passed") })
+            #expect(try await blocker.status == 200)
+            #expect(try ferry.calls().reduce(0) { $0 + $1.items } == 1, "the backend saw an expired request")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    @Test func aClientThatGoesAwayIsCancelledBeforeItRuns() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "5"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            async let blocker = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
+            try await Task.sleep(for: .milliseconds(200))
+            // This client gives up after 300 ms and closes its connection.
+            var request = HTTPClientRequest(url: "\(ferry.baseURL)/proxy_classify")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: "{\"sequence\":\"impatient\"}"))
+            await #expect(throws: (any Error).self) { _ = try await http.execute(request, timeout: .milliseconds(300)) }
+            #expect(try await blocker.status == 200)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try ferry.calls().reduce(0) { $0 + $1.items } == 1, "a request whose client left was run anyway")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    @Test func aHungChildIsKilledAndRestarted() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.05", "--heartbeat-timeout-s", "1"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let worker = try #require(ferry.pid(of: "worker"))
+            kill(worker, SIGSTOP)  // its loop stops answering heartbeats
+            let answer = try await SeedClient.classify("after the hang", client: "A", via: http, base: ferry.baseURL)
+            #expect(answer.status == 200)
+            #expect(ferry.log.contains("worker has not answered a heartbeat"))
+            #expect(ferry.pid(of: "worker") != worker)
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    @Test func aPoisonItemFailsAloneAndTheRestOfItsBatchSucceeds() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/batch.so", "--unit-ms", "1", "--worker-poison", "POISON"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            // Occupy the backend so the next five are batched together.
+            async let blocker = SeedClient.classify(String(repeating: "z", count: 15), client: "A", via: http, base: ferry.baseURL)
+            try await Task.sleep(for: .milliseconds(50))
+            let texts = ["fine 1", "fine 2", "POISON pill", "fine 3", "fine 4"]
+            let answers = try await SeedClient.burst(texts, client: "B", via: http, base: ferry.baseURL)
+            _ = try await blocker
+            for a in answers {
+                if a.text.contains("POISON") {
+                    #expect(a.status == 502 && a.body.contains("died during the call 3 times"), "\(a.body)")
+                } else {
+                    #expect(a.status == 200, "\(a.text): \(a.body)")
+                }
+            }
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+}
+
+/// A flag one task sets and others read.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}
