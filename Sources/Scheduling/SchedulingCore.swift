@@ -256,7 +256,7 @@ public final class SchedulingCore {
     /// Removes a queued item, keeping the per-client counts.
     private func unqueue(_ id: ItemID) -> QueuedItem? {
         guard let item = queue.removeValue(forKey: id) else { return nil }
-        if let n = queuedPerClient[item.client] { queuedPerClient[item.client] = n > 1 ? n - 1 : nil }
+        queuedPerClient[item.client, default: 1] -= 1
         return item
     }
 
@@ -315,10 +315,10 @@ public final class SchedulingCore {
         if ids.count > configuration.batchLimit {
             return "returned \(ids.count) ids, over the batch limit of \(configuration.batchLimit)"
         }
-        var seen = Set<ItemID>(minimumCapacity: ids.count)
-        for id in ids {
+        // Batches are small: a quadratic duplicate check beats allocating a set.
+        for (i, id) in ids.enumerated() {
             if queue[id] == nil { return "returned id \(id), which is not queued" }
-            if !seen.insert(id).inserted { return "returned id \(id) twice" }
+            if ids[..<i].contains(id) { return "returned id \(id) twice" }
         }
         return nil
     }
