@@ -66,6 +66,7 @@ let package = Package(
         .target(name: "Worker", dependencies: [
             "EventLoop", "Wire", "WireLink",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: v5),
         .target(name: "Scheduler", dependencies: [
             "EventLoop", "Wire", "WireLink", "Scheduling", "StrategyHost",

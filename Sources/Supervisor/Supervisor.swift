@@ -72,6 +72,8 @@ public final class Supervisor {
         var worker = ["--socket", runtime.socket("worker"), "--control", control,
                       "--unit-ms", "\(c.unitMs)", "--call-ms", "\(c.callMs)", "--batch-limit", "\(c.batchLimit)", "--concurrency", "\(c.concurrency)"]
         if let log = c.workerCallLog { worker += ["--call-log", log] }
+        worker += ["--backend", c.backend, "--upstream-timeout-ms", "\(c.upstreamTimeoutMs)", "--upstream-attempts", "\(c.upstreamAttempts)"]
+        for url in c.upstreams { worker += ["--upstream", url] }
         if let poison = c.workerPoison { worker += ["--poison", poison] }
         var scheduler = ["--socket", runtime.socket("scheduler"), "--worker", runtime.socket("worker"), "--control", control,
                          "--strategy", c.strategyPath, "--strategy-config", c.strategyConfig, "--max-queued", "\(c.maxQueued)"]

@@ -7,6 +7,11 @@ public struct SupervisorConfiguration: Sendable {
     /// HTTP bind address and port of the ingress.
     public var host: String = "127.0.0.1"
     public var port: Int = 8000
+    /// The worker's backend: "simulated", or "http" for model servers at `upstreams`.
+    public var backend: String = "simulated"
+    public var upstreams: [String] = []
+    public var upstreamTimeoutMs: Int = 30_000
+    public var upstreamAttempts: Int = 3
     /// Simulated backend: ms per squared character, fixed ms per call, texts per call, calls at once.
     public var unitMs: Double = 1
     public var callMs: Double = 0

@@ -32,6 +32,18 @@ struct SupervisorCommand: ParsableCommand {
     @Option(help: "HTTP port.")
     var port: Int = 8000
 
+    @Option(help: "Backend: 'simulated' (built in) or 'http' (model servers speaking the seed's /classify at --upstream).")
+    var backend: String = "simulated"
+
+    @Option(help: "Model server base URL, e.g. http://127.0.0.1:8001 (repeat for several).")
+    var upstream: [String] = []
+
+    @Option(help: "Per-call timeout for the http backend, in ms.")
+    var upstreamTimeoutMs: Int = 30_000
+
+    @Option(help: "Tries per call for the http backend (refused, reset, timeout and 5xx are retried).")
+    var upstreamAttempts: Int = 3
+
     @Option(help: "Simulated backend: milliseconds per squared character of a call's longest text.")
     var unitMs: Double = 1
 
@@ -86,6 +98,12 @@ struct SupervisorCommand: ParsableCommand {
         guard clientRate >= 0, clientRate.isFinite else { throw ValidationError("--client-rate must not be negative") }
         guard idleTimeoutS >= 1 else { throw ValidationError("--idle-timeout-s must be at least 1") }
         guard heartbeatTimeoutS >= 1 else { throw ValidationError("--heartbeat-timeout-s must be at least 1") }
+        guard ["simulated", "http"].contains(backend) else { throw ValidationError("--backend must be 'simulated' or 'http', got '\(backend)'") }
+        if backend == "http" && upstream.isEmpty { throw ValidationError("--backend http needs at least one --upstream URL") }
+        for url in upstream where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("--upstream \(url) is not an http:// or https:// URL")
+        }
+        guard upstreamTimeoutMs >= 1, upstreamAttempts >= 1 else { throw ValidationError("--upstream-timeout-ms and --upstream-attempts must be at least 1") }
         if let file = apiKeysFile, !FileManager.default.isReadableFile(atPath: file) {
             throw ValidationError("--api-keys-file \(file) cannot be read")
         }
@@ -120,6 +138,10 @@ struct SupervisorCommand: ParsableCommand {
         config.idleTimeoutSeconds = idleTimeoutS
         config.heartbeatTimeoutSeconds = heartbeatTimeoutS
         config.workerPoison = workerPoison
+        config.backend = backend
+        config.upstreams = upstream
+        config.upstreamTimeoutMs = upstreamTimeoutMs
+        config.upstreamAttempts = upstreamAttempts
         config.runtimeBase = runtimeDir
         config.workerCallLog = workerCallLog
         let supervisor: Supervisor

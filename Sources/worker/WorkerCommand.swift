@@ -19,6 +19,18 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "The supervisor's control socket.")
     var control: String?
 
+    @Option(help: "Backend: 'simulated' (built in) or 'http' (model servers at --upstream).")
+    var backend: String = "simulated"
+
+    @Option(help: "Model server base URL for --backend http (repeat for several; calls go to the least busy).")
+    var upstream: [String] = []
+
+    @Option(help: "Per-call timeout for --backend http, in ms.")
+    var upstreamTimeoutMs: Int64 = 30_000
+
+    @Option(help: "Tries per call for --backend http (retryable failures: refused, reset, timeout, 5xx).")
+    var upstreamAttempts: Int = 3
+
     @Option(help: "Simulated backend: milliseconds per squared character of the longest text.")
     var unitMs: Double = 1
 
@@ -42,6 +54,14 @@ struct WorkerCommand: ParsableCommand {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1, got \(concurrency)") }
         guard unitMs >= 0, unitMs.isFinite else { throw ValidationError("--unit-ms must be a non-negative number, got \(unitMs)") }
         guard callMs >= 0, callMs.isFinite else { throw ValidationError("--call-ms must be a non-negative number, got \(callMs)") }
+        guard ["simulated", "http"].contains(backend) else { throw ValidationError("--backend must be 'simulated' or 'http', got '\(backend)'") }
+        if backend == "http" {
+            guard !upstream.isEmpty else { throw ValidationError("--backend http needs at least one --upstream URL") }
+            for url in upstream where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                throw ValidationError("--upstream \(url) is not an http:// or https:// URL")
+            }
+        }
+        guard upstreamAttempts >= 1 else { throw ValidationError("--upstream-attempts must be at least 1") }
     }
 
     func run() throws {
@@ -49,9 +69,20 @@ struct WorkerCommand: ParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "worker")
         let loop = try Loop()
-        let backend = SimulatedBackend(loop: loop, unitMs: unitMs, callMs: callMs, batchLimit: batchLimit, concurrency: concurrency)
-        backend.poison = poison
-        let server = WorkerServer(loop: loop, backend: backend,
+        let chosen: Backend
+        if backend == "http" {
+            var config = HTTPUpstreamBackend.Configuration(urls: upstream)
+            config.batchLimit = batchLimit
+            config.concurrency = concurrency
+            config.timeoutMs = upstreamTimeoutMs
+            config.maxAttempts = upstreamAttempts
+            chosen = try HTTPUpstreamBackend(loop: loop, configuration: config, logger: logger)
+        } else {
+            let simulated = SimulatedBackend(loop: loop, unitMs: unitMs, callMs: callMs, batchLimit: batchLimit, concurrency: concurrency)
+            simulated.poison = poison
+            chosen = simulated
+        }
+        let server = WorkerServer(loop: loop, backend: chosen,
                                   configuration: .init(socketPath: socket, controlPath: control, callLogPath: callLog),
                                   logger: logger)
         server.onFinished = { status in

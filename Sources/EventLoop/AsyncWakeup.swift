@@ -1,0 +1,41 @@
+import CLibUV
+import Foundation
+
+/// Runs work posted from other threads on the loop's thread (`uv_async_t`):
+/// init, post from anywhere, close on the loop. Libraries that run on their
+/// own threads (AsyncHTTPClient) hand their results back through this.
+public final class AsyncWakeup: Handle<uv_async_t> {
+    private let lock = NSLock()
+    private var pending: [() -> Void] = []
+
+    public init(loop: Loop) throws {
+        super.init()
+        try UVError.check(uv_async_init(loop.raw, raw) { h in
+            AsyncWakeup.owner(of: UnsafeMutableRawPointer(h)).drain()
+        }, "uv_async_init")
+        adopt()
+    }
+
+    /// Queues `work` to run on the loop thread soon. Safe from any thread
+    /// until the handle is closed.
+    public func post(_ work: @escaping () -> Void) {
+        lock.lock()
+        pending.append(work)
+        lock.unlock()
+        uv_async_send(raw)
+    }
+
+    private func drain() {
+        // libuv coalesces sends: take everything queued so far.
+        lock.lock()
+        let work = pending
+        pending.removeAll()
+        lock.unlock()
+        for w in work { w() }
+    }
+
+    /// Does not keep the loop alive by itself.
+    public func setKeepsLoopAlive(_ keep: Bool) {
+        if keep { uv_ref(handle) } else { uv_unref(handle) }
+    }
+}

@@ -1,0 +1,160 @@
+import AsyncHTTPClient
+import EventLoop
+import Foundation
+import Logging
+import NIOCore
+import Wire
+
+/// Forwards each batch to model servers speaking the seed's contract:
+/// `POST /classify` with `{"sequences": [...]}` → `{"results": [...]}`.
+///
+/// - Connections are pooled and reused (AsyncHTTPClient); idle ones are
+///   retired after `idleTimeoutMs`, before the upstream closes them (uvicorn
+///   closes idle keep-alive connections after 5 s), and a call on a connection
+///   the upstream closed is retried — a naive proxy fails exactly the first
+///   request after a pause that way.
+/// - With several upstreams, each call goes to the one with the fewest calls
+///   in flight; a retry prefers another one.
+/// - Retryable: connection refused or reset, timeout, 5xx — up to
+///   `maxAttempts` tries with exponential backoff. Final: 4xx, a malformed
+///   answer, or the wrong number of results — a clear per-item error at once.
+/// Calls run on AsyncHTTPClient's threads; results come back on the worker's
+/// loop through an `AsyncWakeup`.
+public final class HTTPUpstreamBackend: Backend {
+    public struct Configuration: Sendable {
+        public var urls: [String]
+        public var batchLimit: Int = 5
+        public var concurrency: Int = 1
+        public var timeoutMs: Int64 = 30_000
+        public var maxAttempts: Int = 3
+        public var backoffMs: Int64 = 50
+        public var idleTimeoutMs: Int64 = 2_000
+
+        public init(urls: [String]) {
+            self.urls = urls.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        }
+    }
+
+    public let name = "http"
+    public var batchLimit: Int { configuration.batchLimit }
+    public var concurrency: Int { configuration.concurrency }
+    private let configuration: Configuration
+    private let client: HTTPClient
+    private let wakeup: AsyncWakeup
+    private let logger: Logger
+    private var inFlight: [Int]
+
+    public init(loop: Loop, configuration: Configuration, logger: Logger) throws {
+        precondition(!configuration.urls.isEmpty, "at least one upstream URL")
+        self.configuration = configuration
+        self.logger = logger
+        var http = HTTPClient.Configuration()
+        http.connectionPool.idleTimeout = .milliseconds(configuration.idleTimeoutMs)
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.concurrency * 2)
+        http.timeout.connect = .milliseconds(min(configuration.timeoutMs, 5_000))
+        // A refused connection is reported at once, so our retry can pick another upstream
+        // instead of the pool retrying the dead one until the call times out.
+        http.connectionPool.retryConnectionEstablishment = false
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        wakeup = try AsyncWakeup(loop: loop)
+        wakeup.setKeepsLoopAlive(false)
+        inFlight = Array(repeating: 0, count: configuration.urls.count)
+    }
+
+    private func leastBusy(avoiding: Int? = nil) -> Int {
+        var best = 0
+        for i in inFlight.indices {
+            let score = (i == avoiding ? 1_000_000 : 0) + inFlight[i]
+            let bestScore = (best == avoiding ? 1_000_000 : 0) + inFlight[best]
+            if score < bestScore { best = i }
+        }
+        return best
+    }
+
+    public func execute(_ payloads: [[UInt8]], completion: @escaping ([BatchResult.Outcome]) -> Void) {
+        let texts = payloads.map { String(decoding: $0, as: UTF8.self) }
+        let first = leastBusy()
+        inFlight[first] += 1
+        Task { [configuration, client, logger, wakeup] in
+            var target = first
+            var lastError = ""
+            for attempt in 1...configuration.maxAttempts {
+                let url = configuration.urls[target]
+                switch await Self.call(client: client, url: url, texts: texts, timeoutMs: configuration.timeoutMs) {
+                case let .success(labels):
+                    let answer = labels.map { BatchResult.Outcome(status: .ok, body: Array($0.utf8)) }
+                    wakeup.post { [weak self] in self?.inFlight[target] -= 1; completion(answer) }
+                    return
+                case let .failure(.final(message)):
+                    logger.error("\(message)")
+                    let answer = texts.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }
+                    wakeup.post { [weak self] in self?.inFlight[target] -= 1; completion(answer) }
+                    return
+                case let .failure(.retryable(message)):
+                    lastError = message
+                    guard attempt < configuration.maxAttempts else { break }
+                    logger.warning("\(message); try \(attempt + 1) of \(configuration.maxAttempts) after \(configuration.backoffMs << (attempt - 1)) ms")
+                    try? await Task.sleep(for: .milliseconds(configuration.backoffMs << (attempt - 1)))
+                    // Prefer another upstream for the retry (counts are the loop's: hop there).
+                    target = await withCheckedContinuation { next in
+                        wakeup.post { [weak self] in
+                            guard let self else { next.resume(returning: target); return }
+                            self.inFlight[target] -= 1
+                            let other = self.leastBusy(avoiding: target)
+                            self.inFlight[other] += 1
+                            next.resume(returning: other)
+                        }
+                    }
+                }
+            }
+            let message = "upstream failed after \(configuration.maxAttempts) tries: \(lastError)"
+            logger.error("\(message)")
+            let answer = texts.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }
+            wakeup.post { [weak self] in self?.inFlight[target] -= 1; completion(answer) }
+        }
+    }
+
+    enum CallError: Error {
+        case retryable(String)
+        case final(String)
+    }
+
+    private struct Request: Encodable { let sequences: [String] }
+    private struct Reply: Decodable { let results: [String] }
+
+    static func call(client: HTTPClient, url: String, texts: [String], timeoutMs: Int64) async -> Result<[String], CallError> {
+        var request = HTTPClientRequest(url: "\(url)/classify")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        do {
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(Request(sequences: texts))))
+        } catch {
+            return .failure(.final("cannot encode the batch: \(error)"))
+        }
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await client.execute(request, timeout: .milliseconds(timeoutMs))
+            body = try await response.body.collect(upTo: 16 << 20)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            return .failure(.retryable("upstream \(url) did not answer within \(timeoutMs) ms"))
+        } catch {
+            return .failure(.retryable("upstream \(url): \(error)"))
+        }
+        let text = String(buffer: body)
+        switch response.status.code {
+        case 200:
+            guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(body.readableBytesView)) else {
+                return .failure(.final("upstream \(url) answered 200 with a body that is not {\"results\": [...]}: \(text.prefix(200))"))
+            }
+            guard reply.results.count == texts.count else {
+                return .failure(.final("upstream \(url) answered \(reply.results.count) results for \(texts.count) texts"))
+            }
+            return .success(reply.results)
+        case 500..<600:
+            return .failure(.retryable("upstream \(url) answered \(response.status.code): \(text.prefix(200))"))
+        default:
+            return .failure(.final("upstream \(url) answered \(response.status.code): \(text.prefix(200))"))
+        }
+    }
+}

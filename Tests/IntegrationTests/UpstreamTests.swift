@@ -1,0 +1,114 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+import TestSupport
+
+/// Ferry in front of the reference model server (a real FastAPI/uvicorn
+/// process speaking the seed's /classify contract).
+@Suite(.serialized) struct UpstreamTests {
+    func ferry(_ upstreams: [String], _ extra: [String] = []) throws -> FerryInstance {
+        try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--backend", "http"] + upstreams.flatMap { ["--upstream", $0] } + extra)
+    }
+
+    @Test func seedTrafficInFrontOfTheReferenceServer() async throws {
+        let model = try ModelServer(["--unit-ms", "0.05"])
+        defer { model.stop() }
+        let ferry = try ferry([model.url])
+        try await SeedClient.withHTTPClient { http in
+            try await model.waitUntilUp(client: http)
+            try await ferry.waitUntilReady(client: http)
+            let (a, b) = SeedClient.seedTexts(seed: 5)
+            async let answersA = SeedClient.burst(a, client: "A", via: http, base: ferry.baseURL)
+            async let answersB = SeedClient.burst(b + ["class K: pass", "a; b"], client: "B", via: http, base: ferry.baseURL)
+            let answers = try await answersA + answersB
+            #expect(answers.count == 114)
+            for answer in answers {
+                #expect(answer.status == 200 && answer.body == "{\"result\":\"\(SeedClient.expectedLabel(answer.text))\"}", "\(answer.text): \(answer.body)")
+            }
+            let stats = try await model.stats(client: http)
+            #expect(stats["texts"] == 114, "\(stats)")
+            #expect(stats["max_batch"] ?? 99 <= 5)
+            #expect(stats["overlaps"] == 0)
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    @Test func fiveHundredsAreRetried() async throws {
+        let model = try ModelServer(["--unit-ms", "0.05", "--fail-every", "3"])
+        defer { model.stop() }
+        let ferry = try ferry([model.url])
+        try await SeedClient.withHTTPClient { http in
+            try await model.waitUntilUp(client: http)
+            try await ferry.waitUntilReady(client: http)
+            let answers = try await SeedClient.burst((0..<40).map { "text \($0)" }, client: "A", via: http, base: ferry.baseURL)
+            #expect(answers.allSatisfy { $0.status == 200 })
+            #expect((try await model.stats(client: http))["failed"] ?? 0 > 0)
+            #expect(ferry.log.contains("answered 500"))
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    @Test func aCallBeyondTheTimeoutIsRetried() async throws {
+        let model = try ModelServer(["--unit-ms", "0.05", "--slow-every", "4", "--slow-ms", "3000"])
+        defer { model.stop() }
+        let ferry = try ferry([model.url], ["--upstream-timeout-ms", "300"])
+        try await SeedClient.withHTTPClient { http in
+            try await model.waitUntilUp(client: http)
+            try await ferry.waitUntilReady(client: http)
+            var answers: [SeedClient.Answer] = []
+            for i in 0..<8 { answers.append(try await SeedClient.classify("one \(i)", client: "A", via: http, base: ferry.baseURL)) }
+            #expect(answers.allSatisfy { $0.status == 200 }, "\(answers.map(\.body))")
+            #expect(ferry.log.contains("did not answer within 300 ms"))
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    @Test func aWrongNumberOfResultsIsAClearErrorAndNothingIsLost() async throws {
+        let model = try ModelServer(["--unit-ms", "0.05", "--wrong-every", "2"])
+        defer { model.stop() }
+        let ferry = try ferry([model.url])
+        try await SeedClient.withHTTPClient { http in
+            try await model.waitUntilUp(client: http)
+            try await ferry.waitUntilReady(client: http)
+            var answers: [SeedClient.Answer] = []
+            for i in 0..<6 { answers.append(try await SeedClient.classify("one \(i)", client: "A", via: http, base: ferry.baseURL)) }
+            #expect(answers.count == 6)
+            let bad = answers.filter { $0.status == 502 }
+            #expect(bad.count == 3, "\(answers.map(\.body))")
+            #expect(bad.allSatisfy { $0.body.contains("answered 0 results for 1 texts") })
+            #expect(answers.filter { $0.status == 200 }.count == 3)
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    @Test func aRefusingUpstreamIsAvoidedAndNothingFails() async throws {
+        let model = try ModelServer(["--unit-ms", "0.05"])
+        defer { model.stop() }
+        let dead = "http://127.0.0.1:\(try FreePort.find())"
+        let ferry = try ferry([dead, model.url], ["--concurrency", "1"])
+        try await SeedClient.withHTTPClient { http in
+            try await model.waitUntilUp(client: http)
+            try await ferry.waitUntilReady(client: http)
+            var answers: [SeedClient.Answer] = []
+            for i in 0..<6 { answers.append(try await SeedClient.classify("one \(i)", client: "A", via: http, base: ferry.baseURL)) }
+            #expect(answers.allSatisfy { $0.status == 200 }, "\(answers.map(\.body))")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    @Test func aConnectionTheUpstreamClosedWhileIdleNeverFailsARequest() async throws {
+        let model = try ModelServer(["--unit-ms", "0.05", "--keep-alive-s", "0.5"])
+        defer { model.stop() }
+        let ferry = try ferry([model.url])
+        try await SeedClient.withHTTPClient { http in
+            try await model.waitUntilUp(client: http)
+            try await ferry.waitUntilReady(client: http)
+            for round in 0..<3 {
+                let answer = try await SeedClient.classify("after a pause \(round)", client: "A", via: http, base: ferry.baseURL)
+                #expect(answer.status == 200, "\(answer.body)")
+                try await Task.sleep(for: .milliseconds(1200))  // longer than the upstream's keep-alive
+            }
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+}

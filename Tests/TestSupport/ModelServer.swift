@@ -1,0 +1,61 @@
+import AsyncHTTPClient
+import Foundation
+
+/// The reference model server (`Benchmarks/upstream/model_server.py`),
+/// started for a test on a free port and stopped when released.
+public final class ModelServer: @unchecked Sendable {
+    public let port: Int
+    let process = Process()
+    let logFile: URL
+
+    /// Starts it with extra flags (`--unit-ms`, `--fail-every`, …).
+    public init(_ arguments: [String] = []) throws {
+        port = try FreePort.find()
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-model-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Repository.root.appendingPathComponent("Benchmarks/upstream/model_server.py").path,
+                             "--port", "\(port)"] + arguments
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    /// Stops the server. Call it at the end of a test (in a `defer`): that
+    /// also keeps the server alive until then, whatever the optimiser thinks.
+    public func stop() {
+        // SIGKILL: a child of the test runner inherits its blocked signals,
+        // and uvicorn's graceful stop waits for idle keep-alive connections.
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// Waits (bounded) until it answers /healthz.
+    public func waitUntilUp(client: HTTPClient) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else {
+                throw FerryInstance.Failure(description: "model server exited (run .ci/install for fastapi and uvicorn):\n\(log)")
+            }
+            if let r = try? await client.get(url: "\(url)/healthz").get(), r.status == .ok { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw FerryInstance.Failure(description: "model server not up within 60 s:\n\(log)")
+    }
+
+    /// What it counted: calls, texts, max_batch, overlaps, failed, slowed, wrong.
+    public func stats(client: HTTPClient) async throws -> [String: Int] {
+        let r = try await client.get(url: "\(url)/stats").get()
+        let data = Data((r.body.map { String(buffer: $0) } ?? "{}").utf8)
+        return (try JSONSerialization.jsonObject(with: data) as? [String: Int]) ?? [:]
+    }
+}
