@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "Simulation", "TestSupport"],
                     swiftSettings: v5),
         .target(name: "TestSupport", dependencies: [
-            "StrategyHost",
+            "StrategyHost", "BenchKit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Tests/TestSupport", exclude: ["Fixtures"], swiftSettings: v5),
         .testTarget(name: "BenchTests", dependencies: ["BenchKit", "Simulation", "Scheduling", "TestSupport"], swiftSettings: v5),

@@ -181,7 +181,11 @@ public struct LiveRunner {
     }
 }
 
-/// A TCP port nobody listens on right now.
+/// A TCP port nobody listens on right now (for live runs and tests).
+public enum FreePort {
+    public static func find() throws -> Int { try freePort() }
+}
+
 func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }

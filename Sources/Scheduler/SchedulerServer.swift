@@ -103,21 +103,10 @@ public final class SchedulerServer {
         logger.info("listening on \(configuration.socketPath); strategy \(core.strategy.name)\(core.fallbackReason.map { " (\($0))" } ?? "")")
         connectWorker()
         if let controlPath = configuration.controlPath {
-            ControlLink.connect(loop: loop, path: controlPath, role: "scheduler", onDrain: { [unowned self] in
-                self.drain()
-            }, onLost: { [unowned self] reason in
-                self.logger.error("\(reason); exiting")
-                self.finish(status: 1)
-            }, connected: { [unowned self] result in
-                switch result {
-                case let .success(link):
-                    self.control = link
-                    self.reportReadyIfPossible()
-                case let .failure(error):
-                    self.logger.error("cannot reach the supervisor: \(error)")
-                    self.finish(status: 1)
-                }
-            })
+            ControlLink.connect(loop: loop, path: controlPath, role: "scheduler",
+                                onDrain: { [unowned self] in self.drain() },
+                                onFatal: { [unowned self] reason in self.logger.error("\(reason); exiting"); self.finish(status: 1) },
+                                connected: { [unowned self] link in self.control = link; self.reportReadyIfPossible() })
         }
     }
 

@@ -11,17 +11,19 @@ public final class ControlLink {
     private let connection: FramedConnection
     private let role: String
 
-    /// Connects to `path` and introduces the child as `role`.
+    /// Connects to `path` and introduces the child as `role`. `onFatal` runs
+    /// once if the supervisor cannot be reached or goes away: the child
+    /// should then exit, as it must not outlive its supervisor.
     public static func connect(loop: Loop, path: String, role: String,
                                onDrain: @escaping () -> Void,
-                               onLost: @escaping (String) -> Void,
-                               connected: @escaping (Result<ControlLink, UVError>) -> Void) {
+                               onFatal: @escaping (String) -> Void,
+                               connected: @escaping (ControlLink) -> Void) {
         do {
             let pipe = try Pipe(loop: loop)
             pipe.connect(path: path) { error in
                 if let error {
                     pipe.close()
-                    connected(.failure(error))
+                    onFatal("cannot reach the supervisor: \(error)")
                     return
                 }
                 let link = ControlLink(connection: FramedConnection(pipe: pipe, label: "supervisor"), role: role)
@@ -32,14 +34,14 @@ public final class ControlLink {
                     default: break
                     }
                 }, onEnd: { reason in
-                    onLost("control connection to the supervisor ended: \(reason)")
+                    onFatal("control connection to the supervisor ended: \(reason)")
                 })
                 link.connection.send(.hello(version: Message.protocolVersion, role: role))
-                connected(.success(link))
+                connected(link)
             }
-        } catch let e as UVError {
-            connected(.failure(e))
-        } catch {}
+        } catch {
+            onFatal("cannot reach the supervisor: \(error)")
+        }
     }
 
     private init(connection: FramedConnection, role: String) {

@@ -61,21 +61,10 @@ public final class WorkerServer {
         self.server = server
         logger.info("listening on \(configuration.socketPath); backend \(backend.name), batch limit \(backend.batchLimit), concurrency \(backend.concurrency)")
         guard let controlPath = configuration.controlPath else { return }
-        ControlLink.connect(loop: loop, path: controlPath, role: "worker", onDrain: { [unowned self] in
-            self.drain()
-        }, onLost: { [unowned self] reason in
-            self.logger.error("\(reason); exiting")
-            self.finish(status: 1)
-        }, connected: { [unowned self] result in
-            switch result {
-            case let .success(link):
-                self.control = link
-                link.sendReady()
-            case let .failure(error):
-                self.logger.error("cannot reach the supervisor: \(error)")
-                self.finish(status: 1)
-            }
-        })
+        ControlLink.connect(loop: loop, path: controlPath, role: "worker",
+                            onDrain: { [unowned self] in self.drain() },
+                            onFatal: { [unowned self] reason in self.logger.error("\(reason); exiting"); self.finish(status: 1) },
+                            connected: { [unowned self] link in self.control = link; link.sendReady() })
     }
 
     private func accept(_ pipe: Pipe) {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+@_exported import enum BenchKit.FreePort
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -111,24 +112,4 @@ public struct BackendCall: Decodable, Sendable {
     public let start_ns: Int64
     public let end_ns: Int64
     public let failed: Int
-}
-
-/// A TCP port nobody listens on right now.
-public enum FreePort {
-    public static func find() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                bind(fd, sa, len) == 0 && getsockname(fd, sa, &len) == 0
-            }
-        }
-        guard ok else { throw FerryInstance.Failure(description: "cannot find a free port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
 }

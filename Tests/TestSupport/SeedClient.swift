@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+@_exported import struct BenchKit.SplitMix64
 import Foundation
 import NIOCore
 
@@ -86,18 +87,5 @@ public enum SeedClient {
         let a = (0..<100).map { _ in String(repeating: "a", count: Int.random(in: 5...12, using: &rng)) }
         let b = (0..<12).map { _ in String(repeating: "b", count: Int.random(in: 10...25, using: &rng)) }
         return (a, b)
-    }
-}
-
-/// A small seeded generator, so test traffic is the same every run.
-public struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
