@@ -11,10 +11,20 @@ struct ClassifyRoutes {
     let limits: IngressConfiguration.Limits
     let apiKeys: APIKeys?
     let rateLimiter: RateLimiter?
+    let metrics: IngressMetrics?
 
     func register(on router: Router<IngressContext>) {
         router.post("proxy_classify") { request, context in
-            await classify(request, channel: context.channel)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let (response, client) = await classify(request, channel: context.channel)
+            metrics?.answered(client: client, status: response.status.code,
+                              nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - start))
+            return response
+        }
+        router.get("metrics") { _, _ in
+            let page = metrics?.page(status: scheduler.status, ready: scheduler.isReady) ?? []
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: page)))
         }
         router.get("healthz") { _, _ in
             json(.ok, ["status": "ok"])
@@ -62,12 +72,15 @@ struct ClassifyRoutes {
         return .success(client)
     }
 
-    func classify(_ request: Request, channel: any Channel) async -> Response {
-        let client: String
+    /// The answer, and the client it was for (for the metrics).
+    func classify(_ request: Request, channel: any Channel) async -> (Response, String) {
         switch self.client(of: request) {
-        case let .success(c): client = c
-        case let .failure(p): return problem(p)
+        case let .success(client): return (await classify(request, client: client, channel: channel), client)
+        case let .failure(p): return (problem(p), "unauthenticated")
         }
+    }
+
+    func classify(_ request: Request, client: String, channel: any Channel) async -> Response {
         if let rateLimiter, let wait = rateLimiter.admit(client, nowNs: Int64(DispatchTime.now().uptimeNanoseconds)) {
             var r = json(.tooManyRequests, ["error": "client \(client) is over its rate of \(rateLimiter.rate) requests/s"])
             r.headers[.retryAfter] = "\(max(1, Int(wait.rounded(.up))))"

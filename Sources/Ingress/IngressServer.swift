@@ -12,17 +12,19 @@ import ServiceLifecycle
 public struct IngressServer {
     public let configuration: IngressConfiguration
     public let logger: Logger
+    public let metrics: IngressMetrics?
 
-    public init(configuration: IngressConfiguration, logger: Logger) {
+    public init(configuration: IngressConfiguration, logger: Logger, metrics: IngressMetrics? = nil) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
     }
 
     public func run() async throws {
         let scheduler = SchedulerClient(socketPath: configuration.schedulerSocket, logger: logger)
         let router = Router(context: IngressContext.self)
         let limiter = configuration.limits.clientRate > 0 ? RateLimiter(rate: configuration.limits.clientRate) : nil
-        ClassifyRoutes(scheduler: scheduler, limits: configuration.limits, apiKeys: configuration.apiKeys, rateLimiter: limiter)
+        ClassifyRoutes(scheduler: scheduler, limits: configuration.limits, apiKeys: configuration.apiKeys, rateLimiter: limiter, metrics: metrics)
             .register(on: router)
 
         let groupBox = NIOLockedValueBox<ServiceGroup?>(nil)

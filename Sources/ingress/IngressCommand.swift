@@ -52,7 +52,7 @@ struct IngressCommand: AsyncParsableCommand {
         let keys = try apiKeysFile.map { try APIKeys(file: $0) }
         let server = IngressServer(
             configuration: .init(host: host, port: port, schedulerSocket: scheduler, controlSocket: control, limits: limits, apiKeys: keys),
-            logger: Logger(label: "ingress"))
+            logger: Logger(label: "ingress"), metrics: IngressMetrics.bootstrap())
         try await server.run()
     }
 }

@@ -1,0 +1,50 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+import Wire
+
+/// `/metrics`: swift-metrics instruments backed by a swift-prometheus
+/// registry. Requests and their latency are counted here; the scheduler's
+/// queue depth, in-flight batches, high-water mark, drain rate and whether
+/// the strategy was replaced arrive in its status messages.
+public final class IngressMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+
+    /// Installs the Prometheus backend for swift-metrics (once per process).
+    public static func bootstrap() -> IngressMetrics {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+        ]
+        MetricsSystem.bootstrap(factory)
+        return IngressMetrics(registry: registry)
+    }
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    /// One request answered with `status` after `nanoseconds`.
+    func answered(client: String, status: Int, nanoseconds: Int64) {
+        Counter(label: "ferry_requests_total", dimensions: [("client", client), ("status", String(status))]).increment()
+        Metrics.Timer(label: "ferry_request_duration_seconds").recordNanoseconds(nanoseconds)
+    }
+
+    /// The Prometheus text page, with the scheduler's latest status as gauges.
+    func page(status: SchedulerStatus?, ready: Bool) -> [UInt8] {
+        Gauge(label: "ferry_ready").record(ready ? 1 : 0)
+        if let s = status {
+            Gauge(label: "ferry_queue_depth").record(Double(s.queued))
+            Gauge(label: "ferry_in_flight_batches").record(Double(s.inFlight))
+            Gauge(label: "ferry_queue_high_water").record(Double(s.highWater))
+            Gauge(label: "ferry_queue_limit").record(Double(s.maxQueued))
+            Gauge(label: "ferry_drain_requests_per_second").record(Double(s.drainPerS))
+            Gauge(label: "ferry_strategy_fallback", dimensions: [("strategy", s.strategy)]).record(s.degraded.isEmpty ? 0 : 1)
+        }
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
