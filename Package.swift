@@ -84,6 +84,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: v5),
         .target(name: "Supervisor", dependencies: [
             "EventLoop", "Wire", "WireLink", "StrategyHost",

@@ -12,13 +12,15 @@ struct ClassifyRoutes {
     let apiKeys: APIKeys?
     let rateLimiter: RateLimiter?
     let metrics: IngressMetrics?
+    let performance: PerformanceLog
 
     func register(on router: Router<IngressContext>) {
         router.post("proxy_classify") { request, context in
             let start = DispatchTime.now().uptimeNanoseconds
             let (response, client) = await classify(request, channel: context.channel)
-            metrics?.answered(client: client, status: response.status.code,
-                              nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds - start))
+            let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - start)
+            metrics?.answered(client: client, status: response.status.code, nanoseconds: elapsed)
+            performance.record(status: response.status.code, nanoseconds: elapsed)
             return response
         }
         router.get("metrics") { _, _ in

@@ -12,6 +12,8 @@ public struct IngressConfiguration: Sendable {
         public var clientRate: Double = 0
         /// Seconds before an idle or stalled connection is closed.
         public var idleTimeoutSeconds: Int64 = 30
+        /// Seconds between performance log lines.
+        public var performanceLogSeconds: Int = 5
         public init() {}
     }
 

@@ -24,7 +24,9 @@ public struct IngressServer {
         let scheduler = SchedulerClient(socketPath: configuration.schedulerSocket, logger: logger)
         let router = Router(context: IngressContext.self)
         let limiter = configuration.limits.clientRate > 0 ? RateLimiter(rate: configuration.limits.clientRate) : nil
-        ClassifyRoutes(scheduler: scheduler, limits: configuration.limits, apiKeys: configuration.apiKeys, rateLimiter: limiter, metrics: metrics)
+        let performance = PerformanceLog(logger: logger)
+        ClassifyRoutes(scheduler: scheduler, limits: configuration.limits, apiKeys: configuration.apiKeys, rateLimiter: limiter,
+                       metrics: metrics, performance: performance)
             .register(on: router)
 
         let groupBox = NIOLockedValueBox<ServiceGroup?>(nil)
@@ -56,7 +58,10 @@ public struct IngressServer {
         )
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         groupBox.withLockedValue { $0 = group }
+        let reporter = Task { await performance.run(every: configuration.limits.performanceLogSeconds) { scheduler.status?.queued } }
+        defer { reporter.cancel() }
         try await group.run()
+        logger.info("\(performance.summary())")
         logger.info("ingress stopped")
     }
 }

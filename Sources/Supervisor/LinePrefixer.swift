@@ -7,13 +7,16 @@ import Glibc
 final class LinePrefixer {
     private let prefix: [UInt8]
     private let output: UnsafeMutablePointer<FILE>
+    /// The `--log-file`, which receives every line too.
+    private let copy: UnsafeMutablePointer<FILE>?
     private var partial: [UInt8] = []
     /// Longest line kept whole; a longer one is cut into pieces.
     private let maxLine = 64 * 1024
 
-    init(name: String, output: UnsafeMutablePointer<FILE>) {
+    init(name: String, output: UnsafeMutablePointer<FILE>, copy: UnsafeMutablePointer<FILE>? = nil) {
         self.prefix = Array("[\(name)] ".utf8)
         self.output = output
+        self.copy = copy
     }
 
     func feed(_ bytes: UnsafeRawBufferPointer) {
@@ -26,6 +29,7 @@ final class LinePrefixer {
             }
         }
         fflush(output)
+        if let copy { fflush(copy) }
     }
 
     /// Writes what is left (a last line without a newline).
@@ -38,7 +42,10 @@ final class LinePrefixer {
         var line = prefix
         line.append(contentsOf: partial)
         line.append(UInt8(ascii: "\n"))
-        line.withUnsafeBytes { _ = fwrite($0.baseAddress, 1, $0.count, output) }
+        line.withUnsafeBytes { bytes in
+            _ = fwrite(bytes.baseAddress, 1, bytes.count, output)
+            if let copy { _ = fwrite(bytes.baseAddress, 1, bytes.count, copy) }
+        }
         partial.removeAll(keepingCapacity: true)
     }
 }

@@ -106,7 +106,7 @@ public final class Supervisor {
     }
 
     private func pipeOutput(_ pipe: Pipe, name: String, to file: UnsafeMutablePointer<FILE>) {
-        let prefixer = LinePrefixer(name: name, output: file)
+        let prefixer = LinePrefixer(name: name, output: file, copy: configuration.logFile)
         try? pipe.startReading(onData: { prefixer.feed($0) }, onEnd: { _ in
             prefixer.flush()
             pipe.close()

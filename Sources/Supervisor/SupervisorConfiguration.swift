@@ -1,5 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What the supervisor starts, and how it looks after it.
-public struct SupervisorConfiguration: Sendable {
+public struct SupervisorConfiguration: @unchecked Sendable {
     /// The strategy plugin's file (already resolved and checked).
     public var strategyPath: String
     /// The strategy's `key=value,…` configuration.
@@ -32,6 +36,8 @@ public struct SupervisorConfiguration: Sendable {
     public var workerPoison: String?
     /// A child that has not answered a heartbeat for this long is killed and restarted.
     public var heartbeatTimeoutSeconds: Double = 5
+    /// Every log line (the supervisor's and the children's) is also appended here.
+    public var logFile: UnsafeMutablePointer<FILE>?
     /// Crashes of the scheduler (by a crash signal) within the restart window
     /// after which it restarts on the built-in oldest-first instead of the plugin.
     public var pluginCrashLimit: Int = 2

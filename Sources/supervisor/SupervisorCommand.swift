@@ -74,6 +74,9 @@ struct SupervisorCommand: ParsableCommand {
     @Option(help: "Seconds before an idle or stalled HTTP connection is closed.")
     var idleTimeoutS: Int = 30
 
+    @Option(help: "Also append every log line (the supervisor's and the children's) to this file.")
+    var logFile: String?
+
     @Option(help: "Seconds without a heartbeat answer before a child is killed and restarted.")
     var heartbeatTimeoutS: Double = 5
 
@@ -111,7 +114,16 @@ struct SupervisorCommand: ParsableCommand {
 
     func run() throws {
         ProcessSignals.prepare()
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logCopy: UnsafeMutablePointer<FILE>?
+        if let logFile {
+            guard let f = fopen(logFile, "a") else {
+                fputs("supervisor: cannot open --log-file \(logFile) for appending\n", stderr)
+                throw ExitCode(1)
+            }
+            logCopy = f
+        }
+        let copy = logCopy
+        LoggingSystem.bootstrap { TeeLogHandler(label: $0, file: copy) }
         let directory = StrategyLocator.executableDirectory()
         // Refuse a wrong plugin here, before any child starts: one line, non-zero exit.
         let path: String
@@ -138,6 +150,7 @@ struct SupervisorCommand: ParsableCommand {
         config.idleTimeoutSeconds = idleTimeoutS
         config.heartbeatTimeoutSeconds = heartbeatTimeoutS
         config.workerPoison = workerPoison
+        config.logFile = logCopy
         config.backend = backend
         config.upstreams = upstream
         config.upstreamTimeoutMs = upstreamTimeoutMs

@@ -37,3 +37,21 @@ import TestSupport
         }
     }
 }
+
+@Suite(.serialized) struct LogTests {
+    @Test func everyLineReachesTheLogFileAndShutdownLogsASummary() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-log-\(UUID().uuidString).log")
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.02", "--log-file", file.path])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let answers = try await SeedClient.burst((0..<30).map { "text \($0)" }, client: "A", via: http, base: ferry.baseURL)
+            #expect(answers.allSatisfy { $0.status == 200 })
+            #expect(try await ferry.stop() == 0)
+        }
+        let log = try String(contentsOf: file, encoding: .utf8)
+        #expect(log.contains("[Supervisor] Ferry is ready"))
+        #expect(log.contains("[worker] ") && log.contains("[scheduler] ") && log.contains("[ingress] "))
+        #expect(log.contains("run summary: 30 requests") && log.contains("by status 200: 30"))
+        #expect(log.contains("Ferry stopped cleanly"))
+    }
+}
