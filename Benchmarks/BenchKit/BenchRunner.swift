@@ -134,7 +134,7 @@ public struct BenchRunner {
                 let elapsed = ContinuousClock.now - started
                 progress("[\(done)/\(total)] \(workload.name) × \(label): mean \(Report.ms(figures.all.meanMs)) ms (\(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))))")
             }
-            print(Report.table(workload: workload, rows: rows, baseline: options.baseline, decisionCosts: [:]), terminator: "")
+            print(Report.table(workload: workload, rows: rows, baseline: options.baseline), terminator: "")
             fflush(stdout)
             if !overheads.isEmpty {
                 print("   live vs simulated (Ferry's overhead per request):")

@@ -43,12 +43,10 @@ public enum Report {
     }
 
     /// The comparison table for one workload.
-    public static func table(workload: Workload, rows: [Figures], baseline: String?, decisionCosts: [String: [DecisionCost]]) -> String {
+    public static func table(workload: Workload, rows: [Figures], baseline: String?) -> String {
         var header = ["strategy"] + columns.map(\.title)
         let base = baseline.flatMap { name in rows.first { $0.strategy == name } }
         if let base { header.append("vs \(base.strategy)") }
-        let showCost = !decisionCosts.isEmpty
-        if showCost { header.append("ns/decision@1e5") }
         var lines: [[String]] = []
         for row in rows {
             var cells = [row.strategy]
@@ -63,9 +61,6 @@ public enum Report {
             }
             if let base {
                 cells.append(base.all.meanMs > 0 ? String(format: "%.2f×", row.all.meanMs / base.all.meanMs) : "–")
-            }
-            if showCost {
-                cells.append(decisionCosts[row.strategy]?.last.map { String(format: "%.0f", $0.nsPerDecision) } ?? "–")
             }
             lines.append(cells)
         }

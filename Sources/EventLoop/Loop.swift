@@ -18,16 +18,6 @@ public final class Loop {
         uv_run(raw, UV_RUN_DEFAULT)
     }
 
-    /// Runs one iteration, waiting for at most one event.
-    public func runOnce() {
-        uv_run(raw, UV_RUN_ONCE)
-    }
-
-    /// Runs one iteration without waiting.
-    public func runNoWait() {
-        uv_run(raw, UV_RUN_NOWAIT)
-    }
-
     /// Makes `run()` return after the current iteration.
     public func stop() {
         uv_stop(raw)

@@ -62,11 +62,6 @@ public final class Pipe: Handle<uv_pipe_t> {
         }), "uv_read_start")
     }
 
-    /// Stops delivering data (used for flow control); `startReading` resumes.
-    public func stopReading() {
-        uv_read_stop(stream)
-    }
-
     /// Queues `bytes` for writing. The bytes are copied; a failed write shows
     /// up as an error or end of stream on the reading side.
     public func write(_ bytes: [UInt8]) {
@@ -84,14 +79,6 @@ public final class Pipe: Handle<uv_pipe_t> {
             mem.deallocate()
             req.deallocate()
         }
-    }
-
-    /// Bytes queued but not yet handed to the kernel.
-    public var writeQueueSize: Int { uv_stream_get_write_queue_size(stream) }
-
-    /// Wraps an already-open file descriptor (for example an inherited one).
-    public func open(fileDescriptor fd: Int32) throws {
-        try UVError.check(uv_pipe_open(raw, fd), "uv_pipe_open(\(fd))")
     }
 
     /// Closing on purpose is not an event the owner must hear about: the

@@ -45,8 +45,6 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     public var isReady: Bool { state.withLockedValue { $0.connected && $0.slots > 0 } }
     /// Connected to the scheduler.
     public var isConnected: Bool { state.withLockedValue { $0.connected } }
-    /// Requests waiting for an answer.
-    public var outstanding: Int { state.withLockedValue { $0.waiting.count } }
     /// The scheduler's latest report about itself.
     public var status: SchedulerStatus? { state.withLockedValue { $0.status } }
 

@@ -96,12 +96,6 @@ public final class SchedulingCore {
     public var inFlightCount: Int { inFlight.count }
     public var freeSlots: Int { max(0, configuration.slots - inFlight.count) }
 
-    /// The queued item with `id`, if still queued.
-    public func item(_ id: ItemID) -> QueuedItem? { queue[id] }
-
-    /// The ids of a batch still in flight.
-    public func batch(_ batchID: UInt64) -> [ItemID]? { inFlight[batchID]?.map(\.id) }
-
     /// Changes the backend's limits (the worker announces them on connect).
     public func setCapacity(batchLimit: Int, slots: Int) {
         configuration.batchLimit = max(1, batchLimit)

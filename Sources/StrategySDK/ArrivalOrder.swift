@@ -8,9 +8,6 @@ public struct ArrivalOrder {
 
     public init() {}
 
-    /// Entries held, live or stale.
-    public var storedCount: Int { ids.count }
-
     public mutating func append(_ id: UInt64) {
         ids.append(id)
     }

@@ -14,9 +14,6 @@ public struct KeyOrder {
 
     public init() {}
 
-    /// Entries held, live or stale.
-    public var storedCount: Int { heap.count }
-
     public mutating func insert(id: UInt64, key: UInt64) {
         heap.insert(Entry(key: key, id: id))
     }
