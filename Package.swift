@@ -48,6 +48,15 @@ let package = Package(
         ),
         .target(name: "EventLoop", dependencies: ["CLibUV"], swiftSettings: v5),
         .target(name: "Wire", swiftSettings: v5),
+        .target(name: "FerryLog", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: v5),
+        .target(name: "FerryConfig", dependencies: [
+            "FerryLog",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ], exclude: ["ferry.example.toml"], swiftSettings: v5),
         .target(name: "WireLink", dependencies: ["Wire", "EventLoop"], swiftSettings: v5),
         .target(name: "StrategyABI", path: "Sources/StrategyABI"),
         .target(name: "Scheduling", dependencies: [
@@ -76,7 +85,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: v5),
         .target(name: "Ingress", dependencies: [
-            "Wire",
+            "Wire", "FerryLog",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -87,22 +96,22 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: v5),
         .target(name: "Supervisor", dependencies: [
-            "EventLoop", "Wire", "WireLink", "StrategyHost",
+            "EventLoop", "Wire", "WireLink", "StrategyHost", "FerryConfig", "FerryLog",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: v5),
 
         // MARK: Thin executables
         .executableTarget(name: "SupervisorMain", dependencies: [
-            "Supervisor", "EventLoop", "StrategyHost", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Supervisor", "EventLoop", "StrategyHost", "FerryConfig", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/supervisor", swiftSettings: v5),
         .executableTarget(name: "IngressMain", dependencies: [
-            "Ingress", "EventLoop", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Ingress", "EventLoop", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/ingress", swiftSettings: v5),
         .executableTarget(name: "SchedulerMain", dependencies: [
-            "Scheduler", "Scheduling", "StrategyHost", "EventLoop", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Scheduler", "Scheduling", "StrategyHost", "EventLoop", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/scheduler", swiftSettings: v5),
         .executableTarget(name: "WorkerMain", dependencies: [
-            "Worker", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Worker", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/worker", swiftSettings: v5),
 
         // MARK: The bench
@@ -131,6 +140,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: v5),
+        .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig", "FerryLog"], swiftSettings: v5),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"], swiftSettings: v5),
         .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "Simulation", "TestSupport"],
                     swiftSettings: v5),

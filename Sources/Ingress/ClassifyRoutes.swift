@@ -1,3 +1,4 @@
+import FerryLog
 import Foundation
 import Hummingbird
 import NIOCore
@@ -115,7 +116,7 @@ struct ClassifyRoutes {
             // Exactly the seed's bytes: {"result":"code"}
             var out = ByteBuffer()
             out.writeString("{\"result\":")
-            out.writeString(jsonString(reason))
+            out.writeString(jsonQuoted(reason))
             out.writeString("}")
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: out))
         case .rejected:
@@ -138,23 +139,6 @@ struct ClassifyRoutes {
 
 /// A small JSON object response: `{"key":"value",…}` in key order.
 func json(_ status: HTTPResponse.Status, _ fields: [String: String]) -> Response {
-    let body = "{" + fields.keys.sorted().map { "\(jsonString($0)):\(jsonString(fields[$0]!))" }.joined(separator: ",") + "}"
+    let body = "{" + fields.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(fields[$0]!))" }.joined(separator: ",") + "}"
     return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
-}
-
-/// `s` as a JSON string literal.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }

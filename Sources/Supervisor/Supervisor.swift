@@ -1,4 +1,5 @@
 import EventLoop
+import FerryConfig
 import Logging
 import Wire
 import WireLink
@@ -38,7 +39,7 @@ public final class Supervisor {
             guard access(path, X_OK) == 0 else { throw SupervisorError.missingExecutable(child: name, path: path) }
         }
         loop = try Loop()
-        runtime = try RuntimeDirectory(base: configuration.runtimeBase)
+        runtime = try RuntimeDirectory(base: configuration.settings.runtimeDir)
     }
 
     /// The private directory holding the sockets.
@@ -68,22 +69,25 @@ public final class Supervisor {
 
     private func makeChildren() -> [SupervisedChild] {
         let c = configuration
+        let s = c.settings
         let control = runtime.socket("control")
-        var worker = ["--socket", runtime.socket("worker"), "--control", control,
-                      "--unit-ms", "\(c.unitMs)", "--call-ms", "\(c.callMs)", "--batch-limit", "\(c.batchLimit)", "--concurrency", "\(c.concurrency)"]
-        if let log = c.workerCallLog { worker += ["--call-log", log] }
-        worker += ["--backend", c.backend, "--upstream-timeout-ms", "\(c.upstreamTimeoutMs)", "--upstream-attempts", "\(c.upstreamAttempts)"]
-        for url in c.upstreams { worker += ["--upstream", url] }
+        let logging = ["--log-level", s.logLevel, "--log-format", s.logFormat]
+        var worker = ["--socket", runtime.socket("worker"), "--control", control, "--backend", s.backend,
+                      "--unit-ms", "\(s.unitMs)", "--call-ms", "\(s.callMs)", "--batch-limit", "\(s.batchLimit)", "--concurrency", "\(s.concurrency)",
+                      "--upstream-timeout-ms", "\(s.upstreamTimeoutMs)", "--upstream-attempts", "\(s.upstreamAttempts)"]
+        for url in s.upstream { worker += ["--upstream", url] }
+        if let log = s.workerCallLog { worker += ["--call-log", log] }
         if let poison = c.workerPoison { worker += ["--poison", poison] }
         var scheduler = ["--socket", runtime.socket("scheduler"), "--worker", runtime.socket("worker"), "--control", control,
-                         "--strategy", c.strategyPath, "--strategy-config", c.strategyConfig, "--max-queued", "\(c.maxQueued)"]
-        if let perClient = c.maxQueuedPerClient { scheduler += ["--max-queued-per-client", "\(perClient)"] }
-        var ingress = ["--host", c.host, "--port", "\(c.port)", "--scheduler", runtime.socket("scheduler"), "--control", control,
-                       "--default-timeout-ms", "\(c.defaultTimeoutMs)", "--client-rate", "\(c.clientRate)",
-                       "--idle-timeout-s", "\(c.idleTimeoutSeconds)"]
-        if let keys = c.apiKeysFile { ingress += ["--api-keys-file", keys] }
+                         "--strategy", c.strategyPath, "--strategy-config", s.strategyConfig, "--max-queued", "\(s.maxQueued)"]
+        if let perClient = s.maxQueuedPerClient { scheduler += ["--max-queued-per-client", "\(perClient)"] }
+        var ingress = ["--host", s.host, "--port", "\(s.port)", "--scheduler", runtime.socket("scheduler"), "--control", control,
+                       "--default-timeout-ms", "\(s.defaultTimeoutMs)", "--client-rate", "\(s.clientRate)",
+                       "--idle-timeout-s", "\(s.idleTimeoutS)", "--max-body-bytes", "\(s.maxBodyBytes)",
+                       "--max-sequence-length", "\(s.maxSequenceLength)", "--performance-log-s", "\(s.performanceLogS)"]
+        if let keys = s.apiKeysFile { ingress += ["--api-keys-file", keys] }
         return [("worker", worker), ("scheduler", scheduler), ("ingress", ingress)].map { name, args in
-            SupervisedChild(name: name, executable: "\(c.executableDirectory)/\(name)", arguments: args, backoffMs: c.initialBackoffMs)
+            SupervisedChild(name: name, executable: "\(c.executableDirectory)/\(name)", arguments: args + logging, backoffMs: c.initialBackoffMs)
         }
     }
 
@@ -96,8 +100,8 @@ public final class Supervisor {
                 self.exited(child, status: status, signal: signal)
             }
             child.process = process
-            pipeOutput(process.stdout, name: child.name, to: stdout)
-            pipeOutput(process.stderr, name: child.name, to: stderr)
+            pipeOutput(process.stdout, name: child.name, rawLevel: .info, to: stdout)
+            pipeOutput(process.stderr, name: child.name, rawLevel: .error, to: stderr)
             logger.info("started \(child.name) (pid \(process.pid))")
         } catch {
             logger.critical("cannot start \(child.name): \(error)")
@@ -105,8 +109,8 @@ public final class Supervisor {
         }
     }
 
-    private func pipeOutput(_ pipe: Pipe, name: String, to file: UnsafeMutablePointer<FILE>) {
-        let prefixer = LinePrefixer(name: name, output: file, copy: configuration.logFile)
+    private func pipeOutput(_ pipe: Pipe, name: String, rawLevel: Logger.Level, to file: UnsafeMutablePointer<FILE>) {
+        let prefixer = LinePrefixer(name: name, format: configuration.settings.format, rawLevel: rawLevel, output: file, copy: configuration.logFile)
         try? pipe.startReading(onData: { prefixer.feed($0) }, onEnd: { _ in
             prefixer.flush()
             pipe.close()
@@ -134,7 +138,7 @@ public final class Supervisor {
             return
         }
         let now = Loop.nowNanoseconds()
-        let window = Int64(configuration.restartWindowSeconds * 1e9)
+        let window = Int64(configuration.settings.restartWindowS * 1e9)
         if child.name == "scheduler" && Self.crashSignals.contains(signal) && child.extraArguments.isEmpty {
             // A crash signal in the scheduler is most likely the strategy plugin: after
             // a few, run on the built-in oldest-first rather than crash-loop.
@@ -146,8 +150,8 @@ public final class Supervisor {
             }
         }
         child.restartTimes = child.restartTimes.filter { now - $0 < window } + [now]
-        if child.restartTimes.count > configuration.maxRestarts {
-            logger.critical("\(child.name) \(how); it needed \(child.restartTimes.count) restarts within \(configuration.restartWindowSeconds) s, over the limit of \(configuration.maxRestarts); stopping Ferry")
+        if child.restartTimes.count > configuration.settings.maxRestarts {
+            logger.critical("\(child.name) \(how); it needed \(child.restartTimes.count) restarts within \(configuration.settings.restartWindowS) s, over the limit of \(configuration.settings.maxRestarts); stopping Ferry")
             stopAll(exitCode: 1)
             return
         }
@@ -211,7 +215,7 @@ public final class Supervisor {
         } else if children.allSatisfy(\.ready) {
             phase = .running
             let ms = (Loop.nowNanoseconds() - startedAt) / 1_000_000
-            logger.info("Ferry is ready on http://\(configuration.host):\(configuration.port) (started in \(ms) ms)")
+            logger.info("Ferry is ready on http://\(configuration.settings.host):\(configuration.settings.port) (started in \(ms) ms)")
         }
     }
 
@@ -223,7 +227,7 @@ public final class Supervisor {
     /// silent for longer than the timeout has a hung loop and is killed
     /// (then restarted).
     private func startHeartbeat() {
-        let interval = UInt64(max(100, min(1_000, configuration.heartbeatTimeoutSeconds * 1_000 / 4)))
+        let interval = UInt64(max(100, min(1_000, configuration.settings.heartbeatTimeoutS * 1_000 / 4)))
         heartbeat = try? Timer(loop: loop)
         heartbeat?.start(afterMilliseconds: interval, repeat: interval) { [unowned self] in
             guard self.phase != .stopping else { return }
@@ -232,7 +236,7 @@ public final class Supervisor {
             for child in self.children where child.ready {
                 guard let control = child.control else { continue }
                 let silentNs = now - child.lastPongNs
-                if Double(silentNs) > self.configuration.heartbeatTimeoutSeconds * 1e9 {
+                if Double(silentNs) > self.configuration.settings.heartbeatTimeoutS * 1e9 {
                     self.logger.error("\(child.name) has not answered a heartbeat for \(silentNs / 1_000_000) ms; killing it")
                     child.ready = false
                     child.process?.kill(signal: SIGKILL)
@@ -288,8 +292,8 @@ public final class Supervisor {
             child.process?.kill(signal: SIGTERM)
         }
         let timer = try? Timer(loop: loop)
-        timer?.start(afterMilliseconds: UInt64(configuration.drainGraceSeconds * 1000)) { [unowned self, unowned child] in
-            self.logger.warning("\(child.name) did not finish draining within \(self.configuration.drainGraceSeconds) s; killing it")
+        timer?.start(afterMilliseconds: UInt64(configuration.settings.drainGraceS * 1000)) { [unowned self, unowned child] in
+            self.logger.warning("\(child.name) did not finish draining within \(self.configuration.settings.drainGraceS) s; killing it")
             child.process?.kill(signal: SIGKILL)
         }
         child.graceTimer = timer

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryLog
 import EventLoop
 import Ingress
 import Logging
@@ -40,15 +41,21 @@ struct IngressCommand: AsyncParsableCommand {
     @Option(help: "File of 'KEY CLIENT' lines; when given, every request needs its key.")
     var apiKeysFile: String?
 
+    @Option(help: "Seconds between performance log lines (throughput, p50/p99, queue depth).")
+    var performanceLogS: Int = 5
+
+    @OptionGroup var log: LogArguments
+
     func run() async throws {
         ProcessSignals.prepare()
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        log.bootstrap()
         var limits = IngressConfiguration.Limits()
         limits.maxBodyBytes = maxBodyBytes
         limits.maxSequenceLength = maxSequenceLength
         limits.defaultTimeoutMs = defaultTimeoutMs
         limits.clientRate = clientRate
         limits.idleTimeoutSeconds = idleTimeoutS
+        limits.performanceLogSeconds = max(1, performanceLogS)
         let keys = try apiKeysFile.map { try APIKeys(file: $0) }
         let server = IngressServer(
             configuration: .init(host: host, port: port, schedulerSocket: scheduler, controlSocket: control, limits: limits, apiKeys: keys),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryLog
 import EventLoop
 import Logging
 import Scheduler
@@ -40,9 +41,11 @@ struct SchedulerCommand: ParsableCommand {
     @Option(help: "Run the built-in oldest-first instead of the plugin, reporting this reason.")
     var fallbackReason: String?
 
+    @OptionGroup var log: LogArguments
+
     func run() throws {
         ProcessSignals.prepare()
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        log.bootstrap()
         let logger = Logger(label: "scheduler")
         let plugin: Strategy
         if fallbackReason != nil {

@@ -1,6 +1,8 @@
 import ArgumentParser
-import Foundation
 import EventLoop
+import FerryConfig
+import FerryLog
+import Foundation
 import Logging
 import StrategyHost
 import Supervisor
@@ -10,6 +12,10 @@ import Glibc
 
 /// `supervisor` — starts Ferry: worker, scheduler and ingress as separate
 /// processes over Unix sockets, with the chosen strategy plugin.
+///
+/// Every flag has a key in the TOML config file (`--config`); a flag given on
+/// the command line wins over the file, the file over the defaults. The flags
+/// are optionals so that "not given" can be told from "given the default".
 @main
 struct SupervisorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,145 +24,158 @@ struct SupervisorCommand: ParsableCommand {
         discussion: """
             --strategy takes a path to a strategy plugin (.so). plugins/NAME.so names the
             built-in strategy NAME unless a real file stands at that path.
+            Every option has a key in the config file (--config ferry.toml); flags win over the file.
             """)
 
-    @Option(help: "Strategy plugin: plugins/NAME.so for a built-in, or any path to a .so.")
-    var strategy: String = "plugins/sjf.so"
+    typealias S = Settings
 
-    @Option(help: "The strategy's configuration, key=value pairs separated by commas.")
-    var strategyConfig: String = ""
+    @Option(help: "A TOML config file; flags given here override its values.")
+    var config: String?
 
-    @Option(help: "HTTP address to bind (loopback unless you mean to expose Ferry).")
-    var host: String = "127.0.0.1"
+    @Flag(help: "Print the effective configuration (as TOML, with where each value came from) and exit.")
+    var printConfig = false
 
-    @Option(help: "HTTP port.")
-    var port: Int = 8000
+    @Option(help: .init(S.help("Strategy plugin: plugins/NAME.so for a built-in, or any path to a .so.", \.strategy)))
+    var strategy: String?
+    @Option(help: .init(S.help("The strategy's options, key=value pairs separated by commas.", \.strategyConfig)))
+    var strategyConfig: String?
 
-    @Option(help: "Backend: 'simulated' (built in) or 'http' (model servers speaking the seed's /classify at --upstream).")
-    var backend: String = "simulated"
-
-    @Option(help: "Model server base URL, e.g. http://127.0.0.1:8001 (repeat for several).")
-    var upstream: [String] = []
-
-    @Option(help: "Per-call timeout for the http backend, in ms.")
-    var upstreamTimeoutMs: Int = 30_000
-
-    @Option(help: "Tries per call for the http backend (refused, reset, timeout and 5xx are retried).")
-    var upstreamAttempts: Int = 3
-
-    @Option(help: "Simulated backend: milliseconds per squared character of a call's longest text.")
-    var unitMs: Double = 1
-
-    @Option(help: "Simulated backend: fixed milliseconds per call.")
-    var callMs: Double = 0
-
-    @Option(help: "Most texts one backend call may hold.")
-    var batchLimit: Int = 5
-
-    @Option(help: "Backend calls that may run at once.")
-    var concurrency: Int = 1
-
-    @Option(help: "Most requests queued at once; more are answered 429.")
-    var maxQueued: Int = 10_000
-
-    @Option(help: "Most requests one client may have queued (default: --max-queued).")
-    var maxQueuedPerClient: Int?
-
-    @Option(help: "Deadline in ms for requests without X-Timeout-Ms (0: none).")
-    var defaultTimeoutMs: Int = 0
-
-    @Option(help: "File of 'KEY CLIENT' lines; when given, every request needs its key (Authorization: Bearer KEY or X-Api-Key).")
+    @Option(help: .init(S.help("HTTP address to bind (loopback unless you mean to expose Ferry).", \.host)))
+    var host: String?
+    @Option(help: .init(S.help("HTTP port.", \.port)))
+    var port: Int?
+    @Option(help: .init(S.help("Seconds before an idle or stalled HTTP connection is closed.", \.idleTimeoutS)))
+    var idleTimeoutS: Int?
+    @Option(help: .init(S.help("File of 'KEY CLIENT' lines; when given, every request needs its key (Authorization: Bearer KEY or X-Api-Key).", \.apiKeysFile)))
     var apiKeysFile: String?
 
-    @Option(help: "Requests per second each client may send (token bucket, burst of one second); 0: no limit.")
-    var clientRate: Double = 0
+    @Option(help: .init(S.help("Backend: 'simulated' (built in) or 'http' (model servers speaking the seed's /classify at --upstream).", \.backend)))
+    var backend: String?
+    @Option(help: .init(S.help("Most texts one backend call may hold.", \.batchLimit)))
+    var batchLimit: Int?
+    @Option(help: .init(S.help("Backend calls that may run at once.", \.concurrency)))
+    var concurrency: Int?
+    @Option(help: .init(S.help("Simulated backend: milliseconds per squared character of a call's longest text.", \.unitMs)))
+    var unitMs: Double?
+    @Option(help: .init(S.help("Simulated backend: fixed milliseconds per call.", \.callMs)))
+    var callMs: Double?
+    @Option(help: .init(S.help("Model server base URL, e.g. http://127.0.0.1:8001 (repeat for several).", \.upstream)))
+    var upstream: [String] = []
+    @Option(help: .init(S.help("Per-call timeout for the http backend, in ms.", \.upstreamTimeoutMs)))
+    var upstreamTimeoutMs: Int?
+    @Option(help: .init(S.help("Tries per call for the http backend (refused, reset, timeout and 5xx are retried).", \.upstreamAttempts)))
+    var upstreamAttempts: Int?
+    @Option(help: .init(S.help("Append one JSON line per backend call to this file.", \.workerCallLog)))
+    var workerCallLog: String?
 
-    @Option(help: "Seconds before an idle or stalled HTTP connection is closed.")
-    var idleTimeoutS: Int = 30
+    @Option(help: .init(S.help("Most requests queued at once; more are answered 429.", \.maxQueued)))
+    var maxQueued: Int?
+    @Option(help: .init(S.help("Most requests one client may have queued (unset: --max-queued).", \.maxQueuedPerClient)))
+    var maxQueuedPerClient: Int?
+    @Option(help: .init(S.help("Deadline in ms for requests without X-Timeout-Ms (0: none).", \.defaultTimeoutMs)))
+    var defaultTimeoutMs: Int?
+    @Option(help: .init(S.help("Requests per second each client may send (token bucket, burst of one second); 0: no limit.", \.clientRate)))
+    var clientRate: Double?
+    @Option(help: .init(S.help("Largest accepted request body, in bytes.", \.maxBodyBytes)))
+    var maxBodyBytes: Int?
+    @Option(help: .init(S.help("Longest accepted sequence, in characters.", \.maxSequenceLength)))
+    var maxSequenceLength: Int?
 
-    @Option(help: "Also append every log line (the supervisor's and the children's) to this file.")
+    @Option(help: .init(S.help("Least severe level logged: \(Logger.Level.names).", \.logLevel)))
+    var logLevel: String?
+    @Option(help: .init(S.help("Log lines as 'text' or 'json' (one object per line).", \.logFormat)))
+    var logFormat: String?
+    @Option(help: .init(S.help("Also append every log line (the supervisor's and the children's) to this file.", \.logFile)))
     var logFile: String?
+    @Option(help: .init(S.help("Seconds between the ingress's performance log lines.", \.performanceLogS)))
+    var performanceLogS: Int?
 
-    @Option(help: "Seconds without a heartbeat answer before a child is killed and restarted.")
-    var heartbeatTimeoutS: Double = 5
+    @Option(help: .init(S.help("Create the private runtime directory under this directory (unset: $XDG_RUNTIME_DIR or /tmp).", \.runtimeDir)))
+    var runtimeDir: String?
+    @Option(help: .init(S.help("Seconds without a heartbeat answer before a child is killed and restarted.", \.heartbeatTimeoutS)))
+    var heartbeatTimeoutS: Double?
+    @Option(help: .init(S.help("Restarts of one child allowed within --restart-window-s before Ferry stops.", \.maxRestarts)))
+    var maxRestarts: Int?
+    @Option(help: .init(S.help("The window, in seconds, for --max-restarts.", \.restartWindowS)))
+    var restartWindowS: Double?
+    @Option(help: .init(S.help("Seconds a child may take to drain at shutdown before it is killed.", \.drainGraceS)))
+    var drainGraceS: Double?
 
     @Option(help: ArgumentHelp("Fault injection for tests: the worker crashes on any text containing this.", visibility: .hidden))
     var workerPoison: String?
 
-    @Option(help: "Create the private runtime directory under this directory.")
-    var runtimeDir: String?
-
-    @Option(help: "Append one JSON line per backend call to this file.")
-    var workerCallLog: String?
-
-    func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
-        guard batchLimit >= 1 else { throw ValidationError("--batch-limit must be at least 1, got \(batchLimit)") }
-        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1, got \(concurrency)") }
-        guard unitMs >= 0, unitMs.isFinite else { throw ValidationError("--unit-ms must be a non-negative number, got \(unitMs)") }
-        guard callMs >= 0, callMs.isFinite else { throw ValidationError("--call-ms must be a non-negative number, got \(callMs)") }
-        guard maxQueued >= 1 else { throw ValidationError("--max-queued must be at least 1, got \(maxQueued)") }
-        guard (maxQueuedPerClient ?? 1) >= 1 else { throw ValidationError("--max-queued-per-client must be at least 1") }
-        guard defaultTimeoutMs >= 0 else { throw ValidationError("--default-timeout-ms must not be negative") }
-        guard clientRate >= 0, clientRate.isFinite else { throw ValidationError("--client-rate must not be negative") }
-        guard idleTimeoutS >= 1 else { throw ValidationError("--idle-timeout-s must be at least 1") }
-        guard heartbeatTimeoutS >= 1 else { throw ValidationError("--heartbeat-timeout-s must be at least 1") }
-        guard ["simulated", "http"].contains(backend) else { throw ValidationError("--backend must be 'simulated' or 'http', got '\(backend)'") }
-        if backend == "http" && upstream.isEmpty { throw ValidationError("--backend http needs at least one --upstream URL") }
-        for url in upstream where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            throw ValidationError("--upstream \(url) is not an http:// or https:// URL")
-        }
-        guard upstreamTimeoutMs >= 1, upstreamAttempts >= 1 else { throw ValidationError("--upstream-timeout-ms and --upstream-attempts must be at least 1") }
-        if let file = apiKeysFile, !FileManager.default.isReadableFile(atPath: file) {
-            throw ValidationError("--api-keys-file \(file) cannot be read")
-        }
+    /// Defaults, then the file, then the flags given; validated.
+    func settings() throws(ConfigError) -> Settings {
+        var s = Settings()
+        if let config { try s.load(file: config) }
+        s.override(\.strategy, with: strategy)
+        s.override(\.strategyConfig, with: strategyConfig)
+        s.override(\.host, with: host)
+        s.override(\.port, with: port)
+        s.override(\.idleTimeoutS, with: idleTimeoutS)
+        s.override(\.apiKeysFile, with: apiKeysFile)
+        s.override(\.backend, with: backend)
+        s.override(\.batchLimit, with: batchLimit)
+        s.override(\.concurrency, with: concurrency)
+        s.override(\.unitMs, with: unitMs)
+        s.override(\.callMs, with: callMs)
+        s.override(\.upstream, with: upstream)
+        s.override(\.upstreamTimeoutMs, with: upstreamTimeoutMs)
+        s.override(\.upstreamAttempts, with: upstreamAttempts)
+        s.override(\.workerCallLog, with: workerCallLog)
+        s.override(\.maxQueued, with: maxQueued)
+        s.override(\.maxQueuedPerClient, with: maxQueuedPerClient)
+        s.override(\.defaultTimeoutMs, with: defaultTimeoutMs)
+        s.override(\.clientRate, with: clientRate)
+        s.override(\.maxBodyBytes, with: maxBodyBytes)
+        s.override(\.maxSequenceLength, with: maxSequenceLength)
+        s.override(\.logLevel, with: logLevel)
+        s.override(\.logFormat, with: logFormat)
+        s.override(\.logFile, with: logFile)
+        s.override(\.performanceLogS, with: performanceLogS)
+        s.override(\.runtimeDir, with: runtimeDir)
+        s.override(\.heartbeatTimeoutS, with: heartbeatTimeoutS)
+        s.override(\.maxRestarts, with: maxRestarts)
+        s.override(\.restartWindowS, with: restartWindowS)
+        s.override(\.drainGraceS, with: drainGraceS)
+        try s.validate()
+        return s
     }
 
     func run() throws {
         ProcessSignals.prepare()
+        let settings: Settings
+        do { settings = try self.settings() } catch {
+            fputs("supervisor: \(error)\n", stderr)
+            throw ExitCode(2)
+        }
+        if printConfig {
+            print(settings.toml(), terminator: "")
+            return
+        }
         var logCopy: UnsafeMutablePointer<FILE>?
-        if let logFile {
-            guard let f = fopen(logFile, "a") else {
-                fputs("supervisor: cannot open --log-file \(logFile) for appending\n", stderr)
+        if let path = settings.logFile {
+            guard let f = fopen(path, "a") else {
+                fputs("supervisor: cannot open the log file \(path) for appending: \(String(cString: strerror(errno)))\n", stderr)
                 throw ExitCode(1)
             }
             logCopy = f
         }
-        let copy = logCopy
-        LoggingSystem.bootstrap { TeeLogHandler(label: $0, file: copy) }
+        FerryLogHandler.bootstrap(level: settings.level, format: settings.format, file: logCopy)
         let directory = StrategyLocator.executableDirectory()
         // Refuse a wrong plugin here, before any child starts: one line, non-zero exit.
         let path: String
         do {
-            path = try StrategyLocator(builtinDirectory: directory).resolve(strategy)
-            _ = try PluginLoader.load(path: path, config: strategyConfig)
+            path = try StrategyLocator(builtinDirectory: directory).resolve(settings.strategy)
+            _ = try PluginLoader.load(path: path, config: settings.strategyConfig)
         } catch {
-            fputs("supervisor: \(error)\n", stderr)
+            let from = [settings.origins["strategy.path"], settings.origins["strategy.options"]].compactMap { $0 }
+            fputs("supervisor: \(error)\(from.isEmpty ? "" : " (set at \(from.joined(separator: ", ")))")\n", stderr)
             throw ExitCode(2)
         }
-        var config = SupervisorConfiguration(strategyPath: path, executableDirectory: directory)
-        config.strategyConfig = strategyConfig
-        config.host = host
-        config.port = port
-        config.unitMs = unitMs
-        config.callMs = callMs
-        config.batchLimit = batchLimit
-        config.concurrency = concurrency
-        config.maxQueued = maxQueued
-        config.maxQueuedPerClient = maxQueuedPerClient
-        config.defaultTimeoutMs = defaultTimeoutMs
-        config.apiKeysFile = apiKeysFile
-        config.clientRate = clientRate
-        config.idleTimeoutSeconds = idleTimeoutS
-        config.heartbeatTimeoutSeconds = heartbeatTimeoutS
+        var config = SupervisorConfiguration(settings: settings, strategyPath: path, executableDirectory: directory)
         config.workerPoison = workerPoison
         config.logFile = logCopy
-        config.backend = backend
-        config.upstreams = upstream
-        config.upstreamTimeoutMs = upstreamTimeoutMs
-        config.upstreamAttempts = upstreamAttempts
-        config.runtimeBase = runtimeDir
-        config.workerCallLog = workerCallLog
         let supervisor: Supervisor
         do {
             supervisor = try Supervisor(configuration: config, logger: Logger(label: "supervisor"))

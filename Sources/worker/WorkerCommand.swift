@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryLog
 import EventLoop
 import Logging
 import Worker
@@ -49,6 +50,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Fault injection for tests: crash on any text containing this.", visibility: .hidden))
     var poison: String?
 
+    @OptionGroup var log: LogArguments
+
     func validate() throws {
         guard batchLimit >= 1 else { throw ValidationError("--batch-limit must be at least 1, got \(batchLimit)") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1, got \(concurrency)") }
@@ -66,7 +69,7 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         ProcessSignals.prepare()
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        log.bootstrap()
         let logger = Logger(label: "worker")
         let loop = try Loop()
         let chosen: Backend

@@ -62,6 +62,17 @@ public final class FerryInstance: @unchecked Sendable {
         throw Failure(description: "Ferry not ready within \(seconds) s:\n\(log)")
     }
 
+    /// Whether the log contains `text` within `seconds`: children's lines reach
+    /// the log through the supervisor, a moment after the event they report.
+    public func logContains(_ text: String, within seconds: Double = 20) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !log.contains(text) {
+            guard Date() < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
     /// The pid the supervisor logged for `child` ("started worker (pid N)"), latest first.
     public func pid(of child: String) -> Int32? {
         let marker = "started \(child) (pid "

@@ -1,0 +1,64 @@
+import FerryLog
+import Foundation
+import Logging
+
+extension Settings {
+    /// The sections of the config file, in the order `--print-config` writes them.
+    static let sections = ["strategy", "server", "backend", "limits", "logging", "supervisor"]
+
+    /// Every setting: TOML key, flag, type and allowed values.
+    static let keys: [SettingKey] = [
+        .text("strategy.path", "--strategy", \.strategy) { $0.isEmpty ? "must name a plugin (plugins/NAME.so or a path to a .so)" : nil },
+        .strategyOptions("strategy.options", "--strategy-config", \.strategyConfig),
+
+        .text("server.host", "--host", \.host) { $0.isEmpty ? "must not be empty" : nil },
+        .int("server.port", "--port", \.port, 0...65535),
+        .int("server.idle_timeout_s", "--idle-timeout-s", \.idleTimeoutS, 1...Int.max),
+        .text("server.api_keys_file", "--api-keys-file", \.apiKeysFile, check: readable),
+
+        .choice("backend.kind", "--backend", \.backend, ["simulated", "http"]),
+        .int("backend.batch_limit", "--batch-limit", \.batchLimit, 1...Int.max),
+        .int("backend.concurrency", "--concurrency", \.concurrency, 1...Int.max),
+        .number("backend.unit_ms", "--unit-ms", \.unitMs, 0...Double.infinity),
+        .number("backend.call_ms", "--call-ms", \.callMs, 0...Double.infinity),
+        .texts("backend.upstreams", "--upstream", \.upstream) {
+            $0.hasPrefix("http://") || $0.hasPrefix("https://") ? nil : "must hold http:// or https:// URLs, got \(jsonQuoted($0))"
+        },
+        .int("backend.timeout_ms", "--upstream-timeout-ms", \.upstreamTimeoutMs, 1...Int.max),
+        .int("backend.attempts", "--upstream-attempts", \.upstreamAttempts, 1...Int.max),
+        .text("backend.call_log", "--worker-call-log", \.workerCallLog),
+
+        .int("limits.max_queued", "--max-queued", \.maxQueued, 1...Int(UInt32.max)),
+        .int("limits.max_queued_per_client", "--max-queued-per-client", \.maxQueuedPerClient, 1...Int(UInt32.max)),
+        .int("limits.default_timeout_ms", "--default-timeout-ms", \.defaultTimeoutMs, 0...Int(UInt32.max)),
+        .number("limits.client_rate", "--client-rate", \.clientRate, 0...Double.infinity),
+        .int("limits.max_body_bytes", "--max-body-bytes", \.maxBodyBytes, 2...(256 << 20)),
+        .int("limits.max_sequence_length", "--max-sequence-length", \.maxSequenceLength, 1...Int.max),
+
+        .choice("logging.level", "--log-level", \.logLevel, Logger.Level.allCases.map(\.rawValue)),
+        .choice("logging.format", "--log-format", \.logFormat, LogFormat.allCases.map(\.rawValue)),
+        .text("logging.file", "--log-file", \.logFile),
+        .int("logging.performance_interval_s", "--performance-log-s", \.performanceLogS, 1...Int.max),
+
+        .text("supervisor.runtime_dir", "--runtime-dir", \.runtimeDir) { directory($0) },
+        .number("supervisor.heartbeat_timeout_s", "--heartbeat-timeout-s", \.heartbeatTimeoutS, 1...Double.infinity),
+        .int("supervisor.max_restarts", "--max-restarts", \.maxRestarts, 0...Int.max),
+        .number("supervisor.restart_window_s", "--restart-window-s", \.restartWindowS, 1...Double.infinity),
+        .number("supervisor.drain_grace_s", "--drain-grace-s", \.drainGraceS, 0...Double.infinity),
+    ]
+
+    private static func readable(_ path: String) -> String? {
+        FileManager.default.isReadableFile(atPath: path) ? nil : "names \(jsonQuoted(path)), which cannot be read"
+    }
+
+    private static func directory(_ path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? nil : "names \(jsonQuoted(path)), which is not a directory"
+    }
+
+    /// The parsed log level (valid after `validate()`).
+    public var level: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+    /// The parsed log format (valid after `validate()`).
+    public var format: LogFormat { LogFormat(rawValue: logFormat) ?? .text }
+}

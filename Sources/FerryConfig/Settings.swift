@@ -1,0 +1,101 @@
+/// Every setting an operator can give Ferry, with its default.
+///
+/// Each one has a command-line flag and a key in the TOML config file (the
+/// table is `Settings.keys`); precedence is flags > file > defaults. Values
+/// are checked by `validate()`, whose errors name where the bad value came
+/// from: the file and line, or the flag.
+public struct Settings: Sendable {
+    // [strategy]
+    public var strategy = "plugins/sjf.so"
+    /// The strategy's options as `key=value,…` (the file may give a table).
+    public var strategyConfig = ""
+
+    // [server]
+    public var host = "127.0.0.1"
+    public var port = 8000
+    public var idleTimeoutS = 30
+    public var apiKeysFile: String?
+
+    // [backend]
+    public var backend = "simulated"
+    public var batchLimit = 5
+    public var concurrency = 1
+    public var unitMs = 1.0
+    public var callMs = 0.0
+    public var upstream: [String] = []
+    public var upstreamTimeoutMs = 30_000
+    public var upstreamAttempts = 3
+    public var workerCallLog: String?
+
+    // [limits]
+    public var maxQueued = 10_000
+    public var maxQueuedPerClient: Int?
+    public var defaultTimeoutMs = 0
+    public var clientRate = 0.0
+    public var maxBodyBytes = 1 << 20
+    public var maxSequenceLength = 100_000
+
+    // [logging]
+    public var logLevel = "info"
+    public var logFormat = "text"
+    public var logFile: String?
+    public var performanceLogS = 5
+
+    // [supervisor]
+    public var runtimeDir: String?
+    public var heartbeatTimeoutS = 5.0
+    public var maxRestarts = 5
+    public var restartWindowS = 30.0
+    public var drainGraceS = 30.0
+
+    /// Where each key's value came from ("ferry.toml:12", "--port"); a key
+    /// absent here has its default.
+    public internal(set) var origins: [String: String] = [:]
+
+    public init() {}
+
+    /// Sets `path` to `value` when the flag was given (`value` not nil),
+    /// recording the flag as the value's origin.
+    public mutating func override<Value>(_ path: WritableKeyPath<Settings, Value>, with value: Value?) {
+        guard let value else { return }
+        self[keyPath: path] = value
+        if let key = Self.key(for: path) { origins[key.name] = key.flag }
+    }
+
+    /// Like `override`, for a setting whose default is "none".
+    public mutating func override<Value>(_ path: WritableKeyPath<Settings, Value?>, with value: Value?) {
+        guard let value else { return }
+        self[keyPath: path] = value
+        if let key = Self.key(for: path) { origins[key.name] = key.flag }
+    }
+
+    /// A repeatable flag replaces the file's list only when given at least once.
+    public mutating func override(_ path: WritableKeyPath<Settings, [String]>, with values: [String]) {
+        override(path, with: values.isEmpty ? nil : values)
+    }
+
+    /// Checks every value and the rules between them; the error names the
+    /// first bad one and where it came from.
+    public func validate() throws(ConfigError) {
+        for key in Self.keys {
+            if let problem = key.check(self) { throw ConfigError(origin: origin(of: key), key: key.name, problem: problem) }
+        }
+        if backend == "http" && upstream.isEmpty {
+            throw ConfigError(origin: origin(of: Self.key(named: "backend.kind")!), key: "backend.kind",
+                              problem: "is \"http\" but no upstream is given (backend.upstreams or --upstream)")
+        }
+    }
+
+    /// "ferry.toml:12", "--port", or "default".
+    func origin(of key: SettingKey) -> String { origins[key.name] ?? "default" }
+
+    static func key(for path: PartialKeyPath<Settings>) -> SettingKey? { keys.first { $0.path == path } }
+    static func key(named name: String) -> SettingKey? { keys.first { $0.name == name } }
+
+    /// One line for a flag's help: the default and the config-file key.
+    public static func help(_ text: String, _ path: PartialKeyPath<Settings>) -> String {
+        guard let key = key(for: path) else { return text }
+        let value = key.render(Settings()).map { "default \($0)" } ?? "default: none"
+        return "\(text) (\(value); config key \(key.name))"
+    }
+}

@@ -1,0 +1,95 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+import TestSupport
+
+/// `--config`, `--print-config`, `--log-format` and `--log-level`, through
+/// the real supervisor and its children.
+@Suite(.serialized) struct ConfigAndLogTests {
+    static func write(_ toml: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-\(UUID().uuidString).toml").path
+        try toml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func aConfigFileSetsFerryUpAndFlagsWinOverIt() async throws {
+        // The file names a port nobody listens on; FerryInstance's --port must win.
+        let config = try Self.write("""
+            [strategy]
+            path = "plugins/fifo.so"
+            [server]
+            port = 1
+            [backend]
+            batch_limit = 2
+            unit_ms = 0.01
+            """)
+        let ferry = try FerryInstance(arguments: ["--config", config])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let ready = try await http.get(url: "\(ferry.baseURL)/readyz").get()
+            #expect(String(buffer: ready.body!).contains("\"strategy\":\"fifo\""))
+            let answers = try await SeedClient.burst((0..<6).map { "text \($0)" }, client: "A", via: http, base: ferry.baseURL)
+            #expect(answers.allSatisfy { $0.status == 200 })
+            #expect(try await ferry.stop() == 0)
+        }
+        #expect(ferry.log.contains("worker ready: batch limit 2, 1 slot(s)"))
+        #expect(try ferry.calls().allSatisfy { $0.items <= 2 })
+    }
+
+    @Test func aBadConfigStopsStartUpWithOneLineNamingFileLineAndKey() async throws {
+        let config = try Self.write("[server]\nport = 8000\n\n[backend]\nbatch_limit = \"five\"\n")
+        let ferry = try FerryInstance(arguments: ["--config", config])
+        #expect(try await ferry.waitForExit(within: 60) == 2)
+        let lines = ferry.log.split(separator: "\n")
+        #expect(lines == ["supervisor: \(config):5: backend.batch_limit must be a whole number, got a string (\"five\")"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: ferry.runtimeParent.path).isEmpty)
+
+        let unknown = try FerryInstance(arguments: ["--config", try Self.write("[limits]\nmax_queue = 5\n")])
+        #expect(try await unknown.waitForExit(within: 60) == 2)
+        #expect(unknown.log.contains("\(":2: limits.max_queue is not a known key; [limits] takes max_queued,")"))
+    }
+
+    @Test func printConfigShowsTheEffectiveValuesAndWhereTheyCameFrom() async throws {
+        let config = try Self.write("[backend]\nconcurrency = 4\n")
+        let ferry = try FerryInstance(arguments: ["--config", config, "--print-config", "--batch-limit", "8"])
+        #expect(try await ferry.waitForExit(within: 60) == 0)
+        let out = ferry.log
+        #expect(out.contains("concurrency = 4  # \(config):2"))
+        #expect(out.contains("batch_limit = 8  # --batch-limit"))
+        #expect(out.contains("max_queued = 10000  # default"))
+        #expect(out.contains("port = \(ferry.port)  # --port"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: ferry.runtimeParent.path).isEmpty)
+    }
+
+    @Test func jsonLogsAreOneObjectPerLineFromEveryProcess() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-json-\(UUID().uuidString).log")
+        let ferry = try FerryInstance(arguments: ["--unit-ms", "0.01", "--log-format", "json", "--log-file", file.path])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            #expect(try await SeedClient.classify("some text", client: "A", via: http, base: ferry.baseURL).status == 200)
+            #expect(try await ferry.stop() == 0)
+        }
+        var processes: Set<String> = []
+        var messages: [String] = []
+        for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["time"] is String && object?["level"] is String, "\(line)")
+            processes.insert(object?["process"] as? String ?? "?")
+            messages.append(object?["message"] as? String ?? "")
+        }
+        #expect(processes == ["supervisor", "worker", "scheduler", "ingress"])
+        #expect(messages.contains { $0.hasPrefix("run summary: 1 requests") })
+        #expect(messages.last == "Ferry stopped cleanly")
+    }
+
+    @Test func logLevelWarningKeepsInfoLinesOut() async throws {
+        let ferry = try FerryInstance(arguments: ["--unit-ms", "0.01", "--log-level", "warning"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            #expect(try await ferry.stop() == 0)
+        }
+        // Every process logs info lines at start and stop; none may appear.
+        #expect(!ferry.log.contains(" info "), "\(ferry.log)")
+        #expect(!ferry.log.contains("Ferry is ready"))
+    }
+}
