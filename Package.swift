@@ -78,11 +78,13 @@ let package = Package(
             "EventLoop", "Wire", "WireLink",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: v5),
         .target(name: "Scheduler", dependencies: [
             "EventLoop", "Wire", "WireLink", "Scheduling", "StrategyHost",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: v5),
         .target(name: "Ingress", dependencies: [
             "Wire", "FerryLog",
@@ -98,6 +100,7 @@ let package = Package(
         .target(name: "Supervisor", dependencies: [
             "EventLoop", "Wire", "WireLink", "StrategyHost", "FerryConfig", "FerryLog",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: v5),
 
         // MARK: Thin executables

@@ -1,14 +1,18 @@
 import CoreMetrics
 import Metrics
+import NIOConcurrencyHelpers
 import Prometheus
 import Wire
 
 /// `/metrics`: swift-metrics instruments backed by a swift-prometheus
 /// registry. Requests and their latency are counted here; the scheduler's
 /// queue depth, in-flight batches, high-water mark, drain rate and whether
-/// the strategy was replaced arrive in its status messages.
+/// the strategy was replaced arrive in its status messages; the scheduler's,
+/// the worker's and the supervisor's own samples arrive as Prometheus text
+/// (`Message.metrics`) and are served after ours, the latest from each.
 public final class IngressMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
+    private let others = NIOLockedValueBox<[String: [UInt8]]>([:])
 
     /// Installs the Prometheus backend for swift-metrics (once per process).
     public static func bootstrap() -> IngressMetrics {
@@ -32,6 +36,11 @@ public final class IngressMetrics: Sendable {
         Metrics.Timer(label: "ferry_request_duration_seconds").recordNanoseconds(nanoseconds)
     }
 
+    /// Another process's latest samples, replacing the last from `source`.
+    func received(source: String, text: [UInt8]) {
+        others.withLockedValue { $0[source] = text }
+    }
+
     /// The Prometheus text page, with the scheduler's latest status as gauges.
     func page(status: SchedulerStatus?, ready: Bool) -> [UInt8] {
         Gauge(label: "ferry_ready").record(ready ? 1 : 0)
@@ -45,6 +54,9 @@ public final class IngressMetrics: Sendable {
         }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
+        others.withLockedValue { all in
+            for source in all.keys.sorted() { buffer.append(contentsOf: all[source]!) }
+        }
         return buffer
     }
 }

@@ -33,8 +33,11 @@ public struct IngressServer {
         let drain: @Sendable () -> Void = {
             Task { await groupBox.withLockedValue { $0 }?.triggerGracefulShutdown() }
         }
+        let received: @Sendable (String, [UInt8]) -> Void = { [metrics] source, text in metrics?.received(source: source, text: text) }
+        scheduler.onMetrics = received
         let link = try await configuration.controlSocket.asyncMap { path in
-            try await SupervisorLink.connect(path: path, group: MultiThreadedEventLoopGroup.singleton, logger: logger, onDrain: drain)
+            try await SupervisorLink.connect(path: path, group: MultiThreadedEventLoopGroup.singleton, logger: logger, onDrain: drain,
+                                             onMetrics: received)
         }
         let serverRunning = NIOLockedValueBox(false)
         let reportIfReady: @Sendable () -> Void = {

@@ -34,6 +34,8 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     private let state = NIOLockedValueBox(State())
     /// Called whenever readiness may have changed.
     var onReadinessChange: (@Sendable () -> Void)?
+    /// Called with the scheduler's (and through it the worker's) samples.
+    var onMetrics: (@Sendable (_ source: String, _ text: [UInt8]) -> Void)?
 
     public init(socketPath: String, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
         self.socketPath = socketPath
@@ -148,6 +150,8 @@ public final class SchedulerClient: Service, @unchecked Sendable {
             onReadinessChange?()
         case let .status(status):
             state.withLockedValue { $0.status = status }
+        case let .metrics(source, text):
+            onMetrics?(source, text)
         case let .result(result):
             let waiter = state.withLockedValue { $0.waiting.removeValue(forKey: result.id) }
             waiter?.continuation.resume(returning: result)  // none: a late duplicate, dropped

@@ -6,7 +6,7 @@ import Wire
 
 /// The ingress's control connection to the supervisor: says `hello(ingress)`,
 /// then `ready` once the HTTP server listens and the scheduler is connected,
-/// answers heartbeats; a `drain` from the supervisor, or losing it, starts a
+/// answers heartbeats, takes the supervisor's metrics samples; a `drain` from the supervisor, or losing it, starts a
 /// graceful stop.
 final class SupervisorLink: @unchecked Sendable {
     private let channel: Channel
@@ -17,13 +17,15 @@ final class SupervisorLink: @unchecked Sendable {
     }
 
     static func connect(path: String, group: EventLoopGroup, logger: Logger,
-                        onDrain: @escaping @Sendable () -> Void) async throws -> SupervisorLink {
+                        onDrain: @escaping @Sendable () -> Void,
+                        onMetrics: @escaping @Sendable (_ source: String, _ text: [UInt8]) -> Void) async throws -> SupervisorLink {
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.pipeline.addHandler(WireFrameHandler(onMessage: { message in
                     switch message {
                     case .drain: onDrain()
                     case let .ping(seq): channel.send([.pong(sequence: seq)])
+                    case let .metrics(source, text): onMetrics(source, text)
                     default: break
                     }
                 }, onError: { error in

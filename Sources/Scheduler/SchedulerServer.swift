@@ -45,6 +45,7 @@ public final class SchedulerServer {
         var connection: ObjectIdentifier
         var requestID: UInt64
         var payload: [UInt8]
+        var acceptedNs: Int64
         var attempts = 0
     }
 
@@ -69,6 +70,11 @@ public final class SchedulerServer {
     private var drainRate = DrainRate()
     private var statusTimer: Timer?
     private var statusDirty = false
+    private let metrics = SchedulerMetrics()
+    private var metricsTimer: Timer?
+    private var metricsDirty = false
+    /// The worker's latest samples, passed on to ingress with ours.
+    private var workerMetrics: [UInt8] = []
     /// Runs once when the scheduler has finished (drained, or lost its supervisor).
     public var onFinished: ((Int32) -> Void)?
 
@@ -78,7 +84,10 @@ public final class SchedulerServer {
         self.logger = logger
         core = SchedulingCore(strategy: strategy, configuration: .init(maxQueued: configuration.maxQueued,
                                                                        maxQueuedPerClient: configuration.maxQueuedPerClient))
-        core.onRefusedAnswer = { [logger] line in logger.warning("\(line)") }
+        core.onRefusedAnswer = { [logger, metrics] line in
+            logger.warning("\(line)")
+            metrics.fallbacks.increment()
+        }
         core.onStrategyReplaced = { [logger] reason in logger.error("\(reason)") }
         if let reason = configuration.fallbackReason {
             core.replaceStrategy(reason: reason, now: Loop.nowNanoseconds())
@@ -91,6 +100,7 @@ public final class SchedulerServer {
         wakeTimer = try Timer(loop: loop)
         reconnectTimer = try Timer(loop: loop)
         statusTimer = try Timer(loop: loop)
+        metricsTimer = try Timer(loop: loop)
         let server = try PipeServer(loop: loop)
         try server.bind(path: configuration.socketPath)
         try server.listen { [unowned self] result in
@@ -167,6 +177,10 @@ public final class SchedulerServer {
             pump()
         case let .batchResult(result):
             completed(result)
+        case let .metrics(_, text):
+            // Passed on at once: the worker already sends at most once a second.
+            workerMetrics = text
+            for connection in ingress.values { connection.send(message) }
         default:
             logger.warning("worker sent an unexpected \(message.kindName); ignored")
         }
@@ -201,12 +215,32 @@ public final class SchedulerServer {
         }
     }
 
+    /// Ours and the worker's latest, for a newly connected ingress.
+    private var metricsMessages: [Message] {
+        [.metrics(source: "scheduler", text: metrics.render())] + (workerMetrics.isEmpty ? [] : [.metrics(source: "worker", text: workerMetrics)])
+    }
+
+    /// Our metrics go to ingress at most once a second, and only after a change.
+    private func metricsChanged() {
+        guard !metricsDirty else { return }
+        metricsDirty = true
+        metricsTimer?.start(afterMilliseconds: 1_000) { [unowned self] in
+            self.metricsDirty = false
+            let message = Message.metrics(source: "scheduler", text: self.metrics.render())
+            for connection in self.ingress.values { connection.send(message) }
+        }
+    }
+
     private func workerLost(_ reason: FramedConnection.EndReason) {
         worker = nil
         workerReady = false
         broadcastCapacity()
         let now = Loop.nowNanoseconds()
         let lost = core.inFlightBatches
+        if !lost.isEmpty {
+            metrics.call("lost", count: lost.count)
+            metricsChanged()
+        }
         if !draining || !lost.isEmpty {
             logger.warning("worker connection lost (\(reason)); \(lost.count) batch(es) in flight")
         }
@@ -234,6 +268,9 @@ public final class SchedulerServer {
             return
         }
         drainRate.record(ids.count, now: now)
+        metrics.call(success ? "ok" : "failed")
+        metrics.callDuration.recordNanoseconds(Int64(clamping: result.serviceNs))
+        metricsChanged()
         if ids.count != result.outcomes.count {
             logger.error("worker answered batch \(result.batchID) with \(result.outcomes.count) outcomes for \(ids.count) items")
         }
@@ -272,7 +309,7 @@ public final class SchedulerServer {
                 connection.close()
                 return
             }
-            connection.send([.hello(version: Message.protocolVersion, role: "scheduler"), capacityMessage, statusMessage])
+            connection.send([.hello(version: Message.protocolVersion, role: "scheduler"), capacityMessage, statusMessage] + metricsMessages)
         case let .submit(submit):
             accept(submit, from: connection, key: key)
         case let .cancel(requestID):
@@ -298,7 +335,7 @@ public final class SchedulerServer {
                                                   body: Array(core.lastRefusal.utf8))))
             return
         }
-        pending[id] = Pending(connection: key, requestID: submit.id, payload: submit.payload)
+        pending[id] = Pending(connection: key, requestID: submit.id, payload: submit.payload, acceptedNs: now)
         byRequest[key]?[submit.id] = id
         pump()
     }
@@ -334,7 +371,10 @@ public final class SchedulerServer {
         defer { statusChanged() }
         let now = Loop.nowNanoseconds()
         guard workerReady, let worker else { return }
+        // Timed only when the strategy is asked: an idle or full backend is no decision.
+        let decides = core.queuedCount > 0 && core.freeSlots > 0
         let outcome = core.schedule(now: now)
+        if decides { metrics.decision.recordNanoseconds(Loop.nowNanoseconds() - now) }
         for id in outcome.expired {
             answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend")
         }
@@ -344,10 +384,17 @@ public final class SchedulerServer {
             items.reserveCapacity(dispatch.ids.count)
             for id in dispatch.ids {
                 pending[id]?.attempts += 1
-                items.append(.init(id: id, payload: pending[id]?.payload ?? []))
+                if let p = pending[id] {
+                    metrics.queueWait.recordNanoseconds(now - p.acceptedNs)
+                    items.append(.init(id: id, payload: p.payload))
+                } else {
+                    items.append(.init(id: id, payload: []))
+                }
             }
+            metrics.batchSize.record(Double(items.count))
             frames.append(.batch(Batch(batchID: dispatch.batchID, items: items)))
         }
+        if !outcome.dispatches.isEmpty { metricsChanged() }
         worker.send(frames)
         armWake(outcome.wakeAtNs, now: now)
         finishIfDrained()

@@ -29,6 +29,7 @@ public final class Supervisor {
     private var startedAt: Int64 = 0
     private var heartbeat: Timer?
     private var pingSequence: UInt64 = 0
+    private let metrics = SupervisorMetrics(children: ["worker", "scheduler", "ingress"])
 
     /// Prepares the runtime directory and checks the children's executables.
     public init(configuration: SupervisorConfiguration, logger: Logger) throws {
@@ -125,6 +126,7 @@ public final class Supervisor {
         child.ready = false
         child.graceTimer?.close()
         child.graceTimer = nil
+        metrics.ready(child.name, false)
         let how = signal != 0 ? "was killed by signal \(signal)" : "exited with status \(status)"
 
         if phase == .stopping {
@@ -157,6 +159,8 @@ public final class Supervisor {
         }
         let delay = child.backoffMs
         child.backoffMs = min(child.backoffMs * 2, configuration.maxBackoffMs)
+        metrics.restarted(child.name)
+        publishMetrics()
         logger.warning("\(child.name) \(how); restarting in \(delay) ms")
         if child.restartTimer == nil { child.restartTimer = try? Timer(loop: loop) }
         child.restartTimer?.start(afterMilliseconds: delay) { [unowned self, unowned child] in self.start(child) }
@@ -202,10 +206,17 @@ public final class Supervisor {
         }
     }
 
+    /// The ingress serves the supervisor's samples on `/metrics`.
+    private func publishMetrics() {
+        children.first { $0.name == "ingress" }?.control?.send(.metrics(source: "supervisor", text: metrics.render()))
+    }
+
     private func becameReady(_ child: SupervisedChild) {
         child.ready = true
         child.everReady = true
         child.lastPongNs = Loop.nowNanoseconds()
+        metrics.ready(child.name, true)
+        publishMetrics()
         guard phase == .starting else {
             logger.info("\(child.name) is ready again")
             return

@@ -169,6 +169,9 @@ private struct Reader {
             let strategy = try string(), degraded = try string()
             m = .status(SchedulerStatus(queued: queued, inFlight: inFlight, highWater: high, maxQueued: maxQueued,
                                         drainPerS: drain, strategy: strategy, degraded: degraded))
+        case .metrics:
+            let source = try string()
+            m = .metrics(source: source, text: try rawBytes())
         }
         if remaining != 0 { throw .trailingBytes(type: raw, count: remaining) }
         return m

@@ -37,6 +37,8 @@ public enum FrameEncoder {
             w.u8(MessageType.status.rawValue)
             w.u32(st.queued); w.u32(st.inFlight); w.u32(st.highWater); w.u32(st.maxQueued); w.u32(st.drainPerS)
             w.string(st.strategy); w.string(st.degraded)
+        case let .metrics(source, text):
+            w.u8(MessageType.metrics.rawValue); w.string(source); w.bytes(text)
         }
         buffer = w.buffer
         let length = UInt32(buffer.count - start - 4)

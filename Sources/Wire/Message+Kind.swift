@@ -14,6 +14,7 @@ extension Message {
         case .ping: "ping"
         case .pong: "pong"
         case .status: "status"
+        case .metrics: "metrics"
         }
     }
 }

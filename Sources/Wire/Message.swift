@@ -28,6 +28,7 @@
 /// | 10   | ping        | sequence u64                                                            |
 /// | 11   | pong        | sequence u64                                                            |
 /// | 12   | status      | queued u32, inFlight u32, highWater u32, maxQueued u32, drainPerS u32, strategy string, degraded string |
+/// | 13   | metrics     | source string, text bytes (Prometheus text exposition format)            |
 ///
 /// Every connection starts with `hello` from the connecting side; the
 /// accepting side checks the version and answers `hello` (and closes on a
@@ -42,6 +43,10 @@
 ///   whether it was replaced by the fallback) when it changes, at most 10×/s.
 /// - worker → scheduler: `capacity` after hello; scheduler → worker: `batch`;
 ///   worker → scheduler: `batchResult` (one outcome per item, in order).
+/// - `metrics`: a process's own Prometheus samples, for the ingress's
+///   `/metrics`. The worker sends its own to the scheduler, which passes them
+///   on to ingress with its own; the supervisor sends its own to the ingress
+///   on the control socket. Each replaces the last one from the same source.
 public enum Message: Equatable, Sendable {
     case hello(version: UInt16, role: String)
     case ready
@@ -55,6 +60,7 @@ public enum Message: Equatable, Sendable {
     case ping(sequence: UInt64)
     case pong(sequence: UInt64)
     case status(SchedulerStatus)
+    case metrics(source: String, text: [UInt8])
 
     /// The protocol version this build speaks.
     public static let protocolVersion: UInt16 = 1

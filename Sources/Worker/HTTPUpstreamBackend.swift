@@ -42,12 +42,14 @@ public final class HTTPUpstreamBackend: Backend {
     private let client: HTTPClient
     private let wakeup: AsyncWakeup
     private let logger: Logger
+    private let metrics: WorkerMetrics
     private var inFlight: [Int]
 
-    public init(loop: Loop, configuration: Configuration, logger: Logger) throws {
+    public init(loop: Loop, configuration: Configuration, logger: Logger, metrics: WorkerMetrics) throws {
         precondition(!configuration.urls.isEmpty, "at least one upstream URL")
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
         var http = HTTPClient.Configuration()
         http.connectionPool.idleTimeout = .milliseconds(configuration.idleTimeoutMs)
         http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.concurrency * 2)
@@ -75,12 +77,14 @@ public final class HTTPUpstreamBackend: Backend {
         let texts = payloads.map { String(decoding: $0, as: UTF8.self) }
         let first = leastBusy()
         inFlight[first] += 1
-        Task { [configuration, client, logger, wakeup] in
+        Task { [configuration, client, logger, wakeup, metrics] in
             var target = first
             var lastError = ""
             for attempt in 1...configuration.maxAttempts {
                 let url = configuration.urls[target]
-                switch await Self.call(client: client, url: url, texts: texts, timeoutMs: configuration.timeoutMs) {
+                let result = await Self.call(client: client, url: url, texts: texts, timeoutMs: configuration.timeoutMs)
+                metrics.attempt(upstream: url, result: Self.kind(of: result))
+                switch result {
                 case let .success(labels):
                     let answer = labels.map { BatchResult.Outcome(status: .ok, body: Array($0.utf8)) }
                     wakeup.post { [weak self] in self?.inFlight[target] -= 1; completion(answer) }
@@ -117,6 +121,14 @@ public final class HTTPUpstreamBackend: Backend {
     enum CallError: Error {
         case retryable(String)
         case final(String)
+    }
+
+    private static func kind(of result: Result<[String], CallError>) -> String {
+        switch result {
+        case .success: "ok"
+        case .failure(.retryable): "retryable"
+        case .failure(.final): "final"
+        }
     }
 
     private struct Request: Encodable { let sequences: [String] }

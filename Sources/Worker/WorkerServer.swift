@@ -34,14 +34,19 @@ public final class WorkerServer {
     private var running = 0
     private var draining = false
     private var nextConnection = 1
+    private let metrics: WorkerMetrics
+    private var metricsTimer: Timer?
+    private var metricsDirty = false
     /// Runs once when the worker has finished (drained, or lost its supervisor).
     public var onFinished: ((Int32) -> Void)?
 
-    public init(loop: Loop, backend: Backend, configuration: Configuration, logger: Logger) {
+    /// `metrics` is shared with the backend when it records its own (http).
+    public init(loop: Loop, backend: Backend, configuration: Configuration, logger: Logger, metrics: WorkerMetrics = WorkerMetrics()) {
         self.loop = loop
         self.backend = backend
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Binds the socket, then reports ready to the supervisor (if any).
@@ -50,6 +55,7 @@ public final class WorkerServer {
             guard let log = CallLog(path: path) else { throw WorkerError.callLog(path) }
             callLog = log
         }
+        metricsTimer = try Timer(loop: loop)
         let server = try PipeServer(loop: loop)
         try server.bind(path: configuration.socketPath)
         try server.listen { [unowned self] result in
@@ -91,7 +97,8 @@ public final class WorkerServer {
                 return
             }
             connection.send([.hello(version: Message.protocolVersion, role: "worker"),
-                             .capacity(batchLimit: UInt32(backend.batchLimit), slots: UInt32(backend.concurrency))])
+                             .capacity(batchLimit: UInt32(backend.batchLimit), slots: UInt32(backend.concurrency)),
+                             .metrics(source: "worker", text: metrics.render())])
         case let .batch(batch):
             run(batch, for: connection)
         default:
@@ -102,6 +109,8 @@ public final class WorkerServer {
     private func run(_ batch: Batch, for connection: FramedConnection) {
         if let refusal = refusal(for: batch) {
             logger.warning("refused batch \(batch.batchID): \(refusal)")
+            metrics.call("refused")
+            metricsChanged()
             let outcome = BatchResult.Outcome(status: .invalid, body: Array(refusal.utf8))
             connection.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: 0,
                                                      outcomes: Array(repeating: outcome, count: batch.items.count))))
@@ -113,10 +122,23 @@ public final class WorkerServer {
             guard let self else { return }
             let end = Loop.nowNanoseconds()
             self.running -= 1
-            self.callLog?.record(batchID: batch.batchID, items: batch.items.count, startNs: start, endNs: end,
-                                 failed: outcomes.filter { $0.status != .ok }.count)
+            let failed = outcomes.filter { $0.status != .ok }.count
+            self.callLog?.record(batchID: batch.batchID, items: batch.items.count, startNs: start, endNs: end, failed: failed)
+            self.metrics.call(failed == 0 ? "ok" : "failed")
+            self.metricsChanged()
             connection?.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(max(0, end - start)), outcomes: outcomes)))
             if self.draining && self.running == 0 { self.finish(status: 0) }
+        }
+    }
+
+    /// Metrics go to the scheduler at most once a second, and only after a change.
+    private func metricsChanged() {
+        guard !metricsDirty else { return }
+        metricsDirty = true
+        metricsTimer?.start(afterMilliseconds: 1_000) { [unowned self] in
+            self.metricsDirty = false
+            let message = Message.metrics(source: "worker", text: self.metrics.render())
+            for connection in self.connections.values { connection.send(message) }
         }
     }
 

@@ -72,6 +72,7 @@ struct WorkerCommand: ParsableCommand {
         log.bootstrap()
         let logger = Logger(label: "worker")
         let loop = try Loop()
+        let metrics = WorkerMetrics()
         let chosen: Backend
         if backend == "http" {
             var config = HTTPUpstreamBackend.Configuration(urls: upstream)
@@ -79,7 +80,7 @@ struct WorkerCommand: ParsableCommand {
             config.concurrency = concurrency
             config.timeoutMs = upstreamTimeoutMs
             config.maxAttempts = upstreamAttempts
-            chosen = try HTTPUpstreamBackend(loop: loop, configuration: config, logger: logger)
+            chosen = try HTTPUpstreamBackend(loop: loop, configuration: config, logger: logger, metrics: metrics)
         } else {
             let simulated = SimulatedBackend(loop: loop, unitMs: unitMs, callMs: callMs, batchLimit: batchLimit, concurrency: concurrency)
             simulated.poison = poison
@@ -87,7 +88,7 @@ struct WorkerCommand: ParsableCommand {
         }
         let server = WorkerServer(loop: loop, backend: chosen,
                                   configuration: .init(socketPath: socket, controlPath: control, callLogPath: callLog),
-                                  logger: logger)
+                                  logger: logger, metrics: metrics)
         server.onFinished = { status in
             logger.info("worker exiting (\(status))")
             Glibc.exit(status)

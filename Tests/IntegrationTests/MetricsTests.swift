@@ -14,25 +14,33 @@ import TestSupport
             async let answersB = SeedClient.burst(b, client: "B", via: http, base: ferry.baseURL)
             let answers = try await answersA + answersB
             #expect(answers.count == 112 && answers.allSatisfy { $0.status == 200 })
-            // Queue depth reaches ingress within 100 ms of a change: poll (bounded).
-            var page = ""
-            for _ in 0..<250 {
-                page = String(buffer: try await http.get(url: "\(ferry.baseURL)/metrics").get().body ?? ByteBuffer())
-                if page.contains("ferry_queue_depth 0.0") && page.contains("ferry_in_flight_batches 0.0") { break }
-                try await Task.sleep(for: .milliseconds(20))
+            let calls = Double(try ferry.calls().count)
+            // The other processes report within about a second of a change: wait (bounded) for the last call.
+            let m = try await ferry.metrics(via: http) { m in
+                m["ferry_queue_depth"] == 0 && m["ferry_in_flight_batches"] == 0
+                    && m["ferry_worker_calls_total{outcome=\"ok\"}"] == calls && m["ferry_batch_size_count"] == calls
             }
-            var samples: [String: Double] = [:]
-            let line = try Regex(#"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.eE+]+|NaN|\+Inf)$"#)
-            for row in page.split(separator: "\n") where !row.hasPrefix("#") {
-                #expect(try line.wholeMatch(in: String(row)) != nil, "not Prometheus text: \(row)")
-                guard let space = row.lastIndex(of: " ") else { continue }
-                samples[String(row[..<space])] = Double(row[row.index(after: space)...])
+            #expect(m.malformed.isEmpty, "not Prometheus text: \(m.malformed)")
+            // ingress
+            #expect(m["ferry_requests_total{client=\"A\",status=\"200\"}"] == 100)
+            #expect(m["ferry_requests_total{client=\"B\",status=\"200\"}"] == 12)
+            #expect(m["ferry_request_duration_seconds_count"] == 112)
+            #expect(m["ferry_queue_depth"] == 0)
+            #expect((m["ferry_queue_high_water"] ?? 0) > 1)
+            // scheduler: every item dispatched once, in as many calls as the worker logged
+            #expect(m["ferry_batch_size_count"] == calls && m["ferry_batch_size_sum"] == 112)
+            #expect(m["ferry_batch_size_bucket{le=\"5.0\"}"] == calls)  // none over the batch limit
+            #expect(m["ferry_queue_wait_seconds_count"] == 112)
+            #expect(m["ferry_backend_call_duration_seconds_count"] == calls)
+            #expect(m["ferry_backend_calls_total{outcome=\"ok\"}"] == calls && m["ferry_backend_calls_total{outcome=\"lost\"}"] == 0)
+            #expect((m["ferry_strategy_decision_seconds_count"] ?? 0) >= 1)
+            #expect(m["ferry_strategy_fallbacks_total"] == 0)
+            // worker
+            #expect(m["ferry_worker_calls_total{outcome=\"ok\"}"] == calls && m["ferry_worker_calls_total{outcome=\"refused\"}"] == 0)
+            // supervisor
+            for child in ["worker", "scheduler", "ingress"] {
+                #expect(m["ferry_child_up{child=\"\(child)\"}"] == 1 && m["ferry_child_restarts_total{child=\"\(child)\"}"] == 0, "\(child)")
             }
-            #expect(samples["ferry_requests_total{client=\"A\",status=\"200\"}"] == 100)
-            #expect(samples["ferry_requests_total{client=\"B\",status=\"200\"}"] == 12)
-            #expect(samples["ferry_request_duration_seconds_count"] == 112)
-            #expect(samples["ferry_queue_depth"] == 0)
-            #expect((samples["ferry_queue_high_water"] ?? 0) > 1)
             #expect(try await ferry.stop() == 0)
         }
     }

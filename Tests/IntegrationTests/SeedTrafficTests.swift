@@ -70,6 +70,8 @@ import TestSupport
             #expect(ferry.log.contains("worker was killed by signal 9; restarting"))
             let restarted = try #require(ferry.pid(of: "worker"))
             #expect(restarted != worker)
+            let m = try await ferry.metrics(via: http) { $0["ferry_child_restarts_total{child=\"worker\"}"] == 1 }
+            #expect(m["ferry_child_restarts_total{child=\"worker\"}"] == 1 && m["ferry_child_restarts_total{child=\"scheduler\"}"] == 0)
             #expect(try await ferry.stop() == 0)
         }
     }

@@ -42,8 +42,13 @@ import TestSupport
             try await ferry.waitUntilReady(client: http)
             let answers = try await SeedClient.burst((0..<40).map { "text \($0)" }, client: "A", via: http, base: ferry.baseURL)
             #expect(answers.allSatisfy { $0.status == 200 })
-            #expect((try await model.stats(client: http))["failed"] ?? 0 > 0)
+            let failed = (try await model.stats(client: http))["failed"] ?? 0
+            #expect(failed > 0)
             #expect(await ferry.logContains("answered 500"))
+            // Every 500 the upstream gave is counted as a retryable try in /metrics.
+            let retryable = "ferry_upstream_attempts_total{upstream=\"\(model.url)\",result=\"retryable\"}"
+            let m = try await ferry.metrics(via: http) { $0[retryable] == Double(failed) }
+            #expect(m[retryable] == Double(failed), "\(m.text)")
             #expect(try await ferry.stop() == 0)
         }
     }

@@ -1,0 +1,54 @@
+import Prometheus
+
+/// The scheduler's Prometheus samples: what only it can see (batch sizes,
+/// queue waits, backend call times, the strategy's decision time and
+/// fallbacks). Rendered as text and sent to ingress, which serves them on
+/// `/metrics` with its own and the worker's (see `Message.metrics`).
+///
+/// Its own registry rather than the process-wide swift-metrics bootstrap, so
+/// a test or the bench can run several schedulers in one process.
+public final class SchedulerMetrics {
+    private let registry = PrometheusCollectorRegistry()
+    let batchSize: ValueHistogram
+    let queueWait: DurationHistogram
+    let callDuration: DurationHistogram
+    let decision: DurationHistogram
+    let fallbacks: Counter
+    private let calls: [String: Counter]
+
+    public init() {
+        func ferry(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "ferry", metricName: metric, unitName: unit, helpText: help)
+        }
+        let latency: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                                   .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
+                                   .seconds(5), .seconds(10)]
+        batchSize = registry.makeValueHistogram(descriptor: ferry("batch", "size", "Items per backend call"),
+                                                buckets: [1, 2, 3, 4, 5, 6, 8, 12, 16, 32, 64, 128])
+        queueWait = registry.makeDurationHistogram(
+            descriptor: ferry("queue_wait", "seconds", "Time from acceptance to dispatch, per item dispatched"), buckets: latency)
+        callDuration = registry.makeDurationHistogram(
+            descriptor: ferry("backend_call_duration", "seconds", "Backend call duration as the worker measured it"), buckets: latency)
+        decision = registry.makeDurationHistogram(
+            descriptor: ferry("strategy_decision", "seconds", "Time to decide the next batches (strategy plus host checks)"),
+            buckets: [.microseconds(1), .microseconds(5), .microseconds(10), .microseconds(50), .microseconds(100),
+                      .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(50)])
+        fallbacks = registry.makeCounter(descriptor: ferry("strategy_fallbacks", "total", "Strategy answers refused and replaced by oldest-first"))
+        let callsName = ferry("backend_calls", "total", "Backend calls by outcome: ok, failed (an item failed), lost (the worker died)")
+        var calls: [String: Counter] = [:]
+        for outcome in ["ok", "failed", "lost"] { calls[outcome] = registry.makeCounter(descriptor: callsName, labels: [("outcome", outcome)]) }
+        self.calls = calls
+    }
+
+    /// Backend calls ended with `outcome` ("ok", "failed", "lost").
+    func call(_ outcome: String, count: Int = 1) {
+        calls[outcome]?.increment(by: Int64(count))
+    }
+
+    /// The samples in Prometheus text format.
+    public func render() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
