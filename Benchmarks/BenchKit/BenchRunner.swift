@@ -13,6 +13,9 @@ public struct BenchOptions: Sendable {
     public var sla: SLA?
     public var live = false
     public var url: String?
+    /// With `live`: model servers Ferry's worker forwards to (`--backend http`)
+    /// instead of its simulated backend.
+    public var upstreams: [String] = []
     public var decisionCost = true
     public var decisionDepths = [10, 1_000, 100_000]
     public var workloadDirectory: String?
@@ -111,7 +114,7 @@ public struct BenchRunner {
                 var figures: Figures
                 var result: Simulator.Result
                 if options.live {
-                    let runner = LiveRunner(supervisorPath: "\(pluginDirectory)/supervisor")
+                    let runner = LiveRunner(supervisorPath: "\(pluginDirectory)/supervisor", upstreams: options.upstreams)
                     let quiet = options.quiet
                     result = try await runner.run(arrivals: workload.arrivals(seed: options.seed), workload: workload,
                                                   strategy: strategy, config: workload.strategyConfig?[label] ?? "",
@@ -137,7 +140,8 @@ public struct BenchRunner {
             print(Report.table(workload: workload, rows: rows, baseline: options.baseline), terminator: "")
             fflush(stdout)
             if !overheads.isEmpty {
-                print("   live vs simulated (Ferry's overhead per request):")
+                print(options.upstreams.isEmpty ? "   live vs simulated (Ferry's overhead per request):"
+                                                : "   live in front of \(options.upstreams.joined(separator: ", ")) vs simulated (Ferry's and the upstream's overhead per request):")
                 for line in overheads { print("   " + line) }
                 fflush(stdout)
             }

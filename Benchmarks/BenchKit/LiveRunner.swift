@@ -14,9 +14,15 @@ import Simulation
 /// answered, by the same rule as the simulator (`ClosedLoop`).
 public struct LiveRunner {
     public let supervisorPath: String
+    /// When not empty, Ferry forwards to these model servers (`--backend http`)
+    /// rather than simulating the workload's backend; they must model the
+    /// same backend (unit ms, batch limit, one call at a time) for the
+    /// simulated comparison and the lower bound to mean anything.
+    public let upstreams: [String]
 
-    public init(supervisorPath: String) {
+    public init(supervisorPath: String, upstreams: [String] = []) {
         self.supervisorPath = supervisorPath
+        self.upstreams = upstreams
     }
 
     /// A started Ferry for one strategy.
@@ -27,7 +33,7 @@ public struct LiveRunner {
         var callLog: URL { directory.appendingPathComponent("calls.jsonl") }
         var logFile: URL { directory.appendingPathComponent("supervisor.log") }
 
-        init(supervisor: String, strategy: String, config: String, backend: Workload.Backend) throws {
+        init(supervisor: String, strategy: String, config: String, backend: Workload.Backend, upstreams: [String]) throws {
             port = try freePort()
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("run"), withIntermediateDirectories: true)
@@ -39,6 +45,7 @@ public struct LiveRunner {
                                  "--max-queued", "\(backend.maxQueued ?? 100_000)",
                                  "--runtime-dir", directory.appendingPathComponent("run").path,
                                  "--worker-call-log", directory.appendingPathComponent("calls.jsonl").path]
+            if !upstreams.isEmpty { process.arguments! += ["--backend", "http"] + upstreams.flatMap { ["--upstream", $0] } }
             let log = try FileHandle(forWritingTo: directory.appendingPathComponent("supervisor.log"))
             process.standardOutput = log
             process.standardError = log
@@ -71,7 +78,8 @@ public struct LiveRunner {
         if let url {
             base = url.hasSuffix("/") ? String(url.dropLast()) : url
         } else {
-            let started = try Ferry(supervisor: supervisorPath, strategy: strategy ?? "plugins/sjf.so", config: config, backend: workload.backend)
+            let started = try Ferry(supervisor: supervisorPath, strategy: strategy ?? "plugins/sjf.so", config: config, backend: workload.backend,
+                                  upstreams: upstreams)
             ferry = started
             base = "http://127.0.0.1:\(started.port)"
         }

@@ -40,6 +40,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "With --live: send the trace to this server (any /proxy_classify server) instead of starting Ferry.")
     var url: String?
 
+    @Option(help: "With --live: start Ferry in front of this model server (--backend http; repeat for several) instead of its simulated backend. It should model the workload's backend (e.g. model_server.py --unit-ms 1 for seed-mix).")
+    var upstream: [String] = []
+
     @Flag(name: .customLong("no-decision-cost"), help: "Skip the per-strategy decision-cost benchmark.")
     var noDecisionCost = false
 
@@ -56,8 +59,9 @@ struct BenchCommand: AsyncParsableCommand {
         options.seed = seed
         options.out = out
         options.baseline = baseline
-        options.live = live || url != nil
+        options.live = live || url != nil || !upstream.isEmpty
         options.url = url
+        options.upstreams = upstream
         options.decisionCost = !noDecisionCost
         options.workloadDirectory = workloadsDir
         options.quiet = quiet

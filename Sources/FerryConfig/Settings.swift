@@ -96,6 +96,7 @@ public struct Settings: Sendable {
     public static func help(_ text: String, _ path: PartialKeyPath<Settings>) -> String {
         guard let key = key(for: path) else { return text }
         let value = key.render(Settings()).map { "default \($0)" } ?? "default: none"
-        return "\(text) (\(value); config key \(key.name))"
+        let sentence = text.hasSuffix(".") ? String(text.dropLast()) : text
+        return "\(sentence) (\(value); config key \(key.name))."
     }
 }

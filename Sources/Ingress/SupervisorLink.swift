@@ -6,8 +6,8 @@ import Wire
 
 /// The ingress's control connection to the supervisor: says `hello(ingress)`,
 /// then `ready` once the HTTP server listens and the scheduler is connected,
-/// answers heartbeats, takes the supervisor's metrics samples; a `drain` from the supervisor, or losing it, starts a
-/// graceful stop.
+/// answers heartbeats, takes the supervisor's metrics samples; a `drain`
+/// from the supervisor, or losing it, starts a graceful stop.
 final class SupervisorLink: @unchecked Sendable {
     private let channel: Channel
     private let sentReady = NIOLockedValueBox(false)

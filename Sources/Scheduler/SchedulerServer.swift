@@ -68,11 +68,10 @@ public final class SchedulerServer {
     private var draining = false
     private var reportedReady = false
     private var drainRate = DrainRate()
-    private var statusTimer: Timer?
-    private var statusDirty = false
+    /// Status goes to ingress at most 10 times a second, metrics once, and only after a change.
+    private var statusReport: CoalescingTimer?
     private let metrics = SchedulerMetrics()
-    private var metricsTimer: Timer?
-    private var metricsDirty = false
+    private var metricsReport: CoalescingTimer?
     /// The worker's latest samples, passed on to ingress with ours.
     private var workerMetrics: [UInt8] = []
     /// Runs once when the scheduler has finished (drained, or lost its supervisor).
@@ -99,8 +98,14 @@ public final class SchedulerServer {
     public func start() throws {
         wakeTimer = try Timer(loop: loop)
         reconnectTimer = try Timer(loop: loop)
-        statusTimer = try Timer(loop: loop)
-        metricsTimer = try Timer(loop: loop)
+        statusReport = try CoalescingTimer(loop: loop, delayMilliseconds: 100) { [unowned self] in
+            let message = self.statusMessage
+            for connection in self.ingress.values { connection.send(message) }
+        }
+        metricsReport = try CoalescingTimer(loop: loop, delayMilliseconds: 1_000) { [unowned self] in
+            let message = Message.metrics(source: "scheduler", text: self.metrics.render())
+            for connection in self.ingress.values { connection.send(message) }
+        }
         let server = try PipeServer(loop: loop)
         try server.bind(path: configuration.socketPath)
         try server.listen { [unowned self] result in
@@ -204,31 +209,9 @@ public final class SchedulerServer {
                                 strategy: core.strategy.name, degraded: core.fallbackReason ?? ""))
     }
 
-    /// Status goes to ingress at most 10 times a second, and only after a change.
-    private func statusChanged() {
-        guard !statusDirty else { return }
-        statusDirty = true
-        statusTimer?.start(afterMilliseconds: 100) { [unowned self] in
-            self.statusDirty = false
-            let message = self.statusMessage
-            for connection in self.ingress.values { connection.send(message) }
-        }
-    }
-
     /// Ours and the worker's latest, for a newly connected ingress.
     private var metricsMessages: [Message] {
         [.metrics(source: "scheduler", text: metrics.render())] + (workerMetrics.isEmpty ? [] : [.metrics(source: "worker", text: workerMetrics)])
-    }
-
-    /// Our metrics go to ingress at most once a second, and only after a change.
-    private func metricsChanged() {
-        guard !metricsDirty else { return }
-        metricsDirty = true
-        metricsTimer?.start(afterMilliseconds: 1_000) { [unowned self] in
-            self.metricsDirty = false
-            let message = Message.metrics(source: "scheduler", text: self.metrics.render())
-            for connection in self.ingress.values { connection.send(message) }
-        }
     }
 
     private func workerLost(_ reason: FramedConnection.EndReason) {
@@ -239,7 +222,7 @@ public final class SchedulerServer {
         let lost = core.inFlightBatches
         if !lost.isEmpty {
             metrics.call("lost", count: lost.count)
-            metricsChanged()
+            metricsReport?.poke()
         }
         if !draining || !lost.isEmpty {
             logger.warning("worker connection lost (\(reason)); \(lost.count) batch(es) in flight")
@@ -270,7 +253,7 @@ public final class SchedulerServer {
         drainRate.record(ids.count, now: now)
         metrics.call(success ? "ok" : "failed")
         metrics.callDuration.recordNanoseconds(Int64(clamping: result.serviceNs))
-        metricsChanged()
+        metricsReport?.poke()
         if ids.count != result.outcomes.count {
             logger.error("worker answered batch \(result.batchID) with \(result.outcomes.count) outcomes for \(ids.count) items")
         }
@@ -368,7 +351,7 @@ public final class SchedulerServer {
 
     /// Asks the core for batches and sends them; arms the wake-up timer.
     private func pump() {
-        defer { statusChanged() }
+        defer { statusReport?.poke() }
         let now = Loop.nowNanoseconds()
         guard workerReady, let worker else { return }
         // Timed only when the strategy is asked: an idle or full backend is no decision.
@@ -394,7 +377,7 @@ public final class SchedulerServer {
             metrics.batchSize.record(Double(items.count))
             frames.append(.batch(Batch(batchID: dispatch.batchID, items: items)))
         }
-        if !outcome.dispatches.isEmpty { metricsChanged() }
+        if !outcome.dispatches.isEmpty { metricsReport?.poke() }
         worker.send(frames)
         armWake(outcome.wakeAtNs, now: now)
         finishIfDrained()

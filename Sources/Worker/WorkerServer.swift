@@ -35,8 +35,8 @@ public final class WorkerServer {
     private var draining = false
     private var nextConnection = 1
     private let metrics: WorkerMetrics
-    private var metricsTimer: Timer?
-    private var metricsDirty = false
+    /// Metrics go to the scheduler at most once a second, and only after a change.
+    private var metricsReport: CoalescingTimer?
     /// Runs once when the worker has finished (drained, or lost its supervisor).
     public var onFinished: ((Int32) -> Void)?
 
@@ -55,7 +55,10 @@ public final class WorkerServer {
             guard let log = CallLog(path: path) else { throw WorkerError.callLog(path) }
             callLog = log
         }
-        metricsTimer = try Timer(loop: loop)
+        metricsReport = try CoalescingTimer(loop: loop, delayMilliseconds: 1_000) { [unowned self] in
+            let message = Message.metrics(source: "worker", text: self.metrics.render())
+            for connection in self.connections.values { connection.send(message) }
+        }
         let server = try PipeServer(loop: loop)
         try server.bind(path: configuration.socketPath)
         try server.listen { [unowned self] result in
@@ -110,7 +113,7 @@ public final class WorkerServer {
         if let refusal = refusal(for: batch) {
             logger.warning("refused batch \(batch.batchID): \(refusal)")
             metrics.call("refused")
-            metricsChanged()
+            metricsReport?.poke()
             let outcome = BatchResult.Outcome(status: .invalid, body: Array(refusal.utf8))
             connection.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: 0,
                                                      outcomes: Array(repeating: outcome, count: batch.items.count))))
@@ -125,20 +128,9 @@ public final class WorkerServer {
             let failed = outcomes.filter { $0.status != .ok }.count
             self.callLog?.record(batchID: batch.batchID, items: batch.items.count, startNs: start, endNs: end, failed: failed)
             self.metrics.call(failed == 0 ? "ok" : "failed")
-            self.metricsChanged()
+            self.metricsReport?.poke()
             connection?.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(max(0, end - start)), outcomes: outcomes)))
             if self.draining && self.running == 0 { self.finish(status: 0) }
-        }
-    }
-
-    /// Metrics go to the scheduler at most once a second, and only after a change.
-    private func metricsChanged() {
-        guard !metricsDirty else { return }
-        metricsDirty = true
-        metricsTimer?.start(afterMilliseconds: 1_000) { [unowned self] in
-            self.metricsDirty = false
-            let message = Message.metrics(source: "worker", text: self.metrics.render())
-            for connection in self.connections.values { connection.send(message) }
         }
     }
 

@@ -139,7 +139,9 @@ import TestSupport
         #expect(run.output.contains("vs fifo") && run.output.contains("1.00×"))
     }
 
-    @Test func liveRunsEndToEndAgainstTheRealProcesses() throws {
+    /// Runs `bench --live` on a small two-client workload; returns its exit
+    /// status, its output and the first strategy's figures from summary.json.
+    func runTinyLive(_ extra: [String]) throws -> (Int32, String, [String: Any]) {
         let dir = temp()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try """
@@ -166,19 +168,39 @@ import TestSupport
         """.write(toFile: "\(dir)/tiny.toml", atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try BuildProducts.executable("bench"))
-        process.arguments = ["--live", "--workload", "tiny", "--strategy", "sjf", "--workloads-dir", dir, "--out", "\(dir)/out", "--quiet"]
+        process.arguments = ["--live", "--workload", "tiny", "--strategy", "sjf", "--workloads-dir", dir, "--out", "\(dir)/out", "--quiet"] + extra
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
-        #expect(output.contains("live vs simulated") && output.contains("sjf: live mean"))
+        guard process.terminationStatus == 0 else { return (process.terminationStatus, output, [:]) }
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/out/summary.json"))) as! [String: Any]
         #expect(summary["mode"] as? String == "live")
         let figures = ((summary["workloads"] as! [[String: Any]])[0]["figures"] as! [[String: Any]])[0]
-        #expect((figures["all"] as! [String: Any])["count"] as? Int == 50)
+        return (0, output, figures)
+    }
+
+    @Test func liveRunsEndToEndAgainstTheRealProcesses() throws {
+        let (status, output, figures) = try runTinyLive([])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("live vs simulated") && output.contains("sjf: live mean"))
+        #expect((figures["all"] as? [String: Any])?["count"] as? Int == 50)
         #expect(figures["calls"] as? Int ?? 0 > 0)
+    }
+
+    @Test func liveRunsInFrontOfARealModelServer() async throws {
+        let model = try ModelServer(["--unit-ms", "0.05"])
+        defer { model.stop() }
+        try await SeedClient.withHTTPClient { http in try await model.waitUntilUp(client: http) }
+        let (status, output, figures) = try runTinyLive(["--upstream", model.url])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("live in front of \(model.url) vs simulated") && output.contains("sjf: live mean"))
+        #expect((figures["all"] as? [String: Any])?["count"] as? Int == 50)
+        // The model server, not the simulated backend, served every text, in the calls the bench counted.
+        let stats = try await SeedClient.withHTTPClient { http in try await model.stats(client: http) }
+        #expect(stats["texts"] == 50 && stats["calls"] == figures["calls"] as? Int)
+        #expect(stats["max_batch"] ?? 99 <= 5 && stats["overlaps"] == 0)
     }
 }
