@@ -34,8 +34,6 @@ public final class FramedConnection {
     private var onMessage: ((Message) -> Void)?
     private var onEnd: ((EndReason) -> Void)?
     public private(set) var isOpen = true
-    private var outgoing: [UInt8] = []
-    private var flushScheduled = false
 
     public init(pipe: Pipe, label: String, maximumFrameSize: UInt32 = FrameDecoder.defaultMaximumFrameSize) {
         self.pipe = pipe
