@@ -8,6 +8,9 @@ public enum Report {
         /// true when lower is better; nil when no "best" applies.
         let lowerIsBetter: Bool?
         let format: (Double) -> String
+        /// Measured against the requests' own service time, so undefined
+        /// (shown "–") on a zero-cost backend.
+        var needsCost = false
     }
 
     static let columns: [Column] = [
@@ -17,16 +20,16 @@ public enum Report {
         Column(title: "p95", value: { $0.all.p95Ms }, lowerIsBetter: true, format: ms),
         Column(title: "p99", value: { $0.all.p99Ms }, lowerIsBetter: true, format: ms),
         Column(title: "max", value: { $0.all.maxMs }, lowerIsBetter: true, format: ms),
-        Column(title: "slowdn", value: { $0.all.meanSlowdown }, lowerIsBetter: true, format: { number($0) }),
-        Column(title: "jain", value: { $0.jain }, lowerIsBetter: false, format: { String(format: "%.3f", $0) }),
+        Column(title: "slowdn", value: { $0.all.meanSlowdown }, lowerIsBetter: true, format: { number($0) }, needsCost: true),
+        Column(title: "jain", value: { $0.jain }, lowerIsBetter: false, format: { String(format: "%.3f", $0) }, needsCost: true),
         Column(title: "thr/s", value: { $0.throughputPerS }, lowerIsBetter: false, format: { number($0) }),
         Column(title: "util", value: { $0.utilisation }, lowerIsBetter: nil, format: { String(format: "%.0f%%", $0 * 100) }),
         Column(title: "fill", value: { $0.batchFill }, lowerIsBetter: nil, format: { String(format: "%.0f%%", $0 * 100) }),
         Column(title: "calls", value: { Double($0.calls) }, lowerIsBetter: nil, format: { String(Int($0)) }),
         Column(title: "rej", value: { Double($0.rejected) }, lowerIsBetter: nil, format: { String(Int($0)) }),
         Column(title: "exp", value: { Double($0.expired) }, lowerIsBetter: nil, format: { String(Int($0)) }),
-        Column(title: "bound", value: { $0.boundMs }, lowerIsBetter: nil, format: ms),
-        Column(title: "×bound", value: { $0.ratioToBound }, lowerIsBetter: true, format: { String(format: "%.2f", $0) }),
+        Column(title: "bound", value: { $0.boundMs }, lowerIsBetter: nil, format: ms, needsCost: true),
+        Column(title: "×bound", value: { $0.ratioToBound }, lowerIsBetter: true, format: { String(format: "%.2f", $0) }, needsCost: true),
     ]
 
     /// Milliseconds, compact.
@@ -48,9 +51,14 @@ public enum Report {
         let base = baseline.flatMap { name in rows.first { $0.strategy == name } }
         if let base { header.append("vs \(base.strategy)") }
         var lines: [[String]] = []
+        let costless = workload.backend.unitMs == 0 && (workload.backend.callMs ?? 0) == 0
         for row in rows {
             var cells = [row.strategy]
             for column in columns {
+                if costless && column.needsCost {
+                    cells.append("–")
+                    continue
+                }
                 var text = column.format(column.value(row))
                 if let lower = column.lowerIsBetter, rows.count > 1 {
                     let values = rows.map(column.value)
@@ -66,7 +74,7 @@ public enum Report {
         }
         var out = "\n== \(workload.name) — \(workload.description)\n"
         out += "   backend: batch limit \(workload.backend.batchLimit), \(workload.backend.concurrency) call(s) at once, "
-        out += "\(workload.backend.unitMs) ms × len²\((workload.backend.callMs ?? 0) > 0 ? " + \(workload.backend.callMs!) ms a call" : ""); latencies in ms; * best\n"
+        out += "\(workload.backend.unitMs) ms × len²\((workload.backend.callMs ?? 0) > 0 ? " + \(workload.backend.callMs!) ms a call" : ""); latencies in ms; * best\(costless ? "; zero-cost: slowdown, fairness and bound undefined" : "")\n"
         out += render([header] + lines)
         // Per client: mean and p99.
         let names = Array(Set(rows.flatMap { $0.clients.keys })).sorted()

@@ -85,10 +85,10 @@ import TestSupport
 }
 
 @Suite(.serialized) struct BenchCommandTests {
-    func bench(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    func bench(_ arguments: [String], workloads: String? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try BuildProducts.executable("bench"))
-        process.arguments = arguments + ["--workloads-dir", Repository.root.appendingPathComponent("Benchmarks/workloads").path]
+        process.arguments = arguments + ["--workloads-dir", workloads ?? Repository.root.appendingPathComponent("Benchmarks/workloads").path]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -131,6 +131,32 @@ import TestSupport
         #expect(malformed.status == 64 && malformed.output.contains("no comparison"))
         let unknown = try bench(common + ["--sla", "speed>=3"])
         #expect(unknown.status == 64 && unknown.output.contains("unknown metric 'speed'"))
+    }
+
+    @Test func aZeroCostBackendShowsNoSlowdownFairnessOrBound() throws {
+        let dir = temp()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+        name = "free"
+        description = "a zero-cost backend"
+        [backend]
+        batch_limit = 5
+        concurrency = 1
+        unit_ms = 0.0
+        [[clients]]
+        name = "A"
+        shape = "paced"
+        bursts = 1
+        per_burst = 20
+        gap_ms = [1, 2]
+        length = [5, 20]
+        """.write(toFile: "\(dir)/free.toml", atomically: true, encoding: .utf8)
+        let run = try bench(["--workload", "free", "--strategy", "sjf,fifo", "--no-decision-cost", "--quiet", "--out", "\(dir)/out"], workloads: dir)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("zero-cost: slowdown, fairness and bound undefined"))
+        // slowdn, jain, bound and ×bound are dashes, not a division by zero.
+        let sjf = try #require(run.output.split(separator: "\n").first { $0.hasPrefix("   sjf ") })
+        #expect(sjf.split(separator: " ").filter { $0 == "–" }.count == 4, "\(sjf)")
     }
 
     @Test func aBaselineAddsRatios() throws {
