@@ -82,6 +82,27 @@ import TestSupport
         #expect(messages.last == "Ferry stopped cleanly")
     }
 
+    @Test func aChildsCrashTraceIsWrappedInJSONToo() async throws {
+        // The worker dies with a raw fatalError message (not a log line) on a poison text.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-crash-\(UUID().uuidString).log")
+        let ferry = try FerryInstance(arguments: ["--unit-ms", "0.01", "--log-format", "json", "--log-file", file.path,
+                                                  "--worker-poison", "POISON"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let answer = try await SeedClient.classify("POISON pill", client: "A", via: http, base: ferry.baseURL)
+            #expect(answer.status == 502)
+            #expect(try await ferry.stop() == 0)
+        }
+        var crash: [String: Any]?
+        for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+            if (object["message"] as? String)?.contains("poison input received") == true { crash = object }
+        }
+        #expect(crash?["process"] as? String == "worker")
+        #expect(crash?["level"] as? String == "error")
+        #expect(crash?["source"] == nil)  // not from the worker's logger: wrapped by the supervisor
+    }
+
     @Test func logLevelWarningKeepsInfoLinesOut() async throws {
         let ferry = try FerryInstance(arguments: ["--unit-ms", "0.01", "--log-level", "warning"])
         try await SeedClient.withHTTPClient { http in
