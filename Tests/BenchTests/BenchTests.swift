@@ -102,6 +102,14 @@ import TestSupport
         FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench-test-\(UUID().uuidString)").path
     }
 
+    /// A new folder holding one workload file, `NAME.toml`.
+    func workloadFolder(_ name: String, _ toml: String) throws -> String {
+        let dir = temp()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try toml.write(toFile: "\(dir)/\(name).toml", atomically: true, encoding: .utf8)
+        return dir
+    }
+
     @Test func theSameSeedGivesAByteIdenticalSummary() throws {
         let a = temp(), b = temp()
         let common = ["--workload", "seed-mix,llm-pipeline", "--no-decision-cost", "--quiet", "--seed", "7"]
@@ -134,9 +142,7 @@ import TestSupport
     }
 
     @Test func aZeroCostBackendShowsNoSlowdownFairnessOrBound() throws {
-        let dir = temp()
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try """
+        let dir = try workloadFolder("free", """
         name = "free"
         description = "a zero-cost backend"
         [backend]
@@ -150,7 +156,7 @@ import TestSupport
         per_burst = 20
         gap_ms = [1, 2]
         length = [5, 20]
-        """.write(toFile: "\(dir)/free.toml", atomically: true, encoding: .utf8)
+        """)
         let run = try bench(["--workload", "free", "--strategy", "sjf,fifo", "--no-decision-cost", "--quiet", "--out", "\(dir)/out"], workloads: dir)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("zero-cost: slowdown, fairness and bound undefined"))
@@ -168,9 +174,7 @@ import TestSupport
     /// Runs `bench --live` on a small two-client workload; returns its exit
     /// status, its output and the first strategy's figures from summary.json.
     func runTinyLive(_ extra: [String]) throws -> (Int32, String, [String: Any]) {
-        let dir = temp()
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try """
+        let dir = try workloadFolder("tiny", """
         name = "tiny"
         description = "a short live check"
         [backend]
@@ -191,17 +195,9 @@ import TestSupport
         per_burst = 5
         gap_ms = [1, 2]
         length = [10, 25]
-        """.write(toFile: "\(dir)/tiny.toml", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try BuildProducts.executable("bench"))
-        process.arguments = ["--live", "--workload", "tiny", "--strategy", "sjf", "--workloads-dir", dir, "--out", "\(dir)/out", "--quiet"] + extra
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return (process.terminationStatus, output, [:]) }
+        """)
+        let (status, output) = try bench(["--live", "--workload", "tiny", "--strategy", "sjf", "--out", "\(dir)/out", "--quiet"] + extra, workloads: dir)
+        guard status == 0 else { return (status, output, [:]) }
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/out/summary.json"))) as! [String: Any]
         #expect(summary["mode"] as? String == "live")
         let figures = ((summary["workloads"] as! [[String: Any]])[0]["figures"] as! [[String: Any]])[0]
