@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where each key of a TOML text stands, for error messages: TOMLKit parses
 /// the file but does not say on which line a value was. This index reads
 /// only table headers (`[backend]`) and `key =` at the start of a line;
@@ -28,7 +30,7 @@ struct KeyLines {
 
     /// `a . "b"` → `a.b`
     private static func normalise(_ s: Substring) -> String {
-        s.split(separator: ".").map { $0.trimmingCharacters(in: " \t\"'") }.joined(separator: ".")
+        s.split(separator: ".").map { $0.trimmingCharacters(in: quotesAndBlanks) }.joined(separator: ".")
     }
 
     /// The line of `key`, else of the nearest enclosing table that has one.
@@ -42,8 +44,4 @@ struct KeyLines {
     }
 }
 
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
-    }
-}
+private let quotesAndBlanks = CharacterSet(charactersIn: " \t\"'")

@@ -134,12 +134,11 @@ struct SettingKey: @unchecked Sendable {
 
     /// How a TOML value is named in an error: its type, and the value when short.
     static func describe(_ value: TOMLValueConvertible) -> String {
-        let shown = "\(value)".prefix(40)
         switch value.type {
         case .string: return "a string (\(jsonQuoted(String((value.string ?? "").prefix(40)))))"
         case .table: return "a table"
         case .array: return "an array"
-        default: return "\(value.type) \(shown)"
+        default: return "\(value.type) \("\(value)".prefix(40))"
         }
     }
 }

@@ -13,7 +13,9 @@ public struct FerryLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     private let label: String
     private let format: LogFormat
-    private let file: UnsafeMutablePointer<FILE>?
+    /// Shared by every logger of the process: safe, as stdio streams lock
+    /// around each call and each line is written by one call.
+    nonisolated(unsafe) private let file: UnsafeMutablePointer<FILE>?
 
     public init(label: String, level: Logger.Level = .info, format: LogFormat = .text, file: UnsafeMutablePointer<FILE>? = nil) {
         self.label = label
@@ -32,11 +34,10 @@ public struct FerryLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
-                    file _: String, function _: String, line _: UInt) {
+    public func log(event: LogEvent) {
         var all = metadata
-        if let extra { all.merge(extra) { $1 } }
-        let text = Self.line(format: format, level: level, process: label, source: source, message: "\(message)", metadata: all)
+        if let extra = event.metadata { all.merge(extra) { $1 } }
+        let text = Self.line(format: format, level: event.level, process: label, source: event.source, message: "\(event.message)", metadata: all)
         fputs(text, stderr)
         if let file {
             fputs(text, file)

@@ -14,7 +14,12 @@ public final class SchedulerMetrics {
     let callDuration: DurationHistogram
     let decision: DurationHistogram
     let fallbacks: Counter
-    private let calls: [String: Counter]
+    private let calls: [CallOutcome: Counter]
+
+    /// How a backend call ended, as the `outcome` label says it.
+    enum CallOutcome: String, CaseIterable {
+        case ok, failed, lost
+    }
 
     public init() {
         func ferry(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
@@ -35,20 +40,18 @@ public final class SchedulerMetrics {
                       .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(50)])
         fallbacks = registry.makeCounter(descriptor: ferry("strategy_fallbacks", "total", "Strategy answers refused and replaced by oldest-first"))
         let callsName = ferry("backend_calls", "total", "Backend calls by outcome: ok, failed (an item failed), lost (the worker died)")
-        var calls: [String: Counter] = [:]
-        for outcome in ["ok", "failed", "lost"] { calls[outcome] = registry.makeCounter(descriptor: callsName, labels: [("outcome", outcome)]) }
+        var calls: [CallOutcome: Counter] = [:]
+        for outcome in CallOutcome.allCases {
+            calls[outcome] = registry.makeCounter(descriptor: callsName, labels: [("outcome", outcome.rawValue)])
+        }
         self.calls = calls
     }
 
-    /// Backend calls ended with `outcome` ("ok", "failed", "lost").
-    func call(_ outcome: String, count: Int = 1) {
+    /// Backend calls ended with `outcome`.
+    func call(_ outcome: CallOutcome, count: Int = 1) {
         calls[outcome]?.increment(by: Int64(count))
     }
 
     /// The samples in Prometheus text format.
-    public func render() -> [UInt8] {
-        var buffer: [UInt8] = []
-        registry.emit(into: &buffer)
-        return buffer
-    }
+    public func render() -> [UInt8] { registry.emitToBuffer() }
 }

@@ -221,7 +221,7 @@ public final class SchedulerServer {
         let now = Loop.nowNanoseconds()
         let lost = core.inFlightBatches
         if !lost.isEmpty {
-            metrics.call("lost", count: lost.count)
+            metrics.call(.lost, count: lost.count)
             metricsReport?.poke()
         }
         if !draining || !lost.isEmpty {
@@ -251,7 +251,7 @@ public final class SchedulerServer {
             return
         }
         drainRate.record(ids.count, now: now)
-        metrics.call(success ? "ok" : "failed")
+        metrics.call(success ? .ok : .failed)
         metrics.callDuration.recordNanoseconds(Int64(clamping: result.serviceNs))
         metricsReport?.poke()
         if ids.count != result.outcomes.count {

@@ -24,9 +24,5 @@ final class SupervisorMetrics {
     func ready(_ child: String, _ isReady: Bool) { up[child]?.set(to: isReady ? 1.0 : 0.0) }
 
     /// The samples in Prometheus text format.
-    func render() -> [UInt8] {
-        var buffer: [UInt8] = []
-        registry.emit(into: &buffer)
-        return buffer
-    }
+    func render() -> [UInt8] { registry.emitToBuffer() }
 }

@@ -112,7 +112,7 @@ public final class WorkerServer {
     private func run(_ batch: Batch, for connection: FramedConnection) {
         if let refusal = refusal(for: batch) {
             logger.warning("refused batch \(batch.batchID): \(refusal)")
-            metrics.call("refused")
+            metrics.call(.refused)
             metricsReport?.poke()
             let outcome = BatchResult.Outcome(status: .invalid, body: Array(refusal.utf8))
             connection.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: 0,
@@ -127,7 +127,7 @@ public final class WorkerServer {
             self.running -= 1
             let failed = outcomes.filter { $0.status != .ok }.count
             self.callLog?.record(batchID: batch.batchID, items: batch.items.count, startNs: start, endNs: end, failed: failed)
-            self.metrics.call(failed == 0 ? "ok" : "failed")
+            self.metrics.call(failed == 0 ? .ok : .failed)
             self.metricsReport?.poke()
             connection?.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(max(0, end - start)), outcomes: outcomes)))
             if self.draining && self.running == 0 { self.finish(status: 0) }
