@@ -208,6 +208,7 @@ import TestSupport
         let (status, output, figures) = try runTinyLive([])
         #expect(status == 0, "\(output)")
         #expect(output.contains("live vs simulated") && output.contains("sjf: live mean"))
+        #expect(output.contains("; p50 ") && output.contains(" ms, p99 "), "overhead as distribution deltas: \(output)")
         #expect((figures["all"] as? [String: Any])?["count"] as? Int == 50)
         #expect(figures["calls"] as? Int ?? 0 > 0)
     }

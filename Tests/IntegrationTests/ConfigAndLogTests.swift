@@ -36,6 +36,36 @@ import TestSupport
         #expect(try ferry.calls().allSatisfy { $0.items <= 2 })
     }
 
+    @Test func limitsAndIntervalsFromTheFileReachTheChildren() async throws {
+        let config = try Self.write("""
+            [backend]
+            unit_ms = 0.01
+            [limits]
+            max_sequence_length = 10
+            max_body_bytes = 200
+            [logging]
+            performance_interval_s = 1
+            [supervisor]
+            max_restarts = 0
+            """)
+        let ferry = try FerryInstance(arguments: ["--config", config])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            // The ingress enforces the file's request limits...
+            let long = try await SeedClient.classify("eleven char", client: "A", via: http, base: ferry.baseURL)
+            #expect(long.status == 400 && long.body.contains("over the limit of 10"), "\(long.body)")
+            let (code, text) = try await SeedClient.post(raw: String(repeating: "x", count: 300), via: http, base: ferry.baseURL)
+            #expect(code == 413 && text.contains("over 200 bytes"), "\(text)")
+            #expect(try await SeedClient.classify("short", client: "A", via: http, base: ferry.baseURL).status == 200)
+            // ...and logs its performance line at the file's interval.
+            #expect(await ferry.logContains("[Ingress] last 1."), "\(ferry.log)")
+            // The supervisor takes the file's restart intensity: with 0 allowed, the first death stops Ferry.
+            kill(try #require(ferry.pid(of: "worker")), SIGKILL)
+            #expect(try await ferry.waitForExit(within: 60) == 1)
+            #expect(ferry.log.contains("over the limit of 0; stopping Ferry"))
+        }
+    }
+
     @Test func aBadConfigStopsStartUpWithOneLineNamingFileLineAndKey() async throws {
         let config = try Self.write("[server]\nport = 8000\n\n[backend]\nbatch_limit = \"five\"\n")
         let ferry = try FerryInstance(arguments: ["--config", config])
