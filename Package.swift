@@ -145,6 +145,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: v5),
         .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig", "FerryLog"], swiftSettings: v5),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"], swiftSettings: v5),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"], swiftSettings: v5),
         .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "Simulation", "TestSupport"],
                     swiftSettings: v5),
         .target(name: "TestSupport", dependencies: [

@@ -1,3 +1,4 @@
+import CLibUV
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,5 +16,16 @@ public enum ProcessSignals {
         sigemptyset(&none)
         sigprocmask(SIG_SETMASK, &none, nil)
         signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// A child must not outlive its supervisor: if the supervisor is killed
+    /// (even with SIGKILL, which it cannot catch), the kernel sends this
+    /// process `signal`. The supervisor's pid comes in `FERRY_SUPERVISOR_PID`:
+    /// a child whose parent is already another process was orphaned before
+    /// it could ask, and exits at once. Outside a supervisor nothing happens.
+    public static func dieWithSupervisor(signal: Int32 = SIGKILL) {
+        guard let value = getenv("FERRY_SUPERVISOR_PID"), let supervisor = Int32(String(cString: value)) else { return }
+        _ = ferry_set_parent_death_signal(signal)
+        if getppid() != supervisor { exit(1) }
     }
 }

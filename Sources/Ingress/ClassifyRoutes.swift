@@ -127,7 +127,8 @@ struct ClassifyRoutes {
             return json(.gatewayTimeout, ["error": reason])
         case .failed, .invalid:
             return json(.badGateway, ["error": reason])
-        case .unavailable:
+        case .unavailable, .busy:
+            // The scheduler queues a busy call again and never answers with it; 503 if one ever did.
             return json(.serviceUnavailable, ["error": reason])
         }
     }

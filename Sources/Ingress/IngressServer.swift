@@ -37,6 +37,12 @@ public struct IngressServer {
         scheduler.onMetrics = received
         let link = try await configuration.controlSocket.asyncMap { path in
             try await SupervisorLink.connect(path: path, group: MultiThreadedEventLoopGroup.singleton, logger: logger, onDrain: drain,
+                                             onLost: {
+                                                 // The scheduler and worker die with the supervisor: no answer will come
+                                                 // for what this ingress holds, so say so now rather than hang.
+                                                 scheduler.abandonAll(reason: "Ferry's supervisor stopped before this request was answered")
+                                                 drain()
+                                             },
                                              onMetrics: received)
         }
         let serverRunning = NIOLockedValueBox(false)

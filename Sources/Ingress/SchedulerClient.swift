@@ -83,11 +83,13 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        var delayMs: Int64 = 20
+        // The scheduler is usually back within a hundred milliseconds of a
+        // crash; a Unix-socket connect is cheap, so retry soon and often.
+        var delayMs: Int64 = 5
         while !state.withLockedValue({ $0.stopping }) {
             do {
                 let channel = try await connect()
-                delayMs = 20
+                delayMs = 5
                 try await withGracefulShutdownHandler {
                     try await channel.closeFuture.get()
                 } onGracefulShutdown: {
@@ -108,11 +110,11 @@ public final class SchedulerClient: Service, @unchecked Sendable {
                 if state.withLockedValue({ $0.stopping }) { break }
                 logger.debug("scheduler not reachable at \(socketPath): \(error); retrying in \(delayMs) ms")
                 try? await Task.sleep(for: .milliseconds(delayMs))
-                delayMs = min(delayMs * 2, 1000)
+                delayMs = min(delayMs * 2, 100)
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
             }
         }
-        failAll(reason: "ingress stopped before the scheduler answered")
+        abandonAll(reason: "ingress stopped before the scheduler answered")
     }
 
     private func connect() async throws -> Channel {
@@ -160,7 +162,9 @@ public final class SchedulerClient: Service, @unchecked Sendable {
         }
     }
 
-    private func failAll(reason: String) {
+    /// Answers every held request `unavailable` with `reason` and stops
+    /// reconnecting: no scheduler will answer them.
+    func abandonAll(reason: String) {
         let all = state.withLockedValue { s -> [Waiting] in
             s.stopping = true
             defer { s.waiting.removeAll() }

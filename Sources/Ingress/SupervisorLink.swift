@@ -7,7 +7,8 @@ import Wire
 /// The ingress's control connection to the supervisor: says `hello(ingress)`,
 /// then `ready` once the HTTP server listens and the scheduler is connected,
 /// answers heartbeats, takes the supervisor's metrics samples; a `drain`
-/// from the supervisor, or losing it, starts a graceful stop.
+/// from the supervisor starts a graceful stop, and losing the supervisor a
+/// quick one (the scheduler and worker die with it).
 final class SupervisorLink: @unchecked Sendable {
     private let channel: Channel
     private let sentReady = NIOLockedValueBox(false)
@@ -18,6 +19,7 @@ final class SupervisorLink: @unchecked Sendable {
 
     static func connect(path: String, group: EventLoopGroup, logger: Logger,
                         onDrain: @escaping @Sendable () -> Void,
+                        onLost: @escaping @Sendable () -> Void,
                         onMetrics: @escaping @Sendable (_ source: String, _ text: [UInt8]) -> Void) async throws -> SupervisorLink {
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
@@ -34,8 +36,8 @@ final class SupervisorLink: @unchecked Sendable {
             }
             .connect(unixDomainSocketPath: path).get()
         channel.closeFuture.whenComplete { _ in
-            logger.info("control connection to the supervisor closed; draining")
-            onDrain()
+            logger.error("control connection to the supervisor closed: the supervisor is gone; stopping")
+            onLost()
         }
         channel.send([.hello(version: Message.protocolVersion, role: "ingress")])
         return SupervisorLink(channel: channel)

@@ -21,7 +21,8 @@ public final class SchedulerServer {
         public var maxQueued: Int
         /// Most queued requests of one client.
         public var maxQueuedPerClient: Int?
-        /// Most tries of a request whose worker died before answering.
+        /// Most backend crashes a request may be part of before it is given
+        /// up (a poison item); kills from outside do not count.
         public var maxAttempts: Int
         /// When set, the plugin is not trusted: the built-in oldest-first
         /// runs instead, and this reason is reported (the supervisor sets it
@@ -46,7 +47,8 @@ public final class SchedulerServer {
         var requestID: UInt64
         var payload: [UInt8]
         var acceptedNs: Int64
-        var attempts = 0
+        /// Backend crashes this request was part of (see `LossVerdicts`).
+        var strikes = 0
     }
 
     private let loop: Loop
@@ -57,8 +59,13 @@ public final class SchedulerServer {
     private var control: ControlLink?
     private var worker: FramedConnection?
     private var workerReady = false
-    private var reconnectDelayMs: UInt64 = 20
+    private var reconnectDelayMs: UInt64 = SchedulerServer.firstReconnectMs
     private var reconnectTimer: Timer?
+    /// Lost batches waiting for the supervisor's word on how the worker died.
+    private var verdicts = LossVerdicts()
+    private var verdictTimer: Timer?
+    /// After a `busy` answer, no dispatch before this time (no hot loop).
+    private var pausedUntilNs: Int64 = 0
     private var wakeTimer: Timer?
     private var wakeAtNs: Int64?
     private var ingress: [ObjectIdentifier: FramedConnection] = [:]
@@ -98,6 +105,7 @@ public final class SchedulerServer {
     public func start() throws {
         wakeTimer = try Timer(loop: loop)
         reconnectTimer = try Timer(loop: loop)
+        verdictTimer = try Timer(loop: loop)
         statusReport = try CoalescingTimer(loop: loop, delayMilliseconds: 100) { [unowned self] in
             let message = self.statusMessage
             for connection in self.ingress.values { connection.send(message) }
@@ -121,6 +129,10 @@ public final class SchedulerServer {
             ControlLink.connect(loop: loop, path: controlPath, role: "scheduler",
                                 onDrain: { [unowned self] in self.drain() },
                                 onFatal: { [unowned self] reason in self.logger.error("\(reason); exiting"); self.finish(status: 1) },
+                                onChildExited: { [unowned self] role, crashed, detail in
+                                    guard role == "worker" else { return }
+                                    self.workerVerdict(crashed: crashed, detail: detail)
+                                },
                                 connected: { [unowned self] link in self.control = link; self.reportReadyIfPossible() })
         }
     }
@@ -134,7 +146,8 @@ public final class SchedulerServer {
     // MARK: - Worker link
 
     private func connectWorker() {
-        guard !draining else { return }
+        // While draining, the worker is still needed for what is queued or lost.
+        guard !draining || core.queuedCount > 0 || core.inFlightCount > 0 else { return }
         let pipe: Pipe
         do { pipe = try Pipe(loop: loop) } catch {
             logger.error("cannot create a pipe for the worker: \(error)")
@@ -146,7 +159,7 @@ public final class SchedulerServer {
                 self.retryWorker(after: error.description)
                 return
             }
-            self.reconnectDelayMs = 20
+            self.reconnectDelayMs = Self.firstReconnectMs
             let connection = FramedConnection(pipe: pipe, label: "worker")
             self.worker = connection
             connection.start(onMessage: { [unowned self] message in
@@ -158,11 +171,16 @@ public final class SchedulerServer {
         }
     }
 
+    /// The worker is usually back within a hundred milliseconds of a crash
+    /// (the supervisor restarts it at once), and a connect on a Unix socket
+    /// costs microseconds: retry soon and often rather than back off far.
+    static let firstReconnectMs: UInt64 = 5
+    static let maxReconnectMs: UInt64 = 100
+
     private func retryWorker(after reason: String) {
-        // Backoff: the worker may be restarting; 20 ms doubling to 1 s.
         logger.debug("worker not reachable (\(reason)); retrying in \(reconnectDelayMs) ms")
         reconnectTimer?.start(afterMilliseconds: reconnectDelayMs) { [unowned self] in self.connectWorker() }
-        reconnectDelayMs = min(reconnectDelayMs * 2, 1000)
+        reconnectDelayMs = min(reconnectDelayMs * 2, Self.maxReconnectMs)
     }
 
     private func handleWorker(_ message: Message) {
@@ -219,7 +237,8 @@ public final class SchedulerServer {
         workerReady = false
         broadcastCapacity()
         let now = Loop.nowNanoseconds()
-        let lost = core.inFlightBatches
+        let judging = verdicts.judging
+        let lost = core.inFlightBatches.keys.filter { !judging.contains($0) }.sorted()
         if !lost.isEmpty {
             metrics.call(.lost, count: lost.count)
             metricsReport?.poke()
@@ -227,24 +246,69 @@ public final class SchedulerServer {
         if !draining || !lost.isEmpty {
             logger.warning("worker connection lost (\(reason)); \(lost.count) batch(es) in flight")
         }
-        for (batchID, ids) in lost.sorted(by: { $0.key < $1.key }) {
-            let exhausted = ids.contains { (pending[$0]?.attempts ?? 0) >= configuration.maxAttempts }
-            if exhausted {
-                core.abandon(batchID: batchID, now: now)
-                for id in ids {
-                    answer(id, status: .failed, body: "backend worker died during the call \(configuration.maxAttempts) times; giving up")
-                }
-            } else {
-                // Split: if one item kills the backend, the others must not die with it again.
-                core.requeue(batchID: batchID, now: now, isolate: true)
+        if control == nil {
+            judge(LossVerdicts.Loss(batches: lost, atNs: now), crashed: true, now: now)  // no supervisor to ask: assume the worst
+        } else if let crashed = verdicts.lost(lost, now: now) {
+            judge(LossVerdicts.Loss(batches: lost, atNs: now), crashed: crashed, now: now)
+        } else {
+            armVerdictTimer(now: now)
+        }
+        retryWorker(after: reason.description)
+        pump()
+    }
+
+    /// The supervisor's word on the worker's death.
+    private func workerVerdict(crashed: Bool, detail: String) {
+        let now = Loop.nowNanoseconds()
+        logger.info("the worker \(detail): \(crashed ? "its calls count against their items" : "killed from outside, no item is to blame")")
+        if let loss = verdicts.verdict(crashed: crashed, now: now) {
+            judge(loss, crashed: crashed, now: now)
+            armVerdictTimer(now: now)
+            pump()
+        }
+    }
+
+    private func armVerdictTimer(now: Int64) {
+        guard let due = verdicts.nextDeadlineNs else { verdictTimer?.stop(); return }
+        verdictTimer?.start(afterMilliseconds: UInt64(max(0, (due - now + 999_999) / 1_000_000))) { [unowned self] in
+            let now = Loop.nowNanoseconds()
+            for loss in self.verdicts.overdue(now: now) {
+                self.logger.warning("no word from the supervisor on how the worker died; counting the loss of \(loss.batches.count) batch(es) as a crash")
+                self.judge(loss, crashed: true, now: now)
+            }
+            self.armVerdictTimer(now: now)
+            self.pump()
+        }
+    }
+
+    /// Puts a lost call's items back in the queue, ahead of newer work. After
+    /// a crash each item runs alone next time (one poison item must not fail
+    /// the others again) and the crash counts against every item of the call;
+    /// an item in `maxAttempts` crashes is given up. A kill from outside
+    /// costs no item anything.
+    private func judge(_ loss: LossVerdicts.Loss, crashed: Bool, now: Int64) {
+        for batchID in loss.batches {
+            guard let ids = core.requeue(batchID: batchID, now: now, isolate: crashed), crashed else { continue }
+            for id in ids {
+                pending[id]?.strikes += 1
+                guard let p = pending[id], p.strikes >= configuration.maxAttempts, core.cancel(id, now: now) else { continue }
+                answer(id, status: .failed, body: "backend worker died during the call \(p.strikes) times; giving up")
             }
         }
-        if draining && core.queuedCount == 0 { finish(status: 0); return }
-        retryWorker(after: reason.description)
+        finishIfDrained()
     }
 
     private func completed(_ result: BatchResult) {
         let now = Loop.nowNanoseconds()
+        if !result.outcomes.isEmpty && result.outcomes.allSatisfy({ $0.status == .busy }) {
+            // The worker has no free slot for this call: not now, never the client's failure.
+            let body = String(decoding: result.outcomes[0].body, as: UTF8.self)
+            guard core.requeue(batchID: result.batchID, now: now) != nil else { return }
+            logger.warning("worker refused batch \(result.batchID) as busy (\(body)); queued again")
+            pausedUntilNs = now + 20_000_000
+            armWake(pausedUntilNs, now: now)
+            return
+        }
         let success = result.outcomes.allSatisfy { $0.status == .ok }
         guard let ids = core.complete(batchID: result.batchID, success: success, serviceNs: Int64(result.serviceNs), now: now) else {
             logger.warning("worker answered unknown batch \(result.batchID); ignored")
@@ -353,7 +417,15 @@ public final class SchedulerServer {
     private func pump() {
         defer { statusReport?.poke() }
         let now = Loop.nowNanoseconds()
-        guard workerReady, let worker else { return }
+        guard workerReady, let worker, now >= pausedUntilNs else {
+            // No dispatch now, but deadlines still win: expired requests are answered at once.
+            let (expired, next) = core.expireDue(now: now)
+            for id in expired { answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend") }
+            let paused: Int64? = workerReady && now < pausedUntilNs ? pausedUntilNs : nil
+            armWake([paused, next].compactMap { $0 }.min(), now: now)
+            finishIfDrained()
+            return
+        }
         // Timed only when the strategy is asked: an idle or full backend is no decision.
         let decides = core.queuedCount > 0 && core.freeSlots > 0
         let outcome = core.schedule(now: now)
@@ -366,7 +438,6 @@ public final class SchedulerServer {
             var items: [Batch.Item] = []
             items.reserveCapacity(dispatch.ids.count)
             for id in dispatch.ids {
-                pending[id]?.attempts += 1
                 if let p = pending[id] {
                     metrics.queueWait.recordNanoseconds(now - p.acceptedNs)
                     items.append(.init(id: id, payload: p.payload))

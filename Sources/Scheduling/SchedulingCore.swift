@@ -183,6 +183,15 @@ public final class SchedulingCore {
         return outcome
     }
 
+    /// Expires what is due without asking the strategy for a batch (there is
+    /// no backend to send one to); returns the expired ids and when the next
+    /// queued deadline falls.
+    public func expireDue(now: Int64) -> (expired: [ItemID], nextDeadlineNs: Int64?) {
+        var expired: [ItemID] = []
+        expire(now: now, into: &expired)
+        return (expired, nextLiveDeadline())
+    }
+
     /// A batch came back from the backend: frees its slot and tells the
     /// strategy. Returns its ids in dispatch order, or nil for an unknown batch.
     @discardableResult

@@ -15,7 +15,10 @@ final class SupervisedChild {
     var everReady = false
     /// Start times of recent restarts, for the restart-intensity limit.
     var restartTimes: [Int64] = []
-    var backoffMs: UInt64
+    /// Restarts so far (for `supervisor.json`).
+    var restarts = 0
+    /// The supervisor killed it for missing heartbeats: its death counts as a crash.
+    var killedForHang = false
     var restartTimer: Timer?
     var graceTimer: Timer?
     var stopping = false
@@ -26,11 +29,10 @@ final class SupervisedChild {
     /// Extra arguments for the next start (the scheduler's fallback).
     var extraArguments: [String] = []
 
-    init(name: String, executable: String, arguments: [String], backoffMs: UInt64) {
+    init(name: String, executable: String, arguments: [String]) {
         self.name = name
         self.executable = executable
         self.arguments = arguments
-        self.backoffMs = backoffMs
     }
 
     var isRunning: Bool { process != nil }

@@ -58,6 +58,9 @@ public final class Supervisor {
             return 1
         }
         children = makeChildren()
+        // Children compare their parent with this to know they were not orphaned before they could arm PDEATHSIG.
+        setenv("FERRY_SUPERVISOR_PID", "\(getpid())", 1)
+        publishState()
         logger.info("runtime directory \(runtime.path); strategy \(configuration.strategyPath)")
         startHeartbeat()
         start(children[0])
@@ -88,12 +91,13 @@ public final class Supervisor {
                        "--max-sequence-length", "\(s.maxSequenceLength)", "--performance-log-s", "\(s.performanceLogS)"]
         if let keys = s.apiKeysFile { ingress += ["--api-keys-file", keys] }
         return [("worker", worker), ("scheduler", scheduler), ("ingress", ingress)].map { name, args in
-            SupervisedChild(name: name, executable: "\(c.executableDirectory)/\(name)", arguments: args + logging, backoffMs: c.initialBackoffMs)
+            SupervisedChild(name: name, executable: "\(c.executableDirectory)/\(name)", arguments: args + logging)
         }
     }
 
     private func start(_ child: SupervisedChild) {
-        guard phase != .stopping else { return }
+        // While stopping, a child not yet asked to stop is still needed by those draining before it.
+        guard phase != .stopping || !child.stopping else { return }
         child.ready = false
         do {
             let process = try ChildProcess(loop: loop, options: .init(executable: child.executable, arguments: child.arguments + child.extraArguments)) {
@@ -104,6 +108,7 @@ public final class Supervisor {
             pipeOutput(process.stdout, name: child.name, rawLevel: .info, to: stdout)
             pipeOutput(process.stderr, name: child.name, rawLevel: .error, to: stderr)
             logger.info("started \(child.name) (pid \(process.pid))")
+            publishState()
         } catch {
             logger.critical("cannot start \(child.name): \(error)")
             stopAll(exitCode: 1)
@@ -128,8 +133,14 @@ public final class Supervisor {
         child.graceTimer = nil
         metrics.ready(child.name, false)
         let how = signal != 0 ? "was killed by signal \(signal)" : "exited with status \(status)"
+        let killedForHang = child.killedForHang
+        child.killedForHang = false
+        tellScheduler(child, how: how, crashed: killedForHang || Self.crashSignals.contains(signal) || (signal == 0 && status != 0))
+        publishState()
 
-        if phase == .stopping {
+        // A child that dies while stopping is restarted only when an orderly
+        // stop still needs it (it was not asked to stop yet).
+        if phase == .stopping && (child.stopping || exitCode != 0) {
             logger.info("\(child.name) \(how)")
             stopNext()
             return
@@ -157,13 +168,38 @@ public final class Supervisor {
             stopAll(exitCode: 1)
             return
         }
-        let delay = child.backoffMs
-        child.backoffMs = min(child.backoffMs * 2, configuration.maxBackoffMs)
+        // The first restart in the window is immediate (a single crash costs
+        // no more than the start itself); then the backoff doubles, so a
+        // crash loop does not spin.
+        let recent = child.restartTimes.count
+        let delay = recent <= 1 || phase == .stopping ? 0 : min(configuration.initialBackoffMs << UInt64(min(recent - 2, 16)), configuration.maxBackoffMs)
+        child.restarts += 1
         metrics.restarted(child.name)
         publishMetrics()
+        if delay == 0 {
+            logger.warning("\(child.name) \(how); restarting it now")
+            start(child)
+            return
+        }
         logger.warning("\(child.name) \(how); restarting in \(delay) ms")
         if child.restartTimer == nil { child.restartTimer = try? Timer(loop: loop) }
         child.restartTimer?.start(afterMilliseconds: delay) { [unowned self, unowned child] in self.start(child) }
+    }
+
+    /// The scheduler re-dispatches what the worker was running; whether the
+    /// worker crashed (its call may hold a poison item) or was killed from
+    /// outside (no item is to blame) decides what the loss costs the items.
+    private func tellScheduler(_ child: SupervisedChild, how: String, crashed: Bool) {
+        guard child.name == "worker" else { return }
+        children.first { $0.name == "scheduler" }?.control?.send(.childExited(role: child.name, crashed: crashed, detail: how))
+    }
+
+    /// Rewrites `supervisor.json` in the runtime directory.
+    private func publishState() {
+        let state = SupervisorState(pid: getpid(), phase: "\(phase)", children: children.map {
+            .init(name: $0.name, pid: $0.process?.pid, ready: $0.ready, restarts: $0.restarts)
+        })
+        state.write(to: "\(runtime.path)/\(SupervisorState.fileName)")
     }
 
     // MARK: - Control socket
@@ -195,7 +231,7 @@ public final class Supervisor {
             }
             connection.label = role
             child.control = connection
-            if phase == .stopping { connection.send(.drain) }
+            if child.stopping { connection.send(.drain) }
         case .ready:
             guard let child = children.first(where: { $0.control === connection }) else { return }
             becameReady(child)
@@ -217,6 +253,7 @@ public final class Supervisor {
         child.lastPongNs = Loop.nowNanoseconds()
         metrics.ready(child.name, true)
         publishMetrics()
+        publishState()
         guard phase == .starting else {
             logger.info("\(child.name) is ready again")
             return
@@ -225,6 +262,7 @@ public final class Supervisor {
             start(next)
         } else if children.allSatisfy(\.ready) {
             phase = .running
+            publishState()
             let ms = (Loop.nowNanoseconds() - startedAt) / 1_000_000
             logger.info("Ferry is ready on http://\(configuration.settings.host):\(configuration.settings.port) (started in \(ms) ms)")
         }
@@ -250,6 +288,7 @@ public final class Supervisor {
                 if Double(silentNs) > self.configuration.settings.heartbeatTimeoutS * 1e9 {
                     self.logger.error("\(child.name) has not answered a heartbeat for \(silentNs / 1_000_000) ms; killing it")
                     child.ready = false
+                    child.killedForHang = true
                     child.process?.kill(signal: SIGKILL)
                 } else {
                     control.send(.ping(sequence: self.pingSequence))
@@ -282,8 +321,12 @@ public final class Supervisor {
         if phase != .stopping {
             phase = .stopping
             self.exitCode = exitCode
+            publishState()
         }
         for child in children {
+            // A child waiting out its restart backoff is started now: the
+            // ones that drain before it may need it to finish their work.
+            if !child.isRunning && child.everReady && !child.stopping && exitCode == 0 { start(child) }
             child.restartTimer?.close()
             child.restartTimer = nil
         }

@@ -172,6 +172,10 @@ private struct Reader {
         case .metrics:
             let source = try string()
             m = .metrics(source: source, text: try rawBytes())
+        case .childExited:
+            let role = try string(), crashed = try u8()
+            guard crashed <= 1 else { throw .badField(type: raw, field: "crashed", value: UInt64(crashed)) }
+            m = .childExited(role: role, crashed: crashed == 1, detail: try string())
         }
         if remaining != 0 { throw .trailingBytes(type: raw, count: remaining) }
         return m

@@ -39,6 +39,8 @@ public enum FrameEncoder {
             w.string(st.strategy); w.string(st.degraded)
         case let .metrics(source, text):
             w.u8(MessageType.metrics.rawValue); w.string(source); w.bytes(text)
+        case let .childExited(role, crashed, detail):
+            w.u8(MessageType.childExited.rawValue); w.string(role); w.u8(crashed ? 1 : 0); w.string(detail)
         }
         buffer = w.buffer
         let length = UInt32(buffer.count - start - 4)

@@ -15,6 +15,7 @@ extension Message {
         case .pong: "pong"
         case .status: "status"
         case .metrics: "metrics"
+        case .childExited: "childExited"
         }
     }
 }

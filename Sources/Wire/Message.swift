@@ -29,6 +29,7 @@
 /// | 11   | pong        | sequence u64                                                            |
 /// | 12   | status      | queued u32, inFlight u32, highWater u32, maxQueued u32, drainPerS u32, strategy string, degraded string |
 /// | 13   | metrics     | source string, text bytes (Prometheus text exposition format)            |
+/// | 14   | childExited | role string, crashed u8 (0/1), detail string                            |
 ///
 /// Every connection starts with `hello` from the connecting side; the
 /// accepting side checks the version and answers `hello` (and closes on a
@@ -47,6 +48,10 @@
 ///   `/metrics`. The worker sends its own to the scheduler, which passes them
 ///   on to ingress with its own; the supervisor sends its own to the ingress
 ///   on the control socket. Each replaces the last one from the same source.
+/// - supervisor → scheduler (control socket): `childExited(worker)` after the
+///   worker died, saying whether it crashed (a crash signal, a failure exit,
+///   or killed for a hang: the batch it ran may be to blame) or was killed
+///   from outside (SIGKILL or SIGTERM it did not send: no item is to blame).
 public enum Message: Equatable, Sendable {
     case hello(version: UInt16, role: String)
     case ready
@@ -61,6 +66,7 @@ public enum Message: Equatable, Sendable {
     case pong(sequence: UInt64)
     case status(SchedulerStatus)
     case metrics(source: String, text: [UInt8])
+    case childExited(role: String, crashed: Bool, detail: String)
 
     /// The protocol version this build speaks.
     public static let protocolVersion: UInt16 = 1
@@ -105,6 +111,10 @@ public enum Status: UInt8, Sendable, CaseIterable {
     case invalid = 4
     /// Ferry is shutting down or has no backend.
     case unavailable = 5
+    /// The worker cannot start this batch now (all its backend slots are
+    /// taken): a capacity disagreement between Ferry's own processes, so the
+    /// scheduler queues the items again; never a client's answer.
+    case busy = 6
 }
 
 /// The scheduler's answer for one submitted request.

@@ -17,6 +17,8 @@ public enum WireError: Error, Equatable, CustomStringConvertible {
     case unknownStatus(UInt8)
     /// The stream ended in the middle of a frame.
     case endOfStreamInFrame(buffered: Int)
+    /// A field holds a value its type does not allow.
+    case badField(type: UInt8, field: String, value: UInt64)
 
     public var description: String {
         switch self {
@@ -26,6 +28,7 @@ public enum WireError: Error, Equatable, CustomStringConvertible {
         case let .truncated(t, needed, available): "message type \(t) truncated: needed \(needed) more bytes, \(available) left"
         case let .trailingBytes(t, n): "message type \(t) has \(n) unexpected trailing bytes"
         case let .invalidUTF8(t): "message type \(t) has a string that is not UTF-8"
+        case let .badField(t, field, value): "message type \(t) has \(field) = \(value), which is not allowed"
         case let .unknownStatus(s): "unknown status \(s)"
         case let .endOfStreamInFrame(n): "stream ended inside a frame (\(n) bytes buffered)"
         }

@@ -17,6 +17,7 @@ public final class ControlLink {
     public static func connect(loop: Loop, path: String, role: String,
                                onDrain: @escaping () -> Void,
                                onFatal: @escaping (String) -> Void,
+                               onChildExited: ((_ role: String, _ crashed: Bool, _ detail: String) -> Void)? = nil,
                                connected: @escaping (ControlLink) -> Void) {
         do {
             let pipe = try Pipe(loop: loop)
@@ -31,6 +32,7 @@ public final class ControlLink {
                     switch message {
                     case .drain: onDrain()
                     case let .ping(seq): link.connection.send(.pong(sequence: seq))  // proves this loop is alive
+                    case let .childExited(role, crashed, detail): onChildExited?(role, crashed, detail)
                     default: break
                     }
                 }, onEnd: { reason in

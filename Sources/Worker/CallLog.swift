@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Wire
 
 /// Appends one JSON line per backend call to a file, so a test or an operator
 /// can check what the backend really saw (sizes, overlaps, timing).
@@ -16,8 +17,10 @@ public final class CallLog {
     deinit { fclose(file) }
 
     /// Records one finished call. Times are monotonic nanoseconds.
-    public func record(batchID: UInt64, items: Int, startNs: Int64, endNs: Int64, failed: Int) {
-        fputs("{\"batch\":\(batchID),\"items\":\(items),\"start_ns\":\(startNs),\"end_ns\":\(endNs),\"failed\":\(failed)}\n", file)
+    /// `keys` are the items' `PayloadKey`s, in batch order.
+    public func record(batchID: UInt64, items: Int, startNs: Int64, endNs: Int64, failed: Int, keys: [UInt64]) {
+        let keyList = keys.map { "\"\(PayloadKey.hex($0))\"" }.joined(separator: ",")
+        fputs("{\"batch\":\(batchID),\"items\":\(items),\"start_ns\":\(startNs),\"end_ns\":\(endNs),\"failed\":\(failed),\"keys\":[\(keyList)]}\n", file)
         fflush(file)
     }
 }

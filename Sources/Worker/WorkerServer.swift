@@ -6,7 +6,8 @@ import WireLink
 /// The worker process's logic: accepts the scheduler on a Unix socket,
 /// announces the backend's capacity, runs each batch on the backend and
 /// answers with one outcome per item. It refuses a batch over the backend's
-/// limit (never truncates one) and a call beyond its concurrency.
+/// limit (never truncates one), and answers `busy` to a scheduler that sends
+/// more batches than the slots it was told of.
 public final class WorkerServer {
     /// Where to listen and report.
     public struct Configuration {
@@ -32,6 +33,11 @@ public final class WorkerServer {
     private var callLog: CallLog?
     private var connections: [ObjectIdentifier: FramedConnection] = [:]
     private var running = 0
+    /// Calls running per scheduler connection; a connection that is gone may
+    /// still have calls running (its scheduler died mid-call).
+    private var runningFor: [ObjectIdentifier: Int] = [:]
+    /// Batches waiting for a slot that a departed scheduler's call still holds.
+    private var held: [HeldBatch] = []
     private var draining = false
     private var nextConnection = 1
     private let metrics: WorkerMetrics
@@ -86,8 +92,11 @@ public final class WorkerServer {
             self.handle(message, from: connection)
         }, onEnd: { [unowned self] reason in
             self.connections[key] = nil
+            let dropped = self.held.count(where: { $0.connection == key })
+            self.held.removeAll { $0.connection == key }
             if case .closedLocally = reason { return }
-            self.logger.info("\(label) disconnected: \(reason)")
+            let orphaned = self.runningFor[key, default: 0]
+            self.logger.info("\(label) disconnected: \(reason)\(orphaned > 0 ? "; \(orphaned) call(s) of it still running" : "")\(dropped > 0 ? "; \(dropped) held batch(es) dropped" : "")")
         })
     }
 
@@ -110,37 +119,68 @@ public final class WorkerServer {
     }
 
     private func run(_ batch: Batch, for connection: FramedConnection) {
-        if let refusal = refusal(for: batch) {
-            logger.warning("refused batch \(batch.batchID): \(refusal)")
+        let key = ObjectIdentifier(connection)
+        if let refusal = refusal(for: batch, from: key) {
+            logger.warning("refused batch \(batch.batchID) from \(connection.label): \(refusal.reason)")
             metrics.call(.refused)
             metricsReport?.poke()
-            let outcome = BatchResult.Outcome(status: .invalid, body: Array(refusal.utf8))
+            let outcome = BatchResult.Outcome(status: refusal.status, body: Array(refusal.reason.utf8))
             connection.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: 0,
                                                      outcomes: Array(repeating: outcome, count: batch.items.count))))
             return
         }
+        guard running < backend.concurrency else {
+            // The slot this scheduler counts on is still taken by a call made
+            // for a scheduler that has gone (it restarted): the backend must
+            // not run more than its concurrency, and the new scheduler did
+            // nothing wrong, so the batch waits here for that call to end.
+            logger.debug("holding batch \(batch.batchID): \(running) call(s) of a departed scheduler still running")
+            held.append(HeldBatch(batch: batch, connection: key))
+            return
+        }
+        start(batch, for: connection)
+    }
+
+    private func start(_ batch: Batch, for connection: FramedConnection) {
+        let key = ObjectIdentifier(connection)
         running += 1
+        runningFor[key, default: 0] += 1
         let start = Loop.nowNanoseconds()
         backend.execute(batch.items.map(\.payload)) { [weak self, weak connection] outcomes in
             guard let self else { return }
             let end = Loop.nowNanoseconds()
             self.running -= 1
+            self.runningFor[key, default: 1] -= 1
+            if self.runningFor[key] == 0 { self.runningFor[key] = nil }
             let failed = outcomes.filter { $0.status != .ok }.count
-            self.callLog?.record(batchID: batch.batchID, items: batch.items.count, startNs: start, endNs: end, failed: failed)
+            self.callLog?.record(batchID: batch.batchID, items: batch.items.count, startNs: start, endNs: end, failed: failed,
+                                 keys: batch.items.map { PayloadKey.of($0.payload) })
             self.metrics.call(failed == 0 ? .ok : .failed)
             self.metricsReport?.poke()
             connection?.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(max(0, end - start)), outcomes: outcomes)))
-            if self.draining && self.running == 0 { self.finish(status: 0) }
+            self.startHeld()
+            if self.draining && self.running == 0 && self.held.isEmpty { self.finish(status: 0) }
         }
     }
 
-    private func refusal(for batch: Batch) -> String? {
-        if batch.items.isEmpty { return "empty batch" }
-        if batch.items.count > backend.batchLimit {
-            return "batch of \(batch.items.count) items exceeds the backend limit of \(backend.batchLimit)"
+    /// Starts held batches while backend slots are free.
+    private func startHeld() {
+        while running < backend.concurrency, !held.isEmpty {
+            let next = held.removeFirst()
+            guard let connection = connections[next.connection] else { continue }  // its scheduler went away too
+            start(next.batch, for: connection)
         }
-        if running >= backend.concurrency {
-            return "backend busy: \(running) calls running, concurrency limit \(backend.concurrency)"
+    }
+
+    private func refusal(for batch: Batch, from key: ObjectIdentifier) -> (status: Status, reason: String)? {
+        if batch.items.isEmpty { return (.invalid, "empty batch") }
+        if batch.items.count > backend.batchLimit {
+            return (.invalid, "batch of \(batch.items.count) items exceeds the backend limit of \(backend.batchLimit)")
+        }
+        // Only this scheduler's own calls count: it was told `concurrency` slots.
+        let own = runningFor[key, default: 0] + held.count(where: { $0.connection == key })
+        if own >= backend.concurrency {
+            return (.busy, "backend busy: \(own) calls of this scheduler running or waiting, concurrency limit \(backend.concurrency)")
         }
         return nil
     }
@@ -152,7 +192,7 @@ public final class WorkerServer {
         logger.info("draining: \(running) calls running")
         server?.close()
         server = nil
-        if running == 0 { finish(status: 0) }
+        if running == 0 && held.isEmpty { finish(status: 0) }
     }
 
     private func finish(status: Int32) {
@@ -160,6 +200,12 @@ public final class WorkerServer {
         onFinished = nil
         done?(status)
     }
+}
+
+/// A batch that waits for a backend slot (see `WorkerServer.run`).
+private struct HeldBatch {
+    var batch: Batch
+    var connection: ObjectIdentifier
 }
 
 /// Why the worker could not start.

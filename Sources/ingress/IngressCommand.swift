@@ -3,6 +3,9 @@ import FerryLog
 import EventLoop
 import Ingress
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `ingress` — Ferry's HTTP front door. Normally started by the supervisor.
 @main
@@ -48,6 +51,8 @@ struct IngressCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessSignals.prepare()
+        // SIGTERM: the ingress answers what it holds (503) before it goes.
+        ProcessSignals.dieWithSupervisor(signal: SIGTERM)
         log.bootstrap()
         var limits = IngressConfiguration.Limits()
         limits.maxBodyBytes = maxBodyBytes

@@ -45,6 +45,7 @@ struct SchedulerCommand: ParsableCommand {
 
     func run() throws {
         ProcessSignals.prepare()
+        ProcessSignals.dieWithSupervisor()
         log.bootstrap()
         let logger = Logger(label: "scheduler")
         let plugin: Strategy

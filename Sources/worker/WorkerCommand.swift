@@ -69,6 +69,7 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         ProcessSignals.prepare()
+        ProcessSignals.dieWithSupervisor()
         log.bootstrap()
         let logger = Logger(label: "worker")
         let loop = try Loop()

@@ -291,6 +291,66 @@ import TestSupport
         }
     }
 
+    /// The scheduler restarts while the backend runs a call made for the old
+    /// one: the worker must not let the new scheduler's batch fail as "busy"
+    /// (issue: 28 of 212 requests came back 502 after scheduler-then-worker kills).
+    @Test func aSchedulerRestartDuringABackendCallFailsNobody() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "5"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            // A 2 s call (20 characters at 5 ms × 20²) occupies the only backend slot.
+            async let long = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
+            _ = try await readyz(http, ferry) { $0.contains("\"in_flight\":\"1\"") }
+            let scheduler = try #require(ferry.pid(of: "scheduler"))
+            kill(scheduler, SIGKILL)
+            // Sent while the old call still runs: the new scheduler dispatches into the busy backend.
+            let short = try await SeedClient.burst((0..<5).map { "after \($0)" }, client: "B", via: http, base: ferry.baseURL)
+            #expect(short.allSatisfy { $0.status == 200 }, "\(short.map { "\($0.status) \($0.body)" })")
+            #expect(try await long.status == 200)
+            #expect(!ferry.log.contains("backend busy"), "a batch was refused as busy")
+            let calls = try ferry.calls()
+            #expect(!calls.contains { a in calls.contains { b in a.start_ns < b.start_ns && b.start_ns < a.end_ns } },
+                    "two calls overlapped on a backend of concurrency 1")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    /// Kills from outside are not the request's fault: an item whose worker
+    /// is SIGKILLed under it three times (more than its 3 tries) still gets
+    /// its answer, not the poison item's "giving up".
+    @Test func workerKillsFromOutsideDoNotSpendARequestsTries() async throws {
+        // One 4 s call (20 characters at 10 ms × 20²), so a kill lands inside it.
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "10", "--max-restarts", "20"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            async let answer = SeedClient.classify(String(repeating: "y", count: 20), client: "A", via: http, base: ferry.baseURL)
+            var lost = 0.0, kills = 0
+            while lost < 3 && kills < 12 {
+                // The scheduler has dispatched the item again (one more batch than losses so far): kill the worker under it.
+                _ = try await ferry.metrics(via: http) { ($0["ferry_batch_size_count"] ?? 0) >= lost + 1 }
+                let worker = try #require(ferry.pid(of: "worker"))
+                kill(worker, SIGKILL)
+                kills += 1
+                try await waitUntil { ferry.pid(of: "worker") != worker }
+                let before = lost
+                lost = try await ferry.metrics(via: http, within: 5) { ($0[#"ferry_backend_calls_total{outcome="lost"}"#] ?? 0) > before }[#"ferry_backend_calls_total{outcome="lost"}"#] ?? 0
+            }
+            #expect(lost >= 3, "only \(lost) of \(kills) kills landed during the call")
+            let a = try await answer
+            #expect(a.status == 200, "\(a.body)")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    /// Polls `condition` (bounded: 30 s) — for events only the supervisor's report shows.
+    func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw FerryInstance.Failure(description: "condition not met within 30 s") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     @Test func aPoisonItemFailsAloneAndTheRestOfItsBatchSucceeds() async throws {
         let ferry = try FerryInstance(arguments: ["--strategy", "plugins/batch.so", "--unit-ms", "1", "--worker-poison", "POISON"])
         try await SeedClient.withHTTPClient { http in

@@ -18,6 +18,7 @@ import Testing
         .result(RequestResult(id: 9, status: .rejected, retryAfterMs: 1500, body: Array("queue full".utf8))),
         .ping(sequence: 3),
         .pong(sequence: 3),
+        .childExited(role: "worker", crashed: true, detail: "was killed by signal 11"),
         .metrics(source: "worker", text: Array("# TYPE ferry_worker_calls_total counter\nferry_worker_calls_total 3\n".utf8)),
         .status(SchedulerStatus(queued: 4, inFlight: 1, highWater: 200, maxQueued: 200, drainPerS: 55, strategy: "sjf", degraded: "")),
     ]
