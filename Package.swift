@@ -78,6 +78,7 @@ let package = Package(
             "EventLoop", "Wire", "WireLink",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: v5),
         .target(name: "Scheduler", dependencies: [

@@ -34,10 +34,15 @@ public enum Charts {
     }
 
     static func legend(_ names: [String], x: Int, y: Int) -> String {
+        legendEntries(names.enumerated().map { ($0.element, palette[$0.offset % palette.count]) }, x: x, y: y)
+    }
+
+    /// A legend with a colour chosen per entry.
+    static func legendEntries(_ entries: [(name: String, colour: String)], x: Int, y: Int) -> String {
         var s = ""
-        for (i, n) in names.enumerated() {
-            s += "<rect x=\"\(x)\" y=\"\(y + i * 18)\" width=\"12\" height=\"12\" fill=\"\(palette[i % palette.count])\"/>"
-            s += "<text x=\"\(x + 18)\" y=\"\(y + i * 18 + 10)\">\(escape(n))</text>\n"
+        for (i, e) in entries.enumerated() {
+            s += "<rect x=\"\(x)\" y=\"\(y + i * 18)\" width=\"12\" height=\"12\" fill=\"\(e.colour)\"/>"
+            s += "<text x=\"\(x + 18)\" y=\"\(y + i * 18 + 10)\">\(escape(e.name))</text>\n"
         }
         return s
     }

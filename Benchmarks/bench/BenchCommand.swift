@@ -2,12 +2,23 @@ import ArgumentParser
 import BenchKit
 import Foundation
 
-/// `swift run bench` — every strategy on the same workloads, simulated (the
-/// default) or live, against a real lower bound.
+/// `swift run bench` — the root command: the comparison (`compare`, the
+/// default subcommand, so `swift run bench --workload …` works as it always
+/// has) and the chaos soak (`chaos`).
 @main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
+        abstract: "Benchmark Ferry: compare strategies (default) or run a chaos soak.",
+        subcommands: [CompareCommand.self, ChaosCommand.self],
+        defaultSubcommand: CompareCommand.self)
+}
+
+/// `swift run bench [compare]` — every strategy on the same workloads,
+/// simulated (the default) or live, against a real lower bound.
+struct CompareCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
         abstract: "Compare Ferry's strategies on named workloads.",
         discussion: """
             Simulated by default: a discrete-event simulator drives each built strategy plugin through the

@@ -12,4 +12,8 @@ public protocol Backend: AnyObject {
     /// Runs one call with `payloads` (at most `batchLimit`), then calls
     /// `completion` once with one outcome per payload, in order.
     func execute(_ payloads: [[UInt8]], completion: @escaping (_ outcomes: [BatchResult.Outcome]) -> Void)
+    /// Called on the loop when the backend recorded metrics of its own in
+    /// the middle of a call (an upstream's tries), so they are reported
+    /// before the call ends.
+    var onMetricsChange: (() -> Void)? { get set }
 }

@@ -3,6 +3,7 @@ import EventLoop
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import Wire
 
 /// Forwards each batch to model servers speaking the seed's contract:
@@ -15,9 +16,13 @@ import Wire
 ///   request after a pause that way.
 /// - With several upstreams, each call goes to the one with the fewest calls
 ///   in flight; a retry prefers another one.
-/// - Retryable: connection refused or reset, timeout, 5xx — up to
-///   `maxAttempts` tries with exponential backoff. Final: 4xx, a malformed
-///   answer, or the wrong number of results — a clear per-item error at once.
+/// - Retryable: connection reset, timeout, 5xx — up to `maxAttempts` tries
+///   with exponential backoff. Final: 4xx, a malformed answer, or the wrong
+///   number of results — a clear per-item error at once.
+/// - Unreachable (connection refused: the call never reached a model): tried
+///   again without spending a try, the backoff growing to 1 s, for up to
+///   `timeoutMs` in all — a model server that restarts costs its callers
+///   latency, not answers; one that stays down fails them after that.
 /// Calls run on AsyncHTTPClient's threads; results come back on the worker's
 /// loop through an `AsyncWakeup`.
 public final class HTTPUpstreamBackend: Backend {
@@ -44,6 +49,7 @@ public final class HTTPUpstreamBackend: Backend {
     private let logger: Logger
     private let metrics: WorkerMetrics
     private var inFlight: [Int]
+    public var onMetricsChange: (() -> Void)?
 
     public init(loop: Loop, configuration: Configuration, logger: Logger, metrics: WorkerMetrics) throws {
         precondition(!configuration.urls.isEmpty, "at least one upstream URL")
@@ -80,10 +86,15 @@ public final class HTTPUpstreamBackend: Backend {
         Task { [configuration, client, logger, wakeup, metrics] in
             var target = first
             var lastError = ""
-            for attempt in 1...configuration.maxAttempts {
+            var attempt = 1
+            var unreachableSince: ContinuousClock.Instant?
+            var unreachableWaitMs = configuration.backoffMs
+            while attempt <= configuration.maxAttempts {
                 let url = configuration.urls[target]
                 let result = await Self.call(client: client, url: url, texts: texts, timeoutMs: configuration.timeoutMs)
                 metrics.attempt(upstream: url, result: Self.kind(of: result))
+                wakeup.post { [weak self] in self?.onMetricsChange?() }
+                let waitMs: Int64
                 switch result {
                 case let .success(labels):
                     let answer = labels.map { BatchResult.Outcome(status: .ok, body: Array($0.utf8)) }
@@ -94,24 +105,35 @@ public final class HTTPUpstreamBackend: Backend {
                     let answer = texts.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }
                     wakeup.post { [weak self] in self?.inFlight[target] -= 1; completion(answer) }
                     return
+                case let .failure(.unreachable(message)):
+                    let since = unreachableSince ?? .now
+                    unreachableSince = since
+                    lastError = "\(message) (for \(configuration.timeoutMs) ms)"
+                    guard ContinuousClock.now - since < .milliseconds(configuration.timeoutMs) else { attempt = Int.max; continue }
+                    waitMs = unreachableWaitMs
+                    unreachableWaitMs = min(unreachableWaitMs * 2, 1_000)
+                    logger.warning("\(message); trying again in \(waitMs) ms")
                 case let .failure(.retryable(message)):
                     lastError = message
-                    guard attempt < configuration.maxAttempts else { break }
-                    logger.warning("\(message); try \(attempt + 1) of \(configuration.maxAttempts) after \(configuration.backoffMs << (attempt - 1)) ms")
-                    try? await Task.sleep(for: .milliseconds(configuration.backoffMs << (attempt - 1)))
-                    // Prefer another upstream for the retry (counts are the loop's: hop there).
-                    target = await withCheckedContinuation { next in
-                        wakeup.post { [weak self] in
-                            guard let self else { next.resume(returning: target); return }
-                            self.inFlight[target] -= 1
-                            let other = self.leastBusy(avoiding: target)
-                            self.inFlight[other] += 1
-                            next.resume(returning: other)
-                        }
+                    unreachableSince = nil
+                    attempt += 1
+                    guard attempt <= configuration.maxAttempts else { continue }
+                    waitMs = configuration.backoffMs << (attempt - 2)
+                    logger.warning("\(message); try \(attempt) of \(configuration.maxAttempts) after \(waitMs) ms")
+                }
+                try? await Task.sleep(for: .milliseconds(waitMs))
+                // Prefer another upstream for the retry (counts are the loop's: hop there).
+                target = await withCheckedContinuation { next in
+                    wakeup.post { [weak self] in
+                        guard let self else { next.resume(returning: target); return }
+                        self.inFlight[target] -= 1
+                        let other = self.leastBusy(avoiding: target)
+                        self.inFlight[other] += 1
+                        next.resume(returning: other)
                     }
                 }
             }
-            let message = "upstream failed after \(configuration.maxAttempts) tries: \(lastError)"
+            let message = unreachableSince != nil ? "no upstream reachable: \(lastError)" : "upstream failed after \(configuration.maxAttempts) tries: \(lastError)"
             logger.error("\(message)")
             let answer = texts.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }
             wakeup.post { [weak self] in self?.inFlight[target] -= 1; completion(answer) }
@@ -119,6 +141,8 @@ public final class HTTPUpstreamBackend: Backend {
     }
 
     enum CallError: Error {
+        /// Nothing reached a model server (connection refused).
+        case unreachable(String)
         case retryable(String)
         case final(String)
     }
@@ -127,6 +151,7 @@ public final class HTTPUpstreamBackend: Backend {
         switch result {
         case .success: "ok"
         case .failure(.retryable): "retryable"
+        case .failure(.unreachable): "unreachable"
         case .failure(.final): "final"
         }
     }
@@ -150,6 +175,8 @@ public final class HTTPUpstreamBackend: Backend {
             body = try await response.body.collect(upTo: 16 << 20)
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             return .failure(.retryable("upstream \(url) did not answer within \(timeoutMs) ms"))
+        } catch where isRefused(error) {
+            return .failure(.unreachable("upstream \(url) refused the connection"))
         } catch {
             return .failure(.retryable("upstream \(url): \(error)"))
         }
@@ -168,5 +195,12 @@ public final class HTTPUpstreamBackend: Backend {
         default:
             return .failure(.final("upstream \(url) answered \(response.status.code): \(text.prefix(200))"))
         }
+    }
+
+    /// A refused connect: the request was never sent, so nothing ran.
+    static func isRefused(_ error: any Error) -> Bool {
+        if let e = error as? IOError { return e.errnoCode == ECONNREFUSED }
+        if let e = error as? NIOConnectionError { return e.connectionErrors.contains { isRefused($0.error) } }
+        return false
     }
 }

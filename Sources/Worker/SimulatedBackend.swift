@@ -16,6 +16,8 @@ public final class SimulatedBackend: Backend {
     /// Fault injection for tests: a text containing this crashes the process,
     /// as a real backend may on some input.
     public var poison: String?
+    /// It records no metrics of its own.
+    public var onMetricsChange: (() -> Void)?
 
     public init(loop: Loop, unitMs: Double = 1, callMs: Double = 0, batchLimit: Int = 5, concurrency: Int = 1) {
         self.loop = loop

@@ -30,12 +30,12 @@ public final class WorkerMetrics: Sendable {
         calls[outcome]?.increment()
     }
 
-    /// One try at `upstream` ended with `result` ("ok", "retryable", "final").
+    /// One try at `upstream` ended with `result` ("ok", "retryable", "unreachable", "final").
     /// The registry returns the counter it already has for these labels; the
     /// look-up is nothing next to the HTTP call it counts.
     func attempt(upstream: String, result: String) {
         let name = MetricNameDescriptor(namespace: "ferry", metricName: "upstream_attempts", unitName: "total",
-                                        helpText: "Tries at each upstream by result: ok, retryable (refused, reset, timeout, 5xx), final (4xx, bad answer)")
+                                        helpText: "Tries at each upstream by result: ok, retryable (reset, timeout, 5xx), unreachable (connection refused: nothing ran), final (4xx, bad answer)")
         registry.makeCounter(descriptor: name, labels: [("upstream", upstream), ("result", result)]).increment()
     }
 

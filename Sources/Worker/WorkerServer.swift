@@ -65,6 +65,7 @@ public final class WorkerServer {
             let message = Message.metrics(source: "worker", text: self.metrics.render())
             for connection in self.connections.values { connection.send(message) }
         }
+        backend.onMetricsChange = { [unowned self] in self.metricsReport?.poke() }
         let server = try PipeServer(loop: loop)
         try server.bind(path: configuration.socketPath)
         try server.listen { [unowned self] result in

@@ -101,6 +101,27 @@ import TestSupport
         }
     }
 
+    /// A model server that is down (restarting) refuses connections: nothing
+    /// ran, so the worker keeps trying (more than its 3 tries) and the request
+    /// is answered once the server is up.
+    @Test func aModelServerThatIsDownCostsLatencyNotAnswers() async throws {
+        let port = try FreePort.find()
+        let url = "http://127.0.0.1:\(port)"
+        let ferry = try ferry([url])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            async let answer = SeedClient.classify("while it was down", client: "A", via: http, base: ferry.baseURL)
+            let refusals = #"ferry_upstream_attempts_total{upstream="\#(url)",result="unreachable"}"#
+            let page = try await ferry.metrics(via: http) { ($0[refusals] ?? 0) >= 4 }
+            #expect((page[refusals] ?? 0) >= 4, "\(page.text)")
+            let model = try ModelServer(["--unit-ms", "0.05"], port: port)
+            defer { model.stop() }
+            let a = try await answer
+            #expect(a.status == 200 && a.body == #"{"result":"not code"}"#, "\(a.body)")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
     @Test func aConnectionTheUpstreamClosedWhileIdleNeverFailsARequest() async throws {
         let model = try ModelServer(["--unit-ms", "0.05", "--keep-alive-s", "0.5"])
         defer { model.stop() }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 @_exported import enum BenchKit.FreePort
+@_exported import struct BenchKit.SupervisorState
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -73,12 +74,15 @@ public final class FerryInstance: @unchecked Sendable {
         return true
     }
 
-    /// The pid the supervisor logged for `child` ("started worker (pid N)"), latest first.
+    /// The current pid of `child`, as the supervisor states it in its
+    /// `supervisor.json` (nil while the child is down or before the file exists).
     public func pid(of child: String) -> Int32? {
-        let marker = "started \(child) (pid "
-        guard let range = log.range(of: marker, options: .backwards) else { return nil }
-        let digits = log[range.upperBound...].prefix(while: \.isNumber)
-        return Int32(digits)
+        supervisorState?.pid(of: child)
+    }
+
+    /// The supervisor's own account of itself and its children.
+    public var supervisorState: SupervisorState? {
+        SupervisorState.read(runtimeParent: runtimeParent.path, supervisor: process.processIdentifier)
     }
 
     /// Sends `signal` to the supervisor and waits (bounded) for it to exit.

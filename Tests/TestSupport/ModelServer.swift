@@ -8,14 +8,14 @@ public final class ModelServer: @unchecked Sendable {
     let process = Process()
     let logFile: URL
 
-    /// Starts it with extra flags (`--unit-ms`, `--fail-every`, …).
-    public init(_ arguments: [String] = []) throws {
-        port = try FreePort.find()
+    /// Starts it with extra flags (`--unit-ms`, `--fail-every`, …), on `port` or a free one.
+    public init(_ arguments: [String] = [], port: Int? = nil) throws {
+        self.port = try port ?? FreePort.find()
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-model-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", Repository.root.appendingPathComponent("Benchmarks/upstream/model_server.py").path,
-                             "--port", "\(port)"] + arguments
+                             "--port", "\(self.port)"] + arguments
         let log = try FileHandle(forWritingTo: logFile)
         process.standardOutput = log
         process.standardError = log

@@ -1,0 +1,69 @@
+import AsyncHTTPClient
+import Foundation
+
+/// Owns the Ferry under test across its restarts: the current supervisor,
+/// the flags to start another one on the same port, and the model server.
+final class FerryControl: @unchecked Sendable {
+    let supervisorPath: String
+    let arguments: [String]
+    let port: Int
+    let runtimeParent: String
+    let log: FileHandle
+    let http: HTTPClient
+    let modelServer: ModelServerProcess?
+    private(set) var ferry: SupervisedFerry
+    /// When the model server was down (killed until up again).
+    let outages = Outages()
+    /// Supervisors that exited when the soak did not stop them, in words.
+    private(set) var unexpectedExits: [String] = []
+
+    init(supervisorPath: String, arguments: [String], port: Int, runtimeParent: String, log: FileHandle, http: HTTPClient,
+         modelServer: ModelServerProcess?) throws {
+        self.supervisorPath = supervisorPath
+        self.arguments = arguments
+        self.port = port
+        self.runtimeParent = runtimeParent
+        self.log = log
+        self.http = http
+        self.modelServer = modelServer
+        ferry = try SupervisedFerry(supervisor: supervisorPath, arguments: arguments, port: port, runtimeParent: runtimeParent, log: log)
+    }
+
+    /// Starts a new supervisor (the last one must be gone) and waits until ready.
+    func restart() async throws {
+        ferry = try SupervisedFerry(supervisor: supervisorPath, arguments: arguments, port: port, runtimeParent: runtimeParent, log: log)
+        try await ferry.waitReady(http: http)
+    }
+
+    /// If the supervisor exited on its own (restart intensity, a crash), note
+    /// it and start another, so one failure does not end the soak.
+    func reviveIfExited(atMs: Double) async throws -> Bool {
+        guard !ferry.process.isRunning else { return false }
+        unexpectedExits.append(String(format: "at %.1f s the supervisor (pid %d) exited by itself with status %d",
+                                      atMs / 1000, ferry.pid, ferry.process.terminationStatus))
+        let stale = ferry.state?.childPids ?? []
+        for pid in await Pids.waitGone(stale, within: 10) { kill(pid, SIGKILL) }
+        try await restart()
+        return true
+    }
+
+    /// The current pid of a target: a Ferry child or the model server.
+    func currentPid(of target: String) async -> Int32? {
+        if target == FaultSchedule.modelServer { return modelServer?.pid }
+        return await ferry.currentPid(of: target)
+    }
+}
+
+/// The model server's outages, written by its restart tasks.
+final class Outages: @unchecked Sendable {
+    private let lock = NSLock()
+    private var spans: [(downMs: Double, upMs: Double?)] = []
+
+    func begin(atMs: Double) { lock.withLock { spans.append((atMs, nil)) } }
+    func end(atMs: Double) { lock.withLock { if let i = spans.lastIndex(where: { $0.upMs == nil }) { spans[i].upMs = atMs } } }
+
+    /// When the outage that began at `downMs` ended.
+    func upMs(after downMs: Double) -> Double? {
+        lock.withLock { spans.first { abs($0.downMs - downMs) < 0.001 || $0.downMs >= downMs }?.upMs }
+    }
+}
