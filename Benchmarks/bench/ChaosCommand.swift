@@ -27,8 +27,8 @@ struct ChaosCommand: AsyncParsableCommand {
     @Option(help: "Seed: the same seed replays the same fault schedule and the same traffic.")
     var seed: UInt64 = 1
 
-    @Option(help: "Requests per second offered, over all clients.")
-    var rate: Double = 150
+    @Option(help: "Requests per second offered, over all clients (the default keeps the default backend about two thirds busy, so faults land mid-call).")
+    var rate: Double = 40
 
     @Option(help: "Number of clients (c0 sends short texts, the others longer ones).")
     var clients: Int = 3
@@ -37,7 +37,7 @@ struct ChaosCommand: AsyncParsableCommand {
     var backend: String = "simulated"
 
     @Option(name: .customLong("unit-ms"), help: "ms per squared character, for the simulated backend or the model server.")
-    var unitMs: Double = 0.05
+    var unitMs: Double = 0.3
 
     @Option(help: "Fault kinds, comma-separated: kill, kill2, kill3, stop, drain-kill, supervisor-kill. Default: all.")
     var faults: [String] = []

@@ -15,6 +15,8 @@ import TestSupport
         // past 30 s until that round is done, so every kind runs however slow
         // the machine is.
         options.coverAllKinds = true
+        // The defaults (40 requests/s, calls of 5–190 ms) keep the backend
+        // about two thirds busy, so kills land mid-call, where the defects were.
         options.supervisorPath = try BuildProducts.executable("supervisor")
         options.strategy = try BuildProducts.plugin("sjf")
         options.out = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-chaos-test-\(UUID().uuidString)").path

@@ -16,11 +16,11 @@ public struct ChaosOptions: Sendable, Codable {
     /// The same seed replays the same fault schedule and the same traffic.
     public var seed: UInt64 = 1
     /// Requests per second offered, over all clients together.
-    public var rate: Double = 150
+    public var rate: Double = 40
     public var clients = 3
     public var backend = Backend.simulated
     /// Passed to the simulated backend or the model server: short calls, many of them.
-    public var unitMs = 0.05
+    public var unitMs = 0.3
     public var faults = FaultKind.allCases
     /// Keep injecting faults past the duration until every kind in `faults`
     /// was injected once (the schedule's first round covers each kind once):
