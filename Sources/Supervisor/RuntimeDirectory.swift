@@ -38,13 +38,8 @@ public final class RuntimeDirectory {
     /// answers `kill(pid, 0)`, but it holds no socket and runs nothing.
     static func isLive(_ pid: Int32) -> Bool {
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let file = fopen("/proc/\(pid)/stat", "r") else { return true }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 512)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return true }
         // "pid (comm) S ...": the state follows the last ')'.
-        let line = String(cString: buffer)
-        guard let close = line.lastIndex(of: ")") else { return true }
+        guard let line = firstLine(of: "/proc/\(pid)/stat", upTo: 512), let close = line.lastIndex(of: ")") else { return true }
         let state = line[line.index(after: close)...].first { $0 != " " }
         return state != "Z" && state != "X"
     }

@@ -43,12 +43,16 @@ struct SupervisorState {
 
     /// The supervisor pid recorded in `directory`'s state file, if any.
     static func recordedPid(in directory: String) -> Int32? {
-        guard let file = fopen("\(directory)/\(fileName)", "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 64)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let head = String(cString: buffer)
-        guard let range = head.range(of: "\"pid\":") else { return nil }
+        guard let head = firstLine(of: "\(directory)/\(fileName)", upTo: 64), let range = head.range(of: "\"pid\":") else { return nil }
         return Int32(head[range.upperBound...].prefix(while: \.isNumber))
     }
+}
+
+/// The first line of a file (at most `limit` bytes), or nil if it cannot be read.
+func firstLine(of path: String, upTo limit: Int) -> String? {
+    guard let file = fopen(path, "r") else { return nil }
+    defer { fclose(file) }
+    var buffer = [CChar](repeating: 0, count: limit)
+    guard fgets(&buffer, Int32(limit), file) != nil else { return nil }
+    return String(cString: buffer)
 }

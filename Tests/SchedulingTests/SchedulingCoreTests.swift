@@ -122,6 +122,22 @@ final class ScriptedStrategy: Strategy {
         #expect(strategy.removedIDs.first?.1 == .expired)
     }
 
+    /// With no backend to send to (the worker restarts), deadlines still win:
+    /// expired items leave the queue, the strategy is never asked for a batch.
+    @Test func deadlinesExpireWhileThereIsNoBackend() {
+        let strategy = ScriptedStrategy()
+        let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: 5, slots: 1))
+        _ = core.enqueue(client: "A", cost: 1, deadlineNs: 50, now: 0)
+        _ = core.enqueue(client: "A", cost: 1, deadlineNs: 90, now: 0)
+        _ = core.enqueue(client: "A", cost: 1, now: 0)
+        let early = core.expireDue(now: 10)
+        #expect(early.expired.isEmpty && early.nextDeadlineNs == 50)
+        let due = core.expireDue(now: 60)
+        #expect(due.expired == [1] && due.nextDeadlineNs == 90)
+        #expect(core.queuedCount == 2 && core.inFlightCount == 0)
+        #expect(strategy.removedIDs.map(\.0) == [1] && strategy.removedIDs.first?.1 == .expired)
+    }
+
     @Test func aStrategyMayExpireWhatCannotMeetItsDeadline() {
         let strategy = ScriptedStrategy()
         let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: 5, slots: 1))
