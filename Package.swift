@@ -46,7 +46,7 @@ let package = Package(
             pkgConfig: "libuv",
             providers: [.apt(["libuv1-dev"])]
         ),
-        .target(name: "EventLoop", dependencies: ["CLibUV"], swiftSettings: v5),
+        .target(name: "LibUV", dependencies: ["CLibUV"], swiftSettings: v5),
         .target(name: "Wire", swiftSettings: v5),
         .target(name: "FerryLog", dependencies: [
             .product(name: "Logging", package: "swift-log"),
@@ -57,7 +57,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ], exclude: ["ferry.example.toml"], swiftSettings: v5),
-        .target(name: "WireLink", dependencies: ["Wire", "EventLoop"], swiftSettings: v5),
+        .target(name: "WireLink", dependencies: ["Wire", "LibUV"], swiftSettings: v5),
         .target(name: "StrategyABI", path: "Sources/StrategyABI"),
         .target(name: "Scheduling", dependencies: [
             .product(name: "HeapModule", package: "swift-collections"),
@@ -75,14 +75,14 @@ let package = Package(
 
         // MARK: Processes, as libraries
         .target(name: "Worker", dependencies: [
-            "EventLoop", "Wire", "WireLink",
+            "LibUV", "Wire", "WireLink",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: v5),
         .target(name: "Scheduler", dependencies: [
-            "EventLoop", "Wire", "WireLink", "Scheduling", "StrategyHost",
+            "LibUV", "Wire", "WireLink", "Scheduling", "StrategyHost",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -99,24 +99,24 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], swiftSettings: v5),
         .target(name: "Supervisor", dependencies: [
-            "EventLoop", "Wire", "WireLink", "StrategyHost", "FerryConfig", "FerryLog",
+            "LibUV", "Wire", "WireLink", "StrategyHost", "FerryConfig", "FerryLog",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: v5),
 
         // MARK: Thin executables
         .executableTarget(name: "SupervisorMain", dependencies: [
-            "Supervisor", "EventLoop", "StrategyHost", "FerryConfig", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Sources/supervisor", swiftSettings: v5),
+            "Supervisor", "LibUV", "StrategyHost", "FerryConfig", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: v5),
         .executableTarget(name: "IngressMain", dependencies: [
-            "Ingress", "EventLoop", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Sources/ingress", swiftSettings: v5),
+            "Ingress", "LibUV", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: v5),
         .executableTarget(name: "SchedulerMain", dependencies: [
-            "Scheduler", "Scheduling", "StrategyHost", "EventLoop", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Sources/scheduler", swiftSettings: v5),
+            "Scheduler", "Scheduling", "StrategyHost", "LibUV", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: v5),
         .executableTarget(name: "WorkerMain", dependencies: [
             "Worker", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Sources/worker", swiftSettings: v5),
+        ], swiftSettings: v5),
 
         // MARK: The bench
         .target(name: "BenchKit", dependencies: [

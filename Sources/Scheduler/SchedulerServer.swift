@@ -1,4 +1,4 @@
-import EventLoop
+import LibUV
 import Logging
 import Scheduling
 import Wire
@@ -51,22 +51,22 @@ public final class SchedulerServer {
         var strikes = 0
     }
 
-    private let loop: Loop
+    private let loop: UVLoop
     private let core: SchedulingCore
     private let configuration: Configuration
     private var logger: Logger
-    private var server: PipeServer?
+    private var server: UVPipeServer?
     private var control: ControlLink?
     private var worker: FramedConnection?
     private var workerReady = false
     private var reconnectDelayMs: UInt64 = SchedulerServer.firstReconnectMs
-    private var reconnectTimer: Timer?
+    private var reconnectTimer: UVTimer?
     /// Lost batches waiting for the supervisor's word on how the worker died.
     private var verdicts = LossVerdicts()
-    private var verdictTimer: Timer?
+    private var verdictTimer: UVTimer?
     /// After a `busy` answer, no dispatch before this time (no hot loop).
     private var pausedUntilNs: Int64 = 0
-    private var wakeTimer: Timer?
+    private var wakeTimer: UVTimer?
     private var wakeAtNs: Int64?
     private var ingress: [ObjectIdentifier: FramedConnection] = [:]
     private var byRequest: [ObjectIdentifier: [UInt64: ItemID]] = [:]
@@ -84,7 +84,7 @@ public final class SchedulerServer {
     /// Runs once when the scheduler has finished (drained, or lost its supervisor).
     public var onFinished: ((Int32) -> Void)?
 
-    public init(loop: Loop, strategy: Strategy, configuration: Configuration, logger: Logger) {
+    public init(loop: UVLoop, strategy: Strategy, configuration: Configuration, logger: Logger) {
         self.loop = loop
         self.configuration = configuration
         self.logger = logger
@@ -96,16 +96,16 @@ public final class SchedulerServer {
         }
         core.onStrategyReplaced = { [logger] reason in logger.error("\(reason)") }
         if let reason = configuration.fallbackReason {
-            core.replaceStrategy(reason: reason, now: Loop.nowNanoseconds())
+            core.replaceStrategy(reason: reason, now: UVLoop.nowNanoseconds())
         }
     }
 
     /// Listens for ingress, connects to the worker, and reports ready to the
     /// supervisor once the worker announced its capacity.
     public func start() throws {
-        wakeTimer = try Timer(loop: loop)
-        reconnectTimer = try Timer(loop: loop)
-        verdictTimer = try Timer(loop: loop)
+        wakeTimer = try UVTimer(loop: loop)
+        reconnectTimer = try UVTimer(loop: loop)
+        verdictTimer = try UVTimer(loop: loop)
         statusReport = try CoalescingTimer(loop: loop, delayMilliseconds: 100) { [unowned self] in
             let message = self.statusMessage
             for connection in self.ingress.values { connection.send(message) }
@@ -114,7 +114,7 @@ public final class SchedulerServer {
             let message = Message.metrics(source: "scheduler", text: self.metrics.render())
             for connection in self.ingress.values { connection.send(message) }
         }
-        let server = try PipeServer(loop: loop)
+        let server = try UVPipeServer(loop: loop)
         try server.bind(path: configuration.socketPath)
         try server.listen { [unowned self] result in
             switch result {
@@ -148,8 +148,8 @@ public final class SchedulerServer {
     private func connectWorker() {
         // While draining, the worker is still needed for what is queued or lost.
         guard !draining || core.queuedCount > 0 || core.inFlightCount > 0 else { return }
-        let pipe: Pipe
-        do { pipe = try Pipe(loop: loop) } catch {
+        let pipe: UVPipe
+        do { pipe = try UVPipe(loop: loop) } catch {
             logger.error("cannot create a pipe for the worker: \(error)")
             return
         }
@@ -223,7 +223,7 @@ public final class SchedulerServer {
     private var statusMessage: Message {
         .status(SchedulerStatus(queued: UInt32(core.queuedCount), inFlight: UInt32(core.inFlightCount),
                                 highWater: UInt32(core.highWater), maxQueued: UInt32(configuration.maxQueued),
-                                drainPerS: UInt32(drainRate.perSecond(now: Loop.nowNanoseconds()).rounded()),
+                                drainPerS: UInt32(drainRate.perSecond(now: UVLoop.nowNanoseconds()).rounded()),
                                 strategy: core.strategy.name, degraded: core.fallbackReason ?? ""))
     }
 
@@ -236,7 +236,7 @@ public final class SchedulerServer {
         worker = nil
         workerReady = false
         broadcastCapacity()
-        let now = Loop.nowNanoseconds()
+        let now = UVLoop.nowNanoseconds()
         let judging = verdicts.judging
         let lost = core.inFlightBatches.keys.filter { !judging.contains($0) }.sorted()
         if !lost.isEmpty {
@@ -259,7 +259,7 @@ public final class SchedulerServer {
 
     /// The supervisor's word on the worker's death.
     private func workerVerdict(crashed: Bool, detail: String) {
-        let now = Loop.nowNanoseconds()
+        let now = UVLoop.nowNanoseconds()
         logger.info("the worker \(detail): \(crashed ? "its calls count against their items" : "killed from outside, no item is to blame")")
         if let loss = verdicts.verdict(crashed: crashed, now: now) {
             judge(loss, crashed: crashed, now: now)
@@ -271,7 +271,7 @@ public final class SchedulerServer {
     private func armVerdictTimer(now: Int64) {
         guard let due = verdicts.nextDeadlineNs else { verdictTimer?.stop(); return }
         verdictTimer?.start(afterMilliseconds: UInt64(max(0, (due - now + 999_999) / 1_000_000))) { [unowned self] in
-            let now = Loop.nowNanoseconds()
+            let now = UVLoop.nowNanoseconds()
             for loss in self.verdicts.overdue(now: now) {
                 self.logger.warning("no word from the supervisor on how the worker died; counting the loss of \(loss.batches.count) batch(es) as a crash")
                 self.judge(loss, crashed: true, now: now)
@@ -299,7 +299,7 @@ public final class SchedulerServer {
     }
 
     private func completed(_ result: BatchResult) {
-        let now = Loop.nowNanoseconds()
+        let now = UVLoop.nowNanoseconds()
         if !result.outcomes.isEmpty && result.outcomes.allSatisfy({ $0.status == .busy }) {
             // The worker has no free slot for this call: not now, never the client's failure.
             let body = String(decoding: result.outcomes[0].body, as: UTF8.self)
@@ -334,7 +334,7 @@ public final class SchedulerServer {
 
     // MARK: - Ingress
 
-    private func acceptIngress(_ pipe: Pipe) {
+    private func acceptIngress(_ pipe: UVPipe) {
         guard !draining else { pipe.close(); return }
         let connection = FramedConnection(pipe: pipe, label: "ingress#\(nextConnection)")
         nextConnection += 1
@@ -360,7 +360,7 @@ public final class SchedulerServer {
         case let .submit(submit):
             accept(submit, from: connection, key: key)
         case let .cancel(requestID):
-            if let id = byRequest[key]?[requestID], core.cancel(id, now: Loop.nowNanoseconds()) {
+            if let id = byRequest[key]?[requestID], core.cancel(id, now: UVLoop.nowNanoseconds()) {
                 pending[id] = nil
                 byRequest[key]?[requestID] = nil
             }
@@ -375,7 +375,7 @@ public final class SchedulerServer {
             connection.send(.result(RequestResult(id: submit.id, status: .unavailable, body: Array("scheduler is shutting down".utf8))))
             return
         }
-        let now = Loop.nowNanoseconds()
+        let now = UVLoop.nowNanoseconds()
         let deadline = submit.timeoutMs > 0 ? now + Int64(submit.timeoutMs) * 1_000_000 : timeNever
         guard let id = core.enqueue(client: submit.client, priority: submit.priority, cost: submit.cost, deadlineNs: deadline, now: now) else {
             connection.send(.result(RequestResult(id: submit.id, status: .rejected, retryAfterMs: retryAfterMs(now: now),
@@ -389,7 +389,7 @@ public final class SchedulerServer {
 
     private func ingressLost(_ key: ObjectIdentifier, label: String, reason: FramedConnection.EndReason) {
         ingress[key] = nil
-        let now = Loop.nowNanoseconds()
+        let now = UVLoop.nowNanoseconds()
         // Queued work for a connection that is gone would run for nobody.
         var cancelled = 0
         for (_, id) in byRequest[key] ?? [:] where core.cancel(id, now: now) {
@@ -416,7 +416,7 @@ public final class SchedulerServer {
     /// Asks the core for batches and sends them; arms the wake-up timer.
     private func pump() {
         defer { statusReport?.poke() }
-        let now = Loop.nowNanoseconds()
+        let now = UVLoop.nowNanoseconds()
         guard workerReady, let worker, now >= pausedUntilNs else {
             // No dispatch now, but deadlines still win: expired requests are answered at once.
             let (expired, next) = core.expireDue(now: now)
@@ -429,7 +429,7 @@ public final class SchedulerServer {
         // Timed only when the strategy is asked: an idle or full backend is no decision.
         let decides = core.queuedCount > 0 && core.freeSlots > 0
         let outcome = core.schedule(now: now)
-        if decides { metrics.decision.recordNanoseconds(Loop.nowNanoseconds() - now) }
+        if decides { metrics.decision.recordNanoseconds(UVLoop.nowNanoseconds() - now) }
         for id in outcome.expired {
             answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend")
         }

@@ -1,4 +1,4 @@
-import EventLoop
+import LibUV
 import WireLink
 
 /// One child the supervisor owns: how to start it, and its current life.
@@ -7,7 +7,7 @@ final class SupervisedChild {
     let executable: String
     let arguments: [String]
 
-    var process: ChildProcess?
+    var process: UVProcess?
     var control: FramedConnection?
     /// Reported ready since its last start.
     var ready = false
@@ -19,8 +19,8 @@ final class SupervisedChild {
     var restarts = 0
     /// The supervisor killed it for missing heartbeats: its death counts as a crash.
     var killedForHang = false
-    var restartTimer: Timer?
-    var graceTimer: Timer?
+    var restartTimer: UVTimer?
+    var graceTimer: UVTimer?
     var stopping = false
     /// When the child last answered a heartbeat (or became ready).
     var lastPongNs: Int64 = 0

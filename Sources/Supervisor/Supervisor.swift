@@ -1,4 +1,4 @@
-import EventLoop
+import LibUV
 import FerryConfig
 import Logging
 import Wire
@@ -18,16 +18,16 @@ public final class Supervisor {
 
     private let configuration: SupervisorConfiguration
     private var logger: Logger
-    private let loop: Loop
+    private let loop: UVLoop
     private let runtime: RuntimeDirectory
     private var children: [SupervisedChild] = []
-    private var controlServer: PipeServer?
+    private var controlServer: UVPipeServer?
     private var pendingControl: [ObjectIdentifier: FramedConnection] = [:]
-    private var signals: [SignalWatcher] = []
+    private var signals: [UVSignal] = []
     private var phase = Phase.starting
     private var exitCode: Int32 = 0
     private var startedAt: Int64 = 0
-    private var heartbeat: Timer?
+    private var heartbeat: UVTimer?
     private var pingSequence: UInt64 = 0
     private let metrics = SupervisorMetrics(children: ["worker", "scheduler", "ingress"])
 
@@ -39,7 +39,7 @@ public final class Supervisor {
             let path = "\(configuration.executableDirectory)/\(name)"
             guard access(path, X_OK) == 0 else { throw SupervisorError.missingExecutable(child: name, path: path) }
         }
-        loop = try Loop()
+        loop = try UVLoop()
         runtime = try RuntimeDirectory(base: configuration.settings.runtimeDir)
     }
 
@@ -48,7 +48,7 @@ public final class Supervisor {
 
     /// Runs until Ferry has stopped; returns the process exit code.
     public func run() -> Int32 {
-        startedAt = Loop.nowNanoseconds()
+        startedAt = UVLoop.nowNanoseconds()
         do {
             try listenForChildren()
             try watchSignals()
@@ -100,7 +100,7 @@ public final class Supervisor {
         guard phase != .stopping || !child.stopping else { return }
         child.ready = false
         do {
-            let process = try ChildProcess(loop: loop, options: .init(executable: child.executable, arguments: child.arguments + child.extraArguments)) {
+            let process = try UVProcess(loop: loop, options: .init(executable: child.executable, arguments: child.arguments + child.extraArguments)) {
                 [unowned self, unowned child] status, signal in
                 self.exited(child, status: status, signal: signal)
             }
@@ -115,7 +115,7 @@ public final class Supervisor {
         }
     }
 
-    private func pipeOutput(_ pipe: Pipe, name: String, rawLevel: Logger.Level, to file: UnsafeMutablePointer<FILE>) {
+    private func pipeOutput(_ pipe: UVPipe, name: String, rawLevel: Logger.Level, to file: UnsafeMutablePointer<FILE>) {
         let prefixer = LinePrefixer(name: name, format: configuration.settings.format, rawLevel: rawLevel, output: file, copy: configuration.logFile)
         try? pipe.startReading(onData: { prefixer.feed($0) }, onEnd: { _ in
             prefixer.flush()
@@ -150,7 +150,7 @@ public final class Supervisor {
             stopAll(exitCode: 1)
             return
         }
-        let now = Loop.nowNanoseconds()
+        let now = UVLoop.nowNanoseconds()
         let window = Int64(configuration.settings.restartWindowS * 1e9)
         if child.name == "scheduler" && Self.crashSignals.contains(signal) && child.extraArguments.isEmpty {
             // A crash signal in the scheduler is most likely the strategy plugin: after
@@ -182,7 +182,7 @@ public final class Supervisor {
             return
         }
         logger.warning("\(child.name) \(how); restarting in \(delay) ms")
-        if child.restartTimer == nil { child.restartTimer = try? Timer(loop: loop) }
+        if child.restartTimer == nil { child.restartTimer = try? UVTimer(loop: loop) }
         child.restartTimer?.start(afterMilliseconds: delay) { [unowned self, unowned child] in self.start(child) }
     }
 
@@ -205,7 +205,7 @@ public final class Supervisor {
     // MARK: - Control socket
 
     private func listenForChildren() throws {
-        let server = try PipeServer(loop: loop)
+        let server = try UVPipeServer(loop: loop)
         try server.bind(path: runtime.socket("control"))
         try server.listen { [unowned self] result in
             guard case let .success(pipe) = result else { return }
@@ -236,7 +236,7 @@ public final class Supervisor {
             guard let child = children.first(where: { $0.control === connection }) else { return }
             becameReady(child)
         case .pong:
-            children.first(where: { $0.control === connection })?.lastPongNs = Loop.nowNanoseconds()
+            children.first(where: { $0.control === connection })?.lastPongNs = UVLoop.nowNanoseconds()
         default:
             logger.warning("\(connection.label) sent an unexpected \(message.kindName) on the control socket")
         }
@@ -250,7 +250,7 @@ public final class Supervisor {
     private func becameReady(_ child: SupervisedChild) {
         child.ready = true
         child.everReady = true
-        child.lastPongNs = Loop.nowNanoseconds()
+        child.lastPongNs = UVLoop.nowNanoseconds()
         metrics.ready(child.name, true)
         publishMetrics()
         publishState()
@@ -263,7 +263,7 @@ public final class Supervisor {
         } else if children.allSatisfy(\.ready) {
             phase = .running
             publishState()
-            let ms = (Loop.nowNanoseconds() - startedAt) / 1_000_000
+            let ms = (UVLoop.nowNanoseconds() - startedAt) / 1_000_000
             logger.info("Ferry is ready on http://\(configuration.settings.host):\(configuration.settings.port) (started in \(ms) ms)")
         }
     }
@@ -277,10 +277,10 @@ public final class Supervisor {
     /// (then restarted).
     private func startHeartbeat() {
         let interval = UInt64(max(100, min(1_000, configuration.settings.heartbeatTimeoutS * 1_000 / 4)))
-        heartbeat = try? Timer(loop: loop)
+        heartbeat = try? UVTimer(loop: loop)
         heartbeat?.start(afterMilliseconds: interval, repeat: interval) { [unowned self] in
             guard self.phase != .stopping else { return }
-            let now = Loop.nowNanoseconds()
+            let now = UVLoop.nowNanoseconds()
             self.pingSequence += 1
             for child in self.children where child.ready {
                 guard let control = child.control else { continue }
@@ -301,7 +301,7 @@ public final class Supervisor {
 
     private func watchSignals() throws {
         for signum in [SIGINT, SIGTERM] {
-            let watcher = try SignalWatcher(loop: loop)
+            let watcher = try UVSignal(loop: loop)
             try watcher.start(signal: signum) { [unowned self] sig in
                 if self.phase == .stopping {
                     self.logger.warning("signal \(sig) again: killing every child now")
@@ -345,7 +345,7 @@ public final class Supervisor {
         } else {
             child.process?.kill(signal: SIGTERM)
         }
-        let timer = try? Timer(loop: loop)
+        let timer = try? UVTimer(loop: loop)
         timer?.start(afterMilliseconds: UInt64(configuration.settings.drainGraceS * 1000)) { [unowned self, unowned child] in
             self.logger.warning("\(child.name) did not finish draining within \(self.configuration.settings.drainGraceS) s; killing it")
             child.process?.kill(signal: SIGKILL)

@@ -1,4 +1,4 @@
-import EventLoop
+import LibUV
 import Wire
 
 /// A child process's connection to the supervisor's control socket.
@@ -14,13 +14,13 @@ public final class ControlLink {
     /// Connects to `path` and introduces the child as `role`. `onFatal` runs
     /// once if the supervisor cannot be reached or goes away: the child
     /// should then exit, as it must not outlive its supervisor.
-    public static func connect(loop: Loop, path: String, role: String,
+    public static func connect(loop: UVLoop, path: String, role: String,
                                onDrain: @escaping () -> Void,
                                onFatal: @escaping (String) -> Void,
                                onChildExited: ((_ role: String, _ crashed: Bool, _ detail: String) -> Void)? = nil,
                                connected: @escaping (ControlLink) -> Void) {
         do {
-            let pipe = try Pipe(loop: loop)
+            let pipe = try UVPipe(loop: loop)
             pipe.connect(path: path) { error in
                 if let error {
                     pipe.close()

@@ -1,7 +1,7 @@
-import EventLoop
+import LibUV
 import Wire
 
-/// A `Pipe` that speaks Wire frames: decodes what arrives into messages and
+/// A `UVPipe` that speaks Wire frames: decodes what arrives into messages and
 /// encodes what is sent. A garbage, truncated or oversized frame closes this
 /// connection (and only this one) with the decoder's error as the reason.
 public final class FramedConnection {
@@ -27,7 +27,7 @@ public final class FramedConnection {
     }
 
     /// The underlying stream.
-    public let pipe: Pipe
+    public let pipe: UVPipe
     /// A name for logs ("worker", "ingress#3").
     public var label: String
     private var decoder: FrameDecoder
@@ -35,7 +35,7 @@ public final class FramedConnection {
     private var onEnd: ((EndReason) -> Void)?
     public private(set) var isOpen = true
 
-    public init(pipe: Pipe, label: String, maximumFrameSize: UInt32 = FrameDecoder.defaultMaximumFrameSize) {
+    public init(pipe: UVPipe, label: String, maximumFrameSize: UInt32 = FrameDecoder.defaultMaximumFrameSize) {
         self.pipe = pipe
         self.label = label
         self.decoder = FrameDecoder(maximumFrameSize: maximumFrameSize)

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import EventLoop
+import LibUV
 import Foundation
 import Logging
 import NIOCore
@@ -24,7 +24,7 @@ import Wire
 ///   `timeoutMs` in all — a model server that restarts costs its callers
 ///   latency, not answers; one that stays down fails them after that.
 /// Calls run on AsyncHTTPClient's threads; results come back on the worker's
-/// loop through an `AsyncWakeup`.
+/// loop through an `UVAsync`.
 public final class HTTPUpstreamBackend: Backend {
     public struct Configuration: Sendable {
         public var urls: [String]
@@ -45,13 +45,13 @@ public final class HTTPUpstreamBackend: Backend {
     public var concurrency: Int { configuration.concurrency }
     private let configuration: Configuration
     private let client: HTTPClient
-    private let wakeup: AsyncWakeup
+    private let wakeup: UVAsync
     private let logger: Logger
     private let metrics: WorkerMetrics
     private var inFlight: [Int]
     public var onMetricsChange: (() -> Void)?
 
-    public init(loop: Loop, configuration: Configuration, logger: Logger, metrics: WorkerMetrics) throws {
+    public init(loop: UVLoop, configuration: Configuration, logger: Logger, metrics: WorkerMetrics) throws {
         precondition(!configuration.urls.isEmpty, "at least one upstream URL")
         self.configuration = configuration
         self.logger = logger
@@ -64,7 +64,7 @@ public final class HTTPUpstreamBackend: Backend {
         // instead of the pool retrying the dead one until the call times out.
         http.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
-        wakeup = try AsyncWakeup(loop: loop)
+        wakeup = try UVAsync(loop: loop)
         wakeup.setKeepsLoopAlive(false)
         inFlight = Array(repeating: 0, count: configuration.urls.count)
     }

@@ -1,4 +1,4 @@
-import EventLoop
+import LibUV
 import Wire
 
 /// The seed's model server, simulated: each call lasts
@@ -12,14 +12,14 @@ public final class SimulatedBackend: Backend {
     public let unitMs: Double
     /// Fixed milliseconds per call (an LLM API's round trip).
     public let callMs: Double
-    private let loop: Loop
+    private let loop: UVLoop
     /// Fault injection for tests: a text containing this crashes the process,
     /// as a real backend may on some input.
     public var poison: String?
     /// It records no metrics of its own.
     public var onMetricsChange: (() -> Void)?
 
-    public init(loop: Loop, unitMs: Double = 1, callMs: Double = 0, batchLimit: Int = 5, concurrency: Int = 1) {
+    public init(loop: UVLoop, unitMs: Double = 1, callMs: Double = 0, batchLimit: Int = 5, concurrency: Int = 1) {
         self.loop = loop
         self.unitMs = unitMs
         self.callMs = callMs
@@ -42,7 +42,7 @@ public final class SimulatedBackend: Backend {
         // libuv timers have millisecond resolution; a sub-millisecond call rounds to the next tick.
         let ms = duration(of: texts)
         do {
-            let timer = try Timer(loop: loop)
+            let timer = try UVTimer(loop: loop)
             timer.start(afterMilliseconds: UInt64(ms.rounded(.up))) {
                 timer.close()
                 completion(outcomes)

@@ -1,4 +1,4 @@
-import EventLoop
+import LibUV
 import Logging
 import Wire
 import WireLink
@@ -24,11 +24,11 @@ public final class WorkerServer {
         }
     }
 
-    private let loop: Loop
+    private let loop: UVLoop
     private let backend: Backend
     private let configuration: Configuration
     private var logger: Logger
-    private var server: PipeServer?
+    private var server: UVPipeServer?
     private var control: ControlLink?
     private var callLog: CallLog?
     private var connections: [ObjectIdentifier: FramedConnection] = [:]
@@ -47,7 +47,7 @@ public final class WorkerServer {
     public var onFinished: ((Int32) -> Void)?
 
     /// `metrics` is shared with the backend when it records its own (http).
-    public init(loop: Loop, backend: Backend, configuration: Configuration, logger: Logger, metrics: WorkerMetrics = WorkerMetrics()) {
+    public init(loop: UVLoop, backend: Backend, configuration: Configuration, logger: Logger, metrics: WorkerMetrics = WorkerMetrics()) {
         self.loop = loop
         self.backend = backend
         self.configuration = configuration
@@ -66,7 +66,7 @@ public final class WorkerServer {
             for connection in self.connections.values { connection.send(message) }
         }
         backend.onMetricsChange = { [unowned self] in self.metricsReport?.poke() }
-        let server = try PipeServer(loop: loop)
+        let server = try UVPipeServer(loop: loop)
         try server.bind(path: configuration.socketPath)
         try server.listen { [unowned self] result in
             switch result {
@@ -83,7 +83,7 @@ public final class WorkerServer {
                             connected: { [unowned self] link in self.control = link; link.sendReady() })
     }
 
-    private func accept(_ pipe: Pipe) {
+    private func accept(_ pipe: UVPipe) {
         let label = "scheduler#\(nextConnection)"
         nextConnection += 1
         let connection = FramedConnection(pipe: pipe, label: label)
@@ -146,10 +146,10 @@ public final class WorkerServer {
         let key = ObjectIdentifier(connection)
         running += 1
         runningFor[key, default: 0] += 1
-        let start = Loop.nowNanoseconds()
+        let start = UVLoop.nowNanoseconds()
         backend.execute(batch.items.map(\.payload)) { [weak self, weak connection] outcomes in
             guard let self else { return }
-            let end = Loop.nowNanoseconds()
+            let end = UVLoop.nowNanoseconds()
             self.running -= 1
             self.runningFor[key, default: 1] -= 1
             if self.runningFor[key] == 0 { self.runningFor[key] = nil }

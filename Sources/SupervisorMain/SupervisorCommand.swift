@@ -1,5 +1,5 @@
 import ArgumentParser
-import EventLoop
+import LibUV
 import FerryConfig
 import FerryLog
 import Foundation

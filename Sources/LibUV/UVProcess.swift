@@ -5,7 +5,7 @@ import Glibc
 
 /// A spawned child process (`uv_process_t`) with its stdout and stderr
 /// captured through pipes: spawn, kill, and close after it exited.
-public final class ChildProcess: Handle<uv_process_t> {
+public final class UVProcess: UVHandle<uv_process_t> {
     /// What to start.
     public struct Options {
         public var executable: String
@@ -25,16 +25,16 @@ public final class ChildProcess: Handle<uv_process_t> {
     }
 
     /// The child's standard output and error; start reading them after spawn.
-    public let stdout: Pipe
-    public let stderr: Pipe
+    public let stdout: UVPipe
+    public let stderr: UVPipe
     public private(set) var pid: Int32 = 0
     private var onExit: ((_ exitStatus: Int64, _ signal: Int32) -> Void)?
 
     /// Starts the child. `onExit` runs on the loop when it has exited, with
     /// its exit status and the signal that ended it (0 if none).
-    public init(loop: Loop, options: Options, onExit: @escaping (_ exitStatus: Int64, _ signal: Int32) -> Void) throws {
-        stdout = try Pipe(loop: loop)
-        stderr = try Pipe(loop: loop)
+    public init(loop: UVLoop, options: Options, onExit: @escaping (_ exitStatus: Int64, _ signal: Int32) -> Void) throws {
+        stdout = try UVPipe(loop: loop)
+        stderr = try UVPipe(loop: loop)
         self.onExit = onExit
         super.init()
 
@@ -64,7 +64,7 @@ public final class ChildProcess: Handle<uv_process_t> {
                     opts.stdio_count = 3
                     opts.flags = options.detached ? UV_PROCESS_DETACHED.rawValue : 0
                     opts.exit_cb = { h, status, signal in
-                        ChildProcess.owner(of: UnsafeMutableRawPointer(h)).exited(status: status, signal: signal)
+                        UVProcess.owner(of: UnsafeMutableRawPointer(h)).exited(status: status, signal: signal)
                     }
                     if cEnv != nil {
                         return cEnv!.withUnsafeMutableBufferPointer { env in

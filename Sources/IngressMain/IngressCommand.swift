@@ -1,6 +1,6 @@
 import ArgumentParser
 import FerryLog
-import EventLoop
+import LibUV
 import Ingress
 import Logging
 #if canImport(Glibc)

@@ -4,14 +4,14 @@ import Glibc
 #endif
 
 /// A listening Unix domain socket (`uv_pipe_t` in server mode): init, bind,
-/// listen, close. Each accepted connection arrives as a `Pipe`.
-public final class PipeServer: Handle<uv_pipe_t> {
-    private let loop: Loop
-    private var onConnection: ((Result<Pipe, UVError>) -> Void)?
+/// listen, close. Each accepted connection arrives as a `UVPipe`.
+public final class UVPipeServer: UVHandle<uv_pipe_t> {
+    private let loop: UVLoop
+    private var onConnection: ((Result<UVPipe, UVError>) -> Void)?
     /// Where the socket is bound.
     public private(set) var path = ""
 
-    public init(loop: Loop) throws {
+    public init(loop: UVLoop) throws {
         self.loop = loop
         super.init()
         try UVError.check(uv_pipe_init(loop.raw, raw, 0), "uv_pipe_init")
@@ -28,17 +28,17 @@ public final class PipeServer: Handle<uv_pipe_t> {
     }
 
     /// Starts accepting; `onConnection` runs on the loop for each peer.
-    public func listen(backlog: Int32 = 128, _ onConnection: @escaping (Result<Pipe, UVError>) -> Void) throws {
+    public func listen(backlog: Int32 = 128, _ onConnection: @escaping (Result<UVPipe, UVError>) -> Void) throws {
         self.onConnection = onConnection
         let stream = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: uv_stream_t.self)
         try UVError.check(uv_listen(stream, backlog) { s, status in
-            let me = PipeServer.owner(of: UnsafeMutableRawPointer(s))
+            let me = UVPipeServer.owner(of: UnsafeMutableRawPointer(s))
             guard status >= 0 else {
                 me.onConnection?(.failure(UVError(code: status, context: "accept on \(me.path)")))
                 return
             }
             do {
-                let client = try Pipe(loop: me.loop)
+                let client = try UVPipe(loop: me.loop)
                 let rc = uv_accept(s, client.stream)
                 if rc < 0 {
                     client.close()

@@ -5,13 +5,13 @@
 /// Life: init (a stopped timer on the loop), poke (arms it unless armed),
 /// close. The action runs on the loop's thread.
 public final class CoalescingTimer {
-    private let timer: Timer
+    private let timer: UVTimer
     private let delay: UInt64
     private let action: () -> Void
     private var armed = false
 
-    public init(loop: Loop, delayMilliseconds: UInt64, action: @escaping () -> Void) throws {
-        timer = try Timer(loop: loop)
+    public init(loop: UVLoop, delayMilliseconds: UInt64, action: @escaping () -> Void) throws {
+        timer = try UVTimer(loop: loop)
         delay = delayMilliseconds
         self.action = action
     }

@@ -1,10 +1,10 @@
 import CLibUV
 
 /// Watches one POSIX signal on a loop (`uv_signal_t`): init, start, stop, close.
-public final class SignalWatcher: Handle<uv_signal_t> {
+public final class UVSignal: UVHandle<uv_signal_t> {
     private var callback: ((Int32) -> Void)?
 
-    public init(loop: Loop) throws {
+    public init(loop: UVLoop) throws {
         super.init()
         try UVError.check(uv_signal_init(loop.raw, raw), "uv_signal_init")
         adopt()
@@ -14,7 +14,7 @@ public final class SignalWatcher: Handle<uv_signal_t> {
     public func start(signal: Int32, _ callback: @escaping (Int32) -> Void) throws {
         self.callback = callback
         try UVError.check(uv_signal_start(raw, { h, signum in
-            SignalWatcher.owner(of: UnsafeMutableRawPointer(h)).callback?(signum)
+            UVSignal.owner(of: UnsafeMutableRawPointer(h)).callback?(signum)
         }, signal), "uv_signal_start(\(signal))")
     }
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import FerryLog
-import EventLoop
+import LibUV
 import Logging
 import Scheduler
 import Scheduling
@@ -60,7 +60,7 @@ struct SchedulerCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let loop = try Loop()
+        let loop = try UVLoop()
         let server = SchedulerServer(loop: loop, strategy: plugin,
                                      configuration: .init(socketPath: socket, workerPath: worker, controlPath: control, maxQueued: maxQueued,
                                                           maxQueuedPerClient: maxQueuedPerClient, fallbackReason: fallbackReason),

@@ -5,7 +5,7 @@ import CLibUV
 /// Swift object; `handle->data` points back at it. The object keeps itself
 /// alive from `init` until libuv confirms the close, so callbacks never see a
 /// freed owner, and closing is the only way to release it.
-open class Handle<H>: ClosableHandle {
+open class UVHandle<H>: ClosableHandle {
     /// The C handle. Valid until the close callback ran.
     public let raw: UnsafeMutablePointer<H>
     public private(set) var isClosing = false

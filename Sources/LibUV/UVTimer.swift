@@ -1,11 +1,11 @@
 import CLibUV
 
 /// A one-shot or repeating timer (`uv_timer_t`): init, start, stop, close.
-public final class Timer: Handle<uv_timer_t> {
+public final class UVTimer: UVHandle<uv_timer_t> {
     private var callback: (() -> Void)?
 
     /// Creates a stopped timer on `loop`.
-    public init(loop: Loop) throws {
+    public init(loop: UVLoop) throws {
         super.init()
         try UVError.check(uv_timer_init(loop.raw, raw), "uv_timer_init")
         adopt()
@@ -16,7 +16,7 @@ public final class Timer: Handle<uv_timer_t> {
     public func start(afterMilliseconds milliseconds: UInt64, repeat: UInt64 = 0, _ callback: @escaping () -> Void) {
         self.callback = callback
         uv_timer_start(raw, { h in
-            Timer.owner(of: UnsafeMutableRawPointer(h)).callback?()
+            UVTimer.owner(of: UnsafeMutableRawPointer(h)).callback?()
         }, milliseconds, `repeat`)
     }
 

@@ -2,7 +2,7 @@ import CLibUV
 
 /// One libuv event loop. Every handle in this module belongs to exactly one
 /// loop and must be used from the thread that runs it.
-public final class Loop {
+public final class UVLoop {
     /// The C loop, for handles created on it.
     public let raw: UnsafeMutablePointer<uv_loop_t>
 

@@ -2,7 +2,7 @@ import CLibUV
 
 /// A connected byte stream over a Unix domain socket or an anonymous pipe
 /// (`uv_pipe_t`): init, connect or accept, start/stop reading, write, close.
-public final class Pipe: Handle<uv_pipe_t> {
+public final class UVPipe: UVHandle<uv_pipe_t> {
     private var onData: ((UnsafeRawBufferPointer) -> Void)?
     private var onEnd: ((UVError?) -> Void)?
     private var onConnect: ((UVError?) -> Void)?
@@ -10,7 +10,7 @@ public final class Pipe: Handle<uv_pipe_t> {
     private static let readBufferSize = 64 * 1024
 
     /// A new, unconnected pipe on `loop`.
-    public init(loop: Loop) throws {
+    public init(loop: UVLoop) throws {
         super.init()
         try UVError.check(uv_pipe_init(loop.raw, raw, 0), "uv_pipe_init")
         adopt()
@@ -27,7 +27,7 @@ public final class Pipe: Handle<uv_pipe_t> {
         req.pointee.data = Unmanaged.passRetained(PathBox(path)).toOpaque()
         uv_pipe_connect(req, raw, path) { req, status in
             let box = Unmanaged<PathBox>.fromOpaque(req!.pointee.data!).takeRetainedValue()
-            let pipe = Pipe.owner(of: UnsafeMutableRawPointer(req!.pointee.handle))
+            let pipe = UVPipe.owner(of: UnsafeMutableRawPointer(req!.pointee.handle))
             req!.deallocate()
             let done = pipe.onConnect
             pipe.onConnect = nil
@@ -41,15 +41,15 @@ public final class Pipe: Handle<uv_pipe_t> {
         self.onData = onData
         self.onEnd = onEnd
         if readBuffer == nil {
-            readBuffer = .allocate(byteCount: Pipe.readBufferSize, alignment: 16)
+            readBuffer = .allocate(byteCount: UVPipe.readBufferSize, alignment: 16)
         }
         try UVError.check(uv_read_start(stream, { h, _, buf in
             // One buffer per pipe: libuv calls read_cb before asking again.
-            let me = Pipe.owner(of: UnsafeMutableRawPointer(h))
+            let me = UVPipe.owner(of: UnsafeMutableRawPointer(h))
             let b = me.readBuffer!
             buf!.pointee = uv_buf_init(b.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(b.count))
         }, { s, nread, _ in
-            let me = Pipe.owner(of: UnsafeMutableRawPointer(s))
+            let me = UVPipe.owner(of: UnsafeMutableRawPointer(s))
             if nread > 0 {
                 me.onData?(UnsafeRawBufferPointer(start: me.readBuffer!.baseAddress, count: nread))
             } else if nread < 0 {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import FerryLog
-import EventLoop
+import LibUV
 import Logging
 import Worker
 #if canImport(Glibc)
@@ -72,7 +72,7 @@ struct WorkerCommand: ParsableCommand {
         ProcessSignals.dieWithSupervisor()
         log.bootstrap()
         let logger = Logger(label: "worker")
-        let loop = try Loop()
+        let loop = try UVLoop()
         let metrics = WorkerMetrics()
         let chosen: Backend
         if backend == "http" {

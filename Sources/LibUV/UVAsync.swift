@@ -4,14 +4,14 @@ import Foundation
 /// Runs work posted from other threads on the loop's thread (`uv_async_t`):
 /// init, post from anywhere, close on the loop. Libraries that run on their
 /// own threads (AsyncHTTPClient) hand their results back through this.
-public final class AsyncWakeup: Handle<uv_async_t> {
+public final class UVAsync: UVHandle<uv_async_t> {
     private let lock = NSLock()
     private var pending: [() -> Void] = []
 
-    public init(loop: Loop) throws {
+    public init(loop: UVLoop) throws {
         super.init()
         try UVError.check(uv_async_init(loop.raw, raw) { h in
-            AsyncWakeup.owner(of: UnsafeMutableRawPointer(h)).drain()
+            UVAsync.owner(of: UnsafeMutableRawPointer(h)).drain()
         }, "uv_async_init")
         adopt()
     }
