@@ -3,7 +3,8 @@ import PackageDescription
 
 // Ferry: a batching and scheduling gateway for model inference.
 // One module per concept; processes are thin executables over libraries.
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+// Every target compiles in the Swift 6 language mode (this tools version's
+// default): data races between libuv callbacks, NIO and tasks are compile errors.
 
 let package = Package(
     name: "Ferry",
@@ -46,32 +47,32 @@ let package = Package(
             pkgConfig: "libuv",
             providers: [.apt(["libuv1-dev"])]
         ),
-        .target(name: "LibUV", dependencies: ["CLibUV"], swiftSettings: v5),
-        .target(name: "Wire", swiftSettings: v5),
+        .target(name: "LibUV", dependencies: ["CLibUV"]),
+        .target(name: "Wire"),
         .target(name: "FerryLog", dependencies: [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: v5),
+        ]),
         .target(name: "FerryConfig", dependencies: [
             "FerryLog",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
-        ], exclude: ["ferry.example.toml"], swiftSettings: v5),
-        .target(name: "WireLink", dependencies: ["Wire", "LibUV"], swiftSettings: v5),
+        ], exclude: ["ferry.example.toml"]),
+        .target(name: "WireLink", dependencies: ["Wire", "LibUV"]),
         .target(name: "StrategyABI", path: "Sources/StrategyABI"),
         .target(name: "Scheduling", dependencies: [
             .product(name: "HeapModule", package: "swift-collections"),
             .product(name: "DequeModule", package: "swift-collections"),
-        ], swiftSettings: v5),
-        .target(name: "StrategyHost", dependencies: ["StrategyABI", "Scheduling"], swiftSettings: v5),
+        ]),
+        .target(name: "StrategyHost", dependencies: ["StrategyABI", "Scheduling"]),
         .target(name: "Simulation", dependencies: [
             "Scheduling", .product(name: "HeapModule", package: "swift-collections"),
-        ], swiftSettings: v5),
+        ]),
         .target(name: "StrategySDK", dependencies: [
             "StrategyABI",
             .product(name: "HeapModule", package: "swift-collections"),
             .product(name: "DequeModule", package: "swift-collections"),
-        ], swiftSettings: v5),
+        ]),
 
         // MARK: Processes, as libraries
         .target(name: "Worker", dependencies: [
@@ -80,13 +81,13 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ], swiftSettings: v5),
+        ]),
         .target(name: "Scheduler", dependencies: [
             "LibUV", "Wire", "WireLink", "Scheduling", "StrategyHost",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ], swiftSettings: v5),
+        ]),
         .target(name: "Ingress", dependencies: [
             "Wire", "FerryLog",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -97,26 +98,26 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
-        ], swiftSettings: v5),
+        ]),
         .target(name: "Supervisor", dependencies: [
             "LibUV", "Wire", "WireLink", "StrategyHost", "FerryConfig", "FerryLog",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ], swiftSettings: v5),
+        ]),
 
         // MARK: Thin executables
         .executableTarget(name: "SupervisorMain", dependencies: [
             "Supervisor", "LibUV", "StrategyHost", "FerryConfig", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: v5),
+        ]),
         .executableTarget(name: "IngressMain", dependencies: [
             "Ingress", "LibUV", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: v5),
+        ]),
         .executableTarget(name: "SchedulerMain", dependencies: [
             "Scheduler", "Scheduling", "StrategyHost", "LibUV", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: v5),
+        ]),
         .executableTarget(name: "WorkerMain", dependencies: [
             "Worker", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: v5),
+        ]),
 
         // MARK: The bench
         .target(name: "BenchKit", dependencies: [
@@ -125,38 +126,37 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HeapModule", package: "swift-collections"),
-        ], path: "Benchmarks/BenchKit", swiftSettings: v5),
+        ], path: "Benchmarks/BenchKit"),
         .executableTarget(name: "Bench", dependencies: [
             "BenchKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Benchmarks/bench", swiftSettings: v5),
+        ], path: "Benchmarks/bench"),
 
         // MARK: Strategy plugins (one folder each)
-        .target(name: "FIFOStrategy", dependencies: ["StrategySDK"], path: "Plugins/FIFO", swiftSettings: v5),
-        .target(name: "BatchStrategy", dependencies: ["StrategySDK"], path: "Plugins/Batch", swiftSettings: v5),
-        .target(name: "TimedStrategy", dependencies: ["StrategySDK"], path: "Plugins/Timed", swiftSettings: v5),
-        .target(name: "SJFStrategy", dependencies: ["StrategySDK"], path: "Plugins/SJF", swiftSettings: v5),
-        .target(name: "PriorityStrategy", dependencies: ["StrategySDK"], path: "Plugins/Priority", swiftSettings: v5),
-        .target(name: "FairStrategy", dependencies: ["StrategySDK"], path: "Plugins/Fair", swiftSettings: v5),
-        .target(name: "EDFStrategy", dependencies: ["StrategySDK"], path: "Plugins/EDF", swiftSettings: v5),
+        .target(name: "FIFOStrategy", dependencies: ["StrategySDK"], path: "Plugins/FIFO"),
+        .target(name: "BatchStrategy", dependencies: ["StrategySDK"], path: "Plugins/Batch"),
+        .target(name: "TimedStrategy", dependencies: ["StrategySDK"], path: "Plugins/Timed"),
+        .target(name: "SJFStrategy", dependencies: ["StrategySDK"], path: "Plugins/SJF"),
+        .target(name: "PriorityStrategy", dependencies: ["StrategySDK"], path: "Plugins/Priority"),
+        .target(name: "FairStrategy", dependencies: ["StrategySDK"], path: "Plugins/Fair"),
+        .target(name: "EDFStrategy", dependencies: ["StrategySDK"], path: "Plugins/EDF"),
         .target(name: "OptimalStrategy", dependencies: [
             "StrategySDK", .product(name: "DequeModule", package: "swift-collections"),
-        ], path: "Plugins/Optimal", swiftSettings: v5),
+        ], path: "Plugins/Optimal"),
 
         // MARK: Tests
-        .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: v5),
-        .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig", "FerryLog"], swiftSettings: v5),
-        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"], swiftSettings: v5),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"], swiftSettings: v5),
-        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "Simulation", "TestSupport"],
-                    swiftSettings: v5),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig", "FerryLog"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"]),
+        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "Simulation", "TestSupport"]),
         .target(name: "TestSupport", dependencies: [
             "StrategyHost", "BenchKit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ], path: "Tests/TestSupport", exclude: ["Fixtures"], swiftSettings: v5),
-        .testTarget(name: "BenchTests", dependencies: ["BenchKit", "Simulation", "Scheduling", "TestSupport"], swiftSettings: v5),
+        ], path: "Tests/TestSupport", exclude: ["Fixtures"]),
+        .testTarget(name: "BenchTests", dependencies: ["BenchKit", "Simulation", "Scheduling", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TestSupport", "Wire",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ], swiftSettings: v5),
+        ]),
     ]
 )

@@ -138,12 +138,12 @@ public struct BenchRunner {
                 progress("[\(done)/\(total)] \(workload.name) × \(label): mean \(Report.ms(figures.all.meanMs)) ms (\(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))))")
             }
             print(Report.table(workload: workload, rows: rows, baseline: options.baseline), terminator: "")
-            fflush(stdout)
+            fflush(nil)  // every stream: naming `stdout` is not concurrency-safe
             if !overheads.isEmpty {
                 print(options.upstreams.isEmpty ? "   live vs simulated (Ferry's overhead):"
                                                 : "   live in front of \(options.upstreams.joined(separator: ", ")) vs simulated (Ferry's and the upstream's overhead):")
                 for line in overheads { print("   " + line) }
-                fflush(stdout)
+                fflush(nil)  // every stream: naming `stdout` is not concurrency-safe
             }
             summary.workloads.append(.init(name: workload.name, description: workload.description, backend: workload.backend, figures: rows))
             try Charts.page(workload: "\(workload.name) — \(workload.description)", rows: rows, latencies: latencies)

@@ -12,7 +12,7 @@ import Simulation
 /// time, so a stall in Ferry (or in this sender) cannot hide latency.
 /// Closed-loop clients release their next burst when the previous one is
 /// answered, by the same rule as the simulator (`ClosedLoop`).
-public struct LiveRunner {
+public struct LiveRunner: Sendable {
     public let supervisorPath: String
     /// When not empty, Ferry forwards to these model servers (`--backend http`)
     /// rather than simulating the workload's backend; they must model the

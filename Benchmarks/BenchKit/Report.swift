@@ -2,12 +2,12 @@ import Foundation
 
 /// The terminal tables: one per workload, best value per column marked `*`.
 public enum Report {
-    struct Column {
+    struct Column: Sendable {
         let title: String
-        let value: (Figures) -> Double
+        let value: @Sendable (Figures) -> Double
         /// true when lower is better; nil when no "best" applies.
         let lowerIsBetter: Bool?
-        let format: (Double) -> String
+        let format: @Sendable (Double) -> String
         /// Measured against the requests' own service time, so undefined
         /// (shown "–") on a zero-cost backend.
         var needsCost = false

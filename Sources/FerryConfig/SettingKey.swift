@@ -4,6 +4,8 @@ import TOMLKit
 /// One row of the settings table: a TOML key, its flag, and how to read,
 /// check and print its value. Rows are built by the typed constructors
 /// below, so a setting's type is stated once.
+/// `@unchecked Sendable`: every field is a `let`; the closures capture only
+/// key paths and constants, and read or write only the `Settings` passed in.
 struct SettingKey: @unchecked Sendable {
     /// "backend.batch_limit"
     let name: String

@@ -38,7 +38,7 @@ public struct FerryLogHandler: LogHandler {
         var all = metadata
         if let extra = event.metadata { all.merge(extra) { $1 } }
         let text = Self.line(format: format, level: event.level, process: label, source: event.source, message: "\(event.message)", metadata: all)
-        fputs(text, stderr)
+        StandardError.write(text)
         if let file {
             fputs(text, file)
             fflush(file)

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// scheduler connection. Runs until SIGTERM, a supervisor `drain`, or the loss
 /// of the supervisor; then stops accepting, answers what is in flight, and
 /// returns.
-public struct IngressServer {
+public struct IngressServer: Sendable {
     public let configuration: IngressConfiguration
     public let logger: Logger
     public let metrics: IngressMetrics?

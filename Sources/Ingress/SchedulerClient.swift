@@ -11,6 +11,8 @@ import Wire
 /// the connection drops (the scheduler restarted), it reconnects with backoff
 /// and submits again everything it still holds; the ids make that
 /// idempotent, and a late duplicate answer finds no waiter and is dropped.
+/// `@unchecked Sendable`: all mutable state is in `state`, a lock-protected
+/// box; the two callbacks are set once, before `run()` starts the service.
 public final class SchedulerClient: Service, @unchecked Sendable {
     private struct Waiting {
         var submit: Submit

@@ -9,7 +9,7 @@ import Wire
 /// answers heartbeats, takes the supervisor's metrics samples; a `drain`
 /// from the supervisor starts a graceful stop, and losing the supervisor a
 /// quick one (the scheduler and worker die with it).
-final class SupervisorLink: @unchecked Sendable {
+final class SupervisorLink: Sendable {
     private let channel: Channel
     private let sentReady = NIOLockedValueBox(false)
 

@@ -4,7 +4,12 @@ import Foundation
 /// Runs work posted from other threads on the loop's thread (`uv_async_t`):
 /// init, post from anywhere, close on the loop. Libraries that run on their
 /// own threads (AsyncHTTPClient) hand their results back through this.
-public final class UVAsync: UVHandle<uv_async_t> {
+///
+/// `@unchecked Sendable`: the one call other threads may make is `post`,
+/// which touches only `pending` under `lock` and `uv_async_send`, the one
+/// libuv call documented as safe from any thread; everything else (init,
+/// close, `setKeepsLoopAlive`, the drain) runs on the loop's thread.
+public final class UVAsync: UVHandle<uv_async_t>, @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [() -> Void] = []
 

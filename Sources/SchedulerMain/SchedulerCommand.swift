@@ -56,7 +56,7 @@ struct SchedulerCommand: ParsableCommand {
                 let path = try StrategyLocator(builtinDirectory: StrategyLocator.executableDirectory()).resolve(strategy)
                 plugin = try PluginLoader.load(path: path, config: strategyConfig)
             } catch {
-                fputs("scheduler: \(error)\n", stderr)
+                StandardError.write("scheduler: \(error)\n")
                 throw ExitCode(2)
             }
         }

@@ -9,7 +9,7 @@ import Glibc
 /// `plugins/sjf.so`, `sjf.so` or `sjf` names the built-in strategy `sjf`,
 /// found as `libsjf.so` beside Ferry's executables (where `swift build` puts
 /// it), so the README's commands work on a fresh clone.
-public struct StrategyLocator {
+public struct StrategyLocator: Sendable {
     /// Where the built-in plugins live (the executables' directory).
     public var builtinDirectory: String
 

@@ -30,6 +30,11 @@ public final class Supervisor {
     private var heartbeat: UVTimer?
     private var pingSequence: UInt64 = 0
     private let metrics = SupervisorMetrics(children: ["worker", "scheduler", "ingress"])
+    /// The children's lines go to these (each line is flushed at once). Own
+    /// streams on descriptors 1 and 2: C's `stdout`/`stderr` globals cannot be
+    /// named from Swift 6 code.
+    private let standardOutput = fdopen(STDOUT_FILENO, "w")!
+    private let standardError = fdopen(STDERR_FILENO, "w")!
 
     /// Prepares the runtime directory and checks the children's executables.
     public init(configuration: SupervisorConfiguration, logger: Logger) throws {
@@ -105,8 +110,8 @@ public final class Supervisor {
                 self.exited(child, status: status, signal: signal)
             }
             child.process = process
-            pipeOutput(process.stdout, name: child.name, rawLevel: .info, to: stdout)
-            pipeOutput(process.stderr, name: child.name, rawLevel: .error, to: stderr)
+            pipeOutput(process.stdout, name: child.name, rawLevel: .info, to: standardOutput)
+            pipeOutput(process.stderr, name: child.name, rawLevel: .error, to: standardError)
             logger.info("started \(child.name) (pid \(process.pid))")
             publishState()
         } catch {

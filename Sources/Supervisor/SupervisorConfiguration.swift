@@ -6,6 +6,8 @@ import Glibc
 /// What the supervisor starts, and how it looks after it: the operator's
 /// settings (flags over config file over defaults), plus what the supervisor
 /// worked out from them and the knobs only tests turn.
+/// `@unchecked Sendable`: every field is a value but `logFile`, a C `FILE`
+/// that is only written through stdio calls, which lock the stream each call.
 public struct SupervisorConfiguration: @unchecked Sendable {
     /// Every operator setting, already validated.
     public var settings: Settings

@@ -146,7 +146,7 @@ struct SupervisorCommand: ParsableCommand {
         ProcessSignals.prepare()
         let settings: Settings
         do { settings = try self.settings() } catch {
-            fputs("supervisor: \(error)\n", stderr)
+            StandardError.write("supervisor: \(error)\n")
             throw ExitCode(2)
         }
         if printConfig {
@@ -156,7 +156,7 @@ struct SupervisorCommand: ParsableCommand {
         var logCopy: UnsafeMutablePointer<FILE>?
         if let path = settings.logFile {
             guard let f = fopen(path, "a") else {
-                fputs("supervisor: cannot open the log file \(path) for appending: \(String(cString: strerror(errno)))\n", stderr)
+                StandardError.write("supervisor: cannot open the log file \(path) for appending: \(String(cString: strerror(errno)))\n")
                 throw ExitCode(1)
             }
             logCopy = f
@@ -170,7 +170,7 @@ struct SupervisorCommand: ParsableCommand {
             _ = try PluginLoader.load(path: path, config: settings.strategyConfig)
         } catch {
             let from = [settings.origins["strategy.path"], settings.origins["strategy.options"]].compactMap { $0 }
-            fputs("supervisor: \(error)\(from.isEmpty ? "" : " (set at \(from.joined(separator: ", ")))")\n", stderr)
+            StandardError.write("supervisor: \(error)\(from.isEmpty ? "" : " (set at \(from.joined(separator: ", ")))")\n")
             throw ExitCode(2)
         }
         var config = SupervisorConfiguration(settings: settings, strategyPath: path, executableDirectory: directory)
@@ -180,7 +180,7 @@ struct SupervisorCommand: ParsableCommand {
         do {
             supervisor = try Supervisor(configuration: config, logger: Logger(label: "supervisor"))
         } catch {
-            fputs("supervisor: \(error)\n", stderr)
+            StandardError.write("supervisor: \(error)\n")
             throw ExitCode(1)
         }
         let code = supervisor.run()

@@ -83,7 +83,8 @@ public final class HTTPUpstreamBackend: Backend {
         let texts = payloads.map { String(decoding: $0, as: UTF8.self) }
         let first = leastBusy()
         inFlight[first] += 1
-        Task { [configuration, client, logger, wakeup, metrics] in
+        let backend = LoopOnly(self), done = LoopOnly(completion)
+        Task { @Sendable [configuration, client, logger, wakeup, metrics] in
             var target = first
             var lastError = ""
             var attempt = 1
@@ -93,17 +94,17 @@ public final class HTTPUpstreamBackend: Backend {
                 let url = configuration.urls[target]
                 let result = await Self.call(client: client, url: url, texts: texts, timeoutMs: configuration.timeoutMs)
                 metrics.attempt(upstream: url, result: Self.kind(of: result))
-                wakeup.post { [weak self] in self?.onMetricsChange?() }
+                wakeup.post { backend.onLoop.onMetricsChange?() }
                 let waitMs: Int64
                 switch result {
                 case let .success(labels):
                     let answer = labels.map { BatchResult.Outcome(status: .ok, body: Array($0.utf8)) }
-                    wakeup.post { [weak self] in self?.inFlight[target] -= 1; completion(answer) }
+                    wakeup.post { backend.onLoop.inFlight[target] -= 1; done.onLoop(answer) }
                     return
                 case let .failure(.final(message)):
                     logger.error("\(message)")
                     let answer = texts.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }
-                    wakeup.post { [weak self] in self?.inFlight[target] -= 1; completion(answer) }
+                    wakeup.post { backend.onLoop.inFlight[target] -= 1; done.onLoop(answer) }
                     return
                 case let .failure(.unreachable(message)):
                     let since = unreachableSince ?? .now
@@ -124,11 +125,12 @@ public final class HTTPUpstreamBackend: Backend {
                 try? await Task.sleep(for: .milliseconds(waitMs))
                 // Prefer another upstream for the retry (counts are the loop's: hop there).
                 target = await withCheckedContinuation { next in
-                    wakeup.post { [weak self] in
-                        guard let self else { next.resume(returning: target); return }
-                        self.inFlight[target] -= 1
-                        let other = self.leastBusy(avoiding: target)
-                        self.inFlight[other] += 1
+                    let from = target
+                    wakeup.post {
+                        let me = backend.onLoop
+                        me.inFlight[from] -= 1
+                        let other = me.leastBusy(avoiding: from)
+                        me.inFlight[other] += 1
                         next.resume(returning: other)
                     }
                 }
@@ -136,7 +138,7 @@ public final class HTTPUpstreamBackend: Backend {
             let message = unreachableSince != nil ? "no upstream reachable: \(lastError)" : "upstream failed after \(configuration.maxAttempts) tries: \(lastError)"
             logger.error("\(message)")
             let answer = texts.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }
-            wakeup.post { [weak self] in self?.inFlight[target] -= 1; completion(answer) }
+            wakeup.post { backend.onLoop.inFlight[target] -= 1; done.onLoop(answer) }
         }
     }
 

@@ -172,9 +172,11 @@ import TestSupport
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: "{\"sequence\":\"xxxxxxxxxx\"}"))
+            let sent = request
             let outcomes = try await withThrowingTaskGroup(of: (UInt, String?).self) { group in
                 for _ in 0..<400 {
                     group.addTask {
+                        let request = sent
                         let r = try await http.execute(request, timeout: .seconds(160))
                         _ = try await r.body.collect(upTo: 1 << 16)
                         return (r.status.code, r.headers.first(name: "Retry-After"))
@@ -374,6 +376,7 @@ import TestSupport
 }
 
 /// A flag one task sets and others read.
+/// `@unchecked Sendable`: `value` is read and written only under `lock`.
 final class Flag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false

@@ -7,6 +7,8 @@ import NIOHTTP1
 
 /// A real Ferry, started as the user would (`supervisor` with flags), for
 /// integration tests: real processes, real sockets, real HTTP.
+/// `@unchecked Sendable`: its fields are `let`s set before the supervisor
+/// starts; `Process` is only asked for its pid, whether it runs and how it ended.
 public final class FerryInstance: @unchecked Sendable {
     public let port: Int
     public let process: Process

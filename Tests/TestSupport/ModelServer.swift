@@ -3,6 +3,8 @@ import Foundation
 
 /// The reference model server (`Benchmarks/upstream/model_server.py`),
 /// started for a test on a free port and stopped when released.
+/// `@unchecked Sendable`: its fields are `let`s set before the server starts;
+/// `Process` is only asked whether it runs, and killed once.
 public final class ModelServer: @unchecked Sendable {
     public let port: Int
     let process = Process()

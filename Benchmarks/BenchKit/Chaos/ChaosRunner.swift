@@ -80,8 +80,8 @@ public struct ChaosRunner {
         let sender = ChaosSender(http: http, base: "http://127.0.0.1:\(control.port)", timeout: .seconds(Int64(options.requestTimeoutS)),
                                  ledger: ledger, clock: clock)
         let stop = StopFlag()
-        let traffic = Task { await Self.traffic(ChaosTraffic(seed: options.seed, rate: options.rate, clients: options.clients),
-                                                sender: sender, clock: clock, stop: stop) }
+        let plan = ChaosTraffic(seed: options.seed, rate: options.rate, clients: options.clients)
+        let traffic = Task { await Self.traffic(plan, sender: sender, clock: clock, stop: stop) }
         let faultCount = Counter()
         let say = self.say
         let progress = Task {

@@ -3,6 +3,9 @@ import Foundation
 
 /// Owns the Ferry under test across its restarts: the current supervisor,
 /// the flags to start another one on the same port, and the model server.
+/// `@unchecked Sendable`: the fault injector is the only task that replaces
+/// `ferry` (one fault at a time); the traffic and the progress line only read
+/// the port and the `Outages`, which lock.
 final class FerryControl: @unchecked Sendable {
     let supervisorPath: String
     let arguments: [String]
@@ -55,6 +58,7 @@ final class FerryControl: @unchecked Sendable {
 }
 
 /// The model server's outages, written by its restart tasks.
+/// `@unchecked Sendable`: `spans` is read and written only under `lock`.
 final class Outages: @unchecked Sendable {
     private let lock = NSLock()
     private var spans: [(downMs: Double, upMs: Double?)] = []

@@ -3,6 +3,8 @@ import Foundation
 
 /// The reference model server, started by the soak with `--backend http` and
 /// killed and restarted as a fault target (Ferry does not supervise it).
+/// `@unchecked Sendable`: only the fault injector starts and kills it, one
+/// fault at a time; the fields other tasks read are `let`s.
 final class ModelServerProcess: @unchecked Sendable {
     let script: String
     let port: Int

@@ -1,6 +1,7 @@
 import Foundation
 
 /// Set once, read from any task: tells the clients to stop sending.
+/// `@unchecked Sendable`: `value` is read and written only under `lock`.
 final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
@@ -9,6 +10,7 @@ final class StopFlag: @unchecked Sendable {
 }
 
 /// A count read by the progress line.
+/// `@unchecked Sendable`: `count` is read and written only under `lock`.
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0

@@ -4,6 +4,8 @@ import Foundation
 /// One supervisor started by the soak, and the way to its children's pids.
 /// Each restart of Ferry (after a drain or a supervisor kill) is a new
 /// instance on the same port, runtime parent and call log.
+/// `@unchecked Sendable`: its fields are `let`s set before the process
+/// starts; `Process` is only asked for its pid, whether it runs and how it ended.
 final class SupervisedFerry: @unchecked Sendable {
     let process = Process()
     let port: Int
