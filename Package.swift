@@ -55,6 +55,7 @@ let package = Package(
         ]),
         .target(name: "FerryConfig", dependencies: [
             "FerryLog",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ], exclude: ["ferry.example.toml"]),
@@ -76,20 +77,20 @@ let package = Package(
 
         // MARK: Processes, as libraries
         .target(name: "Worker", dependencies: [
-            "LibUV", "Wire", "WireLink",
+            "LibUV", "Wire", "WireLink", "FerryConfig",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Scheduler", dependencies: [
-            "LibUV", "Wire", "WireLink", "Scheduling", "StrategyHost",
+            "LibUV", "Wire", "WireLink", "Scheduling", "StrategyHost", "FerryConfig",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Ingress", dependencies: [
-            "Wire", "FerryLog",
+            "Wire", "FerryLog", "FerryConfig",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -110,13 +111,13 @@ let package = Package(
             "Supervisor", "LibUV", "StrategyHost", "FerryConfig", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "IngressMain", dependencies: [
-            "Ingress", "LibUV", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Ingress", "LibUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "SchedulerMain", dependencies: [
-            "Scheduler", "Scheduling", "StrategyHost", "LibUV", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Scheduler", "Scheduling", "StrategyHost", "LibUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "WorkerMain", dependencies: [
-            "Worker", "FerryLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Worker", "LibUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: The bench

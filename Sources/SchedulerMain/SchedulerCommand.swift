@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryConfig
 import FerryLog
 import LibUV
 import Logging
@@ -17,44 +18,29 @@ struct SchedulerCommand: ParsableCommand {
         commandName: "scheduler",
         abstract: "Ferry's scheduler: queues requests and asks the strategy plugin what runs next.")
 
+    @OptionGroup var child: ChildArguments
+
     @Option(help: "Unix socket to listen on for ingress.")
     var socket: String
 
     @Option(help: "The worker's Unix socket.")
     var worker: String
 
-    @Option(help: "The supervisor's control socket.")
-    var control: String?
-
-    @Option(help: "Strategy plugin: a path to a .so, or a built-in name such as plugins/sjf.so.")
-    var strategy: String = "plugins/sjf.so"
-
-    @Option(help: "The strategy's configuration, key=value pairs separated by commas.")
-    var strategyConfig: String = ""
-
-    @Option(help: "Most requests queued at once; more are refused.")
-    var maxQueued: Int = 10_000
-
-    @Option(help: "Most requests one client may have queued (default: --max-queued).")
-    var maxQueuedPerClient: Int?
-
     @Option(help: "Run the built-in oldest-first instead of the plugin, reporting this reason.")
     var fallbackReason: String?
-
-    @OptionGroup var log: LogArguments
 
     func run() throws {
         ProcessSignals.prepare()
         ProcessSignals.dieWithSupervisor()
-        log.bootstrap()
+        let settings = try child.start(process: "scheduler")
         let logger = Logger(label: "scheduler")
         let plugin: Strategy
         if fallbackReason != nil {
             plugin = OldestFirst()  // the plugin crashed this process before: do not even load it
         } else {
             do {
-                let path = try StrategyLocator(builtinDirectory: StrategyLocator.executableDirectory()).resolve(strategy)
-                plugin = try PluginLoader.load(path: path, config: strategyConfig)
+                let path = try StrategyLocator(builtinDirectory: StrategyLocator.executableDirectory()).resolve(settings.strategy)
+                plugin = try PluginLoader.load(path: path, config: settings.strategyConfig)
             } catch {
                 StandardError.write("scheduler: \(error)\n")
                 throw ExitCode(2)
@@ -62,8 +48,8 @@ struct SchedulerCommand: ParsableCommand {
         }
         let loop = try UVLoop()
         let server = SchedulerServer(loop: loop, strategy: plugin,
-                                     configuration: .init(socketPath: socket, workerPath: worker, controlPath: control, maxQueued: maxQueued,
-                                                          maxQueuedPerClient: maxQueuedPerClient, fallbackReason: fallbackReason),
+                                     configuration: .init(settings: settings, socketPath: socket, workerPath: worker,
+                                                          controlPath: child.control, fallbackReason: fallbackReason),
                                      logger: logger)
         server.onFinished = { status in
             logger.info("scheduler exiting (\(status))")

@@ -54,7 +54,9 @@ public final class Supervisor {
     /// Runs until Ferry has stopped; returns the process exit code.
     public func run() -> Int32 {
         startedAt = UVLoop.nowNanoseconds()
+        let settingsFile: String
         do {
+            settingsFile = try writeSettings()
             try listenForChildren()
             try watchSignals()
         } catch {
@@ -62,7 +64,7 @@ public final class Supervisor {
             runtime.remove()
             return 1
         }
-        children = makeChildren()
+        children = makeChildren(settingsFile: settingsFile)
         // Children compare their parent with this to know they were not orphaned before they could arm PDEATHSIG.
         setenv("FERRY_SUPERVISOR_PID", "\(getpid())", 1)
         publishState()
@@ -76,28 +78,34 @@ public final class Supervisor {
 
     // MARK: - Children
 
-    private func makeChildren() -> [SupervisedChild] {
+    /// The three children, wired to the runtime directory's sockets. Every
+    /// setting reaches them in one file: the settings as validated here, with
+    /// the strategy as resolved and checked here.
+    private func makeChildren(settingsFile: String) -> [SupervisedChild] {
         let c = configuration
-        let s = c.settings
-        let control = runtime.socket("control")
-        let logging = ["--log-level", s.logLevel, "--log-format", s.logFormat]
-        var worker = ["--socket", runtime.socket("worker"), "--control", control, "--backend", s.backend,
-                      "--unit-ms", "\(s.unitMs)", "--call-ms", "\(s.callMs)", "--batch-limit", "\(s.batchLimit)", "--concurrency", "\(s.concurrency)",
-                      "--upstream-timeout-ms", "\(s.upstreamTimeoutMs)", "--upstream-attempts", "\(s.upstreamAttempts)"]
-        for url in s.upstream { worker += ["--upstream", url] }
-        if let log = s.workerCallLog { worker += ["--call-log", log] }
+        let common = ["--settings", settingsFile, "--control", runtime.socket("control")]
+        var worker = ["--socket", runtime.socket("worker")]
         if let poison = c.workerPoison { worker += ["--poison", poison] }
-        var scheduler = ["--socket", runtime.socket("scheduler"), "--worker", runtime.socket("worker"), "--control", control,
-                         "--strategy", c.strategyPath, "--strategy-config", s.strategyConfig, "--max-queued", "\(s.maxQueued)"]
-        if let perClient = s.maxQueuedPerClient { scheduler += ["--max-queued-per-client", "\(perClient)"] }
-        var ingress = ["--host", s.host, "--port", "\(s.port)", "--scheduler", runtime.socket("scheduler"), "--control", control,
-                       "--default-timeout-ms", "\(s.defaultTimeoutMs)", "--client-rate", "\(s.clientRate)",
-                       "--idle-timeout-s", "\(s.idleTimeoutS)", "--max-body-bytes", "\(s.maxBodyBytes)",
-                       "--max-sequence-length", "\(s.maxSequenceLength)", "--performance-log-s", "\(s.performanceLogS)"]
-        if let keys = s.apiKeysFile { ingress += ["--api-keys-file", keys] }
+        let scheduler = ["--socket", runtime.socket("scheduler"), "--worker", runtime.socket("worker")]
+        let ingress = ["--scheduler", runtime.socket("scheduler")]
         return [("worker", worker), ("scheduler", scheduler), ("ingress", ingress)].map { name, args in
-            SupervisedChild(name: name, executable: "\(c.executableDirectory)/\(name)", arguments: args + logging)
+            SupervisedChild(name: name, executable: "\(c.executableDirectory)/\(name)", arguments: common + args)
         }
+    }
+
+    /// Writes the children's settings file (mode 0600, in the 0700 directory).
+    private func writeSettings() throws -> String {
+        var settings = configuration.settings
+        settings.strategy = configuration.strategyPath
+        let path = "\(runtime.path)/settings.toml"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw SupervisorError.settingsFile(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let bytes = Array(settings.toml().utf8)
+        guard write(fd, bytes, bytes.count) == bytes.count else {
+            throw SupervisorError.settingsFile(path: path, reason: String(cString: strerror(errno)))
+        }
+        return path
     }
 
     private func start(_ child: SupervisedChild) {

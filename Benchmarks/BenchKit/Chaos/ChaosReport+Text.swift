@@ -22,7 +22,7 @@ extension ChaosReport {
             rows.append(row("backend calls", executions.calls, "lines of the worker's call log"))
             rows.append(row("ran 0 times", executions.never, "requests whose text never ran"))
             rows.append(row("ran once", executions.once, ""))
-            rows.append(row("ran 2+ times", executions.moreThanOnce, "re-executions (after a worker died)"))
+            rows.append(row("ran 2+ times", executions.moreThanOnce, "re-run: a finished call whose answer was lost with a restarting scheduler"))
             rows.append(row("200, never ran", executions.answeredWithoutRunning, "should be 0"))
         } else {
             rows.append(["backend runs", "-", "the call log has no keys: not measured"])
@@ -46,10 +46,12 @@ extension ChaosReport {
         for f in faults where !f.notes.isEmpty {
             out += "   " + String(format: "%.1f s", f.atMs / 1000) + " \(f.kind.rawValue): " + f.notes.joined(separator: "; ") + "\n"
         }
-        var recoveryRows: [[String]] = [["recovery", "faults", "median ms", "worst ms", "unrecovered"]]
+        // "next 200": the first 200 to a request sent after the fault's first
+        // signal; "child back": a killed child ready again under a new pid.
+        var recoveryRows: [[String]] = [["recovery", "faults", "next 200 median ms", "worst ms", "unrecovered", "child back median ms", "worst ms"]]
         for r in recovery {
             recoveryRows.append([r.kind.rawValue, String(r.count), r.medianMs.map(Report.ms) ?? "-", r.worstMs.map(Report.ms) ?? "-",
-                                 String(r.unrecovered)])
+                                 String(r.unrecovered), r.backMedianMs.map(Report.ms) ?? "-", r.backWorstMs.map(Report.ms) ?? "-"])
         }
         out += "\n" + Report.render(recoveryRows)
         out += passed ? "   PASS: nothing lost, twice, wrong or unexpected; no orphans\n" : "   FAIL\n"

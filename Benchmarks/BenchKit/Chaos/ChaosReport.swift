@@ -29,6 +29,9 @@ public struct ChaosReport: Sendable, Codable {
         public let worstMs: Double?
         /// Faults after which no request sent later was answered 200.
         public let unrecovered: Int
+        /// Killed children back ready (from `supervisor.json`): median and worst.
+        public var backMedianMs: Double?
+        public var backWorstMs: Double?
     }
 
     public let options: ChaosOptions
@@ -170,8 +173,9 @@ public struct ChaosReport: Sendable, Codable {
             let of = faults.filter { $0.kind == kind }
             guard !of.isEmpty else { return nil }
             let times = of.compactMap(\.recoveryMs).sorted()
+            let back = of.flatMap { $0.targets.compactMap(\.backMs) }.sorted()
             return Recovery(kind: kind, count: of.count, medianMs: median(times), worstMs: times.last,
-                            unrecovered: of.count - times.count)
+                            unrecovered: of.count - times.count, backMedianMs: median(back), backWorstMs: back.last)
         }
     }
 }

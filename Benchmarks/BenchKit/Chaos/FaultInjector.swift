@@ -17,10 +17,22 @@ struct FaultInjector {
         var record = FaultRecord(kind: plan.kind, atMs: ms(), targets: [])
         switch plan.kind {
         case .kill, .kill2, .kill3:
+            var watches: [(index: Int, killedAt: ContinuousClock.Instant, back: Task<ContinuousClock.Instant?, Never>)] = []
             for (i, target) in plan.targets.enumerated() {
                 if i > 0 { try? await Task.sleep(for: .milliseconds(plan.spacingsMs[i - 1])) }
                 // Re-read the pid before each kill: an earlier kill may have restarted things.
                 await kill(target, plan: plan, into: &record)
+                // Watch for its return from now on, while the next kills go on schedule.
+                if let pid = record.targets.last?.pid, target != FaultSchedule.modelServer {
+                    let ferry = control.ferry
+                    watches.append((record.targets.count - 1, .now, Task { await ferry.waitBack(target, killed: pid) }))
+                }
+            }
+            for watch in watches {
+                if let back = await watch.back.value {
+                    let d = back - watch.killedAt
+                    record.targets[watch.index].backMs = Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
+                }
             }
         case .stop:
             let target = plan.targets[0]

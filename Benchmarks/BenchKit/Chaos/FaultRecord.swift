@@ -7,6 +7,9 @@ public struct FaultRecord: Sendable, Codable {
         public let pid: Int32?
         /// When the signal went, ms since the soak started.
         public let atMs: Double
+        /// For a killed Ferry child: from the kill until `supervisor.json`
+        /// showed it ready again under a new pid.
+        public var backMs: Double?
     }
 
     public let kind: FaultKind

@@ -40,6 +40,17 @@ final class SupervisedFerry: @unchecked Sendable {
         return nil
     }
 
+    /// Waits (bounded) until `child` is ready under a pid other than
+    /// `killed`; returns when that was seen, or nil.
+    func waitBack(_ child: String, killed: Int32, within seconds: Double = 10) async -> ContinuousClock.Instant? {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline && process.isRunning {
+            if let c = state?.children.first(where: { $0.name == child }), let pid = c.pid, pid != killed, c.ready == true { return .now }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return nil
+    }
+
     /// Waits until `/readyz` answers 200 (bounded).
     func waitReady(http: HTTPClient, within seconds: Double = 60) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)

@@ -1,0 +1,30 @@
+import FerryConfig
+import LibUV
+import Logging
+
+extension WorkerServer.Configuration {
+    /// The worker's wiring from the supervisor, its behaviour from the settings.
+    public init(settings: Settings, socketPath: String, controlPath: String?) {
+        self.init(socketPath: socketPath, controlPath: controlPath, callLogPath: settings.workerCallLog)
+    }
+}
+
+/// The backend the settings name (`backend.kind`), configured from them.
+public enum Backends {
+    /// `poison` is fault injection for tests: the simulated backend crashes
+    /// on a text containing it.
+    public static func make(settings s: Settings, loop: UVLoop, logger: Logger, metrics: WorkerMetrics,
+                            poison: String? = nil) throws -> any Backend {
+        guard s.backend == "http" else {
+            let simulated = SimulatedBackend(loop: loop, unitMs: s.unitMs, callMs: s.callMs, batchLimit: s.batchLimit, concurrency: s.concurrency)
+            simulated.poison = poison
+            return simulated
+        }
+        var config = HTTPUpstreamBackend.Configuration(urls: s.upstream)
+        config.batchLimit = s.batchLimit
+        config.concurrency = s.concurrency
+        config.timeoutMs = Int64(s.upstreamTimeoutMs)
+        config.maxAttempts = s.upstreamAttempts
+        return try HTTPUpstreamBackend(loop: loop, configuration: config, logger: logger, metrics: metrics)
+    }
+}
