@@ -79,6 +79,22 @@ import TestSupport
         #expect(unknown.log.contains("\(":2: limits.max_queue is not a known key; [limits] takes max_queued,")"))
     }
 
+    /// Children take every setting from one file: a bad one stops a child
+    /// started by hand with one line naming the file, line and key.
+    @Test func aChildStartedByHandReadsItsSettingsFile() async throws {
+        let bad = try Self.write("[backend]\nconcurrency = 0\n")
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: try BuildProducts.executable("worker"))
+        child.arguments = ["--settings", bad, "--socket", FileManager.default.temporaryDirectory.appendingPathComponent("w-\(UUID().uuidString).sock").path]
+        let pipe = Pipe()
+        child.standardError = pipe
+        try child.run()
+        let err = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        child.waitUntilExit()
+        #expect(child.terminationStatus == 2)
+        #expect(err == "worker: \(bad):2: backend.concurrency must be at least 1, got 0\n", "\(err)")
+    }
+
     @Test func printConfigShowsTheEffectiveValuesAndWhereTheyCameFrom() async throws {
         let config = try Self.write("[backend]\nconcurrency = 4\n")
         let ferry = try FerryInstance(arguments: ["--config", config, "--print-config", "--batch-limit", "8"])
