@@ -49,6 +49,7 @@ let package = Package(
         ),
         .target(name: "LibUV", dependencies: ["CLibUV"]),
         .target(name: "Wire"),
+        .target(name: "CostModel"),
         .target(name: "FerryLog", dependencies: [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -62,12 +63,13 @@ let package = Package(
         .target(name: "WireLink", dependencies: ["Wire", "LibUV"]),
         .target(name: "StrategyABI", path: "Sources/StrategyABI"),
         .target(name: "Scheduling", dependencies: [
+            "CostModel",
             .product(name: "HeapModule", package: "swift-collections"),
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "StrategyHost", dependencies: ["StrategyABI", "Scheduling"]),
         .target(name: "Simulation", dependencies: [
-            "Scheduling", .product(name: "HeapModule", package: "swift-collections"),
+            "Scheduling", "CostModel", .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .target(name: "StrategySDK", dependencies: [
             "StrategyABI",
@@ -77,14 +79,14 @@ let package = Package(
 
         // MARK: Processes, as libraries
         .target(name: "Worker", dependencies: [
-            "LibUV", "Wire", "WireLink", "FerryConfig",
+            "LibUV", "Wire", "WireLink", "FerryConfig", "CostModel",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Scheduler", dependencies: [
-            "LibUV", "Wire", "WireLink", "Scheduling", "StrategyHost", "FerryConfig",
+            "LibUV", "Wire", "WireLink", "Scheduling", "StrategyHost", "FerryConfig", "CostModel",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -147,7 +149,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig", "FerryLog"]),
-        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "CostModel"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"]),
         .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "Simulation", "TestSupport"]),
         .target(name: "TestSupport", dependencies: [

@@ -62,10 +62,9 @@ public struct BenchRunner {
     /// Strategy names (built-ins) or plugin paths, in table order.
     public func strategies() throws -> [String] {
         if !options.strategies.isEmpty { return options.strategies }
-        let names = StrategyLocator(builtinDirectory: pluginDirectory).builtinNames()
+        let names = BuiltinStrategies.discover(in: pluginDirectory)
         guard !names.isEmpty else { throw BenchError.usage("no strategy plugins beside the bench in \(pluginDirectory); run `swift build` first") }
-        let order = ["fifo", "batch", "timed", "sjf", "priority", "fair", "edf", "optimal"]
-        return names.sorted { (order.firstIndex(of: $0) ?? 99, $0) < (order.firstIndex(of: $1) ?? 99, $1) }
+        return names
     }
 
     func load(_ strategy: String, config: String) throws -> PluginStrategy {

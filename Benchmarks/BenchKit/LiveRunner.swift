@@ -25,89 +25,52 @@ public struct LiveRunner: Sendable {
         self.upstreams = upstreams
     }
 
-    /// A started Ferry for one strategy.
-    final class Ferry {
-        let process = Process()
-        let port: Int
-        let directory: URL
-        var callLog: URL { directory.appendingPathComponent("calls.jsonl") }
-        var logFile: URL { directory.appendingPathComponent("supervisor.log") }
-
-        init(supervisor: String, strategy: String, config: String, backend: Workload.Backend, upstreams: [String]) throws {
-            port = try freePort()
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory.appendingPathComponent("run"), withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: directory.appendingPathComponent("supervisor.log").path, contents: nil)
-            process.executableURL = URL(fileURLWithPath: supervisor)
-            process.arguments = ["--strategy", strategy, "--strategy-config", config, "--port", "\(port)",
-                                 "--unit-ms", "\(backend.unitMs)", "--call-ms", "\(backend.callMs ?? 0)",
-                                 "--batch-limit", "\(backend.batchLimit)", "--concurrency", "\(backend.concurrency)",
-                                 "--max-queued", "\(backend.maxQueued ?? 100_000)",
-                                 "--runtime-dir", directory.appendingPathComponent("run").path,
-                                 "--worker-call-log", directory.appendingPathComponent("calls.jsonl").path]
-            if !upstreams.isEmpty { process.arguments! += ["--backend", "http"] + upstreams.flatMap { ["--upstream", $0] } }
-            let log = try FileHandle(forWritingTo: directory.appendingPathComponent("supervisor.log"))
-            process.standardOutput = log
-            process.standardError = log
-            try process.run()
-        }
-
-        func stop() {
-            if process.isRunning {
-                kill(process.processIdentifier, SIGTERM)
-                process.waitUntilExit()
-            }
-            try? FileManager.default.removeItem(at: directory)
-        }
-
-        var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
-
-        func calls() -> [Simulator.Call] {
-            struct Line: Decodable { let items: Int; let start_ns: Int64; let end_ns: Int64 }
-            let text = (try? String(contentsOf: callLog, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
-                .map { Simulator.Call(startNs: $0.start_ns, endNs: $0.end_ns, items: [], size: $0.items) }
-        }
+    /// The supervisor's flags for one strategy on `backend`.
+    func arguments(strategy: String, config: String, backend: Workload.Backend) -> [String] {
+        var arguments = ["--strategy", strategy, "--strategy-config", config,
+                         "--unit-ms", "\(backend.unitMs)", "--call-ms", "\(backend.callMs ?? 0)",
+                         "--batch-limit", "\(backend.batchLimit)", "--concurrency", "\(backend.concurrency)",
+                         "--max-queued", "\(backend.maxQueued ?? 100_000)"]
+        if !upstreams.isEmpty { arguments += ["--backend", "http"] + upstreams.flatMap { ["--upstream", $0] } }
+        return arguments
     }
 
     /// Runs the trace against `strategy` (started here) or `url`.
     public func run(arrivals: [Arrival], workload: Workload, strategy: String?, config: String, url: String?,
                     progress: @escaping @Sendable (String) -> Void) async throws -> Simulator.Result {
-        var ferry: Ferry?
-        let base: String
         if let url {
-            base = url.hasSuffix("/") ? String(url.dropLast()) : url
-        } else {
-            let started = try Ferry(supervisor: supervisorPath, strategy: strategy ?? "plugins/sjf.so", config: config, backend: workload.backend,
-                                  upstreams: upstreams)
-            ferry = started
-            base = "http://127.0.0.1:\(started.port)"
+            let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+            return try await run(arrivals: arrivals, workload: workload, base: base, ferry: nil, progress: progress)
         }
-        defer { ferry?.stop() }
+        let files = try FerryFiles.temporary(prefix: "ferry-bench-")
+        defer { files.remove() }
+        let ferry = try FerryProcess(supervisor: supervisorPath,
+                                     arguments: arguments(strategy: strategy ?? "plugins/sjf.so", config: config, backend: workload.backend),
+                                     files: files)
+        return try await run(arrivals: arrivals, workload: workload, base: ferry.baseURL, ferry: ferry, progress: progress)
+    }
+
+    /// Replays against `base`; with `ferry`, waits until it is ready first,
+    /// stops it afterwards and takes the backend calls from its call log.
+    private func run(arrivals: [Arrival], workload: Workload, base: String, ferry: FerryProcess?,
+                     progress: @escaping @Sendable (String) -> Void) async throws -> Simulator.Result {
         var httpConfig = HTTPClient.Configuration()
         httpConfig.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 512
         httpConfig.timeout.connect = .seconds(10)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
         do {
-            if let ferry { try await waitReady(http: http, base: base, ferry: ferry) }
+            try await ferry?.waitReady(http: http)
             let result = try await replay(arrivals: arrivals, workload: workload, http: http, base: base, progress: progress)
             try await http.shutdown()
-            let calls = ferry?.calls() ?? []
+            // Stopped first, so every call the worker made is in its log.
+            _ = await ferry?.stop()
+            let calls = try ferry?.calls().map { Simulator.Call(startNs: $0.start_ns, endNs: $0.end_ns, items: [], size: $0.items) } ?? []
             return Simulator.Result(records: result.records, calls: calls, refusedAnswers: 0, endNs: result.endNs)
         } catch {
             try? await http.shutdown()
+            _ = await ferry?.stop()
             throw error
         }
-    }
-
-    private func waitReady(http: HTTPClient, base: String, ferry: Ferry) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if !ferry.process.isRunning { throw BenchError.live("Ferry exited before it was ready:\n\(ferry.log)") }
-            if let r = try? await http.get(url: "\(base)/readyz").get(), r.status == .ok { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw BenchError.live("Ferry was not ready within 60 s:\n\(ferry.log)")
     }
 
     private actor Ledger {
@@ -118,7 +81,7 @@ public struct LiveRunner: Sendable {
         init(_ arrivals: [Arrival], backend: BackendModel, start: ContinuousClock.Instant) {
             records = arrivals.enumerated().map { i, a in
                 Simulator.Record(index: i, client: a.client, length: a.length, arrivalNs: a.timeNs, startNs: nil, finishNs: nil,
-                                 outcome: .ok, batchSize: 0, ownServiceNs: backend.serviceNs(longest: a.length))
+                                 outcome: .ok, batchSize: 0, ownServiceNs: backend.serviceNs(lengths: [a.length]))
             }
             loop = ClosedLoop(arrivals)
             self.start = start
@@ -187,26 +150,4 @@ public struct LiveRunner: Sendable {
             return .failed
         }
     }
-}
-
-/// A TCP port nobody listens on right now (for live runs and tests).
-public enum FreePort {
-    public static func find() throws -> Int { try freePort() }
-}
-
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-            bind(fd, sa, len) == 0 && getsockname(fd, sa, &len) == 0
-        }
-    }
-    guard ok else { throw BenchError.live("cannot find a free port") }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }

@@ -84,11 +84,7 @@ static void completed(void *state, const uint64_t *ids, uint32_t count, int64_t 
 }
 
 static const ferry_strategy table = {
-    .magic = FERRY_STRATEGY_MAGIC,
-    .abi_major = FERRY_STRATEGY_ABI_MAJOR,
-    .abi_minor = FERRY_STRATEGY_ABI_MINOR,
-    .size = sizeof(ferry_strategy),
-    .name = "batch_c",
+    FERRY_STRATEGY_HEADER("batch_c"), /* magic, ABI version and size, as the host checks them */
     .create = create,
     .destroy = destroy,
     .arrived = arrived,

@@ -3,34 +3,35 @@ import StrategySDK
 /// `edf` — earliest deadline first, filled up to the batch limit. An item
 /// that can no longer meet its deadline — now plus its estimated service time
 /// is past it — is given up (answered "expired", never run), so the backend
-/// spends no time on answers nobody will wait for. The service time is
-/// learned from completed calls (ns per cost², smoothed) unless `unit_ms`
-/// fixes it. Items without a deadline are ordered as if due
-/// `default_deadline_ms` after arrival, so they cannot starve.
+/// spends no time on answers nobody will wait for. The service time is the
+/// host's estimate (its cost model), corrected by what completed calls
+/// really took (measured ÷ estimated, smoothed). Items without a deadline are
+/// ordered as if due `default_deadline_ms` after arrival, so they cannot starve.
 ///
 /// Optimises: the number of requests answered within their deadlines.
 /// Fails: mean latency (it ignores cost order), and under overload it can
-/// expire items that a cheaper schedule would have saved; the first calls run
-/// before any service time is learned (no early expiry then).
+/// expire items that a cheaper schedule would have saved.
 /// Decisions cost O(batch × log n).
 ///
-/// Config: `default_deadline_ms` (default 10000), `unit_ms` (default 0:
-/// learn; else ms per cost² for the estimate).
+/// Config: `default_deadline_ms` (default 10000).
 public final class EDF: FerryStrategy {
     private let defaultDeadlineNs: Int64
-    private var nsPerCost2: Double
-    private let learn: Bool
+    /// Measured ÷ estimated call time, smoothed: 1 while the host's model is right.
+    private var correction = 1.0
+    private var host: HostEstimates?
     private var items: [UInt64: Item] = [:]
     private var byDeadline = KeyOrder()
-    private var running: [UInt64: UInt64] = [:]  // id → cost, until completed
+    private var running: [UInt64: Int64] = [:]  // id → its call's estimate, until completed
+    private var chosen: [UInt64] = []
 
     public init(config: StrategyConfig) throws {
         var config = config
         defaultDeadlineNs = Int64(try config.double("default_deadline_ms", default: 10_000, in: 0...86_400_000) * 1_000_000)
-        let unit = try config.double("unit_ms", default: 0, in: 0...1_000_000)
-        nsPerCost2 = unit * 1_000_000
-        learn = unit == 0
         try config.finish()
+    }
+
+    public func attached(_ host: HostEstimates) {
+        self.host = host
     }
 
     public func arrived(_ item: Item, now: Int64) {
@@ -44,10 +45,11 @@ public final class EDF: FerryStrategy {
     }
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
+        chosen.removeAll(keepingCapacity: true)
         while !batch.isFull, let id = byDeadline.first(live: items), let item = items[id] {
-            let cost = Double(item.cost)
-            let finish = Double(now) + nsPerCost2 * cost * cost
-            if item.deadlineNs != Item.never && nsPerCost2 > 0 && finish > Double(item.deadlineNs) {
+            // It cannot finish sooner than alone: hopeless if even that is late.
+            let finish = Double(now) + correction * Double(item.serviceNs)
+            if item.deadlineNs != Item.never && finish > Double(item.deadlineNs) {
                 guard batch.expire(id) else { break }  // host buffer full: the rest next time
                 _ = byDeadline.popFirst(live: items)
                 items[id] = nil
@@ -55,18 +57,22 @@ public final class EDF: FerryStrategy {
             }
             _ = byDeadline.popFirst(live: items)
             items[id] = nil
-            running[id] = item.cost
+            chosen.append(id)
             batch.append(id)
+        }
+        // Still queued in the host until this answer returns: ask what the call will take.
+        if let host, !chosen.isEmpty {
+            let estimate = host.batchServiceNs(chosen)
+            for id in chosen { running[id] = estimate }
         }
         return Item.never
     }
 
     public func completed(ids: UnsafeBufferPointer<UInt64>, serviceNs: Int64, success: Bool, now: Int64) {
-        var longest: UInt64 = 0
-        for id in ids { longest = max(longest, running.removeValue(forKey: id) ?? 0) }
-        guard learn, success, longest > 0, serviceNs > 0 else { return }
-        let sample = Double(serviceNs) / (Double(longest) * Double(longest))
-        nsPerCost2 = nsPerCost2 == 0 ? sample : 0.8 * nsPerCost2 + 0.2 * sample
+        var estimate: Int64 = 0
+        for id in ids { estimate = max(estimate, running.removeValue(forKey: id) ?? 0) }
+        guard success, estimate > 0, serviceNs > 0 else { return }
+        correction = 0.8 * correction + 0.2 * Double(serviceNs) / Double(estimate)
     }
 }
 

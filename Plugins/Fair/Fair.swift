@@ -2,14 +2,15 @@ import StrategySDK
 
 /// `fair` — per-client fair sharing of backend time, after the Virtual Token
 /// Counter (VTC) scheduler for LLM serving: each client has a counter of the
-/// service it received (an item charges its own cost², the time it would take
-/// alone, divided by the client's weight); each batch slot goes to the queued
+/// service it received (an item charges its own service time — the time it
+/// would take alone, as the host's cost model estimates it — divided by the
+/// client's weight); each batch slot goes to the queued
 /// client with the lowest counter, oldest item first. A client that was idle
 /// is lifted to the lowest counter among active clients when it returns, so
 /// idleness banks no credit and one client's burst cannot starve another.
 ///
 /// Bound: while clients stay backlogged, their counters differ by at most
-/// the largest single charge (one item's cost² ÷ its client's weight).
+/// the largest single charge (one item's service time ÷ its client's weight).
 ///
 /// Optimises: fairness between clients (Jain's index), isolation from floods.
 /// Fails: mean latency, when one client's items are much cheaper (it does not
@@ -61,8 +62,7 @@ public final class Fair: FerryStrategy {
                 active.removeAll { $0 == key }
                 continue
             }
-            let cost = Double(item.cost)
-            clients[key]!.counter += cost * cost / clients[key]!.weight
+            clients[key]!.counter += Double(item.serviceNs) / clients[key]!.weight
             left(key)
             batch.append(id)
         }

@@ -3,11 +3,13 @@ import StrategySDK
 
 /// `optimal` — at each decision, sort the queue by cost and choose the
 /// partition into consecutive groups (each at most the batch limit; a group
-/// costs its longest item's cost²) that minimises the summed completion time
-/// of everything queued, if the groups ran in that order: a dynamic programme
-/// over the sorted queue,
+/// costs what the host's cost model says a call of those items costs — the
+/// longest item's time for the seed, every row padded to the longest for a
+/// transformer) that minimises the summed completion time of everything
+/// queued, if the groups ran in that order: a dynamic programme over the
+/// sorted queue,
 ///
-///     f(i) = min over j in i+1 … i+B of  cost²(j−1) × (n − i) + f(j),
+///     f(i) = min over j in i+1 … i+B of  call(i..<j) × (n − i) + f(j),
 ///
 /// where n counts every queued item (those outside the window wait for all
 /// groups inside it). It dispatches the group the programme puts first and
@@ -17,7 +19,7 @@ import StrategySDK
 ///
 /// The programme assumes groups run cheapest first; among the groups it
 /// finds, the one dispatched is the one Smith's rule would run first (least
-/// cost² per item), which is optimal for that partition. With at most
+/// call time per item), which is optimal for that partition. With at most
 /// `exact` items queued it instead searches every partition into consecutive
 /// groups under Smith's order — exact, since an optimal batch schedule has
 /// that form (checked against brute force in the tests).
@@ -46,7 +48,8 @@ public final class Optimal: FerryStrategy {
     private var buckets: [UInt64: Deque<UInt64>] = [:]
     // Scratch, reused across decisions.
     private var windowIDs: [UInt64] = []
-    private var windowCost: [Double] = []
+    private var windowSize: [UInt64] = []
+    private var host: HostEstimates?
     private var best: [Double] = []
     private var choice: [Int] = []
 
@@ -56,6 +59,19 @@ public final class Optimal: FerryStrategy {
         window = try config.int("window", default: 128, in: 1...100_000)
         exactLimit = try config.int("exact", default: 8, in: 0...16)
         try config.finish()
+    }
+
+    public func attached(_ host: HostEstimates) {
+        self.host = host
+    }
+
+    /// What a call of the window's items `start..<end` costs (the window is
+    /// sorted by cost, so the last is the largest). A host older than ABI 1.1
+    /// offers no estimate: then the seed's law, the largest cost squared.
+    private func callCost(_ start: Int, _ end: Int) -> Double {
+        let longest = windowSize[end - 1]
+        guard let host else { return Double(longest) * Double(longest) }
+        return Double(host.callServiceNs(count: end - start, longest: longest))
     }
 
     public func arrived(_ item: Item, now: Int64) {
@@ -90,7 +106,7 @@ public final class Optimal: FerryStrategy {
     }
 
     /// The dynamic programme over the window (groups run cheapest first),
-    /// then the group Smith's rule runs first: the least cost² per item.
+    /// then the group Smith's rule runs first: the least call time per item.
     private func programmedFirstGroup(limit: Int, queued: Int) -> Range<Int> {
         let w = windowIDs.count
         let n = Double(queued)
@@ -103,18 +119,18 @@ public final class Optimal: FerryStrategy {
             var bestEnd = i + 1
             let waiting = n - Double(i)
             for j in (i + 1)...min(i + limit, w) {
-                let value = windowCost[j - 1] * waiting + best[j]
+                let value = callCost(i, j) * waiting + best[j]
                 if value < bestValue { bestValue = value; bestEnd = j }
             }
             best[i] = bestValue
             choice[i] = bestEnd
         }
         var first = 0..<choice[0]
-        var firstRatio = windowCost[choice[0] - 1] / Double(choice[0])
+        var firstRatio = callCost(0, choice[0]) / Double(choice[0])
         var start = choice[0]
         while start < w {
             let end = choice[start]
-            let ratio = windowCost[end - 1] / Double(end - start)
+            let ratio = callCost(start, end) / Double(end - start)
             if ratio < firstRatio { first = start..<end; firstRatio = ratio }
             start = end
         }
@@ -135,7 +151,7 @@ public final class Optimal: FerryStrategy {
             var fits = true
             for i in 0..<w where i == w - 1 || cuts & (1 << i) != 0 {
                 if i + 1 - start > limit { fits = false; break }
-                groups.append((start..<(i + 1), windowCost[i]))
+                groups.append((start..<(i + 1), callCost(start, i + 1)))
                 start = i + 1
             }
             guard fits else { continue }
@@ -158,7 +174,7 @@ public final class Optimal: FerryStrategy {
     /// The `count` cheapest live items, ascending by cost, into the scratch arrays.
     private func collectWindow(upTo count: Int) {
         windowIDs.removeAll(keepingCapacity: true)
-        windowCost.removeAll(keepingCapacity: true)
+        windowSize.removeAll(keepingCapacity: true)
         var index = 0
         while index < costs.count && windowIDs.count < count {
             let cost = costs[index]
@@ -168,10 +184,9 @@ public final class Optimal: FerryStrategy {
                 costs.remove(at: index)
                 continue
             }
-            let squared = Double(cost) * Double(cost)
             for id in buckets[cost]! where items[id] != nil {
                 windowIDs.append(id)
-                windowCost.append(squared)
+                windowSize.append(cost)
                 if windowIDs.count == count { break }
             }
             index += 1

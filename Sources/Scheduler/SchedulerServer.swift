@@ -1,3 +1,4 @@
+import CostModel
 import LibUV
 import Logging
 import Scheduling
@@ -28,9 +29,12 @@ public final class SchedulerServer {
         /// runs instead, and this reason is reported (the supervisor sets it
         /// after the plugin crashed the scheduler repeatedly).
         public var fallbackReason: String?
+        /// What the backend's calls cost, for the strategy's estimates.
+        public var costModel: CostModel
 
         public init(socketPath: String, workerPath: String, controlPath: String? = nil, maxQueued: Int = 10_000,
-                    maxQueuedPerClient: Int? = nil, maxAttempts: Int = 3, fallbackReason: String? = nil) {
+                    maxQueuedPerClient: Int? = nil, maxAttempts: Int = 3, fallbackReason: String? = nil,
+                    costModel: CostModel = .seed(unitMs: 1)) {
             self.socketPath = socketPath
             self.workerPath = workerPath
             self.controlPath = controlPath
@@ -38,6 +42,7 @@ public final class SchedulerServer {
             self.maxQueuedPerClient = maxQueuedPerClient
             self.maxAttempts = maxAttempts
             self.fallbackReason = fallbackReason
+            self.costModel = costModel
         }
     }
 
@@ -89,7 +94,8 @@ public final class SchedulerServer {
         self.configuration = configuration
         self.logger = logger
         core = SchedulingCore(strategy: strategy, configuration: .init(maxQueued: configuration.maxQueued,
-                                                                       maxQueuedPerClient: configuration.maxQueuedPerClient))
+                                                                       maxQueuedPerClient: configuration.maxQueuedPerClient,
+                                                                       costModel: configuration.costModel))
         core.onRefusedAnswer = { [logger, metrics] line in
             logger.warning("\(line)")
             metrics.fallbacks.increment()

@@ -17,8 +17,11 @@ public struct QueuedItem: Sendable, Equatable {
     public var arrivalNs: Int64
     /// `timeNever` when the request has none.
     public var deadlineNs: Int64
+    /// Its own service time (a call of it alone), from the core's cost model.
+    public var serviceNs: Int64
 
-    public init(id: ItemID, client: UInt32, clientName: String, priority: Int32, cost: UInt64, arrivalNs: Int64, deadlineNs: Int64) {
+    public init(id: ItemID, client: UInt32, clientName: String, priority: Int32, cost: UInt64, arrivalNs: Int64, deadlineNs: Int64,
+                serviceNs: Int64 = 0) {
         self.id = id
         self.client = client
         self.clientName = clientName
@@ -26,6 +29,7 @@ public struct QueuedItem: Sendable, Equatable {
         self.cost = cost
         self.arrivalNs = arrivalNs
         self.deadlineNs = deadlineNs
+        self.serviceNs = serviceNs
     }
 }
 

@@ -1,3 +1,4 @@
+import CostModel
 import DequeModule
 import HeapModule
 
@@ -10,7 +11,7 @@ import HeapModule
 /// backend slot (or a wake-up the strategy asked for is due), from everything
 /// queued at that moment. It trusts no strategy: every answer is checked and
 /// a bad one is replaced by oldest-first, so nothing is lost or doubled.
-public final class SchedulingCore {
+public final class SchedulingCore: CostEstimating {
     /// Limits the core enforces.
     public struct Configuration: Sendable {
         /// Most items one backend call may hold.
@@ -28,15 +29,20 @@ public final class SchedulingCore {
         /// After this many refused answers in a row the strategy is replaced
         /// by the built-in oldest-first for good (it is answering nonsense).
         public var maxConsecutiveRefusals: Int
+        /// What a backend call costs: each item's own estimate, and the
+        /// estimate of a candidate batch offered to the strategy.
+        public var costModel: CostModel
 
         public init(batchLimit: Int = 5, slots: Int = 1, maxQueued: Int = 10_000, maxQueuedPerClient: Int? = nil,
-                    starvationBoundNs: Int64 = 30_000_000_000, maxConsecutiveRefusals: Int = 10) {
+                    starvationBoundNs: Int64 = 30_000_000_000, maxConsecutiveRefusals: Int = 10,
+                    costModel: CostModel = .seed(unitMs: 1)) {
             self.batchLimit = batchLimit
             self.slots = slots
             self.maxQueued = maxQueued
             self.maxQueuedPerClient = maxQueuedPerClient ?? maxQueued
             self.starvationBoundNs = starvationBoundNs
             self.maxConsecutiveRefusals = maxConsecutiveRefusals
+            self.costModel = costModel
         }
     }
 
@@ -90,6 +96,7 @@ public final class SchedulingCore {
     public init(strategy: Strategy, configuration: Configuration = .init()) {
         self.strategy = strategy
         self.configuration = configuration
+        attachBatchCost()
     }
 
     public var queuedCount: Int { queue.count }
@@ -116,7 +123,7 @@ public final class SchedulingCore {
         let id = nextItemID
         nextItemID += 1
         let item = QueuedItem(id: id, client: clientIndex, clientName: client, priority: priority,
-                              cost: cost, arrivalNs: now, deadlineNs: deadlineNs)
+                              cost: cost, arrivalNs: now, deadlineNs: deadlineNs, serviceNs: configuration.costModel.itemNs(size: cost))
         insert(item)
         strategy.arrived(item, now: now)
         return id
@@ -231,9 +238,24 @@ public final class SchedulingCore {
         fallbackReason = reason
         let fallback = OldestFirst()
         strategy = fallback
+        attachBatchCost()
         trimArrivalOrder()
         for id in arrivalOrder { if let item = queue[id] { fallback.arrived(item, now: now) } }
         onStrategyReplaced?(reason)
+    }
+
+    /// The estimate of a call holding `ids`, from the cost model (ids that
+    /// are not queued are left out).
+    public func batchServiceNs(_ ids: UnsafeBufferPointer<ItemID>) -> Int64 {
+        configuration.costModel.callNs(sizes: ids.lazy.compactMap { self.queue[$0]?.cost })
+    }
+
+    public func callServiceNs(count: Int, longest: UInt64) -> Int64 {
+        Int64(configuration.costModel.callNs(count: count, longest: longest).rounded())
+    }
+
+    private func attachBatchCost() {
+        strategy.attach(costs: self)
     }
 
     /// Drops a batch that will not be retried (its items are answered with an

@@ -17,4 +17,20 @@ public protocol Strategy: AnyObject {
     func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID], expire: inout [ItemID]) -> Int64
     /// A dispatched batch finished.
     func completed(_ ids: [ItemID], serviceNs: Int64, success: Bool, now: Int64)
+    /// The host's cost estimates (a batch is not the max of its items when
+    /// the backend pads), given once before any item arrives. The core owns
+    /// the strategy: hold `costs` unowned.
+    func attach(costs: CostEstimating)
+}
+
+extension Strategy {
+    public func attach(costs: CostEstimating) {}
+}
+
+/// What a backend call is expected to cost, as the host estimates it.
+public protocol CostEstimating: AnyObject {
+    /// One call holding these queued ids (ids not queued are left out), ns.
+    func batchServiceNs(_ ids: UnsafeBufferPointer<ItemID>) -> Int64
+    /// One call of `count` items whose largest cost is `longest`, ns, in O(1).
+    func callServiceNs(count: Int, longest: UInt64) -> Int64
 }

@@ -97,10 +97,10 @@ public struct Simulator {
     public func run(_ arrivals: [Arrival], strategy: Strategy) -> Result {
         let core = SchedulingCore(strategy: strategy, configuration: .init(
             batchLimit: backend.batchLimit, slots: backend.concurrency, maxQueued: maxQueued,
-            starvationBoundNs: starvationBoundNs))
+            starvationBoundNs: starvationBoundNs, costModel: backend.costModel))
         var records = arrivals.enumerated().map { i, a in
             Record(index: i, client: a.client, length: a.length, arrivalNs: a.timeNs, startNs: nil, finishNs: nil,
-                   outcome: .ok, batchSize: 0, ownServiceNs: backend.serviceNs(longest: a.length))
+                   outcome: .ok, batchSize: 0, ownServiceNs: backend.serviceNs(lengths: [a.length]))
         }
         var dependents = ClosedLoop(arrivals)
         var pending = Heap<Pending>(arrivals.indices.filter { arrivals[$0].afterGroup == nil }.map { Pending(timeNs: arrivals[$0].timeNs, index: $0) })
@@ -154,8 +154,7 @@ public struct Simulator {
             }
             for d in outcome.dispatches {
                 let indices = d.ids.map { byItem.removeValue(forKey: $0)! }
-                let longest = indices.map { records[$0].length }.max() ?? 0
-                let end = now + backend.serviceNs(longest: longest)
+                let end = now + backend.serviceNs(lengths: indices.map { records[$0].length })
                 for i in indices {
                     records[i].startNs = now
                     records[i].batchSize = indices.count

@@ -1,3 +1,5 @@
+import CostModel
+
 /// One request of a workload: who sends what, and when.
 ///
 /// Open-loop requests have an absolute send time. A closed-loop client (one
@@ -31,9 +33,9 @@ public struct Arrival: Sendable, Equatable, Codable {
     }
 }
 
-/// The backend a workload runs on: a call of items lasts
-/// `callNs + unitNs × (longest length)²`, at most `batchLimit` items a call,
-/// `concurrency` calls at once.
+/// The backend a workload runs on: a call of items lasts what the seed's
+/// cost law says (`callNs + unitNs × (longest length)²`, see `CostModel`), at
+/// most `batchLimit` items a call, `concurrency` calls at once.
 public struct BackendModel: Sendable, Equatable, Codable {
     public var batchLimit: Int
     public var concurrency: Int
@@ -49,8 +51,11 @@ public struct BackendModel: Sendable, Equatable, Codable {
         self.callNs = callNs
     }
 
-    /// How long a call with these lengths takes.
-    public func serviceNs(longest: Int) -> Int64 {
-        Int64((callNs + unitNs * Double(longest) * Double(longest)).rounded())
+    /// The backend's cost law, as the live scheduler and backend use it.
+    public var costModel: CostModel { CostModel(fixedNs: callNs, longestSquaredNs: unitNs) }
+
+    /// How long a call with items of these lengths takes.
+    public func serviceNs(lengths: some Sequence<Int>) -> Int64 {
+        costModel.callNs(sizes: lengths.lazy.map { UInt64(max(0, $0)) })
     }
 }

@@ -23,7 +23,7 @@ public enum PluginLoadError: Error, CustomStringConvertible, Equatable {
         case let .abiMismatch(path, found, expected):
             return "strategy \(path): ABI version \(found) but this Ferry speaks ABI version \(expected); rebuild the plugin against ferry_strategy.h"
         case let .tableTooSmall(path, found, expected):
-            return "strategy \(path): function table is \(found) bytes, expected at least \(expected); rebuild the plugin against ferry_strategy.h"
+            return "strategy \(path): function table is \(found) bytes, but ABI \(PluginLoader.abiMajor).0 needs at least \(expected); rebuild the plugin against ferry_strategy.h"
         case let .createFailed(path, name, reason):
             return "strategy \(name) (\(path)): rejected its configuration: \(reason)"
         }

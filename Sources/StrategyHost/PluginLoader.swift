@@ -11,6 +11,16 @@ import Glibc
 public enum PluginLoader {
     /// The ABI version this host speaks.
     public static let abiMajor = UInt32(FERRY_STRATEGY_ABI_MAJOR)
+    public static let abiMinor = UInt32(FERRY_STRATEGY_ABI_MINOR)
+
+    /// FERRY_STRATEGY_SIZE_1_0: the table up to `completed`, the least any 1.x host accepts.
+    static let sizeOfVersion1_0 = UInt32(MemoryLayout<ferry_strategy>.offset(of: \ferry_strategy.attach_host)!)
+
+    /// Whether a table of `size` bytes holds `field` (a function pointer).
+    static func covers(_ size: UInt32, _ field: PartialKeyPath<ferry_strategy>) -> Bool {
+        guard let offset = MemoryLayout<ferry_strategy>.offset(of: field) else { return false }
+        return Int(size) >= offset + MemoryLayout<UnsafeRawPointer>.size
+    }
 
     /// Opens `path` and returns its validated function table.
     /// The library is never unloaded (RTLD_NODELETE): unloading Swift code
@@ -31,8 +41,8 @@ public enum PluginLoader {
         let major = header.load(fromByteOffset: 4, as: UInt32.self)
         guard major == abiMajor else { throw .abiMismatch(path: path, found: major, expected: abiMajor) }
         let size = header.load(fromByteOffset: 12, as: UInt32.self)
-        let expected = UInt32(MemoryLayout<ferry_strategy>.size)
-        guard size >= expected else { throw .tableTooSmall(path: path, found: size, expected: expected) }
+        // Any 1.x table: a field appended later is read only when `size` covers it.
+        guard size >= sizeOfVersion1_0 else { throw .tableTooSmall(path: path, found: size, expected: sizeOfVersion1_0) }
         return table
     }
 

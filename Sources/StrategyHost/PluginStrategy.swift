@@ -13,6 +13,10 @@ public final class PluginStrategy: Strategy {
     private var bufferCapacity: Int
     private let expireBuffer: UnsafeMutablePointer<UInt64>
     private static let expireCapacity = 256
+    /// What `attach_host` was given: it must live as long as the instance.
+    private var host: UnsafeMutablePointer<ferry_host>?
+    /// The core, which owns this strategy: weak, so no cycle and no dangling.
+    private weak var costs: CostEstimating?
 
     init(table: UnsafePointer<ferry_strategy>, path: String, config: String) throws(PluginLoadError) {
         self.table = table
@@ -34,12 +38,38 @@ public final class PluginStrategy: Strategy {
         table.pointee.destroy(state)
         buffer.deallocate()
         expireBuffer.deallocate()
+        host?.deallocate()
+    }
+
+    /// Hands a 1.1 plugin the host's estimates; a 1.0 table has no
+    /// `attach_host` (its `size` ends before it) and is never read past its end.
+    public func attach(costs: CostEstimating) {
+        let size = UnsafeRawPointer(table).load(fromByteOffset: 12, as: UInt32.self)
+        guard host == nil, PluginLoader.covers(size, \ferry_strategy.attach_host), let attach = table.pointee.attach_host else { return }
+        self.costs = costs
+        // The context is this adapter, which lives exactly as long as the plugin's instance.
+        let h = UnsafeMutablePointer<ferry_host>.allocate(capacity: 1)
+        h.initialize(to: ferry_host(
+            size: UInt32(MemoryLayout<ferry_host>.size), context: Unmanaged.passUnretained(self).toOpaque(),
+            batch_service_ns: { context, ids, count in
+                PluginStrategy.of(context).costs?.batchServiceNs(UnsafeBufferPointer(start: ids, count: Int(count))) ?? 0
+            },
+            call_service_ns: { context, count, longest in
+                PluginStrategy.of(context).costs?.callServiceNs(count: Int(count), longest: longest) ?? 0
+            }))
+        host = h
+        attach(state, h)
+    }
+
+    private static func of(_ context: UnsafeMutableRawPointer?) -> PluginStrategy {
+        Unmanaged<PluginStrategy>.fromOpaque(context!).takeUnretainedValue()
     }
 
     public func arrived(_ item: QueuedItem, now: Int64) {
         item.clientName.withCString { client in
             var c = ferry_item(id: item.id, client: item.client, priority: item.priority, cost: item.cost,
-                               arrival_ns: item.arrivalNs, deadline_ns: item.deadlineNs, client_name: client)
+                               arrival_ns: item.arrivalNs, deadline_ns: item.deadlineNs, client_name: client,
+                               service_ns: item.serviceNs)
             table.pointee.arrived(state, &c, now)
         }
     }
@@ -71,3 +101,4 @@ public final class PluginStrategy: Strategy {
         }
     }
 }
+

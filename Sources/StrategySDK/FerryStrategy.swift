@@ -31,11 +31,43 @@ public protocol FerryStrategy: AnyObject {
 
     /// A batch you (or the host) dispatched finished.
     func completed(ids: UnsafeBufferPointer<UInt64>, serviceNs: Int64, success: Bool, now: Int64)
+
+    /// The host's cost estimates, given once before any item arrives (by
+    /// hosts of ABI 1.1 and later). Keep it to ask what a candidate batch
+    /// would cost: a backend that pads to the longest item does not cost
+    /// the max of its items.
+    func attached(_ host: HostEstimates)
 }
 
 extension FerryStrategy {
     public func removed(_ id: UInt64, reason: RemovalReason, now: Int64) {}
     public func completed(ids: UnsafeBufferPointer<UInt64>, serviceNs: Int64, success: Bool, now: Int64) {}
+    public func attached(_ host: HostEstimates) {}
+}
+
+/// What the host estimates for a strategy, from its cost model (ABI 1.1).
+public struct HostEstimates {
+    private let host: UnsafePointer<ferry_host>
+
+    init(_ host: UnsafePointer<ferry_host>) {
+        self.host = host
+    }
+
+    /// The expected time, in ns, of one backend call holding these queued
+    /// ids (ids that are not queued are left out).
+    public func batchServiceNs(_ ids: UnsafeBufferPointer<UInt64>) -> Int64 {
+        host.pointee.batch_service_ns(host.pointee.context, ids.baseAddress, UInt32(ids.count))
+    }
+
+    public func batchServiceNs(_ ids: [UInt64]) -> Int64 {
+        ids.withUnsafeBufferPointer { batchServiceNs($0) }
+    }
+
+    /// The same for a call of `count` items whose largest `cost` is
+    /// `longest`, in O(1): for weighing many candidate groups of a sorted queue.
+    public func callServiceNs(count: Int, longest: UInt64) -> Int64 {
+        host.pointee.call_service_ns(host.pointee.context, UInt32(count), longest)
+    }
 }
 
 /// A queued request as a strategy sees it.
@@ -50,11 +82,15 @@ public struct Item {
     public var arrivalNs: Int64
     /// `Item.never` when the request has no deadline.
     public var deadlineNs: Int64
+    /// Its own service time (a call of it alone), ns, from the host's cost
+    /// model; 0 from a host older than ABI 1.1.
+    public var serviceNs: Int64
 
     /// "No deadline" / "no wake-up wanted".
     public static let never = Int64.max
 
-    public init(id: UInt64, client: UInt32, clientName: String, priority: Int32, cost: UInt64, arrivalNs: Int64, deadlineNs: Int64) {
+    public init(id: UInt64, client: UInt32, clientName: String, priority: Int32, cost: UInt64, arrivalNs: Int64, deadlineNs: Int64,
+                serviceNs: Int64 = 0) {
         self.id = id
         self.client = client
         self.clientName = clientName
@@ -62,11 +98,16 @@ public struct Item {
         self.cost = cost
         self.arrivalNs = arrivalNs
         self.deadlineNs = deadlineNs
+        self.serviceNs = serviceNs
     }
 
-    init(_ c: ferry_item) {
-        self.init(id: c.id, client: c.client, clientName: c.client_name.map { String(cString: $0) } ?? "",
-                  priority: c.priority, cost: c.cost, arrivalNs: c.arrival_ns, deadlineNs: c.deadline_ns)
+    /// `hostIs1_1`: the host attached itself, so it passed the 1.1 item
+    /// (an older host's item ends before `service_ns`).
+    init(_ c: UnsafePointer<ferry_item>, hostIs1_1: Bool) {
+        let item = c.pointee
+        self.init(id: item.id, client: item.client, clientName: item.client_name.map { String(cString: $0) } ?? "",
+                  priority: item.priority, cost: item.cost, arrivalNs: item.arrival_ns, deadlineNs: item.deadline_ns,
+                  serviceNs: hostIs1_1 ? item.service_ns : 0)
     }
 }
 

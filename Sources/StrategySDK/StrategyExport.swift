@@ -41,7 +41,8 @@ public enum StrategyExport {
                 if let state { Unmanaged<Instance>.fromOpaque(state).release() }
             },
             arrived: { state, item, now in
-                Instance.of(state).strategy.arrived(Item(item!.pointee), now: now)
+                let instance = Instance.of(state)
+                instance.strategy.arrived(Item(item!, hostIs1_1: instance.hostAttached), now: now)
             },
             removed: { state, id, reason, now in
                 Instance.of(state).strategy.removed(id, reason: RemovalReason(rawValue: reason.rawValue) ?? .cancelled, now: now)
@@ -58,6 +59,12 @@ public enum StrategyExport {
             completed: { state, ids, count, serviceNs, success, now in
                 Instance.of(state).strategy.completed(ids: UnsafeBufferPointer(start: ids, count: Int(count)),
                                                       serviceNs: serviceNs, success: success != 0, now: now)
+            },
+            attach_host: { state, host in
+                guard let host else { return }
+                let instance = Instance.of(state)
+                instance.hostAttached = true
+                instance.strategy.attached(HostEstimates(host))
             }
         ))
         exported = t
@@ -68,6 +75,8 @@ public enum StrategyExport {
 /// Keeps a strategy instance alive behind the C `void *state`.
 private final class Instance {
     let strategy: any FerryStrategy
+    /// A 1.1+ host attached itself: its items carry `service_ns`.
+    var hostAttached = false
     init(_ strategy: any FerryStrategy) { self.strategy = strategy }
     static func of(_ state: UnsafeMutableRawPointer?) -> Instance {
         Unmanaged<Instance>.fromOpaque(state!).takeUnretainedValue()

@@ -1,9 +1,11 @@
+import CostModel
 import LibUV
 import Wire
 
-/// The seed's model server, simulated: each call lasts
-/// `callMs + unit × (longest text length)²`, at most `concurrency` calls at
-/// once, at most `batchLimit` texts a call, labels from `TextClassifier`.
+/// The seed's model server, simulated: each call lasts what the cost model
+/// says (the seed's `callMs + unit × (longest text length)²`), at most
+/// `concurrency` calls at once, at most `batchLimit` texts a call, labels
+/// from `TextClassifier`.
 public final class SimulatedBackend: Backend {
     public let name = "simulated"
     public let batchLimit: Int
@@ -27,10 +29,12 @@ public final class SimulatedBackend: Backend {
         self.concurrency = concurrency
     }
 
+    /// The law its calls follow; the scheduler estimates with the same one.
+    public var costModel: CostModel { .seed(unitMs: unitMs, callMs: callMs) }
+
     /// How long a call with these texts takes, in milliseconds.
     public func duration(of texts: [String]) -> Double {
-        let longest = texts.map(TextClassifier.length(of:)).max() ?? 0
-        return callMs + unitMs * Double(longest * longest)
+        Double(costModel.callNs(sizes: texts.map { UInt64(TextClassifier.length(of: $0)) })) / 1e6
     }
 
     public func execute(_ payloads: [[UInt8]], completion: @escaping ([BatchResult.Outcome]) -> Void) {

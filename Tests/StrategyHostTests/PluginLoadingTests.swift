@@ -74,6 +74,25 @@ import Scheduling
         #expect(line.contains("ABI version 99") && line.contains("ABI version 1") && !line.contains("\n"))
     }
 
+    /// The header's promise: minor versions only append, so a plugin built
+    /// against 1.0 loads on this 1.1 host and serves; nothing past its
+    /// `size` is read (a trap sits where `attach_host` would be).
+    @Test func aPluginBuiltForABI1_0StillLoadsAndServes() throws {
+        let path = try CFixture.compile("abi_1_0")
+        let old = try PluginLoader.load(path: path)
+        #expect(old.name == "old-1.0")
+        let core = SchedulingCore(strategy: old, configuration: .init(batchLimit: 2, slots: 1))
+        for _ in 0..<3 { _ = core.enqueue(client: "a", cost: 5, now: 0) }
+        #expect(core.schedule(now: 0).dispatches.map(\.ids) == [[1, 2]])
+        core.complete(batchID: 1, success: true, serviceNs: 1, now: 1)
+        #expect(core.schedule(now: 1).dispatches.map(\.ids) == [[3]])
+    }
+
+    @Test func aTableShorterThanABI1_0IsRefusedWithTheSizeItNeeds() throws {
+        let line = "\(PluginLoadError.tableTooSmall(path: "/p.so", found: 16, expected: 64))"
+        #expect(line.contains("16 bytes") && line.contains("ABI 1.0 needs at least 64"))
+    }
+
     @Test func aForeignTableIsRefusedByItsMagic() throws {
         let path = try CFixture.compile("bad_magic")
         #expect(throws: PluginLoadError.badMagic(path: path, found: 0xDEADBEEF)) { try PluginLoader.load(path: path) }

@@ -126,7 +126,7 @@ import TestSupport
     }
 
     @Test func edfOrdersByDeadlineAndExpiresWhatCannotMakeIt() throws {
-        let edf = try load("edf", "unit_ms=1")
+        let edf = try load("edf")  // the core's default cost model: 1 ms × cost²
         let core = SchedulingCore(strategy: edf, configuration: .init(batchLimit: 2, slots: 1))
         _ = core.enqueue(client: "a", cost: 10, deadlineNs: 900 * Self.ms, now: 0)   // 1: needs 100 ms, fine
         _ = core.enqueue(client: "a", cost: 10, deadlineNs: 300 * Self.ms, now: 0)   // 2

@@ -35,10 +35,11 @@ public enum Repository {
 /// C sources under `Tests/TestSupport/Fixtures`, compiled on demand with the
 /// system C compiler into shared libraries.
 public enum CFixture {
-    public static func compile(_ name: String) throws -> String {
+    /// Compiles fixture `name` to `path` (default: a fresh file in the temporary directory).
+    public static func compile(_ name: String, to path: String? = nil) throws -> String {
         let source = Repository.root.appendingPathComponent("Tests/TestSupport/Fixtures/\(name).c").path
         let include = Repository.root.appendingPathComponent("Sources/StrategyABI/include").path
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).so").path
+        let out = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("ferry-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).so").path
         let cc = Process()
         cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         cc.arguments = ["cc", "-shared", "-fPIC", "-I", include, "-o", out, source]

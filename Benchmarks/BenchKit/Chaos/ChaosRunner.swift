@@ -20,13 +20,10 @@ public struct ChaosRunner {
     /// `chaos-timeline.svg` to `out`, and returns the report.
     public func run() async throws -> ChaosReport {
         try options.validate()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-chaos-\(UUID().uuidString.prefix(8))")
-        let runtime = dir.appendingPathComponent("run").path
-        let callLog = dir.appendingPathComponent("calls.jsonl").path
-        let logPath = dir.appendingPathComponent("supervisor.log").path
-        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        let files = try FerryFiles(directory: FileManager.default.temporaryDirectory
+            .appendingPathComponent("ferry-chaos-\(UUID().uuidString.prefix(8))"))
+        let callLog = files.callLog.path
+        let logPath = files.log.path
 
         var config = HTTPClient.Configuration()
         // Open loop: outstanding requests pile up while Ferry restarts.
@@ -37,7 +34,7 @@ public struct ChaosRunner {
         var control: FerryControl?
         defer {
             // Whatever happened, leave nothing running.
-            if let ferry = control?.ferry, ferry.process.isRunning {
+            if let ferry = control?.ferry, ferry.isRunning {
                 let children = ferry.state?.childPids ?? []
                 kill(ferry.pid, SIGKILL)
                 for pid in children { kill(pid, SIGKILL) }
@@ -45,27 +42,26 @@ public struct ChaosRunner {
             server?.kill()
         }
         do {
-            var arguments = ["--strategy", options.strategy, "--port", "", "--unit-ms", "\(options.unitMs)",
-                             "--runtime-dir", runtime, "--worker-call-log", callLog, "--heartbeat-timeout-s", "5"]
+            var arguments = ["--strategy", options.strategy, "--unit-ms", "\(options.unitMs)", "--heartbeat-timeout-s", "5"]
             if options.backend == .http {
-                let s = ModelServerProcess(script: modelServerScript(), port: try freePort(), unitMs: options.unitMs, log: log)
+                let s = ModelServerProcess(script: modelServerScript(), port: try FreePort.find(), unitMs: options.unitMs,
+                                           log: try files.appendingLog())
                 server = s
                 try s.start()
                 try await s.waitUp(http: http)
                 arguments += ["--backend", "http", "--upstream", "http://127.0.0.1:\(s.port)"]
                 say("model server up on port \(s.port) (pid \(s.pid ?? 0))")
             }
-            let port = try freePort()
-            arguments[3] = "\(port)"
-            let started = try FerryControl(supervisorPath: supervisorPath(), arguments: arguments, port: port, runtimeParent: runtime,
-                                           log: log, http: http, modelServer: server)
+            let port = try FreePort.find()
+            let started = try FerryControl(supervisorPath: supervisorPath(), arguments: arguments, port: port, files: files,
+                                           http: http, modelServer: server)
             control = started
             try await started.ferry.waitReady(http: http)
-            say("Ferry ready on port \(port) (supervisor pid \(started.ferry.pid)); files in \(dir.path)")
+            say("Ferry ready on port \(port) (supervisor pid \(started.ferry.pid)); files in \(files.directory.path)")
             let (report, records) = try await soak(control: started, http: http, callLog: callLog)
             try await http.shutdown()
             try write(report, records: records, logPath: logPath, callLog: callLog)
-            try? FileManager.default.removeItem(at: dir)
+            files.remove()
             return report
         } catch {
             try? await http.shutdown()
@@ -123,11 +119,9 @@ public struct ChaosRunner {
         var exits = control.unexpectedExits
         let ferry = control.ferry
         let children = ferry.state?.childPids ?? []
-        kill(ferry.pid, SIGTERM)
-        let status = await ferry.waitForExit(within: 60)
+        let status = await ferry.stop(signal: SIGTERM, within: 60)
         if status != 0 {
             exits.append(status.map { "the final SIGTERM stop exited with status \($0), not 0" } ?? "the final SIGTERM stop did not exit within 60 s")
-            if status == nil { kill(ferry.pid, SIGKILL) }
         }
         let left = await Pids.waitGone(children, within: 10)
         if !left.isEmpty {

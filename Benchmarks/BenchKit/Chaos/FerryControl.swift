@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 
 /// Owns the Ferry under test across its restarts: the current supervisor,
-/// the flags to start another one on the same port, and the model server.
+/// the flags to start another one on the same port and files, and the model server.
 /// `@unchecked Sendable`: the fault injector is the only task that replaces
 /// `ferry` (one fault at a time); the traffic and the progress line only read
 /// the port and the `Outages`, which lock.
@@ -10,40 +10,39 @@ final class FerryControl: @unchecked Sendable {
     let supervisorPath: String
     let arguments: [String]
     let port: Int
-    let runtimeParent: String
-    let log: FileHandle
+    /// Shared by every restart: one log, one call log, one runtime parent.
+    let files: FerryFiles
     let http: HTTPClient
     let modelServer: ModelServerProcess?
-    private(set) var ferry: SupervisedFerry
+    private(set) var ferry: FerryProcess
     /// When the model server was down (killed until up again).
     let outages = Outages()
     /// Supervisors that exited when the soak did not stop them, in words.
     private(set) var unexpectedExits: [String] = []
 
-    init(supervisorPath: String, arguments: [String], port: Int, runtimeParent: String, log: FileHandle, http: HTTPClient,
+    init(supervisorPath: String, arguments: [String], port: Int, files: FerryFiles, http: HTTPClient,
          modelServer: ModelServerProcess?) throws {
         self.supervisorPath = supervisorPath
         self.arguments = arguments
         self.port = port
-        self.runtimeParent = runtimeParent
-        self.log = log
+        self.files = files
         self.http = http
         self.modelServer = modelServer
-        ferry = try SupervisedFerry(supervisor: supervisorPath, arguments: arguments, port: port, runtimeParent: runtimeParent, log: log)
+        ferry = try FerryProcess(supervisor: supervisorPath, arguments: arguments, port: port, files: files)
     }
 
     /// Starts a new supervisor (the last one must be gone) and waits until ready.
     func restart() async throws {
-        ferry = try SupervisedFerry(supervisor: supervisorPath, arguments: arguments, port: port, runtimeParent: runtimeParent, log: log)
+        ferry = try FerryProcess(supervisor: supervisorPath, arguments: arguments, port: port, files: files)
         try await ferry.waitReady(http: http)
     }
 
     /// If the supervisor exited on its own (restart intensity, a crash), note
     /// it and start another, so one failure does not end the soak.
     func reviveIfExited(atMs: Double) async throws -> Bool {
-        guard !ferry.process.isRunning else { return false }
+        guard !ferry.isRunning else { return false }
         unexpectedExits.append(String(format: "at %.1f s the supervisor (pid %d) exited by itself with status %d",
-                                      atMs / 1000, ferry.pid, ferry.process.terminationStatus))
+                                      atMs / 1000, ferry.pid, ferry.terminationStatus))
         let stale = ferry.state?.childPids ?? []
         for pid in await Pids.waitGone(stale, within: 10) { kill(pid, SIGKILL) }
         try await restart()

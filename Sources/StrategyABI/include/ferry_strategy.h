@@ -1,24 +1,33 @@
 /*
  * ferry_strategy.h — the whole contract between Ferry and a scheduling
- * strategy plugin (ABI version 1.0).
+ * strategy plugin (ABI version 1.1).
  *
  * A plugin is a shared library that exports ONE symbol:
  *
  *     const ferry_strategy *ferry_strategy_entry(void);
  *
- * returning a table that lives as long as the process. The host checks
- * `magic`, `abi_major` (must equal FERRY_STRATEGY_ABI_MAJOR), and `size`
- * (at least sizeof(ferry_strategy) of the major version it knows) before it
- * calls anything else, and refuses the file with one line naming it and the
- * mismatch otherwise. Minor versions only append fields; a host reads just
- * the prefix it knows.
+ * returning a table that lives as long as the process. Fill its first five
+ * fields with FERRY_STRATEGY_HEADER("name"). The host checks `magic`,
+ * `abi_major` (must equal FERRY_STRATEGY_ABI_MAJOR) and `size` (at least
+ * FERRY_STRATEGY_SIZE_1_0) before it calls anything else, and refuses the
+ * file with one line naming it and the mismatch otherwise. Minor versions
+ * only append fields, to the table and to the structs the host passes: a
+ * host reads a field of the table only when `size` covers it, so a plugin
+ * built against 1.0 loads on every 1.x host.
+ *
+ * 1.1 adds the host's cost estimates: each item's own service time
+ * (`ferry_item.service_ns`) and, through `attach_host`, the estimated time of
+ * a call holding any set of queued ids — a backend that pads every row to the
+ * longest does not cost the max of its items, so no plugin should write a
+ * cost law of its own.
  *
  * Rules for every call:
  *   - All calls come from one thread; a plugin needs no locks.
  *   - `now` is nanoseconds on the host's monotonic clock (virtual in the
  *     bench's simulator). A plugin must never read a clock itself, or the
  *     same plugin would behave differently in simulation and live.
- *   - A plugin sees ids, clients, costs and times — never payloads.
+ *   - A plugin sees ids, clients, sizes, cost estimates and times — never
+ *     payloads.
  *   - Ids returned from next_batch are dispatched: forget them. Ids listed
  *     in `expire_ids` are given up (answered "expired", never run): forget
  *     them too. If the host
@@ -46,7 +55,7 @@ extern "C" {
 
 #define FERRY_STRATEGY_MAGIC 0x46525259u /* "FRRY" */
 #define FERRY_STRATEGY_ABI_MAJOR 1u
-#define FERRY_STRATEGY_ABI_MINOR 0u
+#define FERRY_STRATEGY_ABI_MINOR 1u
 #define FERRY_STRATEGY_ENTRY_SYMBOL "ferry_strategy_entry"
 
 /* "No deadline" and "no wake-up wanted". */
@@ -68,7 +77,23 @@ typedef struct ferry_item {
     int64_t arrival_ns;      /* when the scheduler accepted it */
     int64_t deadline_ns;     /* FERRY_TIME_NEVER when none */
     const char *client_name; /* NUL-terminated; valid only during the call */
+    /* 1.1: its own service time (a call of it alone), ns, from the host's cost
+     * model. Read it only after attach_host was called (a 1.1 host). */
+    int64_t service_ns;
 } ferry_item;
+
+/* What a host of ABI 1.1 or later offers a plugin (see attach_host). */
+typedef struct ferry_host {
+    uint32_t size;  /* sizeof(ferry_host) as the host was built */
+    void *context;  /* pass back to the functions below */
+    /* The expected time, in ns, of one backend call holding these queued ids
+     * (ids that are not queued are left out), from the host's cost model. */
+    int64_t (*batch_service_ns)(void *context, const uint64_t *ids, uint32_t count);
+    /* The same for a call of `count` items whose largest `cost` is
+     * `longest_cost` — what the host's cost model depends on — in O(1): for a
+     * strategy that weighs many candidate groups of a sorted queue. */
+    int64_t (*call_service_ns)(void *context, uint32_t count, uint64_t longest_cost);
+} ferry_host;
 
 /* What next_batch decides. */
 typedef struct ferry_decision {
@@ -104,7 +129,27 @@ typedef struct ferry_strategy {
     /* A dispatched batch finished; service_ns is what the backend took. */
     void (*completed)(void *state, const uint64_t *ids, uint32_t count,
                       int64_t service_ns, int success, int64_t now_ns);
+
+    /* 1.1 (may be NULL): called once by a 1.1+ host, right after create and
+     * before any item arrives. `host` lives as long as the instance. */
+    void (*attach_host)(void *state, const ferry_host *host);
 } ferry_strategy;
+
+/* The table's size in ABI 1.0: the least a host accepts. */
+#define FERRY_STRATEGY_SIZE_1_0 offsetof(ferry_strategy, attach_host)
+
+/* The fields every table starts with, filled as the host checks them (in
+ * the spirit of PostgreSQL's PG_MODULE_MAGIC): never write them by hand.
+ *
+ *     static const ferry_strategy table = {
+ *         FERRY_STRATEGY_HEADER("mine"),
+ *         .create = create, ...
+ *     };
+ */
+#define FERRY_STRATEGY_HEADER(NAME)                                          \
+    .magic = FERRY_STRATEGY_MAGIC, .abi_major = FERRY_STRATEGY_ABI_MAJOR,   \
+    .abi_minor = FERRY_STRATEGY_ABI_MINOR, .size = sizeof(ferry_strategy),  \
+    .name = (NAME)
 
 typedef const ferry_strategy *(*ferry_strategy_entry_fn)(void);
 
