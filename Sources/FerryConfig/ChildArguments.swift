@@ -4,8 +4,9 @@ import Logging
 
 /// What every child process takes from the supervisor: the one settings file
 /// (written once into the 0700 runtime directory, so a setting is declared
-/// in the settings table and nowhere else) and the control socket. The
-/// socket paths each child needs are wiring, not settings, and stay flags.
+/// in the settings table and nowhere else), the control socket, and its
+/// wiring: the socket it listens on and the one it connects to (wiring, not
+/// settings, so they stay flags).
 ///
 /// A child can be started by hand with a file from `supervisor --print-config`.
 public struct ChildArguments: ParsableArguments {
@@ -15,7 +16,22 @@ public struct ChildArguments: ParsableArguments {
     @Option(help: "The supervisor's control socket.")
     public var control: String?
 
+    @Option(help: "The Unix socket to listen on (worker: for the scheduler; scheduler: for the ingress).")
+    public var listen: String?
+
+    @Option(help: "The Unix socket to connect to (scheduler: the worker's; ingress: the scheduler's).")
+    public var connect: String?
+
     public init() {}
+
+    /// `--listen` or `--connect`, which this child cannot run without.
+    public func required(_ path: KeyPath<ChildArguments, String?>, by process: String) throws -> String {
+        guard let value = self[keyPath: path] else {
+            let flag = path == \ChildArguments.listen ? "--listen" : "--connect"
+            throw ValidationError("\(process) needs \(flag) PATH (a Unix socket)")
+        }
+        return value
+    }
 
     /// The file's settings, validated; the error names the file, line and key.
     public func load() throws(ConfigError) -> Settings {

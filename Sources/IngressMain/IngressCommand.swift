@@ -16,16 +16,14 @@ struct IngressCommand: AsyncParsableCommand {
 
     @OptionGroup var child: ChildArguments
 
-    @Option(help: "The scheduler's Unix socket.")
-    var scheduler: String
-
     func run() async throws {
         ProcessSignals.prepare()
         // SIGTERM: the ingress answers what it holds (503) before it goes.
         ProcessSignals.dieWithSupervisor(signal: SIGTERM)
         let settings = try child.start(process: "ingress")
         let server = IngressServer(
-            configuration: try .init(settings: settings, schedulerSocket: scheduler, controlSocket: child.control),
+            configuration: try .init(settings: settings, schedulerSocket: try child.required(\.connect, by: "ingress"),
+                                     controlSocket: child.control),
             logger: Logger(label: "ingress"), metrics: IngressMetrics.bootstrap())
         try await server.run()
     }

@@ -20,12 +20,6 @@ struct SchedulerCommand: ParsableCommand {
 
     @OptionGroup var child: ChildArguments
 
-    @Option(help: "Unix socket to listen on for ingress.")
-    var socket: String
-
-    @Option(help: "The worker's Unix socket.")
-    var worker: String
-
     @Option(help: "Run the built-in oldest-first instead of the plugin, reporting this reason.")
     var fallbackReason: String?
 
@@ -48,7 +42,8 @@ struct SchedulerCommand: ParsableCommand {
         }
         let loop = try UVLoop()
         let server = SchedulerServer(loop: loop, strategy: plugin,
-                                     configuration: .init(settings: settings, socketPath: socket, workerPath: worker,
+                                     configuration: .init(settings: settings, socketPath: try child.required(\.listen, by: "scheduler"),
+                                                          workerPath: try child.required(\.connect, by: "scheduler"),
                                                           controlPath: child.control, fallbackReason: fallbackReason),
                                      logger: logger)
         server.onFinished = { status in

@@ -84,10 +84,10 @@ public final class Supervisor {
     private func makeChildren(settingsFile: String) -> [SupervisedChild] {
         let c = configuration
         let common = ["--settings", settingsFile, "--control", runtime.socket("control")]
-        var worker = ["--socket", runtime.socket("worker")]
+        var worker = ["--listen", runtime.socket("worker")]
         if let poison = c.workerPoison { worker += ["--poison", poison] }
-        let scheduler = ["--socket", runtime.socket("scheduler"), "--worker", runtime.socket("worker")]
-        let ingress = ["--scheduler", runtime.socket("scheduler")]
+        let scheduler = ["--listen", runtime.socket("scheduler"), "--connect", runtime.socket("worker")]
+        let ingress = ["--connect", runtime.socket("scheduler")]
         return [("worker", worker), ("scheduler", scheduler), ("ingress", ingress)].map { name, args in
             SupervisedChild(name: name, executable: "\(c.executableDirectory)/\(name)", arguments: common + args)
         }

@@ -17,9 +17,6 @@ struct WorkerCommand: ParsableCommand {
 
     @OptionGroup var child: ChildArguments
 
-    @Option(help: "Unix socket to listen on for the scheduler.")
-    var socket: String
-
     @Option(help: ArgumentHelp("Fault injection for tests: crash on any text containing this.", visibility: .hidden))
     var poison: String?
 
@@ -32,7 +29,8 @@ struct WorkerCommand: ParsableCommand {
         let metrics = WorkerMetrics()
         let backend = try Backends.make(settings: settings, loop: loop, logger: logger, metrics: metrics, poison: poison)
         let server = WorkerServer(loop: loop, backend: backend,
-                                  configuration: .init(settings: settings, socketPath: socket, controlPath: child.control),
+                                  configuration: .init(settings: settings, socketPath: try child.required(\.listen, by: "worker"),
+                                                       controlPath: child.control),
                                   logger: logger, metrics: metrics)
         server.onFinished = { status in
             logger.info("worker exiting (\(status))")

@@ -85,7 +85,7 @@ import TestSupport
         let bad = try Self.write("[backend]\nconcurrency = 0\n")
         let child = Process()
         child.executableURL = URL(fileURLWithPath: try BuildProducts.executable("worker"))
-        child.arguments = ["--settings", bad, "--socket", FileManager.default.temporaryDirectory.appendingPathComponent("w-\(UUID().uuidString).sock").path]
+        child.arguments = ["--settings", bad, "--listen", FileManager.default.temporaryDirectory.appendingPathComponent("w-\(UUID().uuidString).sock").path]
         let pipe = Pipe()
         child.standardError = pipe
         try child.run()
