@@ -5,6 +5,8 @@ extension Charts {
     /// errors — non-200 answers and transport errors — in another), with each
     /// fault drawn as a labelled vertical mark, so a dip can be read against
     /// the fault that caused it.
+    private static let initial = ["worker": "w", "scheduler": "s", "ingress": "i", "model-server": "m", "supervisor": "S"]
+
     static func timeline(records: [RequestRecord], faults: [FaultRecord], durationMs: Double, title: String) -> String {
         let bucketMs = 100.0
         let count = max(1, Int((durationMs / bucketMs).rounded(.up)) + 1)
@@ -14,8 +16,8 @@ extension Charts {
             let i = min(count - 1, max(0, Int(Double(at) / 1e6 / bucketMs)))
             if r.status == 200 { ok[i] += 1 } else { failed[i] += 1 }
         }
-        let width = 1200, height = 420
-        let x = 70, y = 60, w = width - 220, h = height - 140
+        let width = 1320, height = 420
+        let x = 70, y = 60, w = width - 330, h = height - 140
         let top = max(1, (zip(ok, failed).map { max($0, $1) }.max() ?? 1))
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"12\">\n"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
@@ -36,12 +38,18 @@ extension Charts {
             if let until = fault.downUntilMs {
                 svg += "<rect x=\"\(fx)\" y=\"\(y)\" width=\"\(f(max(1, px(until) - px(fault.atMs))))\" height=\"\(h)\" fill=\"\(palette[7])\" opacity=\"0.12\"/>\n"
             }
-            // Labels alternate between three heights so neighbours do not overlap.
-            let ly = y + 12 + (i % 3) * 14
-            svg += "<text x=\"\(f(px(fault.atMs) + 3))\" y=\"\(ly)\" font-size=\"10\">\(escape(fault.kind.rawValue)) \(escape(names))</text>\n"
+            // A short label (kind and targets' initials) on one of five rows, so
+            // neighbours do not overlap; the mark's tooltip has the whole story.
+            let ly = y + 12 + (i % 5) * 13
+            let initials = fault.targets.map { Self.initial[$0.name] ?? "?" }.joined()
+            svg += "<text x=\"\(f(px(fault.atMs) + 2))\" y=\"\(ly)\" font-size=\"9\">\(escape(fault.kind.rawValue)) \(escape(initials))</text>\n"
         }
-        svg += legendEntries([("200 answers", palette[2]), ("errors (non-200 or transport)", palette[3]), ("fault", palette[7])],
-                             x: x + w + 20, y: y)
+        svg += legendEntries([("200 answers", palette[2]), ("errors", palette[3]), ("fault", palette[7])], x: x + w + 20, y: y)
+        svg += "<text x=\"\(x + w + 20)\" y=\"\(y + 70)\" font-size=\"10\">errors: non-200 or</text>\n"
+        svg += "<text x=\"\(x + w + 20)\" y=\"\(y + 82)\" font-size=\"10\">connection errors</text>\n"
+        svg += "<text x=\"\(x + w + 20)\" y=\"\(y + 100)\" font-size=\"10\">labels: kind, targets in order:</text>\n"
+        svg += "<text x=\"\(x + w + 20)\" y=\"\(y + 112)\" font-size=\"10\">w worker, s scheduler, i ingress,</text>\n"
+        svg += "<text x=\"\(x + w + 20)\" y=\"\(y + 124)\" font-size=\"10\">m model server, S supervisor</text>\n"
         svg += "</svg>\n"
         return svg
     }
