@@ -60,7 +60,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ], exclude: ["ferry.example.toml"]),
-        .target(name: "WireLink", dependencies: ["Wire", "LibUV"]),
+        // The link layer: what a process's logic needs (no I/O), the libuv
+        // transport under it, and an in-memory one for unit tests.
+        .target(name: "Link", dependencies: ["Wire"]),
+        .target(name: "LinkUV", dependencies: ["Link", "Wire", "LibUV"]),
+        .target(name: "LinkEmbedded", dependencies: ["Link", "Wire"]),
         .target(name: "StrategyABI", path: "Sources/StrategyABI"),
         .target(name: "Scheduling", dependencies: [
             "CostModel",
@@ -79,20 +83,20 @@ let package = Package(
 
         // MARK: Processes, as libraries
         .target(name: "Worker", dependencies: [
-            "LibUV", "Wire", "WireLink", "FerryConfig", "CostModel",
+            "LibUV", "Wire", "Link", "LinkUV", "FerryConfig", "CostModel",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Scheduler", dependencies: [
-            "LibUV", "Wire", "WireLink", "Scheduling", "StrategyHost", "FerryConfig", "CostModel",
+            "Wire", "Link", "Scheduling", "StrategyHost", "FerryConfig", "CostModel",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Ingress", dependencies: [
-            "Wire", "FerryLog", "FerryConfig",
+            "Wire", "Link", "FerryLog", "FerryConfig",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -103,7 +107,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .target(name: "Supervisor", dependencies: [
-            "LibUV", "Wire", "WireLink", "StrategyHost", "FerryConfig", "FerryLog",
+            "LibUV", "Wire", "Link", "LinkUV", "StrategyHost", "FerryConfig", "FerryLog",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
@@ -116,10 +120,10 @@ let package = Package(
             "Ingress", "LibUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "SchedulerMain", dependencies: [
-            "Scheduler", "Scheduling", "StrategyHost", "LibUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Scheduler", "Scheduling", "StrategyHost", "LibUV", "LinkUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "WorkerMain", dependencies: [
-            "Worker", "LibUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Worker", "LibUV", "LinkUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: The bench
@@ -150,7 +154,13 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig", "FerryLog"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "CostModel"]),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"]),
+        .testTarget(name: "SchedulerTests", dependencies: [
+            "Scheduler", "Scheduling", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "WorkerTests", dependencies: [
+            "Worker", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "LinkTests", dependencies: ["Link", "LinkEmbedded", "Wire"]),
         .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "Simulation", "TestSupport"]),
         .target(name: "TestSupport", dependencies: [
             "StrategyHost", "BenchKit",

@@ -1,3 +1,4 @@
+import Link
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -129,15 +130,15 @@ public final class SchedulerClient: Service, @unchecked Sendable {
                 }))
             }
             .connect(unixDomainSocketPath: socketPath).get()
-        channel.send([.hello(version: Message.protocolVersion, role: "ingress")])
+        channel.send([Handshake.hello(from: .ingress)])
         return channel
     }
 
     private func received(_ message: Message, on channel: Channel) {
         switch message {
-        case let .hello(version, _):
-            guard version == Message.protocolVersion else {
-                logger.error("scheduler speaks protocol \(version), expected \(Message.protocolVersion)")
+        case .hello:
+            if case let .failure(error) = Handshake.confirm(message, expected: .scheduler) {
+                logger.error("scheduler link refused: \(error)")
                 channel.close(promise: nil)
                 return
             }

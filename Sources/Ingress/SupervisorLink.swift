@@ -1,3 +1,4 @@
+import Link
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -39,7 +40,7 @@ final class SupervisorLink: Sendable {
             logger.error("control connection to the supervisor closed: the supervisor is gone; stopping")
             onLost()
         }
-        channel.send([.hello(version: Message.protocolVersion, role: "ingress")])
+        channel.send([Handshake.hello(from: .ingress)])
         return SupervisorLink(channel: channel)
     }
 

@@ -1,11 +1,11 @@
 import CostModel
-import LibUV
 import Logging
 import Scheduling
 import Wire
-import WireLink
+import Link
 
-/// The scheduler process's logic, on one libuv loop: accepts ingress
+/// The scheduler process's logic, on one reactor (a libuv loop in the
+/// process, an embedded one in unit tests): accepts ingress
 /// connections, keeps the queue in a `SchedulingCore`, dispatches batches to
 /// the worker whenever a backend slot frees or a wake-up comes due, and routes
 /// each result back to the connection that submitted it.
@@ -56,24 +56,24 @@ public final class SchedulerServer {
         var strikes = 0
     }
 
-    private let loop: UVLoop
+    private let reactor: Reactor
     private let core: SchedulingCore
     private let configuration: Configuration
     private var logger: Logger
-    private var server: UVPipeServer?
+    private var server: LinkListener?
     private var control: ControlLink?
-    private var worker: FramedConnection?
+    private var worker: MessageLink?
     private var workerReady = false
     private var reconnectDelayMs: UInt64 = SchedulerServer.firstReconnectMs
-    private var reconnectTimer: UVTimer?
+    private var reconnectTimer: ReactorTimer?
     /// Lost batches waiting for the supervisor's word on how the worker died.
     private var verdicts = LossVerdicts()
-    private var verdictTimer: UVTimer?
+    private var verdictTimer: ReactorTimer?
     /// After a `busy` answer, no dispatch before this time (no hot loop).
     private var pausedUntilNs: Int64 = 0
-    private var wakeTimer: UVTimer?
+    private var wakeTimer: ReactorTimer?
     private var wakeAtNs: Int64?
-    private var ingress: [ObjectIdentifier: FramedConnection] = [:]
+    private var ingress: [ObjectIdentifier: MessageLink] = [:]
     private var byRequest: [ObjectIdentifier: [UInt64: ItemID]] = [:]
     private var pending: [ItemID: Pending] = [:]
     private var nextConnection = 1
@@ -89,8 +89,8 @@ public final class SchedulerServer {
     /// Runs once when the scheduler has finished (drained, or lost its supervisor).
     public var onFinished: ((Int32) -> Void)?
 
-    public init(loop: UVLoop, strategy: Strategy, configuration: Configuration, logger: Logger) {
-        self.loop = loop
+    public init(reactor: Reactor, strategy: Strategy, configuration: Configuration, logger: Logger) {
+        self.reactor = reactor
         self.configuration = configuration
         self.logger = logger
         core = SchedulingCore(strategy: strategy, configuration: .init(maxQueued: configuration.maxQueued,
@@ -102,37 +102,32 @@ public final class SchedulerServer {
         }
         core.onStrategyReplaced = { [logger] reason in logger.error("\(reason)") }
         if let reason = configuration.fallbackReason {
-            core.replaceStrategy(reason: reason, now: UVLoop.nowNanoseconds())
+            core.replaceStrategy(reason: reason, now: reactor.nowNanoseconds)
         }
     }
 
     /// Listens for ingress, connects to the worker, and reports ready to the
     /// supervisor once the worker announced its capacity.
     public func start() throws {
-        wakeTimer = try UVTimer(loop: loop)
-        reconnectTimer = try UVTimer(loop: loop)
-        verdictTimer = try UVTimer(loop: loop)
-        statusReport = try CoalescingTimer(loop: loop, delayMilliseconds: 100) { [unowned self] in
+        wakeTimer = reactor.makeTimer()
+        reconnectTimer = reactor.makeTimer()
+        verdictTimer = reactor.makeTimer()
+        statusReport = CoalescingTimer(reactor: reactor, delayMilliseconds: 100) { [unowned self] in
             let message = self.statusMessage
             for connection in self.ingress.values { connection.send(message) }
         }
-        metricsReport = try CoalescingTimer(loop: loop, delayMilliseconds: 1_000) { [unowned self] in
+        metricsReport = CoalescingTimer(reactor: reactor, delayMilliseconds: 1_000) { [unowned self] in
             let message = Message.metrics(source: "scheduler", text: self.metrics.render())
             for connection in self.ingress.values { connection.send(message) }
         }
-        let server = try UVPipeServer(loop: loop)
-        try server.bind(path: configuration.socketPath)
-        try server.listen { [unowned self] result in
-            switch result {
-            case let .success(pipe): self.acceptIngress(pipe)
-            case let .failure(error): self.logger.warning("\(error)")
-            }
+        let server = try reactor.listen(at: configuration.socketPath, label: "ingress") { [unowned self] link in
+            self.acceptIngress(link)
         }
         self.server = server
         logger.info("listening on \(configuration.socketPath); strategy \(core.strategy.name)\(core.fallbackReason.map { " (\($0))" } ?? "")")
         connectWorker()
         if let controlPath = configuration.controlPath {
-            ControlLink.connect(loop: loop, path: controlPath, role: "scheduler",
+            ControlLink.connect(reactor: reactor, address: controlPath, role: .scheduler,
                                 onDrain: { [unowned self] in self.drain() },
                                 onFatal: { [unowned self] reason in self.logger.error("\(reason); exiting"); self.finish(status: 1) },
                                 onChildExited: { [unowned self] role, crashed, detail in
@@ -154,26 +149,20 @@ public final class SchedulerServer {
     private func connectWorker() {
         // While draining, the worker is still needed for what is queued or lost.
         guard !draining || core.queuedCount > 0 || core.inFlightCount > 0 else { return }
-        let pipe: UVPipe
-        do { pipe = try UVPipe(loop: loop) } catch {
-            logger.error("cannot create a pipe for the worker: \(error)")
-            return
-        }
-        pipe.connect(path: configuration.workerPath) { [unowned self] error in
-            if let error {
-                pipe.close()
-                self.retryWorker(after: error.description)
-                return
+        reactor.connect(to: configuration.workerPath, label: "worker") { [unowned self] result in
+            let link: MessageLink
+            switch result {
+            case let .failure(error): self.retryWorker(after: error.description); return
+            case let .success(l): link = l
             }
             self.reconnectDelayMs = Self.firstReconnectMs
-            let connection = FramedConnection(pipe: pipe, label: "worker")
-            self.worker = connection
-            connection.start(onMessage: { [unowned self] message in
+            self.worker = link
+            link.start(onMessage: { [unowned self] message in
                 self.handleWorker(message)
             }, onEnd: { [unowned self] reason in
                 self.workerLost(reason)
             })
-            connection.send(.hello(version: Message.protocolVersion, role: "scheduler"))
+            link.send(Handshake.hello(from: .scheduler))
         }
     }
 
@@ -191,11 +180,10 @@ public final class SchedulerServer {
 
     private func handleWorker(_ message: Message) {
         switch message {
-        case let .hello(version, _):
-            guard version == Message.protocolVersion else {
-                logger.error("worker speaks protocol \(version), expected \(Message.protocolVersion)")
+        case .hello:
+            if case let .failure(error) = Handshake.confirm(message, expected: .worker) {
+                logger.error("worker link refused: \(error)")
                 worker?.close()
-                return
             }
         case let .capacity(batchLimit, slots):
             core.setCapacity(batchLimit: Int(batchLimit), slots: Int(slots))
@@ -229,7 +217,7 @@ public final class SchedulerServer {
     private var statusMessage: Message {
         .status(SchedulerStatus(queued: UInt32(core.queuedCount), inFlight: UInt32(core.inFlightCount),
                                 highWater: UInt32(core.highWater), maxQueued: UInt32(configuration.maxQueued),
-                                drainPerS: UInt32(drainRate.perSecond(now: UVLoop.nowNanoseconds()).rounded()),
+                                drainPerS: UInt32(drainRate.perSecond(now: reactor.nowNanoseconds).rounded()),
                                 strategy: core.strategy.name, degraded: core.fallbackReason ?? ""))
     }
 
@@ -238,11 +226,11 @@ public final class SchedulerServer {
         [.metrics(source: "scheduler", text: metrics.render())] + (workerMetrics.isEmpty ? [] : [.metrics(source: "worker", text: workerMetrics)])
     }
 
-    private func workerLost(_ reason: FramedConnection.EndReason) {
+    private func workerLost(_ reason: LinkEnd) {
         worker = nil
         workerReady = false
         broadcastCapacity()
-        let now = UVLoop.nowNanoseconds()
+        let now = reactor.nowNanoseconds
         let judging = verdicts.judging
         let lost = core.inFlightBatches.keys.filter { !judging.contains($0) }.sorted()
         if !lost.isEmpty {
@@ -265,7 +253,7 @@ public final class SchedulerServer {
 
     /// The supervisor's word on the worker's death.
     private func workerVerdict(crashed: Bool, detail: String) {
-        let now = UVLoop.nowNanoseconds()
+        let now = reactor.nowNanoseconds
         logger.info("the worker \(detail): \(crashed ? "its calls count against their items" : "killed from outside, no item is to blame")")
         if let loss = verdicts.verdict(crashed: crashed, now: now) {
             judge(loss, crashed: crashed, now: now)
@@ -277,7 +265,7 @@ public final class SchedulerServer {
     private func armVerdictTimer(now: Int64) {
         guard let due = verdicts.nextDeadlineNs else { verdictTimer?.stop(); return }
         verdictTimer?.start(afterMilliseconds: UInt64(max(0, (due - now + 999_999) / 1_000_000))) { [unowned self] in
-            let now = UVLoop.nowNanoseconds()
+            let now = reactor.nowNanoseconds
             for loss in self.verdicts.overdue(now: now) {
                 self.logger.warning("no word from the supervisor on how the worker died; counting the loss of \(loss.batches.count) batch(es) as a crash")
                 self.judge(loss, crashed: true, now: now)
@@ -305,7 +293,7 @@ public final class SchedulerServer {
     }
 
     private func completed(_ result: BatchResult) {
-        let now = UVLoop.nowNanoseconds()
+        let now = reactor.nowNanoseconds
         if !result.outcomes.isEmpty && result.outcomes.allSatisfy({ $0.status == .busy }) {
             // The worker has no free slot for this call: not now, never the client's failure.
             let body = String(decoding: result.outcomes[0].body, as: UTF8.self)
@@ -340,9 +328,9 @@ public final class SchedulerServer {
 
     // MARK: - Ingress
 
-    private func acceptIngress(_ pipe: UVPipe) {
-        guard !draining else { pipe.close(); return }
-        let connection = FramedConnection(pipe: pipe, label: "ingress#\(nextConnection)")
+    private func acceptIngress(_ connection: MessageLink) {
+        guard !draining else { connection.close(); return }
+        connection.label = "ingress#\(nextConnection)"
         nextConnection += 1
         let key = ObjectIdentifier(connection)
         ingress[key] = connection
@@ -354,19 +342,19 @@ public final class SchedulerServer {
         })
     }
 
-    private func handleIngress(_ message: Message, from connection: FramedConnection, key: ObjectIdentifier) {
+    private func handleIngress(_ message: Message, from connection: MessageLink, key: ObjectIdentifier) {
         switch message {
-        case let .hello(version, role):
-            guard version == Message.protocolVersion else {
-                logger.error("\(connection.label) (\(role)) speaks protocol \(version), expected \(Message.protocolVersion); closing")
+        case .hello:
+            if case let .failure(error) = Handshake.accept(message, allowed: [.ingress]) {
+                logger.error("\(connection.label): \(error); closing")
                 connection.close()
                 return
             }
-            connection.send([.hello(version: Message.protocolVersion, role: "scheduler"), capacityMessage, statusMessage] + metricsMessages)
+            connection.send([Handshake.hello(from: .scheduler), capacityMessage, statusMessage] + metricsMessages)
         case let .submit(submit):
             accept(submit, from: connection, key: key)
         case let .cancel(requestID):
-            if let id = byRequest[key]?[requestID], core.cancel(id, now: UVLoop.nowNanoseconds()) {
+            if let id = byRequest[key]?[requestID], core.cancel(id, now: reactor.nowNanoseconds) {
                 pending[id] = nil
                 byRequest[key]?[requestID] = nil
             }
@@ -375,13 +363,13 @@ public final class SchedulerServer {
         }
     }
 
-    private func accept(_ submit: Submit, from connection: FramedConnection, key: ObjectIdentifier) {
+    private func accept(_ submit: Submit, from connection: MessageLink, key: ObjectIdentifier) {
         if byRequest[key]?[submit.id] != nil { return }  // a resubmission of what we hold: idempotent
         if draining {
             connection.send(.result(RequestResult(id: submit.id, status: .unavailable, body: Array("scheduler is shutting down".utf8))))
             return
         }
-        let now = UVLoop.nowNanoseconds()
+        let now = reactor.nowNanoseconds
         let deadline = submit.timeoutMs > 0 ? now + Int64(submit.timeoutMs) * 1_000_000 : timeNever
         guard let id = core.enqueue(client: submit.client, priority: submit.priority, cost: submit.cost, deadlineNs: deadline, now: now) else {
             connection.send(.result(RequestResult(id: submit.id, status: .rejected, retryAfterMs: retryAfterMs(now: now),
@@ -393,9 +381,9 @@ public final class SchedulerServer {
         pump()
     }
 
-    private func ingressLost(_ key: ObjectIdentifier, label: String, reason: FramedConnection.EndReason) {
+    private func ingressLost(_ key: ObjectIdentifier, label: String, reason: LinkEnd) {
         ingress[key] = nil
-        let now = UVLoop.nowNanoseconds()
+        let now = reactor.nowNanoseconds
         // Queued work for a connection that is gone would run for nobody.
         var cancelled = 0
         for (_, id) in byRequest[key] ?? [:] where core.cancel(id, now: now) {
@@ -422,7 +410,7 @@ public final class SchedulerServer {
     /// Asks the core for batches and sends them; arms the wake-up timer.
     private func pump() {
         defer { statusReport?.poke() }
-        let now = UVLoop.nowNanoseconds()
+        let now = reactor.nowNanoseconds
         guard workerReady, let worker, now >= pausedUntilNs else {
             // No dispatch now, but deadlines still win: expired requests are answered at once.
             let (expired, next) = core.expireDue(now: now)
@@ -435,7 +423,7 @@ public final class SchedulerServer {
         // Timed only when the strategy is asked: an idle or full backend is no decision.
         let decides = core.queuedCount > 0 && core.freeSlots > 0
         let outcome = core.schedule(now: now)
-        if decides { metrics.decision.recordNanoseconds(UVLoop.nowNanoseconds() - now) }
+        if decides { metrics.decision.recordNanoseconds(reactor.nowNanoseconds - now) }
         for id in outcome.expired {
             answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend")
         }

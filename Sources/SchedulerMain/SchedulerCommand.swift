@@ -2,6 +2,7 @@ import ArgumentParser
 import FerryConfig
 import FerryLog
 import LibUV
+import LinkUV
 import Logging
 import Scheduler
 import Scheduling
@@ -41,7 +42,7 @@ struct SchedulerCommand: ParsableCommand {
             }
         }
         let loop = try UVLoop()
-        let server = SchedulerServer(loop: loop, strategy: plugin,
+        let server = SchedulerServer(reactor: UVReactor(loop: loop), strategy: plugin,
                                      configuration: .init(settings: settings, socketPath: try child.required(\.listen, by: "scheduler"),
                                                           workerPath: try child.required(\.connect, by: "scheduler"),
                                                           controlPath: child.control, fallbackReason: fallbackReason),

@@ -90,8 +90,10 @@ public final class SchedulingCore: CostEstimating {
     /// Why the last `enqueue` refused, for the client's error message.
     public private(set) var lastRefusal = ""
     private var queuedPerClient: [UInt32: Int] = [:]
-    /// Items that must run alone (their batch was lost once: one of them may be poison).
-    private var isolated = Deque<ItemID>()
+    /// Lost calls to send again before the strategy is asked, in order:
+    /// whole (the strategy chose them already), or one item each after a
+    /// crash (one of them may be poison).
+    private var redispatch = Deque<[ItemID]>()
 
     public init(strategy: Strategy, configuration: Configuration = .init()) {
         self.strategy = strategy
@@ -143,11 +145,16 @@ public final class SchedulingCore: CostEstimating {
         var outcome = Outcome()
         expire(now: now, into: &outcome.expired)
         var strategyWake: Int64?
-        // Survivors of a lost batch run one by one, so a poison item fails alone.
-        while freeSlots > 0, let id = isolated.popFirst() {
-            guard queue[id] != nil else { continue }
-            outcome.dispatches.append(take([id]))
-            strategy.removed(id, reason: .takenByHost, now: now)
+        // Lost calls go again first, minus what expired or was cancelled meanwhile.
+        while freeSlots > 0, let ids = redispatch.popFirst() {
+            var live = ids.filter { queue[$0] != nil }
+            guard !live.isEmpty else { continue }
+            if live.count > configuration.batchLimit {  // the new worker takes fewer a call
+                redispatch.prepend(Array(live[configuration.batchLimit...]))
+                live = Array(live[..<configuration.batchLimit])
+            }
+            outcome.dispatches.append(take(live))
+            for id in live { strategy.removed(id, reason: .takenByHost, now: now) }
         }
         while freeSlots > 0 && !queue.isEmpty {
             scratch.removeAll(keepingCapacity: true)
@@ -212,11 +219,11 @@ public final class SchedulingCore: CostEstimating {
     /// Ids of the batches in flight, by batch id.
     public var inFlightBatches: [UInt64: [ItemID]] { inFlight.mapValues { $0.map(\.id) } }
 
-    /// Puts a batch that never came back (the backend died) back in the queue,
-    /// ahead of newer work, keeping each item's arrival time and deadline.
-    /// Returns its ids, or nil for an unknown batch.
-    /// With `isolate`, a batch of several items is split: each runs alone
-    /// next time, so one poison item cannot fail the others again.
+    /// Puts a batch that never came back (the backend died, or was busy) back
+    /// in the queue, keeping each item's arrival time and deadline, and sends
+    /// it again ahead of newer work as soon as a slot is free: whole, or with
+    /// `isolate` one item per call, so one poison item cannot fail the others
+    /// again. Returns its ids, or nil for an unknown batch.
     @discardableResult
     public func requeue(batchID: UInt64, now: Int64, isolate: Bool = false) -> [ItemID]? {
         guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
@@ -225,7 +232,11 @@ public final class SchedulingCore: CostEstimating {
             arrivalOrder.removeLast()
             arrivalOrder.prepend(item.id)
         }
-        if isolate && items.count > 1 { isolated.append(contentsOf: items.map(\.id)) }
+        if isolate {
+            for item in items { redispatch.append([item.id]) }
+        } else {
+            redispatch.append(items.map(\.id))
+        }
         for item in items { strategy.arrived(item, now: now) }
         return items.map(\.id)
     }

@@ -1,5 +1,5 @@
 import LibUV
-import WireLink
+import Link
 
 /// One child the supervisor owns: how to start it, and its current life.
 final class SupervisedChild {
@@ -8,7 +8,7 @@ final class SupervisedChild {
     let arguments: [String]
 
     var process: UVProcess?
-    var control: FramedConnection?
+    var control: MessageLink?
     /// Reported ready since its last start.
     var ready = false
     /// Ever reported ready (a child that fails before that is misconfigured).

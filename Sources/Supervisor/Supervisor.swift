@@ -2,7 +2,8 @@ import LibUV
 import FerryConfig
 import Logging
 import Wire
-import WireLink
+import Link
+import LinkUV
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,8 +22,8 @@ public final class Supervisor {
     private let loop: UVLoop
     private let runtime: RuntimeDirectory
     private var children: [SupervisedChild] = []
-    private var controlServer: UVPipeServer?
-    private var pendingControl: [ObjectIdentifier: FramedConnection] = [:]
+    private var controlServer: LinkListener?
+    private var pendingControl: [ObjectIdentifier: MessageLink] = [:]
     private var signals: [UVSignal] = []
     private var phase = Phase.starting
     private var exitCode: Int32 = 0
@@ -218,11 +219,7 @@ public final class Supervisor {
     // MARK: - Control socket
 
     private func listenForChildren() throws {
-        let server = try UVPipeServer(loop: loop)
-        try server.bind(path: runtime.socket("control"))
-        try server.listen { [unowned self] result in
-            guard case let .success(pipe) = result else { return }
-            let connection = FramedConnection(pipe: pipe, label: "child")
+        let server = try UVReactor(loop: loop).listen(at: runtime.socket("control"), label: "child") { [unowned self] connection in
             let key = ObjectIdentifier(connection)
             self.pendingControl[key] = connection
             connection.start(onMessage: { [unowned self, unowned connection] message in
@@ -234,17 +231,21 @@ public final class Supervisor {
         controlServer = server
     }
 
-    private func control(_ message: Message, from connection: FramedConnection) {
+    private func control(_ message: Message, from connection: MessageLink) {
         switch message {
-        case let .hello(version, role):
-            guard version == Message.protocolVersion, let child = children.first(where: { $0.name == role }) else {
-                logger.error("control connection from unknown role '\(role)' (protocol \(version)); closing")
+        case .hello:
+            let role: Role
+            switch Handshake.accept(message, allowed: [.worker, .scheduler, .ingress]) {
+            case let .success(r): role = r
+            case let .failure(error):
+                logger.error("control connection refused: \(error)")
                 connection.close()
                 return
             }
-            connection.label = role
+            guard let child = children.first(where: { $0.name == role.rawValue }) else { connection.close(); return }
+            connection.label = role.rawValue
             child.control = connection
-            if child.stopping { connection.send(.drain) }
+            connection.send(child.stopping ? [Handshake.hello(from: .supervisor), .drain] : [Handshake.hello(from: .supervisor)])
         case .ready:
             guard let child = children.first(where: { $0.control === connection }) else { return }
             becameReady(child)

@@ -1,5 +1,5 @@
 import CostModel
-import LibUV
+import Link
 import Wire
 
 /// The seed's model server, simulated: each call lasts what the cost model
@@ -14,15 +14,15 @@ public final class SimulatedBackend: Backend {
     public let unitMs: Double
     /// Fixed milliseconds per call (an LLM API's round trip).
     public let callMs: Double
-    private let loop: UVLoop
+    private let reactor: Reactor
     /// Fault injection for tests: a text containing this crashes the process,
     /// as a real backend may on some input.
     public var poison: String?
     /// It records no metrics of its own.
     public var onMetricsChange: (() -> Void)?
 
-    public init(loop: UVLoop, unitMs: Double = 1, callMs: Double = 0, batchLimit: Int = 5, concurrency: Int = 1) {
-        self.loop = loop
+    public init(reactor: Reactor, unitMs: Double = 1, callMs: Double = 0, batchLimit: Int = 5, concurrency: Int = 1) {
+        self.reactor = reactor
         self.unitMs = unitMs
         self.callMs = callMs
         self.batchLimit = batchLimit
@@ -43,16 +43,12 @@ public final class SimulatedBackend: Backend {
             fatalError("simulated backend: poison input received (fault injection)")
         }
         let outcomes = texts.map { BatchResult.Outcome(status: .ok, body: Array(TextClassifier.label(for: $0).utf8)) }
-        // libuv timers have millisecond resolution; a sub-millisecond call rounds to the next tick.
+        // Timers have millisecond resolution; a sub-millisecond call rounds to the next tick.
         let ms = duration(of: texts)
-        do {
-            let timer = try UVTimer(loop: loop)
-            timer.start(afterMilliseconds: UInt64(ms.rounded(.up))) {
-                timer.close()
-                completion(outcomes)
-            }
-        } catch {
-            completion(texts.map { _ in .init(status: .failed, body: Array("simulated backend: \(error)".utf8)) })
+        let timer = reactor.makeTimer()
+        timer.start(afterMilliseconds: UInt64(ms.rounded(.up))) {
+            timer.close()
+            completion(outcomes)
         }
     }
 }

@@ -1,7 +1,6 @@
-import LibUV
 import Logging
 import Wire
-import WireLink
+import Link
 
 /// The worker process's logic: accepts the scheduler on a Unix socket,
 /// announces the backend's capacity, runs each batch on the backend and
@@ -24,14 +23,14 @@ public final class WorkerServer {
         }
     }
 
-    private let loop: UVLoop
+    private let reactor: Reactor
     private let backend: Backend
     private let configuration: Configuration
     private var logger: Logger
-    private var server: UVPipeServer?
+    private var server: LinkListener?
     private var control: ControlLink?
     private var callLog: CallLog?
-    private var connections: [ObjectIdentifier: FramedConnection] = [:]
+    private var connections: [ObjectIdentifier: MessageLink] = [:]
     private var running = 0
     /// Calls running per scheduler connection; a connection that is gone may
     /// still have calls running (its scheduler died mid-call).
@@ -47,8 +46,8 @@ public final class WorkerServer {
     public var onFinished: ((Int32) -> Void)?
 
     /// `metrics` is shared with the backend when it records its own (http).
-    public init(loop: UVLoop, backend: Backend, configuration: Configuration, logger: Logger, metrics: WorkerMetrics = WorkerMetrics()) {
-        self.loop = loop
+    public init(reactor: Reactor, backend: Backend, configuration: Configuration, logger: Logger, metrics: WorkerMetrics = WorkerMetrics()) {
+        self.reactor = reactor
         self.backend = backend
         self.configuration = configuration
         self.logger = logger
@@ -61,32 +60,27 @@ public final class WorkerServer {
             guard let log = CallLog(path: path) else { throw WorkerError.callLog(path) }
             callLog = log
         }
-        metricsReport = try CoalescingTimer(loop: loop, delayMilliseconds: 1_000) { [unowned self] in
+        metricsReport = CoalescingTimer(reactor: reactor, delayMilliseconds: 1_000) { [unowned self] in
             let message = Message.metrics(source: "worker", text: self.metrics.render())
             for connection in self.connections.values { connection.send(message) }
         }
         backend.onMetricsChange = { [unowned self] in self.metricsReport?.poke() }
-        let server = try UVPipeServer(loop: loop)
-        try server.bind(path: configuration.socketPath)
-        try server.listen { [unowned self] result in
-            switch result {
-            case let .success(pipe): self.accept(pipe)
-            case let .failure(error): self.logger.warning("\(error)")
-            }
+        let server = try reactor.listen(at: configuration.socketPath, label: "scheduler") { [unowned self] link in
+            self.accept(link)
         }
         self.server = server
         logger.info("listening on \(configuration.socketPath); backend \(backend.name), batch limit \(backend.batchLimit), concurrency \(backend.concurrency)")
         guard let controlPath = configuration.controlPath else { return }
-        ControlLink.connect(loop: loop, path: controlPath, role: "worker",
+        ControlLink.connect(reactor: reactor, address: controlPath, role: .worker,
                             onDrain: { [unowned self] in self.drain() },
                             onFatal: { [unowned self] reason in self.logger.error("\(reason); exiting"); self.finish(status: 1) },
                             connected: { [unowned self] link in self.control = link; link.sendReady() })
     }
 
-    private func accept(_ pipe: UVPipe) {
+    private func accept(_ connection: MessageLink) {
         let label = "scheduler#\(nextConnection)"
         nextConnection += 1
-        let connection = FramedConnection(pipe: pipe, label: label)
+        connection.label = label
         let key = ObjectIdentifier(connection)
         connections[key] = connection
         connection.start(onMessage: { [unowned self, unowned connection] message in
@@ -101,15 +95,15 @@ public final class WorkerServer {
         })
     }
 
-    private func handle(_ message: Message, from connection: FramedConnection) {
+    private func handle(_ message: Message, from connection: MessageLink) {
         switch message {
-        case let .hello(version, role):
-            guard version == Message.protocolVersion else {
-                logger.error("\(connection.label) (\(role)) speaks protocol \(version), expected \(Message.protocolVersion); closing")
+        case .hello:
+            if case let .failure(error) = Handshake.accept(message, allowed: [.scheduler]) {
+                logger.error("\(connection.label): \(error); closing")
                 connection.close()
                 return
             }
-            connection.send([.hello(version: Message.protocolVersion, role: "worker"),
+            connection.send([Handshake.hello(from: .worker),
                              .capacity(batchLimit: UInt32(backend.batchLimit), slots: UInt32(backend.concurrency)),
                              .metrics(source: "worker", text: metrics.render())])
         case let .batch(batch):
@@ -119,7 +113,7 @@ public final class WorkerServer {
         }
     }
 
-    private func run(_ batch: Batch, for connection: FramedConnection) {
+    private func run(_ batch: Batch, for connection: MessageLink) {
         let key = ObjectIdentifier(connection)
         if let refusal = refusal(for: batch, from: key) {
             logger.warning("refused batch \(batch.batchID) from \(connection.label): \(refusal.reason)")
@@ -142,14 +136,14 @@ public final class WorkerServer {
         start(batch, for: connection)
     }
 
-    private func start(_ batch: Batch, for connection: FramedConnection) {
+    private func start(_ batch: Batch, for connection: MessageLink) {
         let key = ObjectIdentifier(connection)
         running += 1
         runningFor[key, default: 0] += 1
-        let start = UVLoop.nowNanoseconds()
+        let start = reactor.nowNanoseconds
         backend.execute(batch.items.map(\.payload)) { [weak self, weak connection] outcomes in
             guard let self else { return }
-            let end = UVLoop.nowNanoseconds()
+            let end = reactor.nowNanoseconds
             self.running -= 1
             self.runningFor[key, default: 1] -= 1
             if self.runningFor[key] == 0 { self.runningFor[key] = nil }

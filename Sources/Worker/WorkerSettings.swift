@@ -1,5 +1,5 @@
 import FerryConfig
-import LibUV
+import LinkUV
 import Logging
 
 extension WorkerServer.Configuration {
@@ -13,10 +13,10 @@ extension WorkerServer.Configuration {
 public enum Backends {
     /// `poison` is fault injection for tests: the simulated backend crashes
     /// on a text containing it.
-    public static func make(settings s: Settings, loop: UVLoop, logger: Logger, metrics: WorkerMetrics,
+    public static func make(settings s: Settings, reactor: UVReactor, logger: Logger, metrics: WorkerMetrics,
                             poison: String? = nil) throws -> any Backend {
         guard s.backend == "http" else {
-            let simulated = SimulatedBackend(loop: loop, unitMs: s.unitMs, callMs: s.callMs, batchLimit: s.batchLimit, concurrency: s.concurrency)
+            let simulated = SimulatedBackend(reactor: reactor, unitMs: s.unitMs, callMs: s.callMs, batchLimit: s.batchLimit, concurrency: s.concurrency)
             simulated.poison = poison
             return simulated
         }
@@ -25,6 +25,6 @@ public enum Backends {
         config.concurrency = s.concurrency
         config.timeoutMs = Int64(s.upstreamTimeoutMs)
         config.maxAttempts = s.upstreamAttempts
-        return try HTTPUpstreamBackend(loop: loop, configuration: config, logger: logger, metrics: metrics)
+        return try HTTPUpstreamBackend(loop: reactor.loop, configuration: config, logger: logger, metrics: metrics)
     }
 }

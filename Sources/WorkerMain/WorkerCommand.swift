@@ -2,6 +2,7 @@ import ArgumentParser
 import FerryConfig
 import FerryLog
 import LibUV
+import LinkUV
 import Logging
 import Worker
 #if canImport(Glibc)
@@ -26,9 +27,10 @@ struct WorkerCommand: ParsableCommand {
         let settings = try child.start(process: "worker")
         let logger = Logger(label: "worker")
         let loop = try UVLoop()
+        let reactor = UVReactor(loop: loop)
         let metrics = WorkerMetrics()
-        let backend = try Backends.make(settings: settings, loop: loop, logger: logger, metrics: metrics, poison: poison)
-        let server = WorkerServer(loop: loop, backend: backend,
+        let backend = try Backends.make(settings: settings, reactor: reactor, logger: logger, metrics: metrics, poison: poison)
+        let server = WorkerServer(reactor: reactor, backend: backend,
                                   configuration: .init(settings: settings, socketPath: try child.required(\.listen, by: "worker"),
                                                        controlPath: child.control),
                                   logger: logger, metrics: metrics)

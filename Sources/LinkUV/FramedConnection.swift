@@ -1,38 +1,18 @@
 import LibUV
+import Link
 import Wire
 
 /// A `UVPipe` that speaks Wire frames: decodes what arrives into messages and
 /// encodes what is sent. A garbage, truncated or oversized frame closes this
 /// connection (and only this one) with the decoder's error as the reason.
-public final class FramedConnection {
-    /// Why a connection ended.
-    public enum EndReason: CustomStringConvertible {
-        /// The peer closed the stream cleanly.
-        case peerClosed
-        /// Reading failed.
-        case readFailed(UVError)
-        /// The peer sent bytes that are not valid frames.
-        case protocolError(WireError)
-        /// We closed it.
-        case closedLocally
-
-        public var description: String {
-            switch self {
-            case .peerClosed: "peer closed the connection"
-            case let .readFailed(e): "read failed: \(e)"
-            case let .protocolError(e): "protocol error: \(e)"
-            case .closedLocally: "closed locally"
-            }
-        }
-    }
-
+public final class FramedConnection: MessageLink {
     /// The underlying stream.
     public let pipe: UVPipe
     /// A name for logs ("worker", "ingress#3").
     public var label: String
     private var decoder: FrameDecoder
     private var onMessage: ((Message) -> Void)?
-    private var onEnd: ((EndReason) -> Void)?
+    private var onEnd: ((LinkEnd) -> Void)?
     public private(set) var isOpen = true
 
     public init(pipe: UVPipe, label: String, maximumFrameSize: UInt32 = FrameDecoder.defaultMaximumFrameSize) {
@@ -43,20 +23,20 @@ public final class FramedConnection {
 
     /// Starts delivering messages. `onEnd` runs once when the connection is
     /// over, whatever the reason, after which nothing more is delivered.
-    public func start(onMessage: @escaping (Message) -> Void, onEnd: @escaping (EndReason) -> Void) {
+    public func start(onMessage: @escaping (Message) -> Void, onEnd: @escaping (LinkEnd) -> Void) {
         self.onMessage = onMessage
         self.onEnd = onEnd
         do {
             try pipe.startReading(onData: { [unowned self] bytes in
                 self.received(bytes)
             }, onEnd: { [unowned self] error in
-                if let error { self.end(.readFailed(error)) } else {
+                if let error { self.end(.readFailed("\(error)")) } else {
                     do throws(WireError) { try self.decoder.finish(); self.end(.peerClosed) } catch { self.end(.protocolError(error)) }
                 }
             })
-        } catch let e as UVError {
-            end(.readFailed(e))
-        } catch {}
+        } catch {
+            end(.readFailed("\(error)"))
+        }
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
@@ -68,12 +48,6 @@ public final class FramedConnection {
         } catch {
             end(.protocolError(error))
         }
-    }
-
-    /// Sends one message.
-    public func send(_ message: Message) {
-        guard isOpen else { return }
-        pipe.write(FrameEncoder.encode(message))
     }
 
     /// Sends several messages in one write.
@@ -89,7 +63,7 @@ public final class FramedConnection {
         end(.closedLocally)
     }
 
-    private func end(_ reason: EndReason) {
+    private func end(_ reason: LinkEnd) {
         guard isOpen else { return }
         isOpen = false
         let done = onEnd

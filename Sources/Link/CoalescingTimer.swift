@@ -1,17 +1,16 @@
 /// Runs an action once, `delayMilliseconds` after the first `poke()` since it
 /// last ran: a burst of changes costs one run. For reports that may lag a
-/// little but must not be sent per event (status and metrics to ingress).
+/// little but must not be sent per event (status and metrics).
 ///
-/// Life: init (a stopped timer on the loop), poke (arms it unless armed),
-/// close. The action runs on the loop's thread.
+/// Life: init (a stopped timer), poke (arms it unless armed), close.
 public final class CoalescingTimer {
-    private let timer: UVTimer
+    private let timer: ReactorTimer
     private let delay: UInt64
     private let action: () -> Void
     private var armed = false
 
-    public init(loop: UVLoop, delayMilliseconds: UInt64, action: @escaping () -> Void) throws {
-        timer = try UVTimer(loop: loop)
+    public init(reactor: Reactor, delayMilliseconds: UInt64, action: @escaping () -> Void) {
+        timer = reactor.makeTimer()
         delay = delayMilliseconds
         self.action = action
     }

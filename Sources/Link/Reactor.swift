@@ -1,0 +1,42 @@
+/// What a process's logic needs from the loop it runs on: a clock, timers,
+/// and links to listen for and to open. The libuv loop (`LinkUV.UVReactor`)
+/// is one; a manual clock with in-memory links (`LinkEmbedded`) is another,
+/// so the scheduler's and the worker's logic are unit-tested with no process,
+/// no socket and no sleep (as `NIOEmbedded` drives channel code).
+///
+/// Everything happens on the reactor's one thread: callbacks never overlap.
+public protocol Reactor: AnyObject {
+    /// Monotonic nanoseconds.
+    var nowNanoseconds: Int64 { get }
+    /// A stopped timer.
+    func makeTimer() -> ReactorTimer
+    /// Accepts links at `address` (a Unix socket path).
+    func listen(at address: String, label: String, onAccept: @escaping (MessageLink) -> Void) throws -> LinkListener
+    /// Opens a link to `address`; `completion` runs once, on the reactor.
+    func connect(to address: String, label: String, completion: @escaping (Result<MessageLink, LinkError>) -> Void)
+}
+
+/// A one-shot or repeating timer. Life: make, start/stop any number of
+/// times, close once.
+public protocol ReactorTimer: AnyObject {
+    func start(afterMilliseconds milliseconds: UInt64, repeat: UInt64, _ action: @escaping () -> Void)
+    func stop()
+    func close()
+}
+
+extension ReactorTimer {
+    public func start(afterMilliseconds milliseconds: UInt64, _ action: @escaping () -> Void) {
+        start(afterMilliseconds: milliseconds, repeat: 0, action)
+    }
+}
+
+/// Where links are accepted; close to stop accepting.
+public protocol LinkListener: AnyObject {
+    func close()
+}
+
+/// Why a link could not be opened or accepted.
+public struct LinkError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

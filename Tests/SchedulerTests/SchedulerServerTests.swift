@@ -1,0 +1,191 @@
+import Link
+import LinkEmbedded
+import Logging
+import Scheduler
+import Scheduling
+import Testing
+import Wire
+
+/// The scheduler's logic over the embedded reactor: the test stands in for
+/// the worker, the ingress and the supervisor. No process, no socket, no sleep.
+@Suite struct SchedulerServerTests {
+    let reactor = EmbeddedReactor()
+    let workers: EmbeddedPeerListener
+    let supervisor: EmbeddedPeerListener
+    let scheduler: SchedulerServer
+
+    init(maxQueued: Int = 10_000, supervised: Bool = false) throws {
+        workers = try reactor.listenAsPeer(at: "worker")
+        supervisor = try reactor.listenAsPeer(at: "control")
+        scheduler = SchedulerServer(reactor: reactor, strategy: OldestFirst(),
+                                    configuration: .init(socketPath: "scheduler", workerPath: "worker",
+                                                         controlPath: supervised ? "control" : nil, maxQueued: maxQueued),
+                                    logger: Logger(label: "test"))
+        try scheduler.start()
+        reactor.run()
+    }
+
+    /// The newest worker link, greeted as a worker with `slots` slots.
+    @discardableResult
+    func worker(slots: UInt32 = 1) throws -> EmbeddedPeer {
+        let w = try #require(workers.accepted.last)
+        #expect(w.take().first == Handshake.hello(from: .scheduler))
+        w.send(Handshake.hello(from: .worker), .capacity(batchLimit: 5, slots: slots))
+        reactor.run()
+        return w
+    }
+
+    func ingress() throws -> EmbeddedPeer {
+        let i = try reactor.connectPeer(to: "scheduler")
+        i.send(Handshake.hello(from: .ingress))
+        reactor.run()
+        _ = i.take()
+        return i
+    }
+
+    static func submit(_ id: UInt64, _ text: String, timeoutMs: UInt32 = 0) -> Message {
+        .submit(Submit(id: id, client: "A", cost: UInt64(text.count), timeoutMs: timeoutMs, payload: Array(text.utf8)))
+    }
+
+    static func batches(_ messages: [Message]) -> [Batch] {
+        messages.compactMap { if case let .batch(b) = $0 { b } else { nil } }
+    }
+
+    static func results(_ messages: [Message]) -> [RequestResult] {
+        messages.compactMap { if case let .result(r) = $0 { r } else { nil } }
+    }
+
+    /// Answers `batch` with each payload upper-cased.
+    static func answer(_ batch: Batch) -> Message {
+        .batchResult(BatchResult(batchID: batch.batchID, serviceNs: 1_000,
+                                 outcomes: batch.items.map { .init(status: .ok, body: Array(String(decoding: $0.payload, as: UTF8.self).uppercased().utf8)) }))
+    }
+
+    @Test func requestsAreBatchedAndEachAnswerGoesBackUnderItsOwnID() throws {
+        let w = try worker()
+        let i = try ingress()
+        i.send(Self.submit(10, "aa"))  // dispatched at once: the backend is idle
+        i.send(Self.submit(11, "bb"), Self.submit(12, "cc"))
+        reactor.run()
+        let first = Self.batches(w.take())
+        #expect(first.map { $0.items.count } == [1])
+        w.send(Self.answer(first[0]))
+        reactor.run()
+        let second = Self.batches(w.take())
+        #expect(second.map { $0.items.map { String(decoding: $0.payload, as: UTF8.self) } } == [["bb", "cc"]])
+        w.send(Self.answer(second[0]))
+        reactor.run()
+        let answers = Self.results(i.take())
+        #expect(answers.map(\.id) == [10, 11, 12])
+        #expect(answers.map { String(decoding: $0.body, as: UTF8.self) } == ["AA", "BB", "CC"])
+    }
+
+    @Test func aResubmissionOfAHeldRequestIsIdempotent() throws {
+        let w = try worker()
+        let i = try ingress()
+        i.send(Self.submit(1, "x"), Self.submit(1, "x"))
+        reactor.run()
+        let sent = Self.batches(w.take())
+        #expect(sent.flatMap(\.items).count == 1)
+        w.send(Self.answer(sent[0]))
+        reactor.run()
+        #expect(Self.results(i.take()).map(\.id) == [1])
+    }
+
+    @Test func aFullQueueAnswersRejectedWithARetryAfter() throws {
+        let s = try SchedulerServerTests(maxQueued: 2)
+        let i = try s.ingress()  // no worker yet: everything stays queued
+        i.send(Self.submit(1, "a"), Self.submit(2, "b"), Self.submit(3, "c"))
+        s.reactor.run()
+        let refused = try #require(Self.results(i.take()).first)
+        #expect(refused.id == 3 && refused.status == .rejected && refused.retryAfterMs >= 1_000)
+        #expect(String(decoding: refused.body, as: UTF8.self) == "queue full (2 requests)")
+    }
+
+    /// Without a supervisor to say otherwise, a lost call is a crash: its
+    /// items run again one by one (a poison item fails alone), reconnecting
+    /// to the restarted worker on the reconnect timer.
+    @Test func aBatchLostWithTheWorkerRunsAgainItemByItem() throws {
+        let w = try worker()
+        let i = try ingress()
+        w.send(.capacity(batchLimit: 5, slots: 1))
+        i.send(Self.submit(1, "a"), Self.submit(2, "b"), Self.submit(3, "c"))
+        reactor.run()
+        _ = Self.batches(w.take())  // [a]; b and c wait
+        w.send(Self.answer(Batch(batchID: 1, items: [.init(id: 1, payload: Array("a".utf8))])))
+        reactor.run()
+        #expect(Self.batches(w.take()).flatMap(\.items).count == 2)  // [b, c] in flight
+        w.link.close()  // the worker dies with the call
+        reactor.advance(byMilliseconds: 10)  // the reconnect timer (5 ms)
+        let again = try worker()
+        reactor.run()
+        var seen: [[String]] = []
+        while let b = Self.batches(again.take()).first {
+            seen.append(b.items.map { String(decoding: $0.payload, as: UTF8.self) })
+            again.send(Self.answer(b))
+            reactor.run()
+        }
+        #expect(seen == [["b"], ["c"]])
+        #expect(Self.results(i.take()).map(\.status) == [.ok, .ok, .ok])
+    }
+
+    /// The supervisor says the worker was killed from outside: nobody's
+    /// fault, so the call runs again whole and costs no item a try.
+    @Test func aWorkerKilledFromOutsideCostsNoItemATry() throws {
+        let s = try SchedulerServerTests(supervised: true)
+        let control = try #require(s.supervisor.accepted.first)
+        let w = try s.worker()
+        let i = try s.ingress()
+        i.send(Self.submit(1, "a"))
+        s.reactor.run()
+        _ = Self.batches(w.take())
+        i.send(Self.submit(2, "b"), Self.submit(3, "c"))
+        s.reactor.run()
+        for _ in 0..<4 {  // more kills than the 3 tries a crash would allow
+            let current = try #require(s.workers.accepted.last)
+            current.link.close()
+            control.send(.childExited(role: "worker", crashed: false, detail: "was killed by signal 9"))
+            s.reactor.advance(byMilliseconds: 10)
+            _ = try s.worker()
+        }
+        let last = try #require(s.workers.accepted.last)
+        let batch = try #require(Self.batches(last.take()).first)
+        #expect(batch.items.map { String(decoding: $0.payload, as: UTF8.self) } == ["a"])
+        last.send(Self.answer(batch))
+        s.reactor.run()
+        let rest = try #require(Self.batches(last.take()).first)
+        #expect(rest.items.count == 2, "after a kill from outside the call's items stay together")
+        last.send(Self.answer(rest))
+        s.reactor.run()
+        #expect(Self.results(i.take()).map(\.status) == [.ok, .ok, .ok])
+    }
+
+    @Test func aBusyAnswerQueuesTheCallAgainAndNeverReachesTheClient() throws {
+        let w = try worker()
+        let i = try ingress()
+        i.send(Self.submit(1, "a"))
+        reactor.run()
+        let batch = try #require(Self.batches(w.take()).first)
+        w.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: 0,
+                                        outcomes: [.init(status: .busy, body: Array("backend busy".utf8))])))
+        reactor.run()
+        #expect(Self.results(i.take()).isEmpty)
+        #expect(Self.batches(w.take()).isEmpty, "sent again at once: a hot loop")
+        reactor.advance(byMilliseconds: 25)
+        let again = try #require(Self.batches(w.take()).first)
+        w.send(Self.answer(again))
+        reactor.run()
+        #expect(Self.results(i.take()).map { String(decoding: $0.body, as: UTF8.self) } == ["A"])
+    }
+
+    @Test func aDeadlineThatPassesWhileNoWorkerIsConnectedIsAnsweredExpired() throws {
+        let i = try ingress()  // no worker has connected
+        i.send(Self.submit(1, "a", timeoutMs: 50))
+        reactor.advance(byMilliseconds: 60)
+        let expired = try #require(Self.results(i.take()).first)
+        #expect(expired.status == .expired)
+        _ = try worker()
+        reactor.run()
+        #expect(Self.batches(workers.accepted.last!.take()).isEmpty, "an expired request reached the backend")
+    }
+}

@@ -1,0 +1,123 @@
+import Link
+import LinkEmbedded
+import Logging
+import Testing
+import Wire
+import Worker
+
+/// A backend whose calls end when the test says so.
+final class ManualBackend: Backend {
+    let name = "manual"
+    let batchLimit: Int
+    let concurrency: Int
+    var onMetricsChange: (() -> Void)?
+    private(set) var calls: [(payloads: [[UInt8]], finish: ([BatchResult.Outcome]) -> Void)] = []
+
+    init(batchLimit: Int = 5, concurrency: Int = 1) {
+        self.batchLimit = batchLimit
+        self.concurrency = concurrency
+    }
+
+    func execute(_ payloads: [[UInt8]], completion: @escaping ([BatchResult.Outcome]) -> Void) {
+        calls.append((payloads, completion))
+    }
+
+    /// Ends call `index`, labelling each text with itself upper-cased.
+    func finish(_ index: Int) {
+        calls[index].finish(calls[index].payloads.map { .init(status: .ok, body: Array(String(decoding: $0, as: UTF8.self).uppercased().utf8)) })
+    }
+}
+
+/// The worker's logic over the embedded reactor: no process, no socket, no sleep.
+@Suite struct WorkerServerTests {
+    let reactor = EmbeddedReactor()
+    let backend = ManualBackend()
+    let worker: WorkerServer
+
+    init() throws {
+        worker = WorkerServer(reactor: reactor, backend: backend, configuration: .init(socketPath: "worker"), logger: Logger(label: "test"))
+        try worker.start()
+    }
+
+    /// A scheduler stand-in that said hello; its greeting is consumed.
+    func scheduler() throws -> EmbeddedPeer {
+        let peer = try reactor.connectPeer(to: "worker")
+        peer.send(Handshake.hello(from: .scheduler))
+        reactor.run()
+        return peer
+    }
+
+    static func batch(_ id: UInt64, _ texts: [String]) -> Message {
+        .batch(Batch(batchID: id, items: texts.enumerated().map { .init(id: UInt64($0.offset + 1), payload: Array($0.element.utf8)) }))
+    }
+
+    static func results(_ messages: [Message]) -> [BatchResult] {
+        messages.compactMap { if case let .batchResult(r) = $0 { r } else { nil } }
+    }
+
+    @Test func aSchedulerLearnsTheCapacityAndGetsOneOutcomePerItemInOrder() throws {
+        let s = try scheduler()
+        let greeting = s.take()
+        #expect(greeting.first == Handshake.hello(from: .worker))
+        #expect(greeting.contains(.capacity(batchLimit: 5, slots: 1)))
+        s.send(Self.batch(7, ["a", "b", "c"]))
+        reactor.run()
+        #expect(backend.calls.count == 1)
+        backend.finish(0)
+        reactor.run()
+        let result = try #require(Self.results(s.take()).first)
+        #expect(result.batchID == 7 && result.outcomes.map { String(decoding: $0.body, as: UTF8.self) } == ["A", "B", "C"])
+    }
+
+    @Test func aBatchOverTheLimitIsRefusedNeverTruncated() throws {
+        let s = try scheduler()
+        _ = s.take()
+        s.send(Self.batch(1, ["1", "2", "3", "4", "5", "6"]))
+        reactor.run()
+        let result = try #require(Self.results(s.take()).first)
+        #expect(backend.calls.isEmpty)
+        #expect(result.outcomes.count == 6 && result.outcomes.allSatisfy { $0.status == .invalid })
+        #expect(String(decoding: result.outcomes[0].body, as: UTF8.self) == "batch of 6 items exceeds the backend limit of 5")
+    }
+
+    @Test func aSchedulerThatSendsMoreThanItsSlotsIsToldBusy() throws {
+        let s = try scheduler()
+        _ = s.take()
+        s.send(Self.batch(1, ["a"]), Self.batch(2, ["b"]))
+        reactor.run()
+        let busy = try #require(Self.results(s.take()).first)
+        #expect(busy.batchID == 2 && busy.outcomes.allSatisfy { $0.status == .busy })
+        #expect(backend.calls.count == 1)
+    }
+
+    /// The defect the chaos soak found: a new scheduler is told the worker's
+    /// full capacity while a call of the dead one still runs; its batch waits
+    /// for that call instead of being refused.
+    @Test func aNewSchedulersBatchWaitsForADepartedSchedulersCall() throws {
+        let old = try scheduler()
+        old.send(Self.batch(1, ["old"]))
+        reactor.run()
+        old.link.close()
+        let new = try scheduler()
+        #expect(new.take().contains(.capacity(batchLimit: 5, slots: 1)))
+        new.send(Self.batch(1, ["new"]))
+        reactor.run()
+        #expect(backend.calls.count == 1, "the backend ran two calls at once past its concurrency of 1")
+        #expect(Self.results(new.take()).isEmpty, "the new scheduler's batch was answered before it ran")
+        backend.finish(0)  // the dead scheduler's call ends: its answer has nowhere to go
+        reactor.run()
+        #expect(backend.calls.count == 2)
+        backend.finish(1)
+        reactor.run()
+        let result = try #require(Self.results(new.take()).first)
+        #expect(result.outcomes.map(\.status) == [.ok] && String(decoding: result.outcomes[0].body, as: UTF8.self) == "NEW")
+    }
+
+    @Test func aPeerThatIsNotASchedulerIsClosed() throws {
+        let intruder = try reactor.connectPeer(to: "worker")
+        intruder.send(Handshake.hello(from: .ingress))
+        reactor.run()
+        #expect(intruder.ended != nil)
+        #expect(!intruder.take().contains { if case .capacity = $0 { true } else { false } })
+    }
+}
