@@ -161,6 +161,7 @@ let package = Package(
             "Worker", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LinkTests", dependencies: ["Link", "LinkEmbedded", "Wire"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "Simulation", "TestSupport"]),
         .target(name: "TestSupport", dependencies: [
             "StrategyHost", "BenchKit",

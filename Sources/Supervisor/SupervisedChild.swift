@@ -13,8 +13,8 @@ final class SupervisedChild {
     var ready = false
     /// Ever reported ready (a child that fails before that is misconfigured).
     var everReady = false
-    /// Start times of recent restarts, for the restart-intensity limit.
-    var restartTimes: [Int64] = []
+    /// Its recent deaths, for the restart policy.
+    var history = RestartHistory()
     /// Restarts so far (for `supervisor.json`).
     var restarts = 0
     /// The supervisor killed it for missing heartbeats: its death counts as a crash.
@@ -24,8 +24,6 @@ final class SupervisedChild {
     var stopping = false
     /// When the child last answered a heartbeat (or became ready).
     var lastPongNs: Int64 = 0
-    /// Times the child died of a crash signal, for the plugin-crash rule.
-    var crashTimes: [Int64] = []
     /// Extra arguments for the next start (the scheduler's fallback).
     var extraArguments: [String] = []
 

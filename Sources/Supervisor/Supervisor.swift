@@ -165,28 +165,24 @@ public final class Supervisor {
             return
         }
         let now = UVLoop.nowNanoseconds()
-        let window = Int64(configuration.settings.restartWindowS * 1e9)
-        if child.name == "scheduler" && Self.crashSignals.contains(signal) && child.extraArguments.isEmpty {
+        let policy = configuration.restartPolicy
+        if child.name == "scheduler" && Self.crashSignals.contains(signal) && child.extraArguments.isEmpty,
+           child.history.crashed(at: now, policy: policy) {
             // A crash signal in the scheduler is most likely the strategy plugin: after
             // a few, run on the built-in oldest-first rather than crash-loop.
-            child.crashTimes = child.crashTimes.filter { now - $0 < window } + [now]
-            if child.crashTimes.count >= configuration.pluginCrashLimit {
-                let reason = "strategy \(configuration.strategyPath) crashed the scheduler \(child.crashTimes.count) times (last: signal \(signal)); running on the built-in oldest-first"
-                logger.error("\(reason)")
-                child.extraArguments = ["--fallback-reason", reason]
-            }
+            let reason = "strategy \(configuration.strategyPath) crashed the scheduler \(child.history.recentCrashes) times (last: signal \(signal)); running on the built-in oldest-first"
+            logger.error("\(reason)")
+            child.extraArguments = ["--fallback-reason", reason]
         }
-        child.restartTimes = child.restartTimes.filter { now - $0 < window } + [now]
-        if child.restartTimes.count > configuration.settings.maxRestarts {
-            logger.critical("\(child.name) \(how); it needed \(child.restartTimes.count) restarts within \(configuration.settings.restartWindowS) s, over the limit of \(configuration.settings.maxRestarts); stopping Ferry")
+        let delay: UInt64
+        switch child.history.died(at: now, policy: policy) {
+        case let .giveUp(restarts):
+            logger.critical("\(child.name) \(how); it needed \(restarts) restarts within \(configuration.settings.restartWindowS) s, over the limit of \(policy.maxRestarts); stopping Ferry")
             stopAll(exitCode: 1)
             return
+        case let .restart(afterMs):
+            delay = phase == .stopping ? 0 : afterMs
         }
-        // The first restart in the window is immediate (a single crash costs
-        // no more than the start itself); then the backoff doubles, so a
-        // crash loop does not spin.
-        let recent = child.restartTimes.count
-        let delay = recent <= 1 || phase == .stopping ? 0 : min(configuration.initialBackoffMs << UInt64(min(recent - 2, 16)), configuration.maxBackoffMs)
         child.restarts += 1
         metrics.restarted(child.name)
         publishMetrics()

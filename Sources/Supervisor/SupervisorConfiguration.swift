@@ -19,15 +19,11 @@ public struct SupervisorConfiguration: @unchecked Sendable {
     public var logFile: UnsafeMutablePointer<FILE>?
     /// Fault injection for tests: the worker crashes on a text containing this.
     public var workerPoison: String?
-    /// Crashes of the scheduler (by a crash signal) within the restart window
-    /// after which it restarts on the built-in oldest-first instead of the plugin.
-    public var pluginCrashLimit: Int = 2
-    /// Restart backoff doubles from `initialBackoffMs` to `maxBackoffMs`; more
-    /// than `settings.maxRestarts` restarts of one child within
-    /// `settings.restartWindowS` stops everything (as an OTP supervisor's
-    /// restart intensity does).
-    public var initialBackoffMs: UInt64 = 100
-    public var maxBackoffMs: UInt64 = 5_000
+    /// Restarts, backoff and the scheduler's plugin-crash rule; the limit and
+    /// window come from the settings (`supervisor.max_restarts`, `restart_window_s`).
+    public var restartPolicy: RestartPolicy {
+        RestartPolicy(maxRestarts: settings.maxRestarts, windowNs: Int64(settings.restartWindowS * 1e9))
+    }
 
     public init(settings: Settings, strategyPath: String, executableDirectory: String) {
         self.settings = settings
