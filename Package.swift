@@ -162,6 +162,7 @@ let package = Package(
         ]),
         .testTarget(name: "LinkTests", dependencies: ["Link", "LinkEmbedded", "Wire"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
+        .testTarget(name: "LibUVTests", dependencies: ["LibUV"]),
         .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "Simulation", "TestSupport"]),
         .target(name: "TestSupport", dependencies: [
             "StrategyHost", "BenchKit",

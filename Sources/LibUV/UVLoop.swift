@@ -28,12 +28,25 @@ public final class UVLoop {
         Int64(bitPattern: uv_hrtime())
     }
 
-    /// Closes the loop; every handle must have been closed first. Runs the
-    /// loop until pending close callbacks are done.
-    public func close() {
+    /// Closes the loop, after running what pending close callbacks remain.
+    /// Every handle must have been closed first (libuv's rule); the ones that
+    /// were not are returned by type ("timer", "pipe"), for the caller to
+    /// report as the bug they are, and the loop is then left allocated.
+    @discardableResult
+    public func close() -> [String] {
         uv_run(raw, UV_RUN_NOWAIT)
-        if uv_loop_close(raw) == 0 {
+        guard uv_loop_close(raw) == UV_EBUSY.rawValue else {
             raw.deallocate()
+            return []
         }
+        var open: [String] = []
+        withUnsafeMutablePointer(to: &open) { list in
+            uv_walk(raw, { handle, context in
+                guard let handle, uv_is_closing(handle) == 0 else { return }
+                let name = String(cString: uv_handle_type_name(uv_handle_get_type(handle)))
+                context!.assumingMemoryBound(to: [String].self).pointee.append(name)
+            }, list)
+        }
+        return open
     }
 }

@@ -35,6 +35,7 @@ public final class ControlLink {
                     default: break
                     }
                 }, onEnd: { reason in
+                    if case .closedLocally = reason { return }  // the child is ending by itself
                     onFatal("control connection to the supervisor ended: \(reason)")
                 })
                 link.send(Handshake.hello(from: role))

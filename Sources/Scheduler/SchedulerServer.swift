@@ -489,8 +489,16 @@ public final class SchedulerServer {
     }
 
     private func finish(status: Int32) {
-        let done = onFinished
+        guard let done = onFinished else { return }
         onFinished = nil
-        done?(status)
+        // Every handle closes here, so the loop ends with none left (the main checks).
+        for timer in [wakeTimer, reconnectTimer, verdictTimer] { timer?.close() }
+        statusReport?.close()
+        metricsReport?.close()
+        server?.close()
+        worker?.close()
+        for link in Array(ingress.values) { link.close() }
+        control?.close()
+        done(status)
     }
 }

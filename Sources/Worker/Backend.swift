@@ -16,4 +16,10 @@ public protocol Backend: AnyObject {
     /// the middle of a call (an upstream's tries), so they are reported
     /// before the call ends.
     var onMetricsChange: (() -> Void)? { get set }
+    /// Releases what the backend holds on the loop (the worker is ending).
+    func close()
+}
+
+extension Backend {
+    public func close() {}
 }

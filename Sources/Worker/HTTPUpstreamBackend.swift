@@ -69,6 +69,11 @@ public final class HTTPUpstreamBackend: Backend {
         inFlight = Array(repeating: 0, count: configuration.urls.count)
     }
 
+    public func close() {
+        wakeup.close()
+        try? client.syncShutdown()  // the worker's loop is not one of AsyncHTTPClient's threads
+    }
+
     private func leastBusy(avoiding: Int? = nil) -> Int {
         var best = 0
         for i in inFlight.indices {

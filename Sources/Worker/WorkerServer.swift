@@ -191,9 +191,15 @@ public final class WorkerServer {
     }
 
     private func finish(status: Int32) {
-        let done = onFinished
+        guard let done = onFinished else { return }
         onFinished = nil
-        done?(status)
+        // Every handle closes here, so the loop ends with none left (the main checks).
+        metricsReport?.close()
+        server?.close()
+        for link in Array(connections.values) { link.close() }
+        control?.close()
+        backend.close()
+        done(status)
     }
 }
 

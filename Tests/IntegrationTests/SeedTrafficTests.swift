@@ -52,6 +52,9 @@ import TestSupport
             #expect(pids.allSatisfy { !FerryInstance.isAlive($0) })
             #expect(try FileManager.default.contentsOfDirectory(atPath: ferry.runtimeParent.path).isEmpty)
             #expect(ferry.log.contains("[worker]") && ferry.log.contains("[scheduler]") && ferry.log.contains("[ingress]"))
+            // Each process closed every libuv handle before it closed its loop (it reports any it did not).
+            #expect(!ferry.log.contains("handles left open"), "\(ferry.log)")
+            #expect(!ferry.log.contains(" error "), "an error was logged on a clean run")
         }
     }
 
