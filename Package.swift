@@ -50,6 +50,7 @@ let package = Package(
         .target(name: "LibUV", dependencies: ["CLibUV"]),
         .target(name: "Wire"),
         .target(name: "CostModel"),
+        .target(name: "StrategyTypes"),
         .target(name: "FerryLog", dependencies: [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -67,7 +68,7 @@ let package = Package(
         .target(name: "LinkEmbedded", dependencies: ["Link", "Wire"]),
         .target(name: "StrategyABI", path: "Sources/StrategyABI"),
         .target(name: "Scheduling", dependencies: [
-            "CostModel",
+            "CostModel", "StrategyTypes",
             .product(name: "HeapModule", package: "swift-collections"),
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
@@ -76,7 +77,7 @@ let package = Package(
             "Scheduling", "CostModel", .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .target(name: "StrategySDK", dependencies: [
-            "StrategyABI",
+            "StrategyABI", "StrategyTypes",
             .product(name: "HeapModule", package: "swift-collections"),
             .product(name: "DequeModule", package: "swift-collections"),
         ]),

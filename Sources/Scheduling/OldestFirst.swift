@@ -10,7 +10,7 @@ public final class OldestFirst: Strategy {
 
     public init() {}
 
-    public func arrived(_ item: QueuedItem, now: Int64) {
+    public func arrived(_ item: Item, now: Int64) {
         if queued.insert(item.id).inserted { order.append(item.id) }
     }
 

@@ -72,10 +72,10 @@ public final class SchedulingCore: CostEstimating {
     /// Called once when the strategy is replaced by the fallback.
     public var onStrategyReplaced: ((String) -> Void)?
 
-    private var queue: [ItemID: QueuedItem] = [:]
+    private var queue: [ItemID: Item] = [:]
     private var arrivalOrder = Deque<ItemID>()
     private var deadlines = Heap<DeadlineEntry>()
-    private var inFlight: [UInt64: [QueuedItem]] = [:]
+    private var inFlight: [UInt64: [Item]] = [:]
     private var nextItemID: ItemID = 1
     private var nextBatchID: UInt64 = 1
     private var clientIndex: [String: UInt32] = [:]
@@ -124,7 +124,7 @@ public final class SchedulingCore: CostEstimating {
         }
         let id = nextItemID
         nextItemID += 1
-        let item = QueuedItem(id: id, client: clientIndex, clientName: client, priority: priority,
+        let item = Item(id: id, client: clientIndex, clientName: client, priority: priority,
                               cost: cost, arrivalNs: now, deadlineNs: deadlineNs, serviceNs: configuration.costModel.itemNs(size: cost))
         insert(item)
         strategy.arrived(item, now: now)
@@ -281,7 +281,7 @@ public final class SchedulingCore: CostEstimating {
 
     // MARK: - Internals
 
-    private func insert(_ item: QueuedItem) {
+    private func insert(_ item: Item) {
         queue[item.id] = item
         arrivalOrder.append(item.id)
         queuedPerClient[item.client, default: 0] += 1
@@ -290,7 +290,7 @@ public final class SchedulingCore: CostEstimating {
     }
 
     /// Removes a queued item, keeping the per-client counts.
-    private func unqueue(_ id: ItemID) -> QueuedItem? {
+    private func unqueue(_ id: ItemID) -> Item? {
         guard let item = queue.removeValue(forKey: id) else { return nil }
         queuedPerClient[item.client, default: 1] -= 1
         return item
@@ -327,7 +327,7 @@ public final class SchedulingCore: CostEstimating {
     }
 
     /// The oldest item still queued.
-    private func oldestQueued() -> QueuedItem? {
+    private func oldestQueued() -> Item? {
         trimArrivalOrder()
         return arrivalOrder.first.flatMap { queue[$0] }
     }

@@ -1,3 +1,7 @@
+/// The vocabulary (`Item`, `ItemID`, `RemovalReason`, `timeNever`) is the
+/// SDK's too: one module, re-exported.
+@_exported import StrategyTypes
+
 /// The host's view of a scheduling strategy: what the core calls. A loaded
 /// plugin (`StrategyHost.PluginStrategy`) and the built-in `OldestFirst`
 /// both conform. Every call gets `now`; a strategy never reads a clock.
@@ -5,7 +9,7 @@ public protocol Strategy: AnyObject {
     /// Short name for logs and tables.
     var name: String { get }
     /// A new item is queued.
-    func arrived(_ item: QueuedItem, now: Int64)
+    func arrived(_ item: Item, now: Int64)
     /// An item left the queue for `reason`; may name an id the strategy no
     /// longer holds.
     func removed(_ id: ItemID, reason: RemovalReason, now: Int64)

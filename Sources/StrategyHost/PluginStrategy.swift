@@ -65,7 +65,7 @@ public final class PluginStrategy: Strategy {
         Unmanaged<PluginStrategy>.fromOpaque(context!).takeUnretainedValue()
     }
 
-    public func arrived(_ item: QueuedItem, now: Int64) {
+    public func arrived(_ item: Item, now: Int64) {
         item.clientName.withCString { client in
             var c = ferry_item(id: item.id, client: item.client, priority: item.priority, cost: item.cost,
                                arrival_ns: item.arrivalNs, deadline_ns: item.deadlineNs, client_name: client,

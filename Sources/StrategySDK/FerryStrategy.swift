@@ -1,4 +1,6 @@
 @_exported import StrategyABI
+/// `Item`, `RemovalReason`: the same vocabulary the host's core speaks.
+@_exported import StrategyTypes
 
 /// What a strategy written in Swift implements. One instance serves one
 /// scheduler; all calls come from one thread and carry `now` (nanoseconds on
@@ -70,37 +72,7 @@ public struct HostEstimates {
     }
 }
 
-/// A queued request as a strategy sees it.
-public struct Item {
-    public var id: UInt64
-    /// Client index, stable for the process lifetime.
-    public var client: UInt32
-    public var clientName: String
-    public var priority: Int32
-    /// Size hint in backend units (characters for the text classifier).
-    public var cost: UInt64
-    public var arrivalNs: Int64
-    /// `Item.never` when the request has no deadline.
-    public var deadlineNs: Int64
-    /// Its own service time (a call of it alone), ns, from the host's cost
-    /// model; 0 from a host older than ABI 1.1.
-    public var serviceNs: Int64
-
-    /// "No deadline" / "no wake-up wanted".
-    public static let never = Int64.max
-
-    public init(id: UInt64, client: UInt32, clientName: String, priority: Int32, cost: UInt64, arrivalNs: Int64, deadlineNs: Int64,
-                serviceNs: Int64 = 0) {
-        self.id = id
-        self.client = client
-        self.clientName = clientName
-        self.priority = priority
-        self.cost = cost
-        self.arrivalNs = arrivalNs
-        self.deadlineNs = deadlineNs
-        self.serviceNs = serviceNs
-    }
-
+extension Item {
     /// `hostIs1_1`: the host attached itself, so it passed the 1.1 item
     /// (an older host's item ends before `service_ns`).
     init(_ c: UnsafePointer<ferry_item>, hostIs1_1: Bool) {
@@ -109,13 +81,6 @@ public struct Item {
                   priority: item.priority, cost: item.cost, arrivalNs: item.arrival_ns, deadlineNs: item.deadline_ns,
                   serviceNs: hostIs1_1 ? item.service_ns : 0)
     }
-}
-
-/// Why an item left the queue other than through your answer.
-public enum RemovalReason: UInt32 {
-    case cancelled = 1
-    case expired = 2
-    case takenByHost = 3
 }
 
 /// The batch being chosen: a view of the host's id buffers.

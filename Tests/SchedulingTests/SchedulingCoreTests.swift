@@ -11,7 +11,7 @@ final class ScriptedStrategy: Strategy {
     var answers: [Answer] = []
     enum Answer { case ids([ItemID]), wait(Int64), expire([ItemID], then: [ItemID]) }
 
-    func arrived(_ item: QueuedItem, now: Int64) { arrivedIDs.append(item.id) }
+    func arrived(_ item: Item, now: Int64) { arrivedIDs.append(item.id) }
     func removed(_ id: ItemID, reason: RemovalReason, now: Int64) { removedIDs.append((id, reason)) }
     func nextBatch(now: Int64, batchLimit: Int, freeSlots: Int, into ids: inout [ItemID], expire: inout [ItemID]) -> Int64 {
         guard !answers.isEmpty else { return timeNever }
