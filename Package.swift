@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "LibUV", dependencies: ["CLibUV"]),
         .target(name: "Wire"),
         .target(name: "CostModel"),
-        .target(name: "StrategyTypes"),
+        .target(name: "StrategyTypes", dependencies: ["StrategyABI"]),
         .target(name: "FerryLog", dependencies: [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -68,11 +68,11 @@ let package = Package(
         .target(name: "LinkEmbedded", dependencies: ["Link", "Wire"]),
         .target(name: "StrategyABI", path: "Sources/StrategyABI"),
         .target(name: "Scheduling", dependencies: [
-            "CostModel", "StrategyTypes",
+            "CostModel", "StrategyTypes", "StrategySDK", "StrategyABI",
             .product(name: "HeapModule", package: "swift-collections"),
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
-        .target(name: "StrategyHost", dependencies: ["StrategyABI", "Scheduling"]),
+        .target(name: "StrategyHost", dependencies: ["StrategyABI", "StrategyTypes", "Scheduling"]),
         .target(name: "Simulation", dependencies: [
             "Scheduling", "CostModel", .product(name: "HeapModule", package: "swift-collections"),
         ]),
@@ -121,7 +121,7 @@ let package = Package(
             "Ingress", "LibUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "SchedulerMain", dependencies: [
-            "Scheduler", "Scheduling", "StrategyHost", "LibUV", "LinkUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Scheduler", "Scheduling", "StrategyHost", "StrategySDK", "LibUV", "LinkUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "WorkerMain", dependencies: [
             "Worker", "LibUV", "LinkUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -154,9 +154,9 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig", "FerryLog"]),
-        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "CostModel"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "StrategySDK", "CostModel"]),
         .testTarget(name: "SchedulerTests", dependencies: [
-            "Scheduler", "Scheduling", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
+            "Scheduler", "Scheduling", "StrategySDK", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WorkerTests", dependencies: [
             "Worker", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
@@ -164,12 +164,12 @@ let package = Package(
         .testTarget(name: "LinkTests", dependencies: ["Link", "LinkEmbedded", "Wire"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "LibUVTests", dependencies: ["LibUV"]),
-        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "Simulation", "TestSupport"]),
+        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "StrategySDK", "Simulation", "TestSupport"]),
         .target(name: "TestSupport", dependencies: [
             "StrategyHost", "BenchKit",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Tests/TestSupport", exclude: ["Fixtures"]),
-        .testTarget(name: "BenchTests", dependencies: ["BenchKit", "Simulation", "Scheduling", "TestSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["BenchKit", "Simulation", "Scheduling", "StrategySDK", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TestSupport", "Wire",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

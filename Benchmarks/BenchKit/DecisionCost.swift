@@ -9,7 +9,7 @@ public struct DecisionCost: Codable, Sendable {
     public var nsPerItem: Double
 
     /// Measures `decisions` decisions of `strategy` at `depth` queued items.
-    public static func measure(_ strategy: Strategy, depth: Int, batchLimit: Int, decisions: Int = 2000, seed: UInt64 = 1) -> DecisionCost {
+    public static func measure(_ strategy: any SchedulingStrategy, depth: Int, batchLimit: Int, decisions: Int = 2000, seed: UInt64 = 1) -> DecisionCost {
         let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: batchLimit, slots: 1, maxQueued: depth + batchLimit * 2))
         var rng = SplitMix64(seed: seed)
         func length() -> UInt64 { 5 + rng.next() % 200 }

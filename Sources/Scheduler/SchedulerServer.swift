@@ -89,7 +89,7 @@ public final class SchedulerServer {
     /// Runs once when the scheduler has finished (drained, or lost its supervisor).
     public var onFinished: ((Int32) -> Void)?
 
-    public init(reactor: Reactor, strategy: Strategy, configuration: Configuration, logger: Logger) {
+    public init(reactor: Reactor, strategy: any SchedulingStrategy, configuration: Configuration, logger: Logger) {
         self.reactor = reactor
         self.configuration = configuration
         self.logger = logger

@@ -7,6 +7,7 @@ import Logging
 import Scheduler
 import Scheduling
 import StrategyHost
+import StrategySDK
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +30,7 @@ struct SchedulerCommand: ParsableCommand {
         ProcessSignals.dieWithSupervisor()
         let settings = try child.start(process: "scheduler")
         let logger = Logger(label: "scheduler")
-        let plugin: Strategy
+        let plugin: any SchedulingStrategy
         if fallbackReason != nil {
             plugin = OldestFirst()  // the plugin crashed this process before: do not even load it
         } else {

@@ -1,4 +1,9 @@
 import CostModel
+import StrategyABI
+import StrategySDK
+/// The vocabulary (`Item`, `ItemID`, `RemovalReason`, `SchedulingStrategy`) is
+/// the SDK's too: one module, re-exported.
+@_exported import StrategyTypes
 import DequeModule
 import HeapModule
 
@@ -11,7 +16,7 @@ import HeapModule
 /// backend slot (or a wake-up the strategy asked for is due), from everything
 /// queued at that moment. It trusts no strategy: every answer is checked and
 /// a bad one is replaced by oldest-first, so nothing is lost or doubled.
-public final class SchedulingCore: CostEstimating {
+public final class SchedulingCore {
     /// Limits the core enforces.
     public struct Configuration: Sendable {
         /// Most items one backend call may hold.
@@ -64,7 +69,7 @@ public final class SchedulingCore: CostEstimating {
 
     public private(set) var configuration: Configuration
     /// The strategy in charge: the plugin, or `OldestFirst` once replaced.
-    public private(set) var strategy: Strategy
+    public private(set) var strategy: any SchedulingStrategy
     /// Why the strategy was replaced by the fallback; nil while it is in charge.
     public private(set) var fallbackReason: String?
     /// Called with one line whenever the strategy's answer was refused.
@@ -79,8 +84,15 @@ public final class SchedulingCore: CostEstimating {
     private var nextItemID: ItemID = 1
     private var nextBatchID: UInt64 = 1
     private var clientIndex: [String: UInt32] = [:]
+    /// The strategy's answer buffers (and a plugin's: it writes into them).
+    private var idBuffer: UnsafeMutablePointer<ItemID>
+    private var idCapacity: Int
+    private let expireBuffer: UnsafeMutablePointer<ItemID>
+    private static let expireCapacity = 256
     private var scratch: [ItemID] = []
     private var expireScratch: [ItemID] = []
+    /// What the strategy is handed to ask the cost model (ABI 1.1's `ferry_host`).
+    private let hostTable: UnsafeMutablePointer<ferry_host>
 
     /// Answers refused and replaced by oldest-first.
     public private(set) var refusedAnswers = 0
@@ -95,10 +107,34 @@ public final class SchedulingCore: CostEstimating {
     /// crash (one of them may be poison).
     private var redispatch = Deque<[ItemID]>()
 
-    public init(strategy: Strategy, configuration: Configuration = .init()) {
+    public init(strategy: any SchedulingStrategy, configuration: Configuration = .init()) {
         self.strategy = strategy
         self.configuration = configuration
-        attachBatchCost()
+        idCapacity = max(1, configuration.batchLimit)
+        idBuffer = .allocate(capacity: idCapacity)
+        expireBuffer = .allocate(capacity: Self.expireCapacity)
+        hostTable = .allocate(capacity: 1)
+        hostTable.initialize(to: ferry_host(
+            size: UInt32(MemoryLayout<ferry_host>.size), context: nil,
+            batch_service_ns: { context, ids, count in
+                SchedulingCore.of(context).batchServiceNs(UnsafeBufferPointer(start: ids, count: Int(count)))
+            },
+            call_service_ns: { context, count, longest in
+                SchedulingCore.of(context).callServiceNs(count: Int(count), longest: longest)
+            }))
+        // The core owns the strategy, which holds the table: unretained, no cycle.
+        hostTable.pointee.context = Unmanaged.passUnretained(self).toOpaque()
+        strategy.attached(HostEstimates(hostTable))
+    }
+
+    deinit {
+        idBuffer.deallocate()
+        expireBuffer.deallocate()
+        hostTable.deallocate()
+    }
+
+    private static func of(_ context: UnsafeMutableRawPointer?) -> SchedulingCore {
+        Unmanaged<SchedulingCore>.fromOpaque(context!).takeUnretainedValue()
     }
 
     public var queuedCount: Int { queue.count }
@@ -109,6 +145,11 @@ public final class SchedulingCore: CostEstimating {
     public func setCapacity(batchLimit: Int, slots: Int) {
         configuration.batchLimit = max(1, batchLimit)
         configuration.slots = max(1, slots)
+        if configuration.batchLimit > idCapacity {
+            idBuffer.deallocate()
+            idCapacity = configuration.batchLimit
+            idBuffer = .allocate(capacity: idCapacity)
+        }
     }
 
     /// Queues a request. Returns its id, or nil when the queue is full.
@@ -157,11 +198,18 @@ public final class SchedulingCore: CostEstimating {
             for id in live { strategy.removed(id, reason: .takenByHost, now: now) }
         }
         while freeSlots > 0 && !queue.isEmpty {
+            var batch = BatchBuilder(ids: idBuffer, capacity: configuration.batchLimit, expireIDs: expireBuffer,
+                                     expireCapacity: Self.expireCapacity)
+            let wake = strategy.nextBatch(now: now, freeSlots: freeSlots, batch: &batch)
             scratch.removeAll(keepingCapacity: true)
-            expireScratch.removeAll(keepingCapacity: true)
-            let wake = strategy.nextBatch(now: now, batchLimit: configuration.batchLimit, freeSlots: freeSlots,
-                                          into: &scratch, expire: &expireScratch)
-            if !expireScratch.isEmpty { expireOnRequest(expireScratch, into: &outcome.expired) }
+            scratch.append(contentsOf: batch.appended)
+            // An over-long claim (a plugin answering nonsense) is refused, never truncated.
+            if batch.claimedCount > batch.count { scratch.append(contentsOf: repeatElement(0, count: batch.claimedCount - batch.count)) }
+            if batch.expiredCount > 0 {
+                expireScratch.removeAll(keepingCapacity: true)
+                expireScratch.append(contentsOf: batch.expired)
+                expireOnRequest(expireScratch, into: &outcome.expired)
+            }
             if scratch.isEmpty {
                 if queue.isEmpty { break }
                 if wake == timeNever && inFlight.isEmpty {
@@ -212,7 +260,7 @@ public final class SchedulingCore: CostEstimating {
     public func complete(batchID: UInt64, success: Bool, serviceNs: Int64, now: Int64) -> [ItemID]? {
         guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
         let ids = items.map(\.id)
-        strategy.completed(ids, serviceNs: serviceNs, success: success, now: now)
+        ids.withUnsafeBufferPointer { strategy.completed(ids: $0, serviceNs: serviceNs, success: success, now: now) }
         return ids
     }
 
@@ -249,7 +297,7 @@ public final class SchedulingCore: CostEstimating {
         fallbackReason = reason
         let fallback = OldestFirst()
         strategy = fallback
-        attachBatchCost()
+        fallback.attached(HostEstimates(hostTable))
         trimArrivalOrder()
         for id in arrivalOrder { if let item = queue[id] { fallback.arrived(item, now: now) } }
         onStrategyReplaced?(reason)
@@ -265,9 +313,6 @@ public final class SchedulingCore: CostEstimating {
         Int64(configuration.costModel.callNs(count: count, longest: longest).rounded())
     }
 
-    private func attachBatchCost() {
-        strategy.attach(costs: self)
-    }
 
     /// Drops a batch that will not be retried (its items are answered with an
     /// error by the caller). Returns its ids, or nil for an unknown batch.
@@ -275,7 +320,7 @@ public final class SchedulingCore: CostEstimating {
     public func abandon(batchID: UInt64, now: Int64) -> [ItemID]? {
         guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
         let ids = items.map(\.id)
-        strategy.completed(ids, serviceNs: 0, success: false, now: now)
+        ids.withUnsafeBufferPointer { strategy.completed(ids: $0, serviceNs: 0, success: false, now: now) }
         return ids
     }
 

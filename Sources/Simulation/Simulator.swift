@@ -94,7 +94,7 @@ public struct Simulator {
     }
 
     /// Runs `arrivals` (in any order) to completion with `strategy`.
-    public func run(_ arrivals: [Arrival], strategy: Strategy) -> Result {
+    public func run(_ arrivals: [Arrival], strategy: any SchedulingStrategy) -> Result {
         let core = SchedulingCore(strategy: strategy, configuration: .init(
             batchLimit: backend.batchLimit, slots: backend.concurrency, maxQueued: maxQueued,
             starvationBoundNs: starvationBoundNs, costModel: backend.costModel))

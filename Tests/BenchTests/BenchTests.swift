@@ -1,3 +1,4 @@
+import StrategySDK
 import BenchKit
 import Foundation
 import Scheduling

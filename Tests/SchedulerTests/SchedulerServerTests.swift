@@ -3,6 +3,7 @@ import LinkEmbedded
 import Logging
 import Scheduler
 import Scheduling
+import StrategySDK
 import Testing
 import Wire
 

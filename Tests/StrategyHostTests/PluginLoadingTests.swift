@@ -5,7 +5,7 @@ import Scheduling
 
 @Suite struct PluginLoadingTests {
     /// Feeds `costs` into a strategy at time `now` and drains it batch by batch.
-    func drain(_ strategy: Strategy, costs: [UInt64], limit: Int, now: Int64 = 0) -> [[ItemID]] {
+    func drain(_ strategy: any SchedulingStrategy, costs: [UInt64], limit: Int, now: Int64 = 0) -> [[ItemID]] {
         let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: limit, slots: 1))
         for cost in costs { _ = core.enqueue(client: "c", cost: cost, now: now) }
         var batches: [[ItemID]] = []

@@ -1,3 +1,4 @@
+import StrategySDK
 import Foundation
 import Scheduling
 import Simulation
@@ -15,7 +16,7 @@ import TestSupport
     }
 
     /// Queues `costs` at t=0 and returns the batches in dispatch order.
-    func batches(_ strategy: Strategy, costs: [UInt64], limit: Int) -> [[ItemID]] {
+    func batches(_ strategy: any SchedulingStrategy, costs: [UInt64], limit: Int) -> [[ItemID]] {
         let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: limit, slots: 1))
         for c in costs { _ = core.enqueue(client: "c", cost: c, now: 0) }
         var out: [[ItemID]] = []
