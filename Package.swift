@@ -64,7 +64,7 @@ let package = Package(
         // The link layer: what a process's logic needs (no I/O), the libuv
         // transport under it, and an in-memory one for unit tests.
         .target(name: "Link", dependencies: ["Wire"]),
-        .target(name: "LinkUV", dependencies: ["Link", "Wire", "LibUV"]),
+        .target(name: "LinkUV", dependencies: ["Link", "Wire", "LibUV", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LinkEmbedded", dependencies: ["Link", "Wire"]),
         .target(name: "StrategyABI", path: "Sources/StrategyABI"),
         .target(name: "Scheduling", dependencies: [

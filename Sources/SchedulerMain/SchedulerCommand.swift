@@ -48,14 +48,9 @@ struct SchedulerCommand: ParsableCommand {
                                                           workerPath: try child.required(\.connect, by: "scheduler"),
                                                           controlPath: child.control, fallbackReason: fallbackReason),
                                      logger: logger)
-        var status: Int32 = 0
-        server.onFinished = { status = $0; loop.stop() }
-        try server.start()
-        loop.run()
-        // The server closed every handle it had; one still open is a bug, reported, not hidden.
-        let left = loop.close()
-        if status == 0 && !left.isEmpty { logger.error("bug: handles left open at exit: \(left.joined(separator: ", "))") }
-        logger.info("scheduler exiting (\(status))")
-        Glibc.exit(status)
+        try ProcessLife.run(loop: loop, process: "scheduler", logger: logger) { finished in
+            server.onFinished = finished
+            try server.start()
+        }
     }
 }

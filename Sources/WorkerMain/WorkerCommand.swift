@@ -34,14 +34,9 @@ struct WorkerCommand: ParsableCommand {
                                   configuration: .init(settings: settings, socketPath: try child.required(\.listen, by: "worker"),
                                                        controlPath: child.control),
                                   logger: logger, metrics: metrics)
-        var status: Int32 = 0
-        server.onFinished = { status = $0; loop.stop() }
-        try server.start()
-        loop.run()
-        // The server closed every handle it had; one still open is a bug, reported, not hidden.
-        let left = loop.close()
-        if status == 0 && !left.isEmpty { logger.error("bug: handles left open at exit: \(left.joined(separator: ", "))") }
-        logger.info("worker exiting (\(status))")
-        Glibc.exit(status)
+        try ProcessLife.run(loop: loop, process: "worker", logger: logger) { finished in
+            server.onFinished = finished
+            try server.start()
+        }
     }
 }
