@@ -11,7 +11,10 @@ import Link
 /// each result back to the connection that submitted it.
 ///
 /// Event-driven throughout: it schedules on each arrival, each completion and
-/// each timer the strategy asked for — never by polling.
+/// each timer the strategy asked for — never by polling. Its rooms:
+/// `HeldRequests` (the ingress links and id routing), `WorkerLink`,
+/// `SchedulerReports` (status, metrics, Retry-After), `LossVerdicts`; this
+/// type wires them around the `SchedulingCore` and owns dispatch and shutdown.
 public final class SchedulerServer {
     /// Where to listen, whom to reach, and the limits to enforce.
     public struct Configuration {
@@ -46,26 +49,15 @@ public final class SchedulerServer {
         }
     }
 
-    /// A request held until its answer went back.
-    private struct Pending {
-        var connection: ObjectIdentifier
-        var requestID: UInt64
-        var payload: [UInt8]
-        var acceptedNs: Int64
-        /// Backend crashes this request was part of (see `LossVerdicts`).
-        var strikes = 0
-    }
-
     private let reactor: Reactor
     private let core: SchedulingCore
     private let configuration: Configuration
     private var logger: Logger
     private var server: LinkListener?
     private var control: ControlLink?
-    private var worker: MessageLink?
-    private var workerReady = false
-    private var reconnectDelayMs: UInt64 = SchedulerServer.firstReconnectMs
-    private var reconnectTimer: ReactorTimer?
+    private let held = HeldRequests()
+    private var worker: WorkerLink?
+    private var reports: SchedulerReports?
     /// Lost batches waiting for the supervisor's word on how the worker died.
     private var verdicts = LossVerdicts()
     private var verdictTimer: ReactorTimer?
@@ -73,19 +65,8 @@ public final class SchedulerServer {
     private var pausedUntilNs: Int64 = 0
     private var wakeTimer: ReactorTimer?
     private var wakeAtNs: Int64?
-    private var ingress: [ObjectIdentifier: MessageLink] = [:]
-    private var byRequest: [ObjectIdentifier: [UInt64: ItemID]] = [:]
-    private var pending: [ItemID: Pending] = [:]
-    private var nextConnection = 1
     private var draining = false
     private var reportedReady = false
-    private var drainRate = DrainRate()
-    /// Status goes to ingress at most 10 times a second, metrics once, and only after a change.
-    private var statusReport: CoalescingTimer?
-    private let metrics = SchedulerMetrics()
-    private var metricsReport: CoalescingTimer?
-    /// The worker's latest samples, passed on to ingress with ours.
-    private var workerMetrics: [UInt8] = []
     /// Runs once when the scheduler has finished (drained, or lost its supervisor).
     public var onFinished: ((Int32) -> Void)?
 
@@ -96,36 +77,47 @@ public final class SchedulerServer {
         core = SchedulingCore(strategy: strategy, configuration: .init(maxQueued: configuration.maxQueued,
                                                                        maxQueuedPerClient: configuration.maxQueuedPerClient,
                                                                        costModel: configuration.costModel))
-        core.onRefusedAnswer = { [logger, metrics] line in
-            logger.warning("\(line)")
-            metrics.fallbacks.increment()
-        }
         core.onStrategyReplaced = { [logger] reason in logger.error("\(reason)") }
         if let reason = configuration.fallbackReason {
             core.replaceStrategy(reason: reason, now: reactor.nowNanoseconds)
         }
     }
 
+    private var metrics: SchedulerMetrics { reports!.metrics }
+
     /// Listens for ingress, connects to the worker, and reports ready to the
     /// supervisor once the worker announced its capacity.
     public func start() throws {
         wakeTimer = reactor.makeTimer()
-        reconnectTimer = reactor.makeTimer()
         verdictTimer = reactor.makeTimer()
-        statusReport = CoalescingTimer(reactor: reactor, delayMilliseconds: 100) { [unowned self] in
-            let message = self.statusMessage
-            for connection in self.ingress.values { connection.send(message) }
+        let reports = SchedulerReports(reactor: reactor, status: { [unowned self] in self.statusMessage },
+                                       send: { [unowned self] message in self.held.broadcast(message) })
+        self.reports = reports
+        core.onRefusedAnswer = { [logger, reports] line in
+            logger.warning("\(line)")
+            reports.metrics.fallbacks.increment()
         }
-        metricsReport = CoalescingTimer(reactor: reactor, delayMilliseconds: 1_000) { [unowned self] in
-            let message = Message.metrics(source: "scheduler", text: self.metrics.render())
-            for connection in self.ingress.values { connection.send(message) }
+        let worker = WorkerLink(reactor: reactor, address: configuration.workerPath, logger: logger)
+        worker.wanted = { [unowned self] in !self.draining || self.core.queuedCount > 0 || self.core.inFlightCount > 0 }
+        worker.onCapacity = { [unowned self] limit, slots in
+            self.core.setCapacity(batchLimit: limit, slots: slots)
+            self.held.broadcast(self.capacityMessage)
+            self.reportReadyIfPossible()
+            self.pump()
         }
-        let server = try reactor.listen(at: configuration.socketPath, label: "ingress") { [unowned self] link in
+        worker.onResult = { [unowned self] result in self.completed(result) }
+        worker.onMetrics = { [unowned self] message in
+            // Passed on at once: the worker already sends at most once a second.
+            if case let .metrics(_, text) = message { self.reports?.workerSent(text) }
+            self.held.broadcast(message)
+        }
+        worker.onLost = { [unowned self] reason in self.workerLost(reason) }
+        self.worker = worker
+        server = try reactor.listen(at: configuration.socketPath, label: "ingress") { [unowned self] link in
             self.acceptIngress(link)
         }
-        self.server = server
         logger.info("listening on \(configuration.socketPath); strategy \(core.strategy.name)\(core.fallbackReason.map { " (\($0))" } ?? "")")
-        connectWorker()
+        worker.connect()
         if let controlPath = configuration.controlPath {
             ControlLink.connect(reactor: reactor, address: controlPath, role: .scheduler,
                                 onDrain: { [unowned self] in self.drain() },
@@ -139,69 +131,12 @@ public final class SchedulerServer {
     }
 
     private func reportReadyIfPossible() {
-        guard !reportedReady, workerReady, let control else { return }
+        guard !reportedReady, worker?.isReady == true, let control else { return }
         reportedReady = true
         control.sendReady()
     }
 
-    // MARK: - Worker link
-
-    private func connectWorker() {
-        // While draining, the worker is still needed for what is queued or lost.
-        guard !draining || core.queuedCount > 0 || core.inFlightCount > 0 else { return }
-        reactor.connect(to: configuration.workerPath, label: "worker") { [unowned self] result in
-            let link: MessageLink
-            switch result {
-            case let .failure(error): self.retryWorker(after: error.description); return
-            case let .success(l): link = l
-            }
-            self.reconnectDelayMs = Self.firstReconnectMs
-            self.worker = link
-            link.start(onMessage: { [unowned self] message in
-                self.handleWorker(message)
-            }, onEnd: { [unowned self] reason in
-                self.workerLost(reason)
-            })
-            link.send(Handshake.hello(from: .scheduler))
-        }
-    }
-
-    /// The worker is usually back within a hundred milliseconds of a crash
-    /// (the supervisor restarts it at once), and a connect on a Unix socket
-    /// costs microseconds: retry soon and often rather than back off far.
-    static let firstReconnectMs: UInt64 = 5
-    static let maxReconnectMs: UInt64 = 100
-
-    private func retryWorker(after reason: String) {
-        logger.debug("worker not reachable (\(reason)); retrying in \(reconnectDelayMs) ms")
-        reconnectTimer?.start(afterMilliseconds: reconnectDelayMs) { [unowned self] in self.connectWorker() }
-        reconnectDelayMs = min(reconnectDelayMs * 2, Self.maxReconnectMs)
-    }
-
-    private func handleWorker(_ message: Message) {
-        switch message {
-        case .hello:
-            if case let .failure(error) = Handshake.confirm(message, expected: .worker) {
-                logger.error("worker link refused: \(error)")
-                worker?.close()
-            }
-        case let .capacity(batchLimit, slots):
-            core.setCapacity(batchLimit: Int(batchLimit), slots: Int(slots))
-            workerReady = true
-            logger.info("worker ready: batch limit \(batchLimit), \(slots) slot(s)")
-            broadcastCapacity()
-            reportReadyIfPossible()
-            pump()
-        case let .batchResult(result):
-            completed(result)
-        case let .metrics(_, text):
-            // Passed on at once: the worker already sends at most once a second.
-            workerMetrics = text
-            for connection in ingress.values { connection.send(message) }
-        default:
-            logger.warning("worker sent an unexpected \(message.kindName); ignored")
-        }
-    }
+    private var workerReady: Bool { worker?.isReady ?? false }
 
     /// What ingress is told about the backend: its limits, and 0 slots while
     /// no worker is connected (so `/readyz` can say so).
@@ -209,33 +144,24 @@ public final class SchedulerServer {
         .capacity(batchLimit: UInt32(core.configuration.batchLimit), slots: workerReady ? UInt32(core.configuration.slots) : 0)
     }
 
-    private func broadcastCapacity() {
-        let message = capacityMessage
-        for connection in ingress.values { connection.send(message) }
-    }
-
     private var statusMessage: Message {
-        .status(SchedulerStatus(queued: UInt32(core.queuedCount), inFlight: UInt32(core.inFlightCount),
-                                highWater: UInt32(core.highWater), maxQueued: UInt32(configuration.maxQueued),
-                                drainPerS: UInt32(drainRate.perSecond(now: reactor.nowNanoseconds).rounded()),
-                                strategy: core.strategy.name, degraded: core.fallbackReason ?? ""))
+        let now = reactor.nowNanoseconds
+        return .status(SchedulerStatus(queued: UInt32(core.queuedCount), inFlight: UInt32(core.inFlightCount),
+                                       highWater: UInt32(core.highWater), maxQueued: UInt32(configuration.maxQueued),
+                                       drainPerS: UInt32((reports?.drainPerSecond(now: now) ?? 0).rounded()),
+                                       strategy: core.strategy.name, degraded: core.fallbackReason ?? ""))
     }
 
-    /// Ours and the worker's latest, for a newly connected ingress.
-    private var metricsMessages: [Message] {
-        [.metrics(source: "scheduler", text: metrics.render())] + (workerMetrics.isEmpty ? [] : [.metrics(source: "worker", text: workerMetrics)])
-    }
+    // MARK: - Losses and their verdicts
 
     private func workerLost(_ reason: LinkEnd) {
-        worker = nil
-        workerReady = false
-        broadcastCapacity()
+        held.broadcast(capacityMessage)
         let now = reactor.nowNanoseconds
         let judging = verdicts.judging
         let lost = core.inFlightBatches.keys.filter { !judging.contains($0) }.sorted()
         if !lost.isEmpty {
             metrics.call(.lost, count: lost.count)
-            metricsReport?.poke()
+            reports?.metricsChanged()
         }
         if !draining || !lost.isEmpty {
             logger.warning("worker connection lost (\(reason)); \(lost.count) batch(es) in flight")
@@ -247,7 +173,6 @@ public final class SchedulerServer {
         } else {
             armVerdictTimer(now: now)
         }
-        retryWorker(after: reason.description)
         pump()
     }
 
@@ -284,9 +209,8 @@ public final class SchedulerServer {
         for batchID in loss.batches {
             guard let ids = core.requeue(batchID: batchID, now: now, isolate: crashed), crashed else { continue }
             for id in ids {
-                pending[id]?.strikes += 1
-                guard let p = pending[id], p.strikes >= configuration.maxAttempts, core.cancel(id, now: now) else { continue }
-                answer(id, status: .failed, body: "backend worker died during the call \(p.strikes) times; giving up")
+                guard let strikes = held.strike(id), strikes >= configuration.maxAttempts, core.cancel(id, now: now) else { continue }
+                held.answer(id, status: .failed, body: "backend worker died during the call \(strikes) times; giving up")
             }
         }
         finishIfDrained()
@@ -308,19 +232,18 @@ public final class SchedulerServer {
             logger.warning("worker answered unknown batch \(result.batchID); ignored")
             return
         }
-        drainRate.record(ids.count, now: now)
+        reports?.answered(ids.count, now: now)
         metrics.call(success ? .ok : .failed)
         metrics.callDuration.recordNanoseconds(Int64(clamping: result.serviceNs))
-        metricsReport?.poke()
+        reports?.metricsChanged()
         if ids.count != result.outcomes.count {
             logger.error("worker answered batch \(result.batchID) with \(result.outcomes.count) outcomes for \(ids.count) items")
         }
         for (index, id) in ids.enumerated() {
             if index < result.outcomes.count {
-                let o = result.outcomes[index]
-                answer(id, status: o.status, bytes: o.body)
+                held.answer(id, status: result.outcomes[index].status, bytes: result.outcomes[index].body)
             } else {
-                answer(id, status: .failed, body: "backend gave no answer for this item")
+                held.answer(id, status: .failed, body: "backend gave no answer for this item")
             }
         }
         pump()
@@ -330,11 +253,7 @@ public final class SchedulerServer {
 
     private func acceptIngress(_ connection: MessageLink) {
         guard !draining else { connection.close(); return }
-        connection.label = "ingress#\(nextConnection)"
-        nextConnection += 1
-        let key = ObjectIdentifier(connection)
-        ingress[key] = connection
-        byRequest[key] = [:]
+        let key = held.add(connection)
         connection.start(onMessage: { [unowned self, unowned connection] message in
             self.handleIngress(message, from: connection, key: key)
         }, onEnd: { [unowned self] reason in
@@ -350,13 +269,12 @@ public final class SchedulerServer {
                 connection.close()
                 return
             }
-            connection.send([Handshake.hello(from: .scheduler), capacityMessage, statusMessage] + metricsMessages)
+            connection.send([Handshake.hello(from: .scheduler), capacityMessage, statusMessage] + (reports?.greeting ?? []))
         case let .submit(submit):
             accept(submit, from: connection, key: key)
         case let .cancel(requestID):
-            if let id = byRequest[key]?[requestID], core.cancel(id, now: reactor.nowNanoseconds) {
-                pending[id] = nil
-                byRequest[key]?[requestID] = nil
+            if let id = held.item(for: requestID, on: key), core.cancel(id, now: reactor.nowNanoseconds) {
+                held.forget(id)
             }
         default:
             logger.warning("\(connection.label) sent an unexpected \(message.kindName); ignored")
@@ -364,7 +282,7 @@ public final class SchedulerServer {
     }
 
     private func accept(_ submit: Submit, from connection: MessageLink, key: ObjectIdentifier) {
-        if byRequest[key]?[submit.id] != nil { return }  // a resubmission of what we hold: idempotent
+        if held.item(for: submit.id, on: key) != nil { return }  // a resubmission of what we hold: idempotent
         if draining {
             connection.send(.result(RequestResult(id: submit.id, status: .unavailable, body: Array("scheduler is shutting down".utf8))))
             return
@@ -372,49 +290,35 @@ public final class SchedulerServer {
         let now = reactor.nowNanoseconds
         let deadline = submit.timeoutMs > 0 ? now + Int64(submit.timeoutMs) * 1_000_000 : timeNever
         guard let id = core.enqueue(client: submit.client, priority: submit.priority, cost: submit.cost, deadlineNs: deadline, now: now) else {
-            connection.send(.result(RequestResult(id: submit.id, status: .rejected, retryAfterMs: retryAfterMs(now: now),
+            let retryAfter = reports?.retryAfterMs(queued: core.queuedCount, now: now) ?? 1_000
+            connection.send(.result(RequestResult(id: submit.id, status: .rejected, retryAfterMs: retryAfter,
                                                   body: Array(core.lastRefusal.utf8))))
             return
         }
-        pending[id] = Pending(connection: key, requestID: submit.id, payload: submit.payload, acceptedNs: now)
-        byRequest[key]?[submit.id] = id
+        held.hold(id, request: submit.id, on: key, payload: submit.payload, acceptedNs: now)
         pump()
     }
 
     private func ingressLost(_ key: ObjectIdentifier, label: String, reason: LinkEnd) {
-        ingress[key] = nil
         let now = reactor.nowNanoseconds
         // Queued work for a connection that is gone would run for nobody.
-        var cancelled = 0
-        for (_, id) in byRequest[key] ?? [:] where core.cancel(id, now: now) {
-            pending[id] = nil
-            cancelled += 1
-        }
-        byRequest[key] = nil
+        let cancelled = held.remove(key) { core.cancel($0, now: now) }
         if case .closedLocally = reason {} else {
             logger.info("\(label) disconnected (\(reason)); \(cancelled) queued request(s) cancelled")
         }
         finishIfDrained()
     }
 
-    // MARK: - Scheduling
-
-    /// When the queue will have drained enough to take more, from the recent
-    /// drain rate: queued ÷ answered-per-second, between 1 s and 60 s.
-    private func retryAfterMs(now: Int64) -> UInt32 {
-        let rate = drainRate.perSecond(now: now)
-        guard rate > 0 else { return 1_000 }
-        return UInt32(min(60_000, max(1_000, Double(core.queuedCount) / rate * 1_000)))
-    }
+    // MARK: - Dispatch
 
     /// Asks the core for batches and sends them; arms the wake-up timer.
     private func pump() {
-        defer { statusReport?.poke() }
+        defer { reports?.statusChanged() }
         let now = reactor.nowNanoseconds
         guard workerReady, let worker, now >= pausedUntilNs else {
             // No dispatch now, but deadlines still win: expired requests are answered at once.
             let (expired, next) = core.expireDue(now: now)
-            for id in expired { answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend") }
+            for id in expired { held.answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend") }
             let paused: Int64? = workerReady && now < pausedUntilNs ? pausedUntilNs : nil
             armWake([paused, next].compactMap { $0 }.min(), now: now)
             finishIfDrained()
@@ -425,24 +329,21 @@ public final class SchedulerServer {
         let outcome = core.schedule(now: now)
         if decides { metrics.decision.recordNanoseconds(reactor.nowNanoseconds - now) }
         for id in outcome.expired {
-            answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend")
+            held.answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend")
         }
         var frames: [Message] = []
         for dispatch in outcome.dispatches {
             var items: [Batch.Item] = []
             items.reserveCapacity(dispatch.ids.count)
             for id in dispatch.ids {
-                if let p = pending[id] {
-                    metrics.queueWait.recordNanoseconds(now - p.acceptedNs)
-                    items.append(.init(id: id, payload: p.payload))
-                } else {
-                    items.append(.init(id: id, payload: []))
-                }
+                let h = held[id]
+                if let h { metrics.queueWait.recordNanoseconds(now - h.acceptedNs) }
+                items.append(.init(id: id, payload: h?.payload ?? []))
             }
             metrics.batchSize.record(Double(items.count))
             frames.append(.batch(Batch(batchID: dispatch.batchID, items: items)))
         }
-        if !outcome.dispatches.isEmpty { metricsReport?.poke() }
+        if !outcome.dispatches.isEmpty { reports?.metricsChanged() }
         worker.send(frames)
         armWake(outcome.wakeAtNs, now: now)
         finishIfDrained()
@@ -452,22 +353,12 @@ public final class SchedulerServer {
         guard wake != wakeAtNs else { return }
         wakeAtNs = wake
         guard let wake else { wakeTimer?.stop(); return }
-        // libuv timers count whole milliseconds; round up so we are never early.
+        // Timers count whole milliseconds; round up so we are never early.
         let ms = UInt64(max(0, (wake - now + 999_999) / 1_000_000))
         wakeTimer?.start(afterMilliseconds: ms) { [unowned self] in
             self.wakeAtNs = nil
             self.pump()
         }
-    }
-
-    private func answer(_ id: ItemID, status: Status, body: String) {
-        answer(id, status: status, bytes: Array(body.utf8))
-    }
-
-    private func answer(_ id: ItemID, status: Status, bytes: [UInt8]) {
-        guard let p = pending.removeValue(forKey: id) else { return }
-        byRequest[p.connection]?[p.requestID] = nil
-        ingress[p.connection]?.send(.result(RequestResult(id: p.requestID, status: status, body: bytes)))
     }
 
     // MARK: - Shutdown
@@ -492,12 +383,12 @@ public final class SchedulerServer {
         guard let done = onFinished else { return }
         onFinished = nil
         // Every handle closes here, so the loop ends with none left (the main checks).
-        for timer in [wakeTimer, reconnectTimer, verdictTimer] { timer?.close() }
-        statusReport?.close()
-        metricsReport?.close()
+        wakeTimer?.close()
+        verdictTimer?.close()
+        reports?.close()
         server?.close()
         worker?.close()
-        for link in Array(ingress.values) { link.close() }
+        held.closeAll()
         control?.close()
         done(status)
     }

@@ -1,0 +1,94 @@
+import Link
+import Logging
+import Wire
+
+/// The scheduler's link to the worker: connects, and while the worker
+/// restarts reconnects soon and often; checks the worker's hello; hands on
+/// what the worker says.
+final class WorkerLink {
+    /// The worker is usually back within a hundred milliseconds of a crash
+    /// (the supervisor restarts it at once), and a connect on a Unix socket
+    /// costs microseconds: retry soon and often rather than back off far.
+    static let firstReconnectMs: UInt64 = 5
+    static let maxReconnectMs: UInt64 = 100
+
+    var onCapacity: (_ batchLimit: Int, _ slots: Int) -> Void = { _, _ in }
+    var onResult: (BatchResult) -> Void = { _ in }
+    var onMetrics: (Message) -> Void = { _ in }
+    var onLost: (LinkEnd) -> Void = { _ in }
+    /// Asked before each connect: false while nothing needs a worker.
+    var wanted: () -> Bool = { true }
+
+    private let reactor: Reactor
+    private let address: String
+    private let logger: Logger
+    private var link: MessageLink?
+    private var delayMs = WorkerLink.firstReconnectMs
+    private let retryTimer: ReactorTimer
+    /// Connected and its capacity announced.
+    private(set) var isReady = false
+
+    init(reactor: Reactor, address: String, logger: Logger) {
+        self.reactor = reactor
+        self.address = address
+        self.logger = logger
+        retryTimer = reactor.makeTimer()
+    }
+
+    func connect() {
+        guard wanted() else { return }
+        reactor.connect(to: address, label: "worker") { [unowned self] result in
+            let link: MessageLink
+            switch result {
+            case let .failure(error): self.retry(after: error.description); return
+            case let .success(l): link = l
+            }
+            self.delayMs = Self.firstReconnectMs
+            self.link = link
+            link.start(onMessage: { [unowned self] message in
+                self.received(message)
+            }, onEnd: { [unowned self] reason in
+                self.link = nil
+                self.isReady = false
+                self.onLost(reason)
+                self.retry(after: reason.description)
+            })
+            link.send(Handshake.hello(from: .scheduler))
+        }
+    }
+
+    func send(_ frames: [Message]) {
+        link?.send(frames)
+    }
+
+    func close() {
+        retryTimer.close()
+        link?.close()
+    }
+
+    private func retry(after reason: String) {
+        logger.debug("worker not reachable (\(reason)); retrying in \(delayMs) ms")
+        retryTimer.start(afterMilliseconds: delayMs) { [unowned self] in self.connect() }
+        delayMs = min(delayMs * 2, Self.maxReconnectMs)
+    }
+
+    private func received(_ message: Message) {
+        switch message {
+        case .hello:
+            if case let .failure(error) = Handshake.confirm(message, expected: .worker) {
+                logger.error("worker link refused: \(error)")
+                link?.close()
+            }
+        case let .capacity(batchLimit, slots):
+            isReady = true
+            logger.info("worker ready: batch limit \(batchLimit), \(slots) slot(s)")
+            onCapacity(Int(batchLimit), Int(slots))
+        case let .batchResult(result):
+            onResult(result)
+        case .metrics:
+            onMetrics(message)
+        default:
+            logger.warning("worker sent an unexpected \(message.kindName); ignored")
+        }
+    }
+}
