@@ -108,7 +108,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .target(name: "Supervisor", dependencies: [
-            "LibUV", "Wire", "Link", "LinkUV", "StrategyHost", "FerryConfig", "FerryLog",
+            "LibUV", "Wire", "Link", "LinkUV", "FerryConfig", "FerryLog",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),

@@ -13,12 +13,44 @@ import Glibc
 #endif
 
 /// `scheduler` — owns the queue and the strategy plugin. Normally started by
-/// the supervisor.
+/// the supervisor, which also runs `scheduler check-strategy` before it
+/// starts anything: the scheduler is the only Ferry process that loads a
+/// plugin (foreign code), so the supervisor, the one that must never crash,
+/// never does.
 @main
 struct SchedulerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scheduler",
-        abstract: "Ferry's scheduler: queues requests and asks the strategy plugin what runs next.")
+        abstract: "Ferry's scheduler: queues requests and asks the strategy plugin what runs next.",
+        subcommands: [Serve.self, CheckStrategy.self], defaultSubcommand: Serve.self)
+}
+
+/// Loads a strategy plugin with its options and exits: 0 when it would
+/// serve, 2 with one line naming the file and what is wrong.
+struct CheckStrategy: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-strategy",
+                                                    abstract: "Check that a strategy plugin loads with these options.")
+
+    @Argument(help: "The plugin: a .so path, or a built-in name such as plugins/sjf.so.")
+    var strategy: String
+
+    @Option(help: "The strategy's options, key=value pairs separated by commas.")
+    var options: String = ""
+
+    func run() throws {
+        do {
+            let path = try StrategyLocator(builtinDirectory: StrategyLocator.executableDirectory()).resolve(strategy)
+            _ = try PluginLoader.load(path: path, config: options)
+        } catch {
+            StandardError.write("\(error)\n")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Serves: the scheduler process proper.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the scheduler (the default).")
 
     @OptionGroup var child: ChildArguments
 

@@ -163,14 +163,19 @@ struct SupervisorCommand: ParsableCommand {
         }
         FerryLogHandler.bootstrap(level: settings.level, format: settings.format, file: logCopy)
         let directory = StrategyLocator.executableDirectory()
-        // Refuse a wrong plugin here, before any child starts: one line, non-zero exit.
+        // Refuse a wrong plugin here, before any child starts: one line, exit 2.
+        // The plugin is loaded by `scheduler check-strategy`, never in this process.
+        let from = [settings.origins["strategy.path"], settings.origins["strategy.options"]].compactMap { $0 }
+        let setAt = from.isEmpty ? "" : " (set at \(from.joined(separator: ", ")))"
         let path: String
         do {
             path = try StrategyLocator(builtinDirectory: directory).resolve(settings.strategy)
-            _ = try PluginLoader.load(path: path, config: settings.strategyConfig)
         } catch {
-            let from = [settings.origins["strategy.path"], settings.origins["strategy.options"]].compactMap { $0 }
-            StandardError.write("supervisor: \(error)\(from.isEmpty ? "" : " (set at \(from.joined(separator: ", ")))")\n")
+            StandardError.write("supervisor: \(error)\(setAt)\n")
+            throw ExitCode(2)
+        }
+        if let refusal = StrategyCheck.run(scheduler: "\(directory)/scheduler", strategy: path, options: settings.strategyConfig) {
+            StandardError.write("supervisor: \(refusal)\(setAt)\n")
             throw ExitCode(2)
         }
         var config = SupervisorConfiguration(settings: settings, strategyPath: path, executableDirectory: directory)
