@@ -1,11 +1,12 @@
 import LibUV
 import Link
 
-/// One child the supervisor owns: how to start it, and its current life.
+/// One child the supervisor owns: its spec, and its current life.
 final class SupervisedChild {
-    let name: String
-    let executable: String
-    let arguments: [String]
+    let spec: ChildSpec
+    var name: String { spec.name }
+    var executable: String { spec.executable }
+    var arguments: [String] { spec.arguments }
 
     var process: UVProcess?
     var control: MessageLink?
@@ -27,10 +28,8 @@ final class SupervisedChild {
     /// Extra arguments for the next start (the scheduler's fallback).
     var extraArguments: [String] = []
 
-    init(name: String, executable: String, arguments: [String]) {
-        self.name = name
-        self.executable = executable
-        self.arguments = arguments
+    init(spec: ChildSpec) {
+        self.spec = spec
     }
 
     var isRunning: Bool { process != nil }

@@ -30,7 +30,7 @@ public final class Supervisor {
     private var startedAt: Int64 = 0
     private var heartbeat: UVTimer?
     private var pingSequence: UInt64 = 0
-    private let metrics = SupervisorMetrics(children: ["worker", "scheduler", "ingress"])
+    private let metrics = SupervisorMetrics(children: FerryChildren.roles.map(\.rawValue))
     /// The children's lines go to these (each line is flushed at once). Own
     /// streams on descriptors 1 and 2: C's `stdout`/`stderr` globals cannot be
     /// named from Swift 6 code.
@@ -41,7 +41,7 @@ public final class Supervisor {
     public init(configuration: SupervisorConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        for name in ["worker", "scheduler", "ingress"] {
+        for name in FerryChildren.roles.map(\.rawValue) {
             let path = "\(configuration.executableDirectory)/\(name)"
             guard access(path, X_OK) == 0 else { throw SupervisorError.missingExecutable(child: name, path: path) }
         }
@@ -65,7 +65,7 @@ public final class Supervisor {
             runtime.remove()
             return 1
         }
-        children = makeChildren(settingsFile: settingsFile)
+        children = FerryChildren.specs(configuration: configuration, runtime: runtime, settingsFile: settingsFile).map(SupervisedChild.init)
         // Children compare their parent with this to know they were not orphaned before they could arm PDEATHSIG.
         setenv("FERRY_SUPERVISOR_PID", "\(getpid())", 1)
         publishState()
@@ -81,21 +81,6 @@ public final class Supervisor {
     }
 
     // MARK: - Children
-
-    /// The three children, wired to the runtime directory's sockets. Every
-    /// setting reaches them in one file: the settings as validated here, with
-    /// the strategy as resolved and checked here.
-    private func makeChildren(settingsFile: String) -> [SupervisedChild] {
-        let c = configuration
-        let common = ["--settings", settingsFile, "--control", runtime.socket("control")]
-        var worker = ["--listen", runtime.socket("worker")]
-        if let poison = c.workerPoison { worker += ["--poison", poison] }
-        let scheduler = ["--listen", runtime.socket("scheduler"), "--connect", runtime.socket("worker")]
-        let ingress = ["--connect", runtime.socket("scheduler")]
-        return [("worker", worker), ("scheduler", scheduler), ("ingress", ingress)].map { name, args in
-            SupervisedChild(name: name, executable: "\(c.executableDirectory)/\(name)", arguments: common + args)
-        }
-    }
 
     /// Writes the children's settings file (mode 0600, in the 0700 directory).
     private func writeSettings() throws -> String {
@@ -152,7 +137,7 @@ public final class Supervisor {
         let how = signal != 0 ? "was killed by signal \(signal)" : "exited with status \(status)"
         let killedForHang = child.killedForHang
         child.killedForHang = false
-        tellScheduler(child, how: how, crashed: killedForHang || Self.crashSignals.contains(signal) || (signal == 0 && status != 0))
+        reportDeath(of: child, how: how, crashed: killedForHang || Self.crashSignals.contains(signal) || (signal == 0 && status != 0))
         publishState()
 
         // A child that dies while stopping is restarted only when an orderly
@@ -169,13 +154,11 @@ public final class Supervisor {
         }
         let now = UVLoop.nowNanoseconds()
         let policy = configuration.restartPolicy
-        if child.name == "scheduler" && Self.crashSignals.contains(signal) && child.extraArguments.isEmpty,
+        if let onCrashes = child.spec.onRepeatedCrashes, Self.crashSignals.contains(signal), child.extraArguments.isEmpty,
            child.history.crashed(at: now, policy: policy) {
-            // A crash signal in the scheduler is most likely the strategy plugin: after
-            // a few, run on the built-in oldest-first rather than crash-loop.
-            let reason = "strategy \(configuration.strategyPath) crashed the scheduler \(child.history.recentCrashes) times (last: signal \(signal)); running on the built-in oldest-first"
+            let (reason, arguments) = onCrashes(child.history.recentCrashes, signal)
             logger.error("\(reason)")
-            child.extraArguments = ["--fallback-reason", reason]
+            child.extraArguments = arguments
         }
         let delay: UInt64
         switch child.history.died(at: now, policy: policy) {
@@ -202,9 +185,9 @@ public final class Supervisor {
     /// The scheduler re-dispatches what the worker was running; whether the
     /// worker crashed (its call may hold a poison item) or was killed from
     /// outside (no item is to blame) decides what the loss costs the items.
-    private func tellScheduler(_ child: SupervisedChild, how: String, crashed: Bool) {
-        guard child.name == "worker" else { return }
-        children.first { $0.name == "scheduler" }?.control?.send(.childExited(role: child.name, crashed: crashed, detail: how))
+    private func reportDeath(of child: SupervisedChild, how: String, crashed: Bool) {
+        guard let to = child.spec.reportDeathTo else { return }
+        children.first { $0.spec.role == to }?.control?.send(.childExited(role: child.name, crashed: crashed, detail: how))
     }
 
     /// Rewrites `supervisor.json` in the runtime directory.
@@ -234,14 +217,14 @@ public final class Supervisor {
         switch message {
         case .hello:
             let role: Role
-            switch Handshake.accept(message, allowed: [.worker, .scheduler, .ingress]) {
+            switch Handshake.accept(message, allowed: Set(children.map(\.spec.role))) {
             case let .success(r): role = r
             case let .failure(error):
                 logger.error("control connection refused: \(error)")
                 connection.close()
                 return
             }
-            guard let child = children.first(where: { $0.name == role.rawValue }) else { connection.close(); return }
+            guard let child = children.first(where: { $0.spec.role == role }) else { connection.close(); return }
             connection.label = role.rawValue
             child.control = connection
             connection.send(child.stopping ? [Handshake.hello(from: .supervisor), .drain] : [Handshake.hello(from: .supervisor)])
@@ -257,7 +240,8 @@ public final class Supervisor {
 
     /// The ingress serves the supervisor's samples on `/metrics`.
     private func publishMetrics() {
-        children.first { $0.name == "ingress" }?.control?.send(.metrics(source: "supervisor", text: metrics.render()))
+        let samples = Message.metrics(source: "supervisor", text: metrics.render())
+        for child in children where child.spec.servesSupervisorMetrics { child.control?.send(samples) }
     }
 
     private func becameReady(_ child: SupervisedChild) {
