@@ -25,9 +25,7 @@ public final class EDF: FerryStrategy {
     private var chosen: [UInt64] = []
 
     public init(config: StrategyConfig) throws {
-        var config = config
         defaultDeadlineNs = Int64(try config.double("default_deadline_ms", default: 10_000, in: 0...86_400_000) * 1_000_000)
-        try config.finish()
     }
 
     public func attached(_ host: HostEstimates) {

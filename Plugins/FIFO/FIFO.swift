@@ -14,7 +14,6 @@ public final class FIFO: FerryStrategy {
     private var order = ArrivalOrder()
 
     public init(config: StrategyConfig) throws {
-        try config.finish()
     }
 
     public func arrived(_ item: Item, now: Int64) {

@@ -32,9 +32,7 @@ public final class Fair: FerryStrategy {
     private var active: [UInt32] = []
 
     public init(config: StrategyConfig) throws {
-        var config = config
         weights = try config.namedNumbers("weights", in: 1e-6...1e6)
-        try config.finish()
     }
 
     public func arrived(_ item: Item, now: Int64) {

@@ -54,11 +54,9 @@ public final class Optimal: FerryStrategy {
     private var choice: [Int] = []
 
     public init(config: StrategyConfig) throws {
-        var config = config
         agingNs = Int64(try config.double("aging_ms", default: 2000, in: 0...86_400_000) * 1_000_000)
         window = try config.int("window", default: 128, in: 1...100_000)
         exactLimit = try config.int("exact", default: 8, in: 0...16)
-        try config.finish()
     }
 
     public func attached(_ host: HostEstimates) {

@@ -24,10 +24,8 @@ public final class Priority: FerryStrategy {
     private var low = ArrivalOrder()
 
     public init(config: StrategyConfig) throws {
-        var config = config
         shortCost = UInt64(try config.int("short_cost", default: 12, in: 0...Int(Int32.max)))
         highClients = Set(config.names("high_clients"))
-        try config.finish()
     }
 
     public func arrived(_ item: Item, now: Int64) {

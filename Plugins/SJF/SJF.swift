@@ -23,9 +23,7 @@ public final class SJF: FerryStrategy {
     private var byArrival = ArrivalOrder()
 
     public init(config: StrategyConfig) throws {
-        var config = config
         agingNs = Int64(try config.double("aging_ms", default: 1000, in: 0...86_400_000) * 1_000_000)
-        try config.finish()
     }
 
     public func arrived(_ item: Item, now: Int64) {

@@ -20,10 +20,8 @@ public final class Timed: FerryStrategy {
     private var lastArrivalNs: Int64 = .min
 
     public init(config: StrategyConfig) throws {
-        var config = config
         maxItems = try config.int("max_items", default: 8, in: 1...1_000_000)
         idleNs = Int64(try config.double("idle_ms", default: 100, in: 0...3_600_000) * 1_000_000)
-        try config.finish()
     }
 
     public func arrived(_ item: Item, now: Int64) {

@@ -21,7 +21,6 @@ public final class OldestFirst: FerryStrategy {
     public init() {}
 
     public init(config: StrategyConfig) throws {
-        try config.finish()
     }
 
     public func arrived(_ item: Item, now: Int64) {

@@ -1,7 +1,9 @@
 /// A strategy's configuration: `key=value` pairs separated by commas (or
 /// whitespace), e.g. `"aging_ms=500, window=64"`. Read each key with a
-/// default, then call `finish()` so an unknown key is refused by name.
-public struct StrategyConfig {
+/// default in `init(config:)`; the SDK then calls `finish()` itself, so a key
+/// the strategy did not read is refused by name (a class, so the reads are
+/// seen where `finish()` runs).
+public final class StrategyConfig {
     /// What went wrong, phrased for the person who wrote the config.
     public struct Problem: Error, CustomStringConvertible {
         public let description: String
@@ -27,13 +29,13 @@ public struct StrategyConfig {
     }
 
     /// The raw value for `key`, if given.
-    public mutating func string(_ key: String) -> String? {
+    public func string(_ key: String) -> String? {
         read.insert(key)
         return values[key]
     }
 
     /// A number, or `fallback` when absent; refuses non-numbers and values out of `range`.
-    public mutating func double(_ key: String, default fallback: Double, in range: ClosedRange<Double> = -.infinity...(.infinity)) throws -> Double {
+    public func double(_ key: String, default fallback: Double, in range: ClosedRange<Double> = -.infinity...(.infinity)) throws -> Double {
         guard let raw = string(key) else { return fallback }
         guard let v = Double(raw), v.isFinite else {
             throw Problem(description: "config key '\(key)': expected a number, got '\(raw)'")
@@ -45,7 +47,7 @@ public struct StrategyConfig {
     }
 
     /// A whole number, or `fallback` when absent; refuses other text and values out of `range`.
-    public mutating func int(_ key: String, default fallback: Int, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
+    public func int(_ key: String, default fallback: Int, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
         guard let raw = string(key) else { return fallback }
         guard let v = Int(raw) else {
             throw Problem(description: "config key '\(key)': expected a whole number, got '\(raw)'")
@@ -75,7 +77,7 @@ extension String {
 extension StrategyConfig {
     /// A list of `name:number` pairs separated by `;` (e.g. `A:2;B:1`);
     /// empty when absent. Refuses malformed pairs and numbers outside `range`.
-    public mutating func namedNumbers(_ key: String, in range: ClosedRange<Double> = 0...(.infinity)) throws -> [String: Double] {
+    public func namedNumbers(_ key: String, in range: ClosedRange<Double> = 0...(.infinity)) throws -> [String: Double] {
         guard let raw = string(key), !raw.isEmpty else { return [:] }
         var out: [String: Double] = [:]
         for pair in raw.split(separator: ";") {
@@ -92,7 +94,7 @@ extension StrategyConfig {
     }
 
     /// A list of names separated by `;`; empty when absent.
-    public mutating func names(_ key: String) -> [String] {
+    public func names(_ key: String) -> [String] {
         guard let raw = string(key) else { return [] }
         return raw.split(separator: ";").map(String.init).filter { !$0.isEmpty }
     }

@@ -24,9 +24,10 @@ public enum StrategyExport {
             name: UnsafePointer(strdup(name)),
             create: { config, errorOut, errorLength in
                 do {
-                    // The strategy reads its keys and calls finish() on its copy.
+                    // The strategy reads its keys; a key it did not read is refused here, by name.
                     let parsed = try StrategyConfig(config.map { String(cString: $0) } ?? "")
                     let strategy = try StrategyExport.factory!(parsed)
+                    try parsed.finish()
                     return Unmanaged.passRetained(Instance(strategy)).toOpaque()
                 } catch {
                     if let errorOut, errorLength > 0 {
