@@ -53,6 +53,12 @@ public final class ControlLink {
         link.send(.ready)
     }
 
+    /// This process's Prometheus samples: every process's take this one
+    /// route, through the supervisor to the ingress's `/metrics`.
+    public func sendMetrics(source: Role, text: [UInt8]) {
+        link.send(.metrics(source: source.rawValue, text: text))
+    }
+
     public func close() {
         link.close()
     }

@@ -1,36 +1,29 @@
 import Link
 import Wire
 
-/// What the scheduler tells the ingress about itself: its status (at most
-/// ten times a second, only after a change), its Prometheus samples and the
-/// worker's (at most once a second), and when a refused client should try
-/// again, from the recent drain rate.
+/// What the scheduler tells about itself: its status to the ingress (at most
+/// ten times a second, only after a change), its Prometheus samples to the
+/// supervisor (at most once a second; the one route every process's samples
+/// take to `/metrics`), and when a refused client should try again, from the
+/// recent drain rate.
 final class SchedulerReports {
     let metrics = SchedulerMetrics()
     private var drainRate = DrainRate()
-    /// The worker's latest samples, passed on with ours.
-    private var workerMetrics: [UInt8] = []
     private var statusTimer: CoalescingTimer?
     private var metricsTimer: CoalescingTimer?
 
-    /// `status` builds the current status; `send` delivers to every ingress.
-    init(reactor: Reactor, status: @escaping () -> Message, send: @escaping (Message) -> Void) {
-        statusTimer = CoalescingTimer(reactor: reactor, delayMilliseconds: 100) { send(status()) }
+    /// `status` builds the current status, `sendStatus` delivers it to every
+    /// ingress, `sendMetrics` the samples to the supervisor.
+    init(reactor: Reactor, status: @escaping () -> Message, sendStatus: @escaping (Message) -> Void,
+         sendMetrics: @escaping ([UInt8]) -> Void) {
+        statusTimer = CoalescingTimer(reactor: reactor, delayMilliseconds: 100) { sendStatus(status()) }
         metricsTimer = CoalescingTimer(reactor: reactor, delayMilliseconds: 1_000) { [unowned self] in
-            send(.metrics(source: "scheduler", text: self.metrics.render()))
+            sendMetrics(self.metrics.render())
         }
     }
 
     func statusChanged() { statusTimer?.poke() }
     func metricsChanged() { metricsTimer?.poke() }
-
-    /// The worker's samples, kept to greet a new ingress with.
-    func workerSent(_ text: [UInt8]) { workerMetrics = text }
-
-    /// Ours and the worker's latest, for a newly connected ingress.
-    var greeting: [Message] {
-        [.metrics(source: "scheduler", text: metrics.render())] + (workerMetrics.isEmpty ? [] : [.metrics(source: "worker", text: workerMetrics)])
-    }
 
     func answered(_ count: Int, now: Int64) { drainRate.record(count, now: now) }
 

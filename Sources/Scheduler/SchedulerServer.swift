@@ -91,7 +91,8 @@ public final class SchedulerServer {
         wakeTimer = reactor.makeTimer()
         verdictTimer = reactor.makeTimer()
         let reports = SchedulerReports(reactor: reactor, status: { [unowned self] in self.statusMessage },
-                                       send: { [unowned self] message in self.held.broadcast(message) })
+                                       sendStatus: { [unowned self] message in self.held.broadcast(message) },
+                                       sendMetrics: { [unowned self] text in self.control?.sendMetrics(source: .scheduler, text: text) })
         self.reports = reports
         core.onRefusedAnswer = { [logger, reports] line in
             logger.warning("\(line)")
@@ -106,11 +107,6 @@ public final class SchedulerServer {
             self.pump()
         }
         worker.onResult = { [unowned self] result in self.completed(result) }
-        worker.onMetrics = { [unowned self] message in
-            // Passed on at once: the worker already sends at most once a second.
-            if case let .metrics(_, text) = message { self.reports?.workerSent(text) }
-            self.held.broadcast(message)
-        }
         worker.onLost = { [unowned self] reason in self.workerLost(reason) }
         self.worker = worker
         server = try reactor.listen(at: configuration.socketPath, label: "ingress") { [unowned self] link in
@@ -126,7 +122,11 @@ public final class SchedulerServer {
                                     guard role == "worker" else { return }
                                     self.workerVerdict(crashed: crashed, detail: detail)
                                 },
-                                connected: { [unowned self] link in self.control = link; self.reportReadyIfPossible() })
+                                connected: { [unowned self] link in
+                                    self.control = link
+                                    self.reportReadyIfPossible()
+                                    self.reports?.metricsChanged()
+                                })
         }
     }
 
@@ -269,7 +269,7 @@ public final class SchedulerServer {
                 connection.close()
                 return
             }
-            connection.send([Handshake.hello(from: .scheduler), capacityMessage, statusMessage] + (reports?.greeting ?? []))
+            connection.send([Handshake.hello(from: .scheduler), capacityMessage, statusMessage])
         case let .submit(submit):
             accept(submit, from: connection, key: key)
         case let .cancel(requestID):

@@ -14,7 +14,6 @@ final class WorkerLink {
 
     var onCapacity: (_ batchLimit: Int, _ slots: Int) -> Void = { _, _ in }
     var onResult: (BatchResult) -> Void = { _ in }
-    var onMetrics: (Message) -> Void = { _ in }
     var onLost: (LinkEnd) -> Void = { _ in }
     /// Asked before each connect: false while nothing needs a worker.
     var wanted: () -> Bool = { true }
@@ -85,8 +84,6 @@ final class WorkerLink {
             onCapacity(Int(batchLimit), Int(slots))
         case let .batchResult(result):
             onResult(result)
-        case .metrics:
-            onMetrics(message)
         default:
             logger.warning("worker sent an unexpected \(message.kindName); ignored")
         }

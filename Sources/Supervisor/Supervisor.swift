@@ -31,6 +31,8 @@ public final class Supervisor {
     private var heartbeat: UVTimer?
     private var pingSequence: UInt64 = 0
     private let metrics = SupervisorMetrics(children: FerryChildren.roles.map(\.rawValue))
+    /// The latest samples each process sent, by source.
+    private var latestMetrics: [String: Message] = [:]
     /// The children's lines go to these (each line is flushed at once). Own
     /// streams on descriptors 1 and 2: C's `stdout`/`stderr` globals cannot be
     /// named from Swift 6 code.
@@ -228,11 +230,16 @@ public final class Supervisor {
             connection.label = role.rawValue
             child.control = connection
             connection.send(child.stopping ? [Handshake.hello(from: .supervisor), .drain] : [Handshake.hello(from: .supervisor)])
+            greetWithMetrics(child)
         case .ready:
             guard let child = children.first(where: { $0.control === connection }) else { return }
             becameReady(child)
         case .pong:
             children.first(where: { $0.control === connection })?.lastPongNs = UVLoop.nowNanoseconds()
+        case let .metrics(source, _):
+            // The one route of every process's samples: kept, and passed on to who serves /metrics.
+            latestMetrics[source] = message
+            for child in children where child.spec.servesSupervisorMetrics { child.control?.send(message) }
         default:
             logger.warning("\(connection.label) sent an unexpected \(message.kindName) on the control socket")
         }
@@ -242,6 +249,12 @@ public final class Supervisor {
     private func publishMetrics() {
         let samples = Message.metrics(source: "supervisor", text: metrics.render())
         for child in children where child.spec.servesSupervisorMetrics { child.control?.send(samples) }
+    }
+
+    /// A (re)started child that serves /metrics gets everyone's latest samples.
+    private func greetWithMetrics(_ child: SupervisedChild) {
+        guard child.spec.servesSupervisorMetrics else { return }
+        child.control?.send(Array(latestMetrics.values))
     }
 
     private func becameReady(_ child: SupervisedChild) {

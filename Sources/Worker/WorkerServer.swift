@@ -61,8 +61,7 @@ public final class WorkerServer {
             callLog = log
         }
         metricsReport = CoalescingTimer(reactor: reactor, delayMilliseconds: 1_000) { [unowned self] in
-            let message = Message.metrics(source: "worker", text: self.metrics.render())
-            for connection in self.connections.values { connection.send(message) }
+            self.control?.sendMetrics(source: .worker, text: self.metrics.render())
         }
         backend.onMetricsChange = { [unowned self] in self.metricsReport?.poke() }
         let server = try reactor.listen(at: configuration.socketPath, label: "scheduler") { [unowned self] link in
@@ -74,7 +73,11 @@ public final class WorkerServer {
         ControlLink.connect(reactor: reactor, address: controlPath, role: .worker,
                             onDrain: { [unowned self] in self.drain() },
                             onFatal: { [unowned self] reason in self.logger.error("\(reason); exiting"); self.finish(status: 1) },
-                            connected: { [unowned self] link in self.control = link; link.sendReady() })
+                            connected: { [unowned self] link in
+                                self.control = link
+                                link.sendReady()
+                                link.sendMetrics(source: .worker, text: self.metrics.render())
+                            })
     }
 
     private func accept(_ connection: MessageLink) {
@@ -104,8 +107,7 @@ public final class WorkerServer {
                 return
             }
             connection.send([Handshake.hello(from: .worker),
-                             .capacity(batchLimit: UInt32(backend.batchLimit), slots: UInt32(backend.concurrency)),
-                             .metrics(source: "worker", text: metrics.render())])
+                             .capacity(batchLimit: UInt32(backend.batchLimit), slots: UInt32(backend.concurrency))])
         case let .batch(batch):
             run(batch, for: connection)
         default:
