@@ -27,6 +27,7 @@ extension Settings {
         .int("backend.timeout_ms", "--upstream-timeout-ms", \.upstreamTimeoutMs, 1...Int.max),
         .int("backend.attempts", "--upstream-attempts", \.upstreamAttempts, 1...Int.max),
         .text("backend.call_log", "--worker-call-log", \.workerCallLog),
+        .text("backend.crash_on", "--crash-on", \.crashOn) { $0.isEmpty ? "must not be empty (leave it out to never crash)" : nil },
 
         .int("limits.max_queued", "--max-queued", \.maxQueued, 1...Int(UInt32.max)),
         .int("limits.max_queued_per_client", "--max-queued-per-client", \.maxQueuedPerClient, 1...Int(UInt32.max)),

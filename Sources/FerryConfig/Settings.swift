@@ -26,6 +26,9 @@ public struct Settings: Sendable {
     public var upstreamTimeoutMs = 30_000
     public var upstreamAttempts = 3
     public var workerCallLog: String?
+    /// Simulated backend: the worker crashes on a text containing this, as a
+    /// real backend may on some input (to rehearse the failure handling).
+    public var crashOn: String?
 
     // [limits]
     public var maxQueued = 10_000

@@ -9,7 +9,7 @@ enum FerryChildren {
         func spec(_ role: Role, _ wiring: [String]) -> ChildSpec {
             ChildSpec(role: role, executable: "\(c.executableDirectory)/\(role.rawValue)", arguments: common + wiring)
         }
-        var worker = spec(.worker, ["--listen", runtime.socket("worker")] + (c.workerPoison.map { ["--poison", $0] } ?? []))
+        var worker = spec(.worker, ["--listen", runtime.socket("worker")])
         worker.reportDeathTo = .scheduler
         var scheduler = spec(.scheduler, ["--listen", runtime.socket("scheduler"), "--connect", runtime.socket("worker")])
         let strategy = c.strategyPath

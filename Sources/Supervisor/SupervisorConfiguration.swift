@@ -17,8 +17,6 @@ public struct SupervisorConfiguration: @unchecked Sendable {
     public var executableDirectory: String
     /// The open `--log-file`: every log line (the supervisor's and the children's) is also appended here.
     public var logFile: UnsafeMutablePointer<FILE>?
-    /// Fault injection for tests: the worker crashes on a text containing this.
-    public var workerPoison: String?
     /// Restarts, backoff and the scheduler's plugin-crash rule; the limit and
     /// window come from the settings (`supervisor.max_restarts`, `restart_window_s`).
     public var restartPolicy: RestartPolicy {

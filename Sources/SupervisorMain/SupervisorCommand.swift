@@ -101,8 +101,8 @@ struct SupervisorCommand: ParsableCommand {
     @Option(help: .init(S.help("Seconds a child may take to drain at shutdown before it is killed.", \.drainGraceS)))
     var drainGraceS: Double?
 
-    @Option(help: ArgumentHelp("Fault injection for tests: the worker crashes on any text containing this.", visibility: .hidden))
-    var workerPoison: String?
+    @Option(help: .init(S.help("Simulated backend: the worker crashes on any text containing this, as a real backend may (to rehearse failures).", \.crashOn)))
+    var crashOn: String?
 
     /// Defaults, then the file, then the flags given; validated.
     func settings() throws(ConfigError) -> Settings {
@@ -123,6 +123,7 @@ struct SupervisorCommand: ParsableCommand {
         s.override(\.upstreamTimeoutMs, with: upstreamTimeoutMs)
         s.override(\.upstreamAttempts, with: upstreamAttempts)
         s.override(\.workerCallLog, with: workerCallLog)
+        s.override(\.crashOn, with: crashOn)
         s.override(\.maxQueued, with: maxQueued)
         s.override(\.maxQueuedPerClient, with: maxQueuedPerClient)
         s.override(\.defaultTimeoutMs, with: defaultTimeoutMs)
@@ -179,7 +180,6 @@ struct SupervisorCommand: ParsableCommand {
             throw ExitCode(2)
         }
         var config = SupervisorConfiguration(settings: settings, strategyPath: path, executableDirectory: directory)
-        config.workerPoison = workerPoison
         config.logFile = logCopy
         let supervisor: Supervisor
         do {

@@ -15,9 +15,9 @@ public final class SimulatedBackend: Backend {
     /// Fixed milliseconds per call (an LLM API's round trip).
     public let callMs: Double
     private let reactor: Reactor
-    /// Fault injection for tests: a text containing this crashes the process,
-    /// as a real backend may on some input.
-    public var poison: String?
+    /// A text containing this crashes the process, as a real backend may on
+    /// some input (`backend.crash_on`: to rehearse the failure handling).
+    public var crashOn: String?
     /// It records no metrics of its own.
     public var onMetricsChange: (() -> Void)?
 
@@ -39,8 +39,8 @@ public final class SimulatedBackend: Backend {
 
     public func execute(_ payloads: [[UInt8]], completion: @escaping ([BatchResult.Outcome]) -> Void) {
         let texts = payloads.map { String(decoding: $0, as: UTF8.self) }
-        if let poison, texts.contains(where: { $0.contains(poison) }) {
-            fatalError("simulated backend: poison input received (fault injection)")
+        if let crashOn, texts.contains(where: { $0.contains(crashOn) }) {
+            fatalError("simulated backend: crash_on input received (backend.crash_on)")
         }
         let outcomes = texts.map { BatchResult.Outcome(status: .ok, body: Array(TextClassifier.label(for: $0).utf8)) }
         // Timers have millisecond resolution; a sub-millisecond call rounds to the next tick.

@@ -11,13 +11,10 @@ extension WorkerServer.Configuration {
 
 /// The backend the settings name (`backend.kind`), configured from them.
 public enum Backends {
-    /// `poison` is fault injection for tests: the simulated backend crashes
-    /// on a text containing it.
-    public static func make(settings s: Settings, reactor: UVReactor, logger: Logger, metrics: WorkerMetrics,
-                            poison: String? = nil) throws -> any Backend {
+    public static func make(settings s: Settings, reactor: UVReactor, logger: Logger, metrics: WorkerMetrics) throws -> any Backend {
         guard s.backend == "http" else {
             let simulated = SimulatedBackend(reactor: reactor, unitMs: s.unitMs, callMs: s.callMs, batchLimit: s.batchLimit, concurrency: s.concurrency)
-            simulated.poison = poison
+            simulated.crashOn = s.crashOn
             return simulated
         }
         var config = HTTPUpstreamBackend.Configuration(urls: s.upstream)

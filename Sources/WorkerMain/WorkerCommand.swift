@@ -18,8 +18,6 @@ struct WorkerCommand: ParsableCommand {
 
     @OptionGroup var child: ChildArguments
 
-    @Option(help: ArgumentHelp("Fault injection for tests: crash on any text containing this.", visibility: .hidden))
-    var poison: String?
 
     func run() throws {
         ProcessSignals.prepare()
@@ -29,7 +27,7 @@ struct WorkerCommand: ParsableCommand {
         let loop = try UVLoop()
         let reactor = UVReactor(loop: loop)
         let metrics = WorkerMetrics()
-        let backend = try Backends.make(settings: settings, reactor: reactor, logger: logger, metrics: metrics, poison: poison)
+        let backend = try Backends.make(settings: settings, reactor: reactor, logger: logger, metrics: metrics)
         let server = WorkerServer(reactor: reactor, backend: backend,
                                   configuration: .init(settings: settings, socketPath: try child.required(\.listen, by: "worker"),
                                                        controlPath: child.control),

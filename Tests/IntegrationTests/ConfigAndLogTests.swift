@@ -132,7 +132,7 @@ import TestSupport
         // The worker dies with a raw fatalError message (not a log line) on a poison text.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-crash-\(UUID().uuidString).log")
         let ferry = try FerryInstance(arguments: ["--unit-ms", "0.01", "--log-format", "json", "--log-file", file.path,
-                                                  "--worker-poison", "POISON"])
+                                                  "--crash-on", "POISON"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
             let answer = try await SeedClient.classify("POISON pill", client: "A", via: http, base: ferry.baseURL)
@@ -142,7 +142,7 @@ import TestSupport
         var crash: [String: Any]?
         for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
-            if (object["message"] as? String)?.contains("poison input received") == true { crash = object }
+            if (object["message"] as? String)?.contains("crash_on input received") == true { crash = object }
         }
         #expect(crash?["process"] as? String == "worker")
         #expect(crash?["level"] as? String == "error")

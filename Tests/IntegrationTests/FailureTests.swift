@@ -357,7 +357,7 @@ import TestSupport
     }
 
     @Test func aPoisonItemFailsAloneAndTheRestOfItsBatchSucceeds() async throws {
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/batch.so", "--unit-ms", "1", "--worker-poison", "POISON"])
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/batch.so", "--unit-ms", "1", "--crash-on", "POISON"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
             // Occupy the backend so the next five are batched together.
