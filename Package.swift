@@ -38,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // MARK: Foundations
@@ -63,7 +64,7 @@ let package = Package(
         ], exclude: ["ferry.example.toml"]),
         // The link layer: what a process's logic needs (no I/O), the libuv
         // transport under it, and an in-memory one for unit tests.
-        .target(name: "Link", dependencies: ["Wire"]),
+        .target(name: "Link", dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LinkUV", dependencies: ["Link", "Wire", "LibUV", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LinkEmbedded", dependencies: ["Link", "Wire"]),
         .target(name: "StrategyABI", path: "Sources/StrategyABI"),
@@ -161,7 +162,7 @@ let package = Package(
         .testTarget(name: "WorkerTests", dependencies: [
             "Worker", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "LinkTests", dependencies: ["Link", "LinkEmbedded", "Wire"]),
+        .testTarget(name: "LinkTests", dependencies: ["Link", "LinkEmbedded", "LinkUV", "LibUV", "Wire"]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "LibUVTests", dependencies: ["LibUV"]),
         .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "StrategySDK", "Simulation", "TestSupport"]),

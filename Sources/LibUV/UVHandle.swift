@@ -49,6 +49,11 @@ open class UVHandle<H>: ClosableHandle {
         }
     }
 
+    /// `close(then: nil)`: the form protocols require.
+    public func close() {
+        close(then: nil)
+    }
+
     func finishClose() {
         let done = onClose
         onClose = nil

@@ -10,7 +10,8 @@ public protocol Reactor: AnyObject {
     var nowNanoseconds: Int64 { get }
     /// A stopped timer.
     func makeTimer() -> ReactorTimer
-    /// Accepts links at `address` (a Unix socket path).
+    /// Accepts links at `address`: a Unix socket path, or `tcp://HOST:PORT`
+    /// (`tcp://[::1]:PORT` for IPv6) between hosts.
     func listen(at address: String, label: String, onAccept: @escaping (MessageLink) -> Void) throws -> LinkListener
     /// Opens a link to `address`; `completion` runs once, on the reactor.
     func connect(to address: String, label: String, completion: @escaping (Result<MessageLink, LinkError>) -> Void)
@@ -32,6 +33,8 @@ extension ReactorTimer {
 
 /// Where links are accepted; close to stop accepting.
 public protocol LinkListener: AnyObject {
+    /// Where it listens, as peers would name it (a TCP port 0 resolved).
+    var address: String { get }
     func close()
 }
 

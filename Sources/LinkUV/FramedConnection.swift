@@ -2,12 +2,12 @@ import LibUV
 import Link
 import Wire
 
-/// A `UVPipe` that speaks Wire frames: decodes what arrives into messages and
+/// A byte stream (`UVPipe`, `UVTcp`) that speaks Wire frames: decodes what arrives into messages and
 /// encodes what is sent. A garbage, truncated or oversized frame closes this
 /// connection (and only this one) with the decoder's error as the reason.
 public final class FramedConnection: MessageLink {
-    /// The underlying stream.
-    public let pipe: UVPipe
+    /// The underlying stream (a Unix socket or a TCP connection).
+    public let stream: any ByteStream
     /// A name for logs ("worker", "ingress#3").
     public var label: String
     private var decoder: FrameDecoder
@@ -15,8 +15,8 @@ public final class FramedConnection: MessageLink {
     private var onEnd: ((LinkEnd) -> Void)?
     public private(set) var isOpen = true
 
-    public init(pipe: UVPipe, label: String, maximumFrameSize: UInt32 = FrameDecoder.defaultMaximumFrameSize) {
-        self.pipe = pipe
+    public init(stream: any ByteStream, label: String, maximumFrameSize: UInt32 = FrameDecoder.defaultMaximumFrameSize) {
+        self.stream = stream
         self.label = label
         self.decoder = FrameDecoder(maximumFrameSize: maximumFrameSize)
     }
@@ -27,7 +27,7 @@ public final class FramedConnection: MessageLink {
         self.onMessage = onMessage
         self.onEnd = onEnd
         do {
-            try pipe.startReading(onData: { [unowned self] bytes in
+            try stream.startReading(onData: { [unowned self] bytes in
                 self.received(bytes)
             }, onEnd: { [unowned self] error in
                 if let error { self.end(.readFailed("\(error)")) } else {
@@ -55,7 +55,7 @@ public final class FramedConnection: MessageLink {
         guard isOpen, !messages.isEmpty else { return }
         var buffer: [UInt8] = []
         for m in messages { FrameEncoder.encode(m, into: &buffer) }
-        pipe.write(buffer)
+        stream.write(buffer)
     }
 
     /// Closes the connection; `onEnd` runs with `.closedLocally`.
@@ -69,7 +69,7 @@ public final class FramedConnection: MessageLink {
         let done = onEnd
         onEnd = nil
         onMessage = nil
-        pipe.close()
+        stream.close()
         done?(reason)
     }
 }

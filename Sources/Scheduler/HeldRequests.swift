@@ -9,8 +9,12 @@ import Wire
 /// it holds) a no-op.
 final class HeldRequests {
     /// A request held until its answer went back.
+    /// A link's number: never reused, unlike an object's address (held
+    /// entries outlive their link, and a new link may get the old address).
+    typealias LinkID = Int
+
     struct Held {
-        var link: ObjectIdentifier
+        var link: LinkID
         var requestID: UInt64
         var payload: [UInt8]
         var acceptedNs: Int64
@@ -18,16 +22,16 @@ final class HeldRequests {
         var strikes = 0
     }
 
-    private(set) var links: [ObjectIdentifier: MessageLink] = [:]
-    private var byRequest: [ObjectIdentifier: [UInt64: ItemID]] = [:]
+    private(set) var links: [LinkID: MessageLink] = [:]
+    private var byRequest: [LinkID: [UInt64: ItemID]] = [:]
     private var held: [ItemID: Held] = [:]
     private var nextLink = 1
 
     /// Registers a new ingress link (named `ingress#N` for logs).
-    func add(_ link: MessageLink) -> ObjectIdentifier {
-        link.label = "ingress#\(nextLink)"
+    func add(_ link: MessageLink) -> LinkID {
+        let key = nextLink
+        link.label = "ingress#\(key)"
         nextLink += 1
-        let key = ObjectIdentifier(link)
         links[key] = link
         byRequest[key] = [:]
         return key
@@ -37,7 +41,7 @@ final class HeldRequests {
     /// (the queued ones: they would run for nobody) are forgotten too; the
     /// rest are in flight and stay held until their answer, which then goes
     /// nowhere. Returns how many were withdrawn.
-    func remove(_ key: ObjectIdentifier, withdraw: (ItemID) -> Bool) -> Int {
+    func remove(_ key: LinkID, withdraw: (ItemID) -> Bool) -> Int {
         links[key] = nil
         var withdrawn = 0
         for id in (byRequest.removeValue(forKey: key) ?? [:]).values where withdraw(id) {
@@ -48,11 +52,11 @@ final class HeldRequests {
     }
 
     /// The item already held for this request of this link, if any.
-    func item(for requestID: UInt64, on key: ObjectIdentifier) -> ItemID? {
+    func item(for requestID: UInt64, on key: LinkID) -> ItemID? {
         byRequest[key]?[requestID]
     }
 
-    func hold(_ id: ItemID, request requestID: UInt64, on key: ObjectIdentifier, payload: [UInt8], acceptedNs: Int64) {
+    func hold(_ id: ItemID, request requestID: UInt64, on key: LinkID, payload: [UInt8], acceptedNs: Int64) {
         held[id] = Held(link: key, requestID: requestID, payload: payload, acceptedNs: acceptedNs)
         byRequest[key]?[requestID] = id
     }

@@ -261,7 +261,7 @@ public final class SchedulerServer {
         })
     }
 
-    private func handleIngress(_ message: Message, from connection: MessageLink, key: ObjectIdentifier) {
+    private func handleIngress(_ message: Message, from connection: MessageLink, key: HeldRequests.LinkID) {
         switch message {
         case .hello:
             if case let .failure(error) = Handshake.accept(message, allowed: [.ingress]) {
@@ -281,7 +281,7 @@ public final class SchedulerServer {
         }
     }
 
-    private func accept(_ submit: Submit, from connection: MessageLink, key: ObjectIdentifier) {
+    private func accept(_ submit: Submit, from connection: MessageLink, key: HeldRequests.LinkID) {
         if held.item(for: submit.id, on: key) != nil { return }  // a resubmission of what we hold: idempotent
         if draining {
             connection.send(.result(RequestResult(id: submit.id, status: .unavailable, body: Array("scheduler is shutting down".utf8))))
@@ -299,7 +299,7 @@ public final class SchedulerServer {
         pump()
     }
 
-    private func ingressLost(_ key: ObjectIdentifier, label: String, reason: LinkEnd) {
+    private func ingressLost(_ key: HeldRequests.LinkID, label: String, reason: LinkEnd) {
         let now = reactor.nowNanoseconds
         // Queued work for a connection that is gone would run for nobody.
         let cancelled = held.remove(key) { core.cancel($0, now: now) }

@@ -176,6 +176,10 @@ private struct Reader {
             let role = try string(), crashed = try u8()
             guard crashed <= 1 else { throw .badField(type: raw, field: "crashed", value: UInt64(crashed)) }
             m = .childExited(role: role, crashed: crashed == 1, detail: try string())
+        case .challenge:
+            m = .challenge(nonce: try rawBytes())
+        case .proof:
+            m = .proof(mac: try rawBytes())
         }
         if remaining != 0 { throw .trailingBytes(type: raw, count: remaining) }
         return m

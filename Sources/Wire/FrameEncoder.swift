@@ -41,6 +41,10 @@ public enum FrameEncoder {
             w.u8(MessageType.metrics.rawValue); w.string(source); w.bytes(text)
         case let .childExited(role, crashed, detail):
             w.u8(MessageType.childExited.rawValue); w.string(role); w.u8(crashed ? 1 : 0); w.string(detail)
+        case let .challenge(nonce):
+            w.u8(MessageType.challenge.rawValue); w.bytes(nonce)
+        case let .proof(mac):
+            w.u8(MessageType.proof.rawValue); w.bytes(mac)
         }
         buffer = w.buffer
         let length = UInt32(buffer.count - start - 4)

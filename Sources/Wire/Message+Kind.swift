@@ -16,6 +16,8 @@ extension Message {
         case .status: "status"
         case .metrics: "metrics"
         case .childExited: "childExited"
+        case .challenge: "challenge"
+        case .proof: "proof"
         }
     }
 }

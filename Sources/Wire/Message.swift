@@ -30,6 +30,8 @@
 /// | 12   | status      | queued u32, inFlight u32, highWater u32, maxQueued u32, drainPerS u32, strategy string, degraded string |
 /// | 13   | metrics     | source string, text bytes (Prometheus text exposition format)            |
 /// | 14   | childExited | role string, crashed u8 (0/1), detail string                            |
+/// | 15   | challenge   | nonce bytes                                                              |
+/// | 16   | proof       | mac bytes                                                                |
 ///
 /// Every connection starts with `hello` from the connecting side; the
 /// accepting side checks the version and answers `hello` (and closes on a
@@ -67,6 +69,10 @@ public enum Message: Equatable, Sendable {
     case status(SchedulerStatus)
     case metrics(source: String, text: [UInt8])
     case childExited(role: String, crashed: Bool, detail: String)
+    /// Over TCP, the accepting side's answer to a hello: prove you know the
+    /// shared secret (see `Link.SecretGate`).
+    case challenge(nonce: [UInt8])
+    case proof(mac: [UInt8])
 
     /// The protocol version this build speaks.
     public static let protocolVersion: UInt16 = 1

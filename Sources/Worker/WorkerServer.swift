@@ -30,11 +30,12 @@ public final class WorkerServer {
     private var server: LinkListener?
     private var control: ControlLink?
     private var callLog: CallLog?
-    private var connections: [ObjectIdentifier: MessageLink] = [:]
+    private var connections: [Int: MessageLink] = [:]
     private var running = 0
-    /// Calls running per scheduler connection; a connection that is gone may
-    /// still have calls running (its scheduler died mid-call).
-    private var runningFor: [ObjectIdentifier: Int] = [:]
+    /// Calls running per scheduler connection (by its number, never reused:
+    /// a connection that is gone may still have calls running, and a new one
+    /// may get the old one's address); its scheduler may have died mid-call.
+    private var runningFor: [Int: Int] = [:]
     /// Batches waiting for a slot that a departed scheduler's call still holds.
     private var held: [HeldBatch] = []
     private var draining = false
@@ -81,13 +82,13 @@ public final class WorkerServer {
     }
 
     private func accept(_ connection: MessageLink) {
-        let label = "scheduler#\(nextConnection)"
+        let key = nextConnection
         nextConnection += 1
+        let label = "scheduler#\(key)"
         connection.label = label
-        let key = ObjectIdentifier(connection)
         connections[key] = connection
         connection.start(onMessage: { [unowned self, unowned connection] message in
-            self.handle(message, from: connection)
+            self.handle(message, from: connection, key: key)
         }, onEnd: { [unowned self] reason in
             self.connections[key] = nil
             let dropped = self.held.count(where: { $0.connection == key })
@@ -98,7 +99,7 @@ public final class WorkerServer {
         })
     }
 
-    private func handle(_ message: Message, from connection: MessageLink) {
+    private func handle(_ message: Message, from connection: MessageLink, key: Int) {
         switch message {
         case .hello:
             if case let .failure(error) = Handshake.accept(message, allowed: [.scheduler]) {
@@ -109,14 +110,13 @@ public final class WorkerServer {
             connection.send([Handshake.hello(from: .worker),
                              .capacity(batchLimit: UInt32(backend.batchLimit), slots: UInt32(backend.concurrency))])
         case let .batch(batch):
-            run(batch, for: connection)
+            run(batch, for: connection, key: key)
         default:
             logger.warning("\(connection.label) sent an unexpected \(message.kindName); ignored")
         }
     }
 
-    private func run(_ batch: Batch, for connection: MessageLink) {
-        let key = ObjectIdentifier(connection)
+    private func run(_ batch: Batch, for connection: MessageLink, key: Int) {
         if let refusal = refusal(for: batch, from: key) {
             logger.warning("refused batch \(batch.batchID) from \(connection.label): \(refusal.reason)")
             metrics.call(.refused)
@@ -135,11 +135,10 @@ public final class WorkerServer {
             held.append(HeldBatch(batch: batch, connection: key))
             return
         }
-        start(batch, for: connection)
+        start(batch, for: connection, key: key)
     }
 
-    private func start(_ batch: Batch, for connection: MessageLink) {
-        let key = ObjectIdentifier(connection)
+    private func start(_ batch: Batch, for connection: MessageLink, key: Int) {
         running += 1
         runningFor[key, default: 0] += 1
         let start = reactor.nowNanoseconds
@@ -165,11 +164,11 @@ public final class WorkerServer {
         while running < backend.concurrency, !held.isEmpty {
             let next = held.removeFirst()
             guard let connection = connections[next.connection] else { continue }  // its scheduler went away too
-            start(next.batch, for: connection)
+            start(next.batch, for: connection, key: next.connection)
         }
     }
 
-    private func refusal(for batch: Batch, from key: ObjectIdentifier) -> (status: Status, reason: String)? {
+    private func refusal(for batch: Batch, from key: Int) -> (status: Status, reason: String)? {
         if batch.items.isEmpty { return (.invalid, "empty batch") }
         if batch.items.count > backend.batchLimit {
             return (.invalid, "batch of \(batch.items.count) items exceeds the backend limit of \(backend.batchLimit)")
@@ -208,7 +207,7 @@ public final class WorkerServer {
 /// A batch that waits for a backend slot (see `WorkerServer.run`).
 private struct HeldBatch {
     var batch: Batch
-    var connection: ObjectIdentifier
+    var connection: Int
 }
 
 /// Why the worker could not start.

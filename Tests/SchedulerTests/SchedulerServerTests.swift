@@ -81,6 +81,23 @@ import Wire
         #expect(answers.map { String(decoding: $0.body, as: UTF8.self) } == ["AA", "BB", "CC"])
     }
 
+    /// An answer for a request whose ingress link died goes nowhere — never
+    /// to a later link (links are numbered, not told apart by address).
+    @Test func anAnswerForADeadLinkNeverReachesANewOne() throws {
+        let w = try worker()
+        var first: EmbeddedPeer? = try ingress()
+        first?.send(Self.submit(1, "a"))
+        reactor.run()
+        let batch = try #require(Self.batches(w.take()).first)
+        first?.link.close()
+        first = nil
+        reactor.run()
+        let second = try ingress()
+        w.send(Self.answer(batch))
+        reactor.run()
+        #expect(Self.results(second.take()).isEmpty)
+    }
+
     @Test func aResubmissionOfAHeldRequestIsIdempotent() throws {
         let w = try worker()
         let i = try ingress()

@@ -19,6 +19,8 @@ import Testing
         .ping(sequence: 3),
         .pong(sequence: 3),
         .childExited(role: "worker", crashed: true, detail: "was killed by signal 11"),
+        .challenge(nonce: Array(repeating: 7, count: 32)),
+        .proof(mac: [1, 2, 3]),
         .metrics(source: "worker", text: Array("# TYPE ferry_worker_calls_total counter\nferry_worker_calls_total 3\n".utf8)),
         .status(SchedulerStatus(queued: 4, inFlight: 1, highWater: 200, maxQueued: 200, drainPerS: 55, strategy: "sjf", degraded: "")),
     ]
