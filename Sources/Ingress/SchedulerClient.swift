@@ -86,13 +86,11 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
-        // The scheduler is usually back within a hundred milliseconds of a
-        // crash; a Unix-socket connect is cheap, so retry soon and often.
-        var delayMs: Int64 = 5
+        var backoff = Backoff()
         while !state.withLockedValue({ $0.stopping }) {
             do {
                 let channel = try await connect()
-                delayMs = 5
+                backoff.reset()
                 try await withGracefulShutdownHandler {
                     try await channel.closeFuture.get()
                 } onGracefulShutdown: {
@@ -111,9 +109,9 @@ public final class SchedulerClient: Service, @unchecked Sendable {
                 }
             } catch {
                 if state.withLockedValue({ $0.stopping }) { break }
-                logger.debug("scheduler not reachable at \(socketPath): \(error); retrying in \(delayMs) ms")
-                try? await Task.sleep(for: .milliseconds(delayMs))
-                delayMs = min(delayMs * 2, 100)
+                let delay = backoff.next()
+                logger.debug("scheduler not reachable at \(socketPath): \(error); retrying in \(delay) ms")
+                try? await Task.sleep(for: .milliseconds(delay))
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
             }
         }

@@ -6,12 +6,6 @@ import Wire
 /// restarts reconnects soon and often; checks the worker's hello; hands on
 /// what the worker says.
 final class WorkerLink {
-    /// The worker is usually back within a hundred milliseconds of a crash
-    /// (the supervisor restarts it at once), and a connect on a Unix socket
-    /// costs microseconds: retry soon and often rather than back off far.
-    static let firstReconnectMs: UInt64 = 5
-    static let maxReconnectMs: UInt64 = 100
-
     var onCapacity: (_ batchLimit: Int, _ slots: Int) -> Void = { _, _ in }
     var onResult: (BatchResult) -> Void = { _ in }
     var onLost: (LinkEnd) -> Void = { _ in }
@@ -22,7 +16,7 @@ final class WorkerLink {
     private let address: String
     private let logger: Logger
     private var link: MessageLink?
-    private var delayMs = WorkerLink.firstReconnectMs
+    private var backoff = Backoff()
     private let retryTimer: ReactorTimer
     /// Connected and its capacity announced.
     private(set) var isReady = false
@@ -42,7 +36,7 @@ final class WorkerLink {
             case let .failure(error): self.retry(after: error.description); return
             case let .success(l): link = l
             }
-            self.delayMs = Self.firstReconnectMs
+            self.backoff.reset()
             self.link = link
             link.start(onMessage: { [unowned self] message in
                 self.received(message)
@@ -66,9 +60,9 @@ final class WorkerLink {
     }
 
     private func retry(after reason: String) {
-        logger.debug("worker not reachable (\(reason)); retrying in \(delayMs) ms")
-        retryTimer.start(afterMilliseconds: delayMs) { [unowned self] in self.connect() }
-        delayMs = min(delayMs * 2, Self.maxReconnectMs)
+        let delay = backoff.next()
+        logger.debug("worker not reachable (\(reason)); retrying in \(delay) ms")
+        retryTimer.start(afterMilliseconds: delay) { [unowned self] in self.connect() }
     }
 
     private func received(_ message: Message) {
