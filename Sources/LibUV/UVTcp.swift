@@ -48,16 +48,14 @@ public final class UVTcp: UVStream<uv_tcp_t> {
 }
 
 /// A listening TCP socket: bind, listen, close; each peer arrives as a `UVTcp`.
-public final class UVTcpServer: UVHandle<uv_tcp_t> {
-    private let loop: UVLoop
-    private var onConnection: ((Result<UVTcp, UVError>) -> Void)?
+public final class UVTcpServer: UVStreamServer<uv_tcp_t, UVTcp> {
     /// What it is bound to, with the port the system chose for port 0.
     public private(set) var host = ""
     public private(set) var port = 0
+    override public var boundDescription: String { "\(host):\(port)" }
 
     public init(loop: UVLoop) throws {
-        self.loop = loop
-        super.init()
+        super.init(serverOn: loop)
         try UVError.check(uv_tcp_init(loop.raw, raw), "uv_tcp_init")
         adopt()
     }
@@ -77,33 +75,5 @@ public final class UVTcpServer: UVHandle<uv_tcp_t> {
                 ? p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
                 : p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
         }
-    }
-
-    public func listen(backlog: Int32 = 128, _ onConnection: @escaping (Result<UVTcp, UVError>) -> Void) throws {
-        self.onConnection = onConnection
-        let stream = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: uv_stream_t.self)
-        try UVError.check(uv_listen(stream, backlog) { s, status in
-            let me = UVTcpServer.owner(of: UnsafeMutableRawPointer(s))
-            guard status >= 0 else {
-                me.onConnection?(.failure(UVError(code: status, context: "accept on \(me.host):\(me.port)")))
-                return
-            }
-            do {
-                let client = try UVTcp(loop: me.loop)
-                let rc = uv_accept(s, client.stream)
-                if rc < 0 {
-                    client.close()
-                    me.onConnection?(.failure(UVError(code: rc, context: "accept on \(me.host):\(me.port)")))
-                } else {
-                    me.onConnection?(.success(client))
-                }
-            } catch let e as UVError {
-                me.onConnection?(.failure(e))
-            } catch {}
-        }, "listen \(host):\(port)")
-    }
-
-    override public func willClose() {
-        onConnection = nil
     }
 }
