@@ -67,6 +67,9 @@ let package = Package(
         .target(name: "Link", dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LinkUV", dependencies: ["Link", "Wire", "LibUV", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LinkEmbedded", dependencies: ["Link", "Wire"]),
+        .target(name: "LinkNIO", dependencies: [
+            "Link", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .target(name: "StrategyABI", path: "Sources/StrategyABI"),
         .target(name: "Scheduling", dependencies: [
             "CostModel", "StrategyTypes", "StrategySDK", "StrategyABI",
@@ -98,7 +101,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Ingress", dependencies: [
-            "Wire", "Link", "FerryLog", "FerryConfig",
+            "Wire", "Link", "LinkNIO", "FerryLog", "FerryConfig",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

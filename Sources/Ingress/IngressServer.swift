@@ -1,4 +1,6 @@
 import Hummingbird
+import Link
+import LinkNIO
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -35,19 +37,21 @@ public struct IngressServer: Sendable {
         }
         let received: @Sendable (String, [UInt8]) -> Void = { [metrics] source, text in metrics?.received(source: source, text: text) }
         scheduler.onMetrics = received
-        let link = try await configuration.controlSocket.asyncMap { path in
-            try await SupervisorLink.connect(path: path, group: MultiThreadedEventLoopGroup.singleton, logger: logger, onDrain: drain,
-                                             onLost: {
-                                                 // The scheduler and worker die with the supervisor: no answer will come
-                                                 // for what this ingress holds, so say so now rather than hang.
-                                                 scheduler.abandonAll(reason: "Ferry's supervisor stopped before this request was answered")
-                                                 drain()
-                                             },
-                                             onMetrics: received)
+        // The control link is the same `ControlLink` every child uses, on a
+        // NIO reactor (the ingress's I/O is NIO's).
+        let reactor = NIOReactor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        let control = LoopBound<ControlLink>(eventLoop: reactor.eventLoop)
+        if let path = configuration.controlSocket {
+            try await connectControl(path: path, reactor: reactor, into: control, onDrain: drain, onLost: {
+                // The scheduler and worker die with the supervisor: no answer will come
+                // for what this ingress holds, so say so now rather than hang.
+                scheduler.abandonAll(reason: "Ferry's supervisor stopped before this request was answered")
+                drain()
+            }, onMetrics: received)
         }
         let serverRunning = NIOLockedValueBox(false)
         let reportIfReady: @Sendable () -> Void = {
-            if serverRunning.withLockedValue({ $0 }) && scheduler.isConnected { link?.sendReady() }
+            if serverRunning.withLockedValue({ $0 }) && scheduler.isConnected { control.with { $0?.sendReady() } }
         }
         scheduler.onReadinessChange = reportIfReady
 
@@ -75,9 +79,34 @@ public struct IngressServer: Sendable {
     }
 }
 
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
+extension IngressServer {
+    /// Connects the control link and waits until it is up; throws when the
+    /// supervisor cannot be reached. Losing it later runs `onLost`.
+    func connectControl(path: String, reactor: NIOReactor, into control: LoopBound<ControlLink>,
+                        onDrain: @escaping @Sendable () -> Void, onLost: @escaping @Sendable () -> Void,
+                        onMetrics: @escaping @Sendable (String, [UInt8]) -> Void) async throws {
+        let logger = self.logger
+        try await withCheckedThrowingContinuation { (waiting: CheckedContinuation<Void, any Error>) in
+            reactor.execute {
+                var pending: CheckedContinuation<Void, any Error>? = waiting
+                ControlLink.connect(reactor: reactor, address: path, role: .ingress,
+                                    onDrain: onDrain,
+                                    onFatal: { reason in
+                                        if let first = pending {
+                                            pending = nil
+                                            first.resume(throwing: LinkError(reason))
+                                        } else {
+                                            logger.error("\(reason): the supervisor is gone; stopping")
+                                            onLost()
+                                        }
+                                    },
+                                    onMetrics: onMetrics,
+                                    connected: { link in
+                                        control.set(link)
+                                        pending?.resume()
+                                        pending = nil
+                                    })
+            }
+        }
     }
 }

@@ -16,6 +16,7 @@ public final class ControlLink {
                                onDrain: @escaping () -> Void,
                                onFatal: @escaping (String) -> Void,
                                onChildExited: ((_ role: String, _ crashed: Bool, _ detail: String) -> Void)? = nil,
+                               onMetrics: ((_ source: String, _ text: [UInt8]) -> Void)? = nil,
                                connected: @escaping (ControlLink) -> Void) {
         reactor.connect(to: address, label: "supervisor") { result in
             switch result {
@@ -32,6 +33,7 @@ public final class ControlLink {
                     case .drain: onDrain()
                     case let .ping(seq): control.link.send(.pong(sequence: seq))
                     case let .childExited(role, crashed, detail): onChildExited?(role, crashed, detail)
+                    case let .metrics(source, text): onMetrics?(source, text)
                     default: break
                     }
                 }, onEnd: { reason in

@@ -1,0 +1,93 @@
+import Link
+import NIOCore
+import Wire
+
+/// A NIO channel as a `MessageLink`: Wire frames decoded on read, encoded on
+/// write, one flush per send. Used on the channel's event loop only.
+final class ChannelLink: MessageLink {
+    var label: String
+    private let channel: any Channel
+    private let handler: ChannelLinkHandler
+
+    init(channel: any Channel, handler: ChannelLinkHandler, label: String) {
+        self.channel = channel
+        self.handler = handler
+        self.label = label
+    }
+
+    var isOpen: Bool { channel.isActive && !handler.ended }
+
+    func start(onMessage: @escaping (Message) -> Void, onEnd: @escaping (LinkEnd) -> Void) {
+        handler.start(onMessage: onMessage, onEnd: onEnd)
+    }
+
+    func send(_ messages: [Message]) {
+        guard isOpen, !messages.isEmpty else { return }
+        var bytes: [UInt8] = []
+        for m in messages { FrameEncoder.encode(m, into: &bytes) }
+        channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil)
+    }
+
+    func close() {
+        handler.closedLocally()
+        channel.close(promise: nil)
+    }
+}
+
+/// Decodes Wire frames and tells the link's owner what arrived and how the
+/// channel ended (once). Messages that arrive before `start` wait for it.
+final class ChannelLinkHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private var decoder = FrameDecoder()
+    private var onMessage: ((Message) -> Void)?
+    private var onEnd: ((LinkEnd) -> Void)?
+    private var early: [Message] = []
+    private var endedEarly: LinkEnd?
+    private(set) var ended = false
+
+    func start(onMessage: @escaping (Message) -> Void, onEnd: @escaping (LinkEnd) -> Void) {
+        self.onMessage = onMessage
+        self.onEnd = onEnd
+        let waiting = early
+        early.removeAll()
+        for m in waiting { onMessage(m) }
+        if let reason = endedEarly { endedEarly = nil; end(reason) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        buffer.withUnsafeReadableBytes { decoder.append($0) }
+        do throws(WireError) {
+            while !ended, let message = try decoder.next() {
+                if let onMessage { onMessage(message) } else { early.append(message) }
+            }
+        } catch {
+            end(.protocolError(error))
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        end(.peerClosed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        end(.readFailed("\(error)"))
+        context.close(promise: nil)
+    }
+
+    func closedLocally() {
+        end(.closedLocally)
+    }
+
+    private func end(_ reason: LinkEnd) {
+        guard !ended else { return }
+        guard let done = onEnd else { endedEarly = endedEarly ?? reason; return }
+        ended = true
+        onEnd = nil
+        onMessage = nil
+        done(reason)
+    }
+}

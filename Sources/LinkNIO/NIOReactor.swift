@@ -1,0 +1,97 @@
+import Link
+import NIOCore
+import NIOPosix
+import Wire
+
+/// The link layer's reactor on one NIO event loop, for the process whose I/O
+/// is NIO's (the ingress): timers are the loop's scheduled tasks, links are
+/// channels carrying Wire frames over Unix sockets. Every callback runs on
+/// `eventLoop`; code on other threads hops there with `execute`.
+///
+/// `@unchecked Sendable`: it holds only the event loop (Sendable); every
+/// other state lives in the links and timers it makes, which are used on
+/// that loop alone.
+public final class NIOReactor: Reactor, @unchecked Sendable {
+    public let eventLoop: any EventLoop
+
+    public init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    public var nowNanoseconds: Int64 { Int64(NIODeadline.now().uptimeNanoseconds) }
+
+    /// Runs `work` on the reactor's loop (now, if already there).
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        if eventLoop.inEventLoop { work() } else { eventLoop.execute(work) }
+    }
+
+    public func makeTimer() -> ReactorTimer {
+        NIOReactorTimer(eventLoop: eventLoop)
+    }
+
+    public func listen(at address: String, label: String, onAccept: @escaping (MessageLink) -> Void) throws -> LinkListener {
+        throw LinkError("\(address): the NIO reactor connects; it does not listen (the ingress only opens links)")
+    }
+
+    public func connect(to address: String, label: String, completion: @escaping (Result<MessageLink, LinkError>) -> Void) {
+        let done = LoopBox(completion)
+        ClientBootstrap(group: eventLoop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ChannelLinkHandler()) }
+            }
+            .connect(unixDomainSocketPath: address)
+            .whenComplete { [eventLoop] result in
+                eventLoop.assertInEventLoop()
+                switch result {
+                case let .success(channel):
+                    let handler = try? channel.pipeline.syncOperations.handler(type: ChannelLinkHandler.self)
+                    done.value(.success(ChannelLink(channel: channel, handler: handler!, label: label)))
+                case let .failure(error):
+                    done.value(.failure(LinkError("\(address): \(error)")))
+                }
+            }
+    }
+}
+
+/// A value that crosses NIO's `Sendable` boundaries but is used only on
+/// the reactor's event loop (futures complete there: the loop owns it).
+/// `@unchecked Sendable` under that rule.
+struct LoopBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// A timer as a scheduled task on the event loop.
+final class NIOReactorTimer: ReactorTimer {
+    private let eventLoop: any EventLoop
+    private var task: Scheduled<Void>?
+    private var generation = 0
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    func start(afterMilliseconds milliseconds: UInt64, repeat: UInt64, _ action: @escaping () -> Void) {
+        stop()
+        generation += 1
+        schedule(after: milliseconds, repeat: `repeat`, generation: generation, action: LoopBox(action))
+    }
+
+    private func schedule(after milliseconds: UInt64, repeat: UInt64, generation: Int, action: LoopBox<() -> Void>) {
+        let me = LoopBox(self)
+        task = eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
+            // A stopped or restarted timer's old task does nothing.
+            guard me.value.generation == generation else { return }
+            if `repeat` > 0 { me.value.schedule(after: `repeat`, repeat: `repeat`, generation: generation, action: action) }
+            action.value()
+        }
+    }
+
+    func stop() {
+        generation += 1
+        task?.cancel()
+        task = nil
+    }
+
+    func close() { stop() }
+}
