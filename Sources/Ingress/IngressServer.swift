@@ -23,7 +23,9 @@ public struct IngressServer: Sendable {
     }
 
     public func run() async throws {
-        let scheduler = SchedulerClient(socketPath: configuration.schedulerSocket, logger: logger)
+        // One reactor for both links to Ferry's other processes (the ingress's I/O is NIO's).
+        let reactor = NIOReactor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        let scheduler = SchedulerClient(socketPath: configuration.schedulerSocket, reactor: reactor, logger: logger)
         let router = Router(context: IngressContext.self)
         let limiter = configuration.limits.clientRate > 0 ? RateLimiter(rate: configuration.limits.clientRate) : nil
         let performance = PerformanceLog(logger: logger)
@@ -37,9 +39,7 @@ public struct IngressServer: Sendable {
         }
         let received: @Sendable (String, [UInt8]) -> Void = { [metrics] source, text in metrics?.received(source: source, text: text) }
         scheduler.onMetrics = received
-        // The control link is the same `ControlLink` every child uses, on a
-        // NIO reactor (the ingress's I/O is NIO's).
-        let reactor = NIOReactor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        // The control link is the same `ControlLink` every child uses.
         let control = LoopBound<ControlLink>(eventLoop: reactor.eventLoop)
         if let path = configuration.controlSocket {
             try await connectControl(path: path, reactor: reactor, into: control, onDrain: drain, onLost: {

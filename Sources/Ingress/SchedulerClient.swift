@@ -1,4 +1,5 @@
 import Link
+import LinkNIO
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -6,14 +7,16 @@ import NIOPosix
 import ServiceLifecycle
 import Wire
 
-/// The ingress's connection to the scheduler, as a `Service`.
+/// The ingress's connection to the scheduler, as a `Service`: a `MessageLink`
+/// on the ingress's `NIOReactor`, with the link layer's handshake and backoff.
 ///
 /// It holds every submitted request until the scheduler answers for it. If
 /// the connection drops (the scheduler restarted), it reconnects with backoff
 /// and submits again everything it still holds; the ids make that
 /// idempotent, and a late duplicate answer finds no waiter and is dropped.
-/// `@unchecked Sendable`: all mutable state is in `state`, a lock-protected
-/// box; the two callbacks are set once, before `run()` starts the service.
+/// `@unchecked Sendable`: the requests are in `state`, a lock-protected box
+/// (handlers on any thread submit); the link is `LoopBound` to the reactor's
+/// loop; the two callbacks are set once, before `run()` starts the service.
 public final class SchedulerClient: Service, @unchecked Sendable {
     private struct Waiting {
         var submit: Submit
@@ -21,7 +24,6 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     }
 
     private struct State {
-        var channel: Channel?
         var connected = false
         /// Backend slots the scheduler reports; 0 while it has no worker.
         var slots: UInt32 = 0
@@ -32,18 +34,25 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     }
 
     private let socketPath: String
-    private let group: EventLoopGroup
+    private let reactor: NIOReactor
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
+    private let link: LoopBound<MessageLink>
     /// Called whenever readiness may have changed.
     var onReadinessChange: (@Sendable () -> Void)?
     /// Called with the scheduler's (and through it the worker's) samples.
     var onMetrics: (@Sendable (_ source: String, _ text: [UInt8]) -> Void)?
 
-    public init(socketPath: String, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
+    public init(socketPath: String, reactor: NIOReactor, logger: Logger) {
         self.socketPath = socketPath
-        self.group = group
+        self.reactor = reactor
         self.logger = logger
+        link = LoopBound(eventLoop: reactor.eventLoop)
+    }
+
+    /// Sends on the link, from any thread (dropped while there is none).
+    private func send(_ messages: [Message]) {
+        link.with { $0?.send(messages) }
     }
 
     /// Connected to the scheduler, and the scheduler has a worker.
@@ -59,29 +68,29 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     public func submit(client: String, priority: Int32 = 0, cost: UInt64, timeoutMs: UInt32, payload: [UInt8],
                        cancelledBy connection: (any Channel)? = nil) async -> RequestResult {
         await withCheckedContinuation { continuation in
-            let (channel, submit): (Channel?, Submit?) = state.withLockedValue { s in
-                if s.stopping { return (nil, nil) }
+            let (connected, submit): (Bool, Submit?) = state.withLockedValue { s in
+                if s.stopping { return (false, nil) }
                 let id = s.nextID
                 s.nextID += 1
                 let submit = Submit(id: id, client: client, priority: priority, cost: cost, timeoutMs: timeoutMs, payload: payload)
                 s.waiting[id] = Waiting(submit: submit, continuation: continuation)
-                return (s.connected ? s.channel : nil, submit)
+                return (s.connected, submit)
             }
             guard let submit else {
                 continuation.resume(returning: RequestResult(id: 0, status: .unavailable, body: Array("ingress is shutting down".utf8)))
                 return
             }
             // Not connected: it is sent with the others on reconnect.
-            channel?.send([.submit(submit)])
+            if connected { send([.submit(submit)]) }
             connection?.closeFuture.whenComplete { [weak self] _ in self?.cancel(submit.id) }
         }
     }
 
     /// Withdraws a request whose client went away; nothing if already answered.
     func cancel(_ id: UInt64) {
-        let (waiter, channel) = state.withLockedValue { s in (s.waiting.removeValue(forKey: id), s.connected ? s.channel : nil) }
+        let (waiter, connected) = state.withLockedValue { s in (s.waiting.removeValue(forKey: id), s.connected) }
         guard let waiter else { return }
-        channel?.send([.cancel(id: id)])
+        if connected { send([.cancel(id: id)]) }
         waiter.continuation.resume(returning: RequestResult(id: id, status: .unavailable, body: Array("client went away".utf8)))
     }
 
@@ -89,17 +98,15 @@ public final class SchedulerClient: Service, @unchecked Sendable {
         var backoff = Backoff()
         while !state.withLockedValue({ $0.stopping }) {
             do {
-                let channel = try await connect()
-                backoff.reset()
                 try await withGracefulShutdownHandler {
-                    try await channel.closeFuture.get()
+                    try await self.serveOneLink()
                 } onGracefulShutdown: {
                     self.state.withLockedValue { $0.stopping = true }
-                    channel.close(promise: nil)
+                    self.link.with { $0?.close() }
                 }
+                backoff.reset()
                 let held = state.withLockedValue { s -> Int in
                     s.connected = false
-                    s.channel = nil
                     s.slots = 0
                     return s.waiting.count
                 }
@@ -118,35 +125,45 @@ public final class SchedulerClient: Service, @unchecked Sendable {
         abandonAll(reason: "ingress stopped before the scheduler answered")
     }
 
-    private func connect() async throws -> Channel {
-        let channel = try await ClientBootstrap(group: group)
-            .channelInitializer { channel in
-                channel.pipeline.addHandler(WireFrameHandler(onMessage: { [weak self] message in
-                    self?.received(message, on: channel)
-                }, onError: { [logger = self.logger] error in
-                    logger.error("scheduler sent a bad frame: \(error); reconnecting")
-                }))
+    /// Opens a link to the scheduler and returns when it ends; throws when
+    /// the scheduler cannot be reached.
+    private func serveOneLink() async throws {
+        try await withCheckedThrowingContinuation { (ended: CheckedContinuation<Void, any Error>) in
+            reactor.execute {
+                self.reactor.connect(to: self.socketPath, label: "scheduler") { result in
+                    switch result {
+                    case let .failure(error):
+                        ended.resume(throwing: error)
+                    case let .success(link):
+                        self.link.set(link)
+                        link.start(onMessage: { message in self.received(message, on: link) }, onEnd: { reason in
+                            if case let .protocolError(error) = reason { self.logger.error("scheduler sent a bad frame: \(error); reconnecting") }
+                            self.link.set(nil)
+                            ended.resume()
+                        })
+                        link.send(Handshake.hello(from: .ingress))
+                        if self.state.withLockedValue({ $0.stopping }) { link.close() }  // shut down while connecting
+                    }
+                }
             }
-            .connect(unixDomainSocketPath: socketPath).get()
-        channel.send([Handshake.hello(from: .ingress)])
-        return channel
+        }
     }
 
-    private func received(_ message: Message, on channel: Channel) {
+    /// On the reactor's loop.
+    private func received(_ message: Message, on link: MessageLink) {
         switch message {
         case .hello:
             if case let .failure(error) = Handshake.confirm(message, expected: .scheduler) {
                 logger.error("scheduler link refused: \(error)")
-                channel.close(promise: nil)
+                link.close()
                 return
             }
             let resend: [Message] = state.withLockedValue { s in
-                s.channel = channel
                 s.connected = true
                 return s.waiting.values.sorted { $0.submit.id < $1.submit.id }.map { .submit($0.submit) }
             }
             if !resend.isEmpty { logger.info("resubmitting \(resend.count) request(s) to the scheduler") }
-            channel.send(resend)
+            link.send(resend)
             onReadinessChange?()
         case let .capacity(_, slots):
             state.withLockedValue { $0.slots = slots }
