@@ -86,10 +86,8 @@ public enum SecretGate {
 /// A link whose incoming side the gate feeds: what the process's logic holds.
 final class GatedLink: MessageLink {
     private let inner: MessageLink
-    private var onMessage: ((Message) -> Void)?
-    private var onEnd: ((LinkEnd) -> Void)?
-    private var backlog: [Message] = []
-    private var endedEarly: LinkEnd?
+    private let inbox = LinkInbox()
+    /// Until the gate opens, an end is not the logic's business.
     private var isOpened = false
     var watchSent: ((Message) -> Void)?
 
@@ -105,12 +103,7 @@ final class GatedLink: MessageLink {
     var isOpen: Bool { inner.isOpen }
 
     func start(onMessage: @escaping (Message) -> Void, onEnd: @escaping (LinkEnd) -> Void) {
-        self.onMessage = onMessage
-        self.onEnd = onEnd
-        let waiting = backlog
-        backlog.removeAll()
-        for m in waiting { onMessage(m) }
-        if let reason = endedEarly { endedEarly = nil; ended(reason) }
+        inbox.start(onMessage: onMessage, onEnd: onEnd)
     }
 
     func send(_ messages: [Message]) {
@@ -123,17 +116,12 @@ final class GatedLink: MessageLink {
     /// The gate let the peer in; `first` is its hello, for the logic.
     func open(replaying first: Message?) {
         isOpened = true
-        if let first { deliver(first) }
+        if let first { inbox.deliver(first) }
     }
 
-    func deliver(_ message: Message) {
-        if let onMessage { onMessage(message) } else { backlog.append(message) }
-    }
+    func deliver(_ message: Message) { inbox.deliver(message) }
 
     func ended(_ reason: LinkEnd) {
-        guard let done = onEnd else { endedEarly = reason; return }
-        onEnd = nil
-        onMessage = nil
-        if isOpened { done(reason) }
+        if isOpened { inbox.end(reason) }
     }
 }

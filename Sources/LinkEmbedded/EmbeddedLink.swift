@@ -7,14 +7,10 @@ import Wire
 /// exactly what a socket would carry.
 public final class EmbeddedLink: MessageLink {
     public var label: String
-    public private(set) var isOpen = true
+    public var isOpen: Bool { !inbox.isEnded }
     private unowned let reactor: EmbeddedReactor
     private weak var peer: EmbeddedLink?
-    private var onMessage: ((Message) -> Void)?
-    private var onEnd: ((LinkEnd) -> Void)?
-    /// What arrived before `start` (a listener starts its link after accepting).
-    private var early: [Message] = []
-    private var endedEarly: LinkEnd?
+    private let inbox = LinkInbox()
 
     init(reactor: EmbeddedReactor, label: String) {
         self.reactor = reactor
@@ -29,18 +25,7 @@ public final class EmbeddedLink: MessageLink {
     }
 
     public func start(onMessage: @escaping (Message) -> Void, onEnd: @escaping (LinkEnd) -> Void) {
-        let backlog = early
-        early.removeAll()
-        if let reason = endedEarly {
-            // It ended before anyone listened: what came first, then the end.
-            for m in backlog { onMessage(m) }
-            endedEarly = nil
-            onEnd(reason)
-            return
-        }
-        self.onMessage = onMessage
-        self.onEnd = onEnd
-        for m in backlog where isOpen { onMessage(m) }
+        inbox.start(onMessage: onMessage, onEnd: onEnd)
     }
 
     public func send(_ messages: [Message]) {
@@ -53,8 +38,8 @@ public final class EmbeddedLink: MessageLink {
     public func close() {
         guard isOpen else { return }
         let other = peer
-        end(.closedLocally)
-        reactor.later { [weak other] in other?.end(.peerClosed) }
+        inbox.end(.closedLocally)
+        reactor.later { [weak other] in other?.inbox.end(.peerClosed) }
     }
 
     private func receive(_ bytes: [UInt8]) {
@@ -63,21 +48,12 @@ public final class EmbeddedLink: MessageLink {
         bytes.withUnsafeBytes { decoder.append($0) }
         do throws(WireError) {
             while let m = try decoder.next() {
-                if let onMessage { onMessage(m) } else { early.append(m) }
+                inbox.deliver(m)
                 guard isOpen else { return }
             }
         } catch {
-            end(.protocolError(error))
+            inbox.end(.protocolError(error))
         }
-    }
-
-    private func end(_ reason: LinkEnd) {
-        guard isOpen else { return }
-        isOpen = false
-        guard let done = onEnd else { endedEarly = reason; return }
-        onEnd = nil
-        onMessage = nil
-        done(reason)
     }
 }
 

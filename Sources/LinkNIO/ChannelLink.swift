@@ -35,59 +35,40 @@ final class ChannelLink: MessageLink {
 }
 
 /// Decodes Wire frames and tells the link's owner what arrived and how the
-/// channel ended (once). Messages that arrive before `start` wait for it.
+/// channel ended (once), through the shared `LinkInbox`.
 final class ChannelLinkHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private var decoder = FrameDecoder()
-    private var onMessage: ((Message) -> Void)?
-    private var onEnd: ((LinkEnd) -> Void)?
-    private var early: [Message] = []
-    private var endedEarly: LinkEnd?
-    private(set) var ended = false
+    private let inbox = LinkInbox()
+    var ended: Bool { inbox.isEnded }
 
     func start(onMessage: @escaping (Message) -> Void, onEnd: @escaping (LinkEnd) -> Void) {
-        self.onMessage = onMessage
-        self.onEnd = onEnd
-        let waiting = early
-        early.removeAll()
-        for m in waiting { onMessage(m) }
-        if let reason = endedEarly { endedEarly = nil; end(reason) }
+        inbox.start(onMessage: onMessage, onEnd: onEnd)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         buffer.withUnsafeReadableBytes { decoder.append($0) }
         do throws(WireError) {
-            while !ended, let message = try decoder.next() {
-                if let onMessage { onMessage(message) } else { early.append(message) }
-            }
+            while !inbox.isEnded, let message = try decoder.next() { inbox.deliver(message) }
         } catch {
-            end(.protocolError(error))
+            inbox.end(.protocolError(error))
             context.close(promise: nil)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        end(.peerClosed)
+        inbox.end(.peerClosed)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        end(.readFailed("\(error)"))
+        inbox.end(.readFailed("\(error)"))
         context.close(promise: nil)
     }
 
     func closedLocally() {
-        end(.closedLocally)
-    }
-
-    private func end(_ reason: LinkEnd) {
-        guard !ended else { return }
-        guard let done = onEnd else { endedEarly = endedEarly ?? reason; return }
-        ended = true
-        onEnd = nil
-        onMessage = nil
-        done(reason)
+        inbox.end(.closedLocally)
     }
 }

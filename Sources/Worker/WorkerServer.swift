@@ -17,9 +17,7 @@ public final class WorkerServer {
         public var callLogPath: String?
 
         public init(socketPath: String, controlPath: String? = nil, callLogPath: String? = nil) {
-            self.socketPath = socketPath
-            self.controlPath = controlPath
-            self.callLogPath = callLogPath
+            (self.socketPath, self.controlPath, self.callLogPath) = (socketPath, controlPath, callLogPath)
         }
     }
 
