@@ -165,7 +165,9 @@ let package = Package(
         .testTarget(name: "WorkerTests", dependencies: [
             "Worker", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "LinkTests", dependencies: ["Link", "LinkEmbedded", "LinkUV", "LibUV", "Wire"]),
+        .testTarget(name: "LinkTests", dependencies: [
+            "Link", "LinkEmbedded", "LinkUV", "LinkNIO", "LibUV", "Wire", .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "LibUVTests", dependencies: ["LibUV"]),
         .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "StrategySDK", "Simulation", "TestSupport"]),

@@ -5,7 +5,8 @@ import Wire
 
 /// The link layer's reactor on one NIO event loop, for the process whose I/O
 /// is NIO's (the ingress): timers are the loop's scheduled tasks, links are
-/// channels carrying Wire frames over Unix sockets. Every callback runs on
+/// channels carrying Wire frames over Unix sockets or, between hosts, TCP
+/// (gated by the shared secret, as in `UVReactor`). Every callback runs on
 /// `eventLoop`; code on other threads hops there with `execute`.
 ///
 /// `@unchecked Sendable`: it holds only the event loop (Sendable); every
@@ -13,9 +14,11 @@ import Wire
 /// that loop alone.
 public final class NIOReactor: Reactor, @unchecked Sendable {
     public let eventLoop: any EventLoop
+    private let secret: [UInt8]?
 
-    public init(eventLoop: any EventLoop) {
+    public init(eventLoop: any EventLoop, secret: [UInt8]? = nil) {
         self.eventLoop = eventLoop
+        self.secret = secret
     }
 
     public var nowNanoseconds: Int64 { Int64(NIODeadline.now().uptimeNanoseconds) }
@@ -35,21 +38,34 @@ public final class NIOReactor: Reactor, @unchecked Sendable {
 
     public func connect(to address: String, label: String, completion: @escaping (Result<MessageLink, LinkError>) -> Void) {
         let done = LoopBox(completion)
-        ClientBootstrap(group: eventLoop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ChannelLinkHandler()) }
+        let tcp: (host: String, port: Int)?
+        do { tcp = try TCPAddress.parse(address) } catch {
+            completion(.failure(error as? LinkError ?? LinkError("\(address): \(error)")))
+            return
+        }
+        var secret: [UInt8] = []
+        if tcp != nil {
+            guard let s = self.secret, !s.isEmpty else {
+                completion(.failure(LinkError("\(address) is a TCP address, and TCP links need a shared secret (none is configured)")))
+                return
             }
-            .connect(unixDomainSocketPath: address)
-            .whenComplete { [eventLoop] result in
-                eventLoop.assertInEventLoop()
-                switch result {
-                case let .success(channel):
-                    let handler = try? channel.pipeline.syncOperations.handler(type: ChannelLinkHandler.self)
-                    done.value(.success(ChannelLink(channel: channel, handler: handler!, label: label)))
-                case let .failure(error):
-                    done.value(.failure(LinkError("\(address): \(error)")))
-                }
+            secret = s
+        }
+        let bootstrap = ClientBootstrap(group: eventLoop).channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ChannelLinkHandler()) }
+        }
+        let connecting = tcp.map { bootstrap.connect(host: $0.host, port: $0.port) } ?? bootstrap.connect(unixDomainSocketPath: address)
+        connecting.whenComplete { [eventLoop, secret] result in
+            eventLoop.assertInEventLoop()
+            switch result {
+            case let .success(channel):
+                let handler = try? channel.pipeline.syncOperations.handler(type: ChannelLinkHandler.self)
+                let link = ChannelLink(channel: channel, handler: handler!, label: label)
+                done.value(.success(tcp == nil ? link : SecretGate.connect(link, secret: secret)))
+            case let .failure(error):
+                done.value(.failure(LinkError("\(address): \(error)")))
             }
+        }
     }
 }
 

@@ -86,21 +86,6 @@ public final class UVReactor: Reactor {
     }
 }
 
-/// `tcp://HOST:PORT` (HOST numeric; `[v6]` in brackets); anything else is a
-/// Unix socket path.
-enum TCPAddress {
-    static func parse(_ address: String) throws -> (host: String, port: Int)? {
-        guard address.hasPrefix("tcp://") else { return nil }
-        let rest = address.dropFirst(6)
-        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]), (0...65535).contains(port) else {
-            throw LinkError("\(address): expected tcp://HOST:PORT")
-        }
-        var host = String(rest[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host, port)
-    }
-}
-
 extension UVTimer: ReactorTimer {}
 extension UVPipeServer: LinkListener {
     public var address: String { path }

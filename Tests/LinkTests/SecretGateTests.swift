@@ -2,6 +2,8 @@ import LibUV
 import Link
 import LinkEmbedded
 import LinkUV
+import LinkNIO
+import NIOPosix
 import Testing
 import Wire
 
@@ -106,5 +108,41 @@ import Wire
             #expect(error.description.contains("TCP links need a shared secret"))
         } else { Issue.record("a TCP link opened without a secret") }
         #expect(loop.close().isEmpty)
+    }
+}
+
+/// The NIO transport (the ingress's) reaches a libuv listener over TCP
+/// through the same gate: the two transports speak one link layer.
+@Suite struct CrossTransportTests {
+    @Test func aNIOLinkPassesTheGateOfALibuvListener() async throws {
+        let secret = Array("both sides".utf8)
+        let loop = try UVLoop()
+        let uv = UVReactor(loop: loop, secret: secret)
+        let listener = try uv.listen(at: "tcp://127.0.0.1:0", label: "svc") { link in
+            link.start(onMessage: { message in
+                if case .hello = message { link.send([Handshake.hello(from: .scheduler)]) }
+            }, onEnd: { _ in })
+        }
+        // The libuv loop runs on this thread; the NIO side says "done" through a UVAsync.
+        let done = try UVAsync(loop: loop)
+        let nio = NIOReactor(eventLoop: MultiThreadedEventLoopGroup.singleton.next(), secret: secret)
+        let answer = LoopBound<Message>(eventLoop: nio.eventLoop)
+        let address = listener.address
+        let uvLoop = LoopOnly(loop)  // stopped only from work posted to it
+        nio.execute {
+            nio.connect(to: address, label: "ingress") { result in
+                guard let link = try? result.get() else { done.post { uvLoop.onLoop.stop() }; return }
+                link.start(onMessage: { message in
+                    answer.set(message)
+                    done.post { uvLoop.onLoop.stop() }
+                }, onEnd: { _ in done.post { uvLoop.onLoop.stop() } })
+                link.send(Handshake.hello(from: .ingress))
+            }
+        }
+        loop.run()
+        let got = await withCheckedContinuation { (c: CheckedContinuation<Message?, Never>) in answer.with { c.resume(returning: $0) } }
+        #expect(got == Handshake.hello(from: .scheduler))
+        done.close()
+        listener.close()
     }
 }
