@@ -19,7 +19,9 @@ public final class EDF: FerryStrategy {
     /// Measured ÷ estimated call time, smoothed: 1 while the host's model is right.
     private var correction = 1.0
     private var host: HostEstimates?
-    private var items: [UInt64: Item] = [:]
+    /// Its queued items, kept for it by the SDK (from arrival to departure).
+    private let items = QueuedItems()
+    public var queued: QueuedItems? { items }
     private var byDeadline = KeyOrder()
     private var running: [UInt64: Int64] = [:]  // id → its call's estimate, until completed
     private var chosen: [UInt64] = []
@@ -33,14 +35,10 @@ public final class EDF: FerryStrategy {
     }
 
     public func arrived(_ item: Item, now: Int64) {
-        items[item.id] = item
         let due = item.deadlineNs == Item.never ? item.arrivalNs &+ defaultDeadlineNs : item.deadlineNs
         byDeadline.insert(id: item.id, key: UInt64(clamping: due))
     }
 
-    public func removed(_ id: UInt64, reason: RemovalReason, now: Int64) {
-        items[id] = nil
-    }
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         chosen.removeAll(keepingCapacity: true)
@@ -50,11 +48,11 @@ public final class EDF: FerryStrategy {
             if item.deadlineNs != Item.never && finish > Double(item.deadlineNs) {
                 guard batch.expire(id) else { break }  // host buffer full: the rest next time
                 _ = byDeadline.popFirst(live: items)
-                items[id] = nil
+                items.take(id)
                 continue
             }
             _ = byDeadline.popFirst(live: items)
-            items[id] = nil
+            items.take(id)
             chosen.append(id)
             batch.append(id)
         }

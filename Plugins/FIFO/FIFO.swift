@@ -10,24 +10,22 @@ import StrategySDK
 ///
 /// Config: none (any key is refused).
 public final class FIFO: FerryStrategy {
-    private var items: [UInt64: Item] = [:]
+    /// Its queued items, kept for it by the SDK (from arrival to departure).
+    private let items = QueuedItems()
+    public var queued: QueuedItems? { items }
     private var order = ArrivalOrder()
 
     public init(config: StrategyConfig) throws {
     }
 
     public func arrived(_ item: Item, now: Int64) {
-        items[item.id] = item
         order.append(item.id)
     }
 
-    public func removed(_ id: UInt64, reason: RemovalReason, now: Int64) {
-        items[id] = nil
-    }
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         if let id = order.popFirst(live: items) {
-            items[id] = nil
+            items.take(id)
             batch.append(id)
         }
         return Item.never

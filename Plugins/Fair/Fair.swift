@@ -27,7 +27,9 @@ public final class Fair: FerryStrategy {
     }
 
     private let weights: [String: Double]
-    private var items: [UInt64: Item] = [:]
+    /// Its queued items, kept for it by the SDK (from arrival to departure).
+    private let items = QueuedItems()
+    public var queued: QueuedItems? { items }
     private var clients: [UInt32: Client] = [:]
     private var active: [UInt32] = []
 
@@ -36,7 +38,6 @@ public final class Fair: FerryStrategy {
     }
 
     public func arrived(_ item: Item, now: Int64) {
-        items[item.id] = item
         var client = clients[item.client] ?? Client(weight: weights[item.clientName] ?? 1)
         if client.queued == 0 {
             // Lift a returning client to the least-served active one: no banked credit.
@@ -49,13 +50,13 @@ public final class Fair: FerryStrategy {
     }
 
     public func removed(_ id: UInt64, reason: RemovalReason, now: Int64) {
-        guard let item = items.removeValue(forKey: id) else { return }
+        guard let item = items.take(id) else { return }
         left(item.client)
     }
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         while !batch.isFull, let key = leastServed() {
-            guard let id = clients[key]!.order.popFirst(live: items), let item = items.removeValue(forKey: id) else {
+            guard let id = clients[key]!.order.popFirst(live: items), let item = items.take(id) else {
                 clients[key]!.queued = 0  // nothing live left: bookkeeping drifted; repair
                 active.removeAll { $0 == key }
                 continue

@@ -40,7 +40,9 @@ public final class Optimal: FerryStrategy {
     private let agingNs: Int64
     private let window: Int
     private let exactLimit: Int
-    private var items: [UInt64: Item] = [:]
+    /// Its queued items, kept for it by the SDK (from arrival to departure).
+    private let items = QueuedItems()
+    public var queued: QueuedItems? { items }
     private var byArrival = ArrivalOrder()
     /// Distinct costs that have a bucket, ascending; buckets hold ids in
     /// arrival order with lazy removal.
@@ -73,7 +75,6 @@ public final class Optimal: FerryStrategy {
     }
 
     public func arrived(_ item: Item, now: Int64) {
-        items[item.id] = item
         byArrival.append(item.id)
         if buckets[item.cost] == nil {
             costs.insert(item.cost, at: insertionIndex(of: item.cost))
@@ -82,9 +83,6 @@ public final class Optimal: FerryStrategy {
         buckets[item.cost]!.append(item.id)
     }
 
-    public func removed(_ id: UInt64, reason: RemovalReason, now: Int64) {
-        items[id] = nil
-    }
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         if let oldest = byArrival.first(live: items), let item = items[oldest], now - item.arrivalNs >= agingNs {
@@ -165,7 +163,7 @@ public final class Optimal: FerryStrategy {
     }
 
     private func take(_ id: UInt64, into batch: inout BatchBuilder) {
-        guard items.removeValue(forKey: id) != nil else { return }
+        guard items.take(id) != nil else { return }
         batch.append(id)
     }
 

@@ -19,7 +19,9 @@ import StrategySDK
 public final class Priority: FerryStrategy {
     private let shortCost: UInt64
     private let highClients: Set<String>
-    private var items: [UInt64: Item] = [:]
+    /// Its queued items, kept for it by the SDK (from arrival to departure).
+    private let items = QueuedItems()
+    public var queued: QueuedItems? { items }
     private var high = ArrivalOrder()
     private var low = ArrivalOrder()
 
@@ -29,7 +31,6 @@ public final class Priority: FerryStrategy {
     }
 
     public func arrived(_ item: Item, now: Int64) {
-        items[item.id] = item
         if item.priority > 0 || item.cost <= shortCost || highClients.contains(item.clientName) {
             high.append(item.id)
         } else {
@@ -37,17 +38,14 @@ public final class Priority: FerryStrategy {
         }
     }
 
-    public func removed(_ id: UInt64, reason: RemovalReason, now: Int64) {
-        items[id] = nil
-    }
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         while !batch.isFull, let id = high.popFirst(live: items) {
-            items[id] = nil
+            items.take(id)
             batch.append(id)
         }
         while !batch.isFull, let id = low.popFirst(live: items) {
-            items[id] = nil
+            items.take(id)
             batch.append(id)
         }
         return Item.never

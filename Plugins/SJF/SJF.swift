@@ -18,7 +18,9 @@ import StrategySDK
 /// it jumps the cost order.
 public final class SJF: FerryStrategy {
     private let agingNs: Int64
-    private var items: [UInt64: Item] = [:]
+    /// Its queued items, kept for it by the SDK (from arrival to departure).
+    private let items = QueuedItems()
+    public var queued: QueuedItems? { items }
     private var byCost = KeyOrder()
     private var byArrival = ArrivalOrder()
 
@@ -27,22 +29,18 @@ public final class SJF: FerryStrategy {
     }
 
     public func arrived(_ item: Item, now: Int64) {
-        items[item.id] = item
         byCost.insert(id: item.id, key: item.cost)
         byArrival.append(item.id)
     }
 
-    public func removed(_ id: UInt64, reason: RemovalReason, now: Int64) {
-        items[id] = nil
-    }
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         if let oldest = byArrival.first(live: items), let item = items[oldest], now - item.arrivalNs >= agingNs {
-            items[oldest] = nil
+            items.take(oldest)
             batch.append(oldest)
         }
         while !batch.isFull, let id = byCost.popFirst(live: items) {
-            items[id] = nil
+            items.take(id)
             batch.append(id)
         }
         return Item.never

@@ -15,7 +15,9 @@ import StrategySDK
 public final class Timed: FerryStrategy {
     private let maxItems: Int
     private let idleNs: Int64
-    private var items: [UInt64: Item] = [:]
+    /// Its queued items, kept for it by the SDK (from arrival to departure).
+    private let items = QueuedItems()
+    public var queued: QueuedItems? { items }
     private var order = ArrivalOrder()
     private var lastArrivalNs: Int64 = .min
 
@@ -25,14 +27,10 @@ public final class Timed: FerryStrategy {
     }
 
     public func arrived(_ item: Item, now: Int64) {
-        items[item.id] = item
         order.append(item.id)
         lastArrivalNs = max(lastArrivalNs, item.arrivalNs)
     }
 
-    public func removed(_ id: UInt64, reason: RemovalReason, now: Int64) {
-        items[id] = nil
-    }
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         let full = min(maxItems, batch.capacity)
@@ -41,7 +39,7 @@ public final class Timed: FerryStrategy {
             return idleSince + idleNs  // flush on idle time unless it fills first
         }
         while batch.count < full, let id = order.popFirst(live: items) {
-            items[id] = nil
+            items.take(id)
             batch.append(id)
         }
         return Item.never

@@ -168,7 +168,7 @@ public final class SchedulingCore {
         let item = Item(id: id, client: clientIndex, clientName: client, priority: priority,
                               cost: cost, arrivalNs: now, deadlineNs: deadlineNs, serviceNs: configuration.costModel.itemNs(size: cost))
         insert(item)
-        strategy.arrived(item, now: now)
+        tellArrived(item, now: now)
         return id
     }
 
@@ -176,7 +176,7 @@ public final class SchedulingCore {
     @discardableResult
     public func cancel(_ id: ItemID, now: Int64) -> Bool {
         guard unqueue(id) != nil else { return false }
-        strategy.removed(id, reason: .cancelled, now: now)
+        tellRemoved(id, reason: .cancelled, now: now)
         return true
     }
 
@@ -195,12 +195,17 @@ public final class SchedulingCore {
                 live = Array(live[..<configuration.batchLimit])
             }
             outcome.dispatches.append(take(live))
-            for id in live { strategy.removed(id, reason: .takenByHost, now: now) }
+            for id in live { tellRemoved(id, reason: .takenByHost, now: now) }
         }
         while freeSlots > 0 && !queue.isEmpty {
             var batch = BatchBuilder(ids: idBuffer, capacity: configuration.batchLimit, expireIDs: expireBuffer,
                                      expireCapacity: Self.expireCapacity)
             let wake = strategy.nextBatch(now: now, freeSlots: freeSlots, batch: &batch)
+            if let queued = strategy.queued {
+                // What it answered has left its table (it may have taken them already).
+                for id in batch.appended { queued.hostRemove(id) }
+                for id in batch.expired { queued.hostRemove(id) }
+            }
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: batch.appended)
             // An over-long claim (a plugin answering nonsense) is refused, never truncated.
@@ -285,7 +290,7 @@ public final class SchedulingCore {
         } else {
             redispatch.append(items.map(\.id))
         }
-        for item in items { strategy.arrived(item, now: now) }
+        for item in items { tellArrived(item, now: now) }
         return items.map(\.id)
     }
 
@@ -299,7 +304,7 @@ public final class SchedulingCore {
         strategy = fallback
         fallback.attached(HostEstimates(hostTable))
         trimArrivalOrder()
-        for id in arrivalOrder { if let item = queue[id] { fallback.arrived(item, now: now) } }
+        for id in arrivalOrder { if let item = queue[id] { tellArrived(item, now: now) } }
         onStrategyReplaced?(reason)
     }
 
@@ -325,6 +330,18 @@ public final class SchedulingCore {
     }
 
     // MARK: - Internals
+
+    /// The strategy hears of an arrival, after its table (if it keeps one with us) has the item.
+    private func tellArrived(_ item: Item, now: Int64) {
+        strategy.queued?.hostInsert(item)
+        strategy.arrived(item, now: now)
+    }
+
+    /// The strategy hears of a departure, then the item leaves its table.
+    private func tellRemoved(_ id: ItemID, reason: RemovalReason, now: Int64) {
+        strategy.removed(id, reason: reason, now: now)
+        strategy.queued?.hostRemove(id)
+    }
 
     private func insert(_ item: Item) {
         queue[item.id] = item
@@ -352,7 +369,7 @@ public final class SchedulingCore {
         while let top = deadlines.min, top.deadlineNs <= now {
             _ = deadlines.popMin()
             if unqueue(top.id) != nil {
-                strategy.removed(top.id, reason: .expired, now: now)
+                tellRemoved(top.id, reason: .expired, now: now)
                 expired.append(top.id)
             }
         }
@@ -425,10 +442,10 @@ public final class SchedulingCore {
             if queue[id] != nil { ids.append(id) }
         }
         let dispatch = take(ids)
-        for id in ids { strategy.removed(id, reason: .takenByHost, now: now) }
+        for id in ids { tellRemoved(id, reason: .takenByHost, now: now) }
         var announced = Set<ItemID>()
         for id in refused where announced.insert(id).inserted {
-            if let item = queue[id] { strategy.arrived(item, now: now) }
+            if let item = queue[id] { tellArrived(item, now: now) }
         }
         if consecutiveRefusals >= configuration.maxConsecutiveRefusals {
             replaceStrategy(reason: "strategy \(name) gave \(consecutiveRefusals) refused answers in a row (last: \(reason)); replaced by the built-in oldest-first", now: now)

@@ -13,9 +13,9 @@ public struct ArrivalOrder {
     }
 
     /// The oldest id still in `live`, dropping stale ones in front of it.
-    public mutating func first<V>(live: [UInt64: V]) -> UInt64? {
+    public mutating func first(live: some Liveness) -> UInt64? {
         while let id = ids.first {
-            if live[id] != nil { return id }
+            if live.isLive(id) { return id }
             ids.removeFirst()
         }
         return nil
@@ -23,7 +23,7 @@ public struct ArrivalOrder {
 
     /// Removes and returns the oldest id still in `live` (it stays in `live`:
     /// the caller removes it there).
-    public mutating func popFirst<V>(live: [UInt64: V]) -> UInt64? {
+    public mutating func popFirst(live: some Liveness) -> UInt64? {
         guard let id = first(live: live) else { return nil }
         ids.removeFirst()
         return id

@@ -19,16 +19,16 @@ public struct KeyOrder {
     }
 
     /// The id with the smallest key still in `live`.
-    public mutating func first<V>(live: [UInt64: V]) -> UInt64? {
+    public mutating func first(live: some Liveness) -> UInt64? {
         while let top = heap.min {
-            if live[top.id] != nil { return top.id }
+            if live.isLive(top.id) { return top.id }
             _ = heap.removeMin()
         }
         return nil
     }
 
     /// Removes and returns the id with the smallest key still in `live`.
-    public mutating func popFirst<V>(live: [UInt64: V]) -> UInt64? {
+    public mutating func popFirst(live: some Liveness) -> UInt64? {
         guard let id = first(live: live) else { return nil }
         _ = heap.removeMin()
         return id

@@ -43,16 +43,26 @@ public enum StrategyExport {
             },
             arrived: { state, item, now in
                 let instance = Instance.of(state)
-                instance.strategy.arrived(Item(item!, hostIs1_1: instance.hostAttached), now: now)
+                let item = Item(item!, hostIs1_1: instance.hostAttached)
+                instance.strategy.queued?.hostInsert(item)
+                instance.strategy.arrived(item, now: now)
             },
             removed: { state, id, reason, now in
-                Instance.of(state).strategy.removed(id, reason: RemovalReason(rawValue: reason.rawValue) ?? .cancelled, now: now)
+                let strategy = Instance.of(state).strategy
+                strategy.removed(id, reason: RemovalReason(rawValue: reason.rawValue) ?? .cancelled, now: now)
+                strategy.queued?.hostRemove(id)
             },
             next_batch: { state, now, limit, freeSlots, decision in
                 let d = decision!
                 var builder = BatchBuilder(ids: d.pointee.ids, capacity: Int(limit),
                                            expireIDs: d.pointee.expire_ids, expireCapacity: Int(d.pointee.expire_capacity))
-                let wake = Instance.of(state).strategy.nextBatch(now: now, freeSlots: Int(freeSlots), batch: &builder)
+                let strategy = Instance.of(state).strategy
+                let wake = strategy.nextBatch(now: now, freeSlots: Int(freeSlots), batch: &builder)
+                if let queued = strategy.queued {
+                    // What it answered has left its table (it may have taken them already).
+                    for id in builder.appended { queued.hostRemove(id) }
+                    for id in builder.expired { queued.hostRemove(id) }
+                }
                 d.pointee.count = UInt32(builder.count)
                 d.pointee.expire_count = UInt32(builder.expiredCount)
                 d.pointee.wake_at_ns = builder.count == 0 ? wake : Item.never

@@ -30,6 +30,10 @@ public protocol SchedulingStrategy: AnyObject {
     /// it to ask what a candidate batch would cost: a backend that pads to
     /// the longest item does not cost the max of its items.
     func attached(_ host: HostEstimates)
+
+    /// The table of its items the host keeps for it, if it offers one
+    /// (`let queued = QueuedItems()`); nil: it keeps its own.
+    var queued: QueuedItems? { get }
 }
 
 extension SchedulingStrategy {
@@ -37,4 +41,5 @@ extension SchedulingStrategy {
     public func removed(_ id: ItemID, reason: RemovalReason, now: Int64) {}
     public func completed(ids: UnsafeBufferPointer<ItemID>, serviceNs: Int64, success: Bool, now: Int64) {}
     public func attached(_ host: HostEstimates) {}
+    public var queued: QueuedItems? { nil }
 }
