@@ -64,7 +64,7 @@ public final class EDF: FerryStrategy {
         return Item.never
     }
 
-    public func completed(ids: UnsafeBufferPointer<UInt64>, serviceNs: Int64, success: Bool, now: Int64) {
+    public func completed(ids: BatchIDs, serviceNs: Int64, success: Bool, now: Int64) {
         var estimate: Int64 = 0
         for id in ids { estimate = max(estimate, running.removeValue(forKey: id) ?? 0) }
         guard success, estimate > 0, serviceNs > 0 else { return }

@@ -265,7 +265,7 @@ public final class SchedulingCore {
     public func complete(batchID: UInt64, success: Bool, serviceNs: Int64, now: Int64) -> [ItemID]? {
         guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
         let ids = items.map(\.id)
-        ids.withUnsafeBufferPointer { strategy.completed(ids: $0, serviceNs: serviceNs, success: success, now: now) }
+        ids.withUnsafeBufferPointer { strategy.completed(ids: BatchIDs($0), serviceNs: serviceNs, success: success, now: now) }
         return ids
     }
 
@@ -325,7 +325,7 @@ public final class SchedulingCore {
     public func abandon(batchID: UInt64, now: Int64) -> [ItemID]? {
         guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
         let ids = items.map(\.id)
-        ids.withUnsafeBufferPointer { strategy.completed(ids: $0, serviceNs: 0, success: false, now: now) }
+        ids.withUnsafeBufferPointer { strategy.completed(ids: BatchIDs($0), serviceNs: 0, success: false, now: now) }
         return ids
     }
 

@@ -59,7 +59,7 @@ public final class PluginStrategy: SchedulingStrategy {
         return decision.wake_at_ns
     }
 
-    public func completed(ids: UnsafeBufferPointer<ItemID>, serviceNs: Int64, success: Bool, now: Int64) {
-        table.pointee.completed(state, ids.baseAddress, UInt32(ids.count), serviceNs, success ? 1 : 0, now)
+    public func completed(ids: BatchIDs, serviceNs: Int64, success: Bool, now: Int64) {
+        table.pointee.completed(state, ids.rawBuffer.baseAddress, UInt32(ids.count), serviceNs, success ? 1 : 0, now)
     }
 }

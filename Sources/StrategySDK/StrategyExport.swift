@@ -68,7 +68,7 @@ public enum StrategyExport {
                 d.pointee.wake_at_ns = builder.count == 0 ? wake : Item.never
             },
             completed: { state, ids, count, serviceNs, success, now in
-                Instance.of(state).strategy.completed(ids: UnsafeBufferPointer(start: ids, count: Int(count)),
+                Instance.of(state).strategy.completed(ids: BatchIDs(UnsafeBufferPointer(start: ids, count: Int(count))),
                                                       serviceNs: serviceNs, success: success != 0, now: now)
             },
             attach_host: { state, host in

@@ -24,7 +24,7 @@ public protocol SchedulingStrategy: AnyObject {
     func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64
 
     /// A batch the strategy (or the host) dispatched finished.
-    func completed(ids: UnsafeBufferPointer<ItemID>, serviceNs: Int64, success: Bool, now: Int64)
+    func completed(ids: BatchIDs, serviceNs: Int64, success: Bool, now: Int64)
 
     /// The host's cost estimates, given once before any item arrives. Keep
     /// it to ask what a candidate batch would cost: a backend that pads to
@@ -39,7 +39,7 @@ public protocol SchedulingStrategy: AnyObject {
 extension SchedulingStrategy {
     public var name: String { String(describing: Self.self).lowercased() }
     public func removed(_ id: ItemID, reason: RemovalReason, now: Int64) {}
-    public func completed(ids: UnsafeBufferPointer<ItemID>, serviceNs: Int64, success: Bool, now: Int64) {}
+    public func completed(ids: BatchIDs, serviceNs: Int64, success: Bool, now: Int64) {}
     public func attached(_ host: HostEstimates) {}
     public var queued: QueuedItems? { nil }
 }

@@ -24,7 +24,7 @@ final class ScriptedStrategy: SchedulingStrategy {
         case let .expire(gone, then): answer(then, expiring: gone, into: &batch); return timeNever
         }
     }
-    func completed(ids: UnsafeBufferPointer<ItemID>, serviceNs: Int64, success: Bool, now: Int64) { completedIDs.append(Array(ids)) }
+    func completed(ids: BatchIDs, serviceNs: Int64, success: Bool, now: Int64) { completedIDs.append(Array(ids)) }
 
     private func answer(_ ids: [ItemID], expiring gone: [ItemID], into batch: inout BatchBuilder) {
         for (i, id) in ids.prefix(batch.capacity).enumerated() { batch.rawIDs[i] = id }
