@@ -33,12 +33,17 @@ public struct IngressServer: Sendable {
                        metrics: metrics, performance: performance)
             .register(on: router)
 
-        let groupBox = NIOLockedValueBox<ServiceGroup?>(nil)
+        // A drain (or the supervisor's loss) may come before the group exists:
+        // it is kept and carried out as soon as the group is there.
+        let groupBox = NIOLockedValueBox<(group: ServiceGroup?, drainAsked: Bool)>((nil, false))
         let drain: @Sendable () -> Void = {
-            Task { await groupBox.withLockedValue { $0 }?.triggerGracefulShutdown() }
+            let group = groupBox.withLockedValue { box -> ServiceGroup? in
+                box.drainAsked = true
+                return box.group
+            }
+            if let group { Task { await group.triggerGracefulShutdown() } }
         }
         let received: @Sendable (String, [UInt8]) -> Void = { [metrics] source, text in metrics?.received(source: source, text: text) }
-        scheduler.onMetrics = received
         // The control link is the same `ControlLink` every child uses.
         let control = LoopBound<ControlLink>(eventLoop: reactor.eventLoop)
         if let path = configuration.controlSocket {
@@ -70,7 +75,11 @@ public struct IngressServer: Sendable {
             logger: logger
         )
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        groupBox.withLockedValue { $0 = group }
+        let drainAsked = groupBox.withLockedValue { box -> Bool in
+            box.group = group
+            return box.drainAsked
+        }
+        if drainAsked { Task { await group.triggerGracefulShutdown() } }
         let reporter = Task { await performance.run(every: configuration.limits.performanceLogSeconds) { scheduler.status?.queued } }
         defer { reporter.cancel() }
         try await group.run()

@@ -16,7 +16,7 @@ import Wire
 /// idempotent, and a late duplicate answer finds no waiter and is dropped.
 /// `@unchecked Sendable`: the requests are in `state`, a lock-protected box
 /// (handlers on any thread submit); the link is `LoopBound` to the reactor's
-/// loop; the two callbacks are set once, before `run()` starts the service.
+/// loop; the callback is set once, before `run()` starts the service.
 public final class SchedulerClient: Service, @unchecked Sendable {
     private struct Waiting {
         var submit: Submit
@@ -25,6 +25,8 @@ public final class SchedulerClient: Service, @unchecked Sendable {
 
     private struct State {
         var connected = false
+        /// The current link got through the hello (reset the backoff only then).
+        var greeted = false
         /// Backend slots the scheduler reports; 0 while it has no worker.
         var slots: UInt32 = 0
         var nextID: UInt64 = 1
@@ -40,8 +42,6 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     private let link: LoopBound<MessageLink>
     /// Called whenever readiness may have changed.
     var onReadinessChange: (@Sendable () -> Void)?
-    /// Called with the scheduler's (and through it the worker's) samples.
-    var onMetrics: (@Sendable (_ source: String, _ text: [UInt8]) -> Void)?
 
     public init(socketPath: String, reactor: NIOReactor, logger: Logger) {
         self.socketPath = socketPath
@@ -104,15 +104,22 @@ public final class SchedulerClient: Service, @unchecked Sendable {
                     self.state.withLockedValue { $0.stopping = true }
                     self.link.with { $0?.close() }
                 }
-                backoff.reset()
-                let held = state.withLockedValue { s -> Int in
+                let (held, greeted) = state.withLockedValue { s -> (Int, Bool) in
+                    defer { s.greeted = false }
                     s.connected = false
                     s.slots = 0
-                    return s.waiting.count
+                    return (s.waiting.count, s.greeted)
                 }
                 onReadinessChange?()
                 if !state.withLockedValue({ $0.stopping }) {
                     logger.warning("lost the scheduler at \(socketPath); reconnecting, \(held) request(s) held for resubmission")
+                }
+                // A link that got through the hello was a good one: reconnect at
+                // once. One that ended before it waits its turn, as a refused connect.
+                if greeted {
+                    backoff.reset()
+                } else if !state.withLockedValue({ $0.stopping }) {
+                    try? await Task.sleep(for: .milliseconds(backoff.next()))
                 }
             } catch {
                 if state.withLockedValue({ $0.stopping }) { break }
@@ -160,6 +167,7 @@ public final class SchedulerClient: Service, @unchecked Sendable {
             }
             let resend: [Message] = state.withLockedValue { s in
                 s.connected = true
+                s.greeted = true
                 return s.waiting.values.sorted { $0.submit.id < $1.submit.id }.map { .submit($0.submit) }
             }
             if !resend.isEmpty { logger.info("resubmitting \(resend.count) request(s) to the scheduler") }
@@ -170,8 +178,6 @@ public final class SchedulerClient: Service, @unchecked Sendable {
             onReadinessChange?()
         case let .status(status):
             state.withLockedValue { $0.status = status }
-        case let .metrics(source, text):
-            onMetrics?(source, text)
         case let .result(result):
             let waiter = state.withLockedValue { $0.waiting.removeValue(forKey: result.id) }
             waiter?.continuation.resume(returning: result)  // none: a late duplicate, dropped

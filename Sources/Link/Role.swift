@@ -9,9 +9,8 @@ public enum Role: String, Sendable, CaseIterable {
 /// side sends `hello(version, its role)`; the accepting side checks the
 /// version and that the role may connect to it, and answers with its own
 /// hello (or closes). Over a Unix socket in the 0700 runtime directory the
-/// file system already says who may connect; a TCP link (the multi-host
-/// step) will add a shared-secret proof to this exchange — a challenge in the
-/// acceptor's hello answered by an HMAC of it — before any other message.
+/// file system already says who may connect; over TCP `SecretGate` wraps
+/// this exchange with a shared-secret proof before any other message.
 public enum Handshake {
     /// The connecting side's first message.
     public static func hello(from role: Role) -> Message {

@@ -8,11 +8,7 @@ import Wire
 /// channels carrying Wire frames over Unix sockets or, between hosts, TCP
 /// (gated by the shared secret, as in `UVReactor`). Every callback runs on
 /// `eventLoop`; code on other threads hops there with `execute`.
-///
-/// `@unchecked Sendable`: it holds only the event loop (Sendable); every
-/// other state lives in the links and timers it makes, which are used on
-/// that loop alone.
-public final class NIOReactor: Reactor, @unchecked Sendable {
+public final class NIOReactor: Reactor, Sendable {
     public let eventLoop: any EventLoop
     private let secret: [UInt8]?
 

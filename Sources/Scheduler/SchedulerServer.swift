@@ -166,8 +166,15 @@ public final class SchedulerServer {
         if !draining || !lost.isEmpty {
             logger.warning("worker connection lost (\(reason)); \(lost.count) batch(es) in flight")
         }
-        if control == nil {
-            judge(LossVerdicts.Loss(batches: lost, atNs: now), crashed: true, now: now)  // no supervisor to ask: assume the worst
+        // Only a link the worker's side ended can be a death the supervisor will
+        // speak of; a protocol error (or no supervisor to ask) is judged a crash at once.
+        let peerEnded: Bool
+        switch reason {
+        case .peerClosed, .readFailed: peerEnded = true
+        default: peerEnded = false
+        }
+        if control == nil || !peerEnded {
+            judge(LossVerdicts.Loss(batches: lost, atNs: now), crashed: true, now: now)
         } else if let crashed = verdicts.lost(lost, now: now) {
             judge(LossVerdicts.Loss(batches: lost, atNs: now), crashed: crashed, now: now)
         } else {

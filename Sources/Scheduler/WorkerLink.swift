@@ -36,13 +36,13 @@ final class WorkerLink {
             case let .failure(error): self.retry(after: error.description); return
             case let .success(l): link = l
             }
-            self.backoff.reset()
             self.link = link
             link.start(onMessage: { [unowned self] message in
                 self.received(message)
             }, onEnd: { [unowned self] reason in
                 self.link = nil
                 self.isReady = false
+                if case .closedLocally = reason { return }  // the scheduler is ending: nothing to mourn or retry
                 self.onLost(reason)
                 self.retry(after: reason.description)
             })
@@ -71,6 +71,8 @@ final class WorkerLink {
             if case let .failure(error) = Handshake.confirm(message, expected: .worker) {
                 logger.error("worker link refused: \(error)")
                 link?.close()
+            } else {
+                backoff.reset()  // only a link that got this far was a good one
             }
         case let .capacity(batchLimit, slots):
             isReady = true

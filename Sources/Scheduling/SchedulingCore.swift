@@ -208,8 +208,13 @@ public final class SchedulingCore {
             }
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: batch.appended)
-            // An over-long claim (a plugin answering nonsense) is refused, never truncated.
-            if batch.claimedCount > batch.count { scratch.append(contentsOf: repeatElement(0, count: batch.claimedCount - batch.count)) }
+            // An over-long claim (a plugin answering nonsense) is refused, never truncated or read past its buffer.
+            if batch.claimedCount > batch.count || batch.claimedExpiredCount > batch.expiredCount {
+                let what = batch.claimedCount > batch.count ? "\(batch.claimedCount) ids, over the batch limit of \(configuration.batchLimit)"
+                    : "\(batch.claimedExpiredCount) ids to give up, over the host's room for \(batch.expireCapacity)"
+                outcome.dispatches.append(fallback(now: now, refused: scratch, reason: "returned \(what)"))
+                continue
+            }
             if batch.expiredCount > 0 {
                 expireScratch.removeAll(keepingCapacity: true)
                 expireScratch.append(contentsOf: batch.expired)

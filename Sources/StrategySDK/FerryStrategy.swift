@@ -22,10 +22,12 @@ public protocol FerryStrategy: SchedulingStrategy {
 extension Item {
     /// `hostIs1_1`: the host attached itself, so it passed the 1.1 item
     /// (an older host's item ends before `service_ns`).
+    /// Reads field by field: copying the whole (1.1) struct would read past
+    /// a 1.0 host's item.
     init(_ c: UnsafePointer<ferry_item>, hostIs1_1: Bool) {
-        let item = c.pointee
-        self.init(id: item.id, client: item.client, clientName: item.client_name.map { String(cString: $0) } ?? "",
-                  priority: item.priority, cost: item.cost, arrivalNs: item.arrival_ns, deadlineNs: item.deadline_ns,
-                  serviceNs: hostIs1_1 ? item.service_ns : 0)
+        func field<T>(_ path: KeyPath<ferry_item, T>) -> T { c.pointer(to: path)!.pointee }
+        self.init(id: field(\.id), client: field(\.client), clientName: field(\.client_name).map { String(cString: $0) } ?? "",
+                  priority: field(\.priority), cost: field(\.cost), arrivalNs: field(\.arrival_ns), deadlineNs: field(\.deadline_ns),
+                  serviceNs: hostIs1_1 ? field(\.service_ns) : 0)
     }
 }

@@ -13,6 +13,8 @@ public struct BatchBuilder {
     /// How many ids the strategy claimed to write: more than `capacity`
     /// only when a foreign strategy answered nonsense (the host refuses it).
     public private(set) var claimedCount = 0
+    /// The same for given-up ids.
+    public private(set) var claimedExpiredCount = 0
 
     /// For hosts and adapters: `ids` has room for `capacity` ids.
     public init(ids: UnsafeMutablePointer<ItemID>, capacity: Int, expireIDs: UnsafeMutablePointer<ItemID>?, expireCapacity: Int) {
@@ -42,6 +44,7 @@ public struct BatchBuilder {
         guard let expireIDs, expiredCount < expireCapacity else { return false }
         expireIDs[expiredCount] = id
         expiredCount += 1
+        claimedExpiredCount = expiredCount
         return true
     }
 
@@ -57,6 +60,7 @@ public struct BatchBuilder {
     public var rawExpireIDs: UnsafeMutablePointer<ItemID>? { expireIDs }
     public mutating func adopt(claimed: Int, expired: Int) {
         claimedCount = claimed
+        claimedExpiredCount = expired
         count = min(claimed, capacity)
         expiredCount = min(expired, expireCapacity)
     }

@@ -1,6 +1,6 @@
 /// The messages Ferry's processes exchange over Unix domain sockets.
 ///
-/// ## Framing (protocol version 1)
+/// ## Framing (protocol version 2)
 ///
 /// Every message travels as one frame:
 ///
@@ -47,9 +47,12 @@
 /// - worker → scheduler: `capacity` after hello; scheduler → worker: `batch`;
 ///   worker → scheduler: `batchResult` (one outcome per item, in order).
 /// - `metrics`: a process's own Prometheus samples, for the ingress's
-///   `/metrics`. The worker sends its own to the scheduler, which passes them
-///   on to ingress with its own; the supervisor sends its own to the ingress
-///   on the control socket. Each replaces the last one from the same source.
+///   `/metrics`. One route: each child sends its own on its control socket;
+///   the supervisor keeps the latest of each source and passes them, with its
+///   own, to the ingress. Each replaces the last one from the same source.
+/// - over TCP, before anything else: the acceptor answers the hello with
+///   `challenge(nonce)`, the connector with `proof(HMAC-SHA256 of it under the
+///   shared secret)`; then the acceptor's hello (see `Link.SecretGate`).
 /// - supervisor → scheduler (control socket): `childExited(worker)` after the
 ///   worker died, saying whether it crashed (a crash signal, a failure exit,
 ///   or killed for a hang: the batch it ran may be to blame) or was killed
@@ -75,7 +78,8 @@ public enum Message: Equatable, Sendable {
     case proof(mac: [UInt8])
 
     /// The protocol version this build speaks.
-    public static let protocolVersion: UInt16 = 1
+    /// 2: `childExited`, `challenge`, `proof` and the `busy` status.
+    public static let protocolVersion: UInt16 = 2
 }
 
 /// One client request handed from ingress to the scheduler.

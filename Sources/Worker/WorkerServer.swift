@@ -39,7 +39,7 @@ public final class WorkerServer {
     private var draining = false
     private var nextConnection = 1
     private let metrics: WorkerMetrics
-    /// Metrics go to the scheduler at most once a second, and only after a change.
+    /// Metrics go to the supervisor at most once a second, and only after a change.
     private var metricsReport: CoalescingTimer?
     /// Runs once when the worker has finished (drained, or lost its supervisor).
     public var onFinished: ((Int32) -> Void)?

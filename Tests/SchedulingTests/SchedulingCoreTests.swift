@@ -149,6 +149,21 @@ final class ScriptedStrategy: SchedulingStrategy {
         #expect(strategy.removedIDs.map(\.0) == [1] && strategy.removedIDs.first?.1 == .expired)
     }
 
+    /// Giving up more ids than the host has room for is nonsense too: the
+    /// answer is refused (oldest-first instead), never read past the buffer.
+    @Test func anOverLongGiveUpIsRefused() {
+        let strategy = ScriptedStrategy()
+        let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: 2, slots: 1))
+        var refusals: [String] = []
+        core.onRefusedAnswer = { refusals.append($0) }
+        for _ in 0..<3 { _ = core.enqueue(client: "A", cost: 1, now: 0) }
+        strategy.answers = [.expire(Array(1...300), then: [1])]
+        let outcome = core.schedule(now: 0)
+        #expect(outcome.expired.isEmpty)
+        #expect(outcome.dispatches.map(\.ids) == [[1, 2]])
+        #expect(refusals.first?.contains("300 ids to give up, over the host's room for 256") == true, "\(refusals)")
+    }
+
     @Test func aStrategyMayExpireWhatCannotMeetItsDeadline() {
         let strategy = ScriptedStrategy()
         let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: 5, slots: 1))

@@ -3,14 +3,17 @@ import Foundation
 
 /// The reference model server, started by the soak with `--backend http` and
 /// killed and restarted as a fault target (Ferry does not supervise it).
-/// `@unchecked Sendable`: only the fault injector starts and kills it, one
-/// fault at a time; the fields other tasks read are `let`s.
+/// `@unchecked Sendable`: the one mutable field, `process` (replaced by a
+/// restart task while later faults read it), is read and written only under
+/// `lock`; the rest are `let`s.
 final class ModelServerProcess: @unchecked Sendable {
     let script: String
     let port: Int
     let unitMs: Double
     let log: FileHandle
-    private(set) var process: Process?
+    private let lock = NSLock()
+    private var current: Process?
+    var process: Process? { lock.withLock { current } }
 
     init(script: String, port: Int, unitMs: Double, log: FileHandle) {
         self.script = script
@@ -28,7 +31,7 @@ final class ModelServerProcess: @unchecked Sendable {
         p.standardOutput = log
         p.standardError = log
         try p.run()
-        process = p
+        lock.withLock { current = p }
     }
 
     /// Waits (bounded) until it answers /healthz.
