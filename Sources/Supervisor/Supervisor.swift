@@ -315,7 +315,10 @@ public final class Supervisor {
             try watcher.start(signal: signum) { [unowned self] sig in
                 if self.phase == .stopping {
                     self.logger.warning("signal \(sig) again: killing every child now")
-                    for child in self.children { child.process?.kill(signal: SIGKILL) }
+                    for child in self.children {
+                        child.stopping = true  // killed on purpose: not to be restarted for the drain
+                        child.process?.kill(signal: SIGKILL)
+                    }
                 } else {
                     self.logger.info("signal \(sig): draining (ingress stops accepting; queued and in-flight requests are answered)")
                     self.stopAll(exitCode: 0)

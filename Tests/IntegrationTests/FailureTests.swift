@@ -347,6 +347,21 @@ import TestSupport
         }
     }
 
+    /// A second SIGTERM (an impatient operator, or `swift run` passing its
+    /// own on) kills every child at once: none is restarted for the drain.
+    @Test func aSecondSignalStopsEverythingAndRestartsNothing() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let pids = ["worker", "scheduler", "ingress"].compactMap { ferry.pid(of: $0) }
+            kill(ferry.process.processIdentifier, SIGTERM)
+            kill(ferry.process.processIdentifier, SIGTERM)
+            _ = try await ferry.waitForExit(within: 60)
+            #expect(pids.allSatisfy { !FerryInstance.isAlive($0) })
+            #expect(!ferry.log.contains("restarting"), "\(ferry.log)")
+        }
+    }
+
     /// Polls `condition` (bounded: 30 s) — for events only the supervisor's report shows.
     func waitUntil(_ condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(30)
