@@ -16,7 +16,9 @@ import Wire
 /// wraps the link. A wrong or missing proof closes the link before any
 /// other message reaches the logic. (The secret authenticates peers; it does
 /// not encrypt the traffic — across untrusted networks run the link over
-/// TLS or a private network.)
+/// TLS or a private network.) Still to do before TCP is wired into the
+/// settings: a deadline for the proof, a small frame cap until it arrives,
+/// and the listener proving itself to the connector too.
 public enum SecretGate {
     static let context = Array("ferry-link-1".utf8)
 
