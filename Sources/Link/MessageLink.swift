@@ -15,6 +15,9 @@ public protocol MessageLink: AnyObject {
     func start(onMessage: @escaping (Message) -> Void, onEnd: @escaping (LinkEnd) -> Void)
     /// Sends these messages, in order (one write where the transport can).
     func send(_ messages: [Message])
+    /// Sends one message. A requirement (with a default) so a transport can
+    /// skip the one-element array on the answer path.
+    func send(_ message: Message)
     /// Ends the link; `onEnd` runs with `.closedLocally`.
     func close()
 }

@@ -113,6 +113,11 @@ final class GatedLink: MessageLink {
         inner.send(messages)
     }
 
+    func send(_ message: Message) {
+        watchSent?(message)
+        inner.send(message)
+    }
+
     func close() { inner.close() }
 
     /// The gate let the peer in; `first` is its hello, for the logic.

@@ -33,7 +33,7 @@ public final class NIOReactor: Reactor, Sendable {
     }
 
     public func connect(to address: String, label: String, completion: @escaping (Result<MessageLink, LinkError>) -> Void) {
-        let done = LoopBox(completion)
+        let done = LoopOnly(completion)
         let tcp: (host: String, port: Int)?
         do { tcp = try TCPAddress.parse(address) } catch {
             completion(.failure(error as? LinkError ?? LinkError("\(address): \(error)")))
@@ -57,20 +57,12 @@ public final class NIOReactor: Reactor, Sendable {
             case let .success(channel):
                 let handler = try? channel.pipeline.syncOperations.handler(type: ChannelLinkHandler.self)
                 let link = ChannelLink(channel: channel, handler: handler!, label: label)
-                done.value(.success(tcp == nil ? link : SecretGate.connect(link, secret: secret)))
+                done.onLoop(.success(tcp == nil ? link : SecretGate.connect(link, secret: secret)))
             case let .failure(error):
-                done.value(.failure(LinkError("\(address): \(error)")))
+                done.onLoop(.failure(LinkError("\(address): \(error)")))
             }
         }
     }
-}
-
-/// A value that crosses NIO's `Sendable` boundaries but is used only on
-/// the reactor's event loop (futures complete there: the loop owns it).
-/// `@unchecked Sendable` under that rule.
-struct LoopBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// A timer as a scheduled task on the event loop.
@@ -86,16 +78,16 @@ final class NIOReactorTimer: ReactorTimer {
     func start(afterMilliseconds milliseconds: UInt64, repeat: UInt64, _ action: @escaping () -> Void) {
         stop()
         generation += 1
-        schedule(after: milliseconds, repeat: `repeat`, generation: generation, action: LoopBox(action))
+        schedule(after: milliseconds, repeat: `repeat`, generation: generation, action: LoopOnly(action))
     }
 
-    private func schedule(after milliseconds: UInt64, repeat: UInt64, generation: Int, action: LoopBox<() -> Void>) {
-        let me = LoopBox(self)
+    private func schedule(after milliseconds: UInt64, repeat: UInt64, generation: Int, action: LoopOnly<() -> Void>) {
+        let me = LoopOnly(self)
         task = eventLoop.scheduleTask(in: .milliseconds(Int64(milliseconds))) {
             // A stopped or restarted timer's old task does nothing.
-            guard me.value.generation == generation else { return }
-            if `repeat` > 0 { me.value.schedule(after: `repeat`, repeat: `repeat`, generation: generation, action: action) }
-            action.value()
+            guard me.onLoop.generation == generation else { return }
+            if `repeat` > 0 { me.onLoop.schedule(after: `repeat`, repeat: `repeat`, generation: generation, action: action) }
+            action.onLoop()
         }
     }
 

@@ -58,6 +58,13 @@ public final class FramedConnection: MessageLink {
         stream.write(buffer)
     }
 
+    public func send(_ message: Message) {
+        guard isOpen else { return }
+        var buffer: [UInt8] = []
+        FrameEncoder.encode(message, into: &buffer)
+        stream.write(buffer)
+    }
+
     /// Closes the connection; `onEnd` runs with `.closedLocally`.
     public func close() {
         end(.closedLocally)

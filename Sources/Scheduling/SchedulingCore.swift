@@ -414,10 +414,8 @@ public final class SchedulingCore {
     }
 
     /// Nil when `ids` is an acceptable batch, else what is wrong with it.
+    /// (Its length was checked against the batch limit when it was claimed.)
     private func validate(_ ids: [ItemID]) -> String? {
-        if ids.count > configuration.batchLimit {
-            return "returned \(ids.count) ids, over the batch limit of \(configuration.batchLimit)"
-        }
         // Batches are small: a quadratic duplicate check beats allocating a set.
         for (i, id) in ids.enumerated() {
             if queue[id] == nil { return "returned id \(id), which is not queued" }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import LibUV
+import Link
 import Foundation
 import Logging
 import NIOCore

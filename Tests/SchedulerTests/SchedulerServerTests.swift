@@ -206,4 +206,19 @@ import Wire
         reactor.run()
         #expect(Self.batches(workers.accepted.last!.take()).isEmpty, "an expired request reached the backend")
     }
+
+    /// A worker that dies before its hello (crashing at start) was never a
+    /// good link: the reconnect waits keep growing (5, 10, 20, … 100 ms)
+    /// instead of starting again from 5 ms at every accept.
+    @Test func aWorkerLinkThatEndsBeforeItsHelloDoesNotResetTheBackoff() throws {
+        var closed = 0
+        for _ in 0..<300 {
+            for peer in workers.accepted[closed...] { peer.link.close() }
+            closed = workers.accepted.count
+            reactor.advance(byMilliseconds: 1)
+        }
+        // Growing waits: connects at 0, 5, 15, 35, 75, 155, 255 ms. Reset at each accept: about 60.
+        #expect(workers.accepted.count >= 5)
+        #expect(workers.accepted.count <= 8, "the backoff restarted at an accept that never said hello")
+    }
 }
