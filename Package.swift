@@ -51,6 +51,8 @@ let package = Package(
         .target(name: "LibUV", dependencies: ["CLibUV"]),
         .target(name: "Wire"),
         .target(name: "CostModel"),
+        // The Open Inference Protocol's data model and HTTP/JSON form (pure).
+        .target(name: "OpenInference"),
         .target(name: "StrategyTypes", dependencies: ["StrategyABI"]),
         .target(name: "FerryLog", dependencies: [
             .product(name: "Logging", package: "swift-log"),
@@ -101,7 +103,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Ingress", dependencies: [
-            "Wire", "Link", "LinkNIO", "FerryLog", "FerryConfig",
+            "Wire", "Link", "LinkNIO", "FerryLog", "FerryConfig", "OpenInference",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -157,6 +159,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "OpenInferenceTests", dependencies: ["OpenInference"]),
         .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig", "FerryLog"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "StrategySDK", "CostModel"]),
         .testTarget(name: "SchedulerTests", dependencies: [
@@ -172,7 +175,7 @@ let package = Package(
         .testTarget(name: "LibUVTests", dependencies: ["LibUV"]),
         .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "StrategySDK", "Simulation", "TestSupport"]),
         .target(name: "TestSupport", dependencies: [
-            "StrategyHost", "BenchKit",
+            "StrategyHost", "BenchKit", "OpenInference",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Tests/TestSupport", exclude: ["Fixtures"]),
         .testTarget(name: "BenchTests", dependencies: ["BenchKit", "Simulation", "Scheduling", "StrategySDK", "TestSupport"]),

@@ -10,8 +10,7 @@ import Wire
 struct ClassifyRoutes {
     let scheduler: SchedulerClient
     let limits: IngressConfiguration.Limits
-    let apiKeys: APIKeys?
-    let rateLimiter: RateLimiter?
+    let gate: ClientGate
     let metrics: IngressMetrics?
     let performance: PerformanceLog
 
@@ -59,34 +58,18 @@ struct ClassifyRoutes {
         return json(.ok, fields)
     }
 
-    /// Who is asking: the API key's client when keys are configured, else
-    /// `X-Client-Id`, else "anonymous".
-    func client(of request: Request) -> Result<String, ClassifyRequestDecoder.Problem> {
-        guard let apiKeys else {
-            let named = request.headers[.init("X-Client-Id")!].flatMap { $0.isEmpty ? nil : String($0.prefix(128)) }
-            return .success(named ?? "anonymous")
-        }
-        var key = request.headers[.init("X-Api-Key")!]
-        if key == nil, let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") {
-            key = String(auth.dropFirst(7))
-        }
-        guard let key else { return .failure(.init(status: 401, message: "an API key is required (Authorization: Bearer KEY or X-Api-Key)")) }
-        guard let client = apiKeys.client(forKey: key) else { return .failure(.init(status: 401, message: "unknown API key")) }
-        return .success(client)
-    }
-
     /// The answer, and the client it was for (for the metrics).
     func classify(_ request: Request, channel: any Channel) async -> (Response, String) {
-        switch self.client(of: request) {
+        switch gate.client(header: { request.headers[.init($0)!] }) {
         case let .success(client): return (await classify(request, client: client, channel: channel), client)
-        case let .failure(p): return (problem(p), "unauthenticated")
+        case let .failure(refusal): return (json(HTTPResponse.Status(code: refusal.status), ["error": refusal.message]), "unauthenticated")
         }
     }
 
     func classify(_ request: Request, client: String, channel: any Channel) async -> Response {
-        if let rateLimiter, let wait = rateLimiter.admit(client, nowNs: Int64(DispatchTime.now().uptimeNanoseconds)) {
-            var r = json(.tooManyRequests, ["error": "client \(client) is over its rate of \(rateLimiter.rate) requests/s"])
-            r.headers[.retryAfter] = "\(max(1, Int(wait.rounded(.up))))"
+        if let refusal = gate.admit(client) {
+            var r = json(.tooManyRequests, ["error": refusal.message])
+            r.headers[.retryAfter] = "\(refusal.retryAfterSeconds)"
             return r
         }
         let body: ByteBuffer

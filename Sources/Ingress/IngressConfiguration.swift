@@ -1,3 +1,5 @@
+import OpenInference
+
 /// Everything the ingress process needs to know.
 public struct IngressConfiguration: Sendable {
     /// Bounds on what one request may carry.
@@ -24,6 +26,8 @@ public struct IngressConfiguration: Sendable {
     public var limits: Limits
     /// When set, every request needs a key, and the key names the client.
     public var apiKeys: APIKeys?
+    /// The models served over the Open Inference Protocol; `/proxy_classify` is a route onto the first.
+    public var models: [ModelMetadata] = [.classifier()]
 
     public init(host: String = "127.0.0.1", port: Int = 8000, schedulerSocket: String, controlSocket: String? = nil,
                 limits: Limits = .init(), apiKeys: APIKeys? = nil) {

@@ -29,8 +29,13 @@ public struct IngressServer: Sendable {
         let router = Router(context: IngressContext.self)
         let limiter = configuration.limits.clientRate > 0 ? RateLimiter(rate: configuration.limits.clientRate) : nil
         let performance = PerformanceLog(logger: logger)
-        ClassifyRoutes(scheduler: scheduler, limits: configuration.limits, apiKeys: configuration.apiKeys, rateLimiter: limiter,
-                       metrics: metrics, performance: performance)
+        let gate = ClientGate(apiKeys: configuration.apiKeys, rateLimiter: limiter)
+        ClassifyRoutes(scheduler: scheduler, limits: configuration.limits, gate: gate, metrics: metrics, performance: performance)
+            .register(on: router)
+        let gateway = ModelGateway(scheduler: scheduler, models: Dictionary(uniqueKeysWithValues: configuration.models.map { ($0.name, $0) }),
+                                   maxElementBytes: configuration.limits.maxSequenceLength * 4,
+                                   defaultTimeoutMs: configuration.limits.defaultTimeoutMs)
+        InferenceRoutes(gateway: gateway, gate: gate, maxBodyBytes: configuration.limits.maxBodyBytes, metrics: metrics, performance: performance)
             .register(on: router)
 
         // A drain (or the supervisor's loss) may come before the group exists:

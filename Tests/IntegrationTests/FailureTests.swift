@@ -129,7 +129,7 @@ import TestSupport
             let answers = try await SeedClient.burst((0..<10).map { "text \($0)" }, client: "A", via: http, base: ferry.baseURL)
             #expect(answers.allSatisfy { $0.status == 200 }, "\(answers.map(\.body))")
             #expect(ferry.log.contains("crashed the scheduler 2 times"))
-            let body = try await readyz(http, ferry) { $0.contains("degraded") }
+            let body = try await ferry.readyz(client: http) { $0.contains("degraded") }
             #expect(body.contains("\"status\":\"degraded\"") && body.contains("crashed the scheduler"), "\(body)")
             #expect(try await ferry.stop() == 0)
         }
@@ -148,7 +148,7 @@ import TestSupport
                 #expect(answer.status == 200)
             }
             #expect(await ferry.logContains("refused answers in a row"))
-            let body = try await readyz(http, ferry) { $0.contains("degraded") }
+            let body = try await ferry.readyz(client: http) { $0.contains("degraded") }
             #expect(body.contains("\"status\":\"degraded\"") && body.contains("\"strategy\":\"oldest-first\""), "\(body)")
             #expect(try await ferry.stop() == 0)
         }
@@ -156,17 +156,6 @@ import TestSupport
 
     /// `/readyz` once `until` holds: the scheduler's status reaches ingress
     /// within 100 ms of a change, so poll (bounded) rather than sleep.
-    func readyz(_ http: HTTPClient, _ ferry: FerryInstance, until: (String) -> Bool) async throws -> String {
-        var last = ""
-        for _ in 0..<250 {
-            let r = try await http.get(url: "\(ferry.baseURL)/readyz").get()
-            last = String(buffer: r.body ?? ByteBuffer())
-            if until(last) { return last }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return last
-    }
-
     @Test func overloadGets429WithRetryAfterAndTheQueueStaysWithinItsBound() async throws {
         let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "2", "--max-queued", "50"])
         try await SeedClient.withHTTPClient { http in
@@ -193,7 +182,7 @@ import TestSupport
             #expect(!rejected.isEmpty)
             #expect(rejected.allSatisfy { Int($0.1 ?? "") ?? 0 >= 1 })
             #expect(outcomes.allSatisfy { $0.0 == 200 || $0.0 == 429 })
-            let body = try await readyz(http, ferry) { $0.contains("\"queued\":\"0\"") && !$0.contains("\"queue_high_water\":\"0\"") }
+            let body = try await ferry.readyz(client: http) { $0.contains("\"queued\":\"0\"") && !$0.contains("\"queue_high_water\":\"0\"") }
             let high = body.split(separator: ",").first { $0.contains("queue_high_water") }.flatMap { Int($0.filter(\.isNumber)) }
             #expect(high != nil && high! <= 50, "\(body)")
             #expect(try await ferry.stop() == 0)
@@ -305,7 +294,7 @@ import TestSupport
             try await ferry.waitUntilReady(client: http)
             // A 2 s call (20 characters at 5 ms × 20²) occupies the only backend slot.
             async let long = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
-            _ = try await readyz(http, ferry) { $0.contains("\"in_flight\":\"1\"") }
+            _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
             let scheduler = try #require(ferry.pid(of: "scheduler"))
             kill(scheduler, SIGKILL)
             // Sent while the old call still runs: the new scheduler dispatches into the busy backend.

@@ -4,6 +4,7 @@ import AsyncHTTPClient
 @_exported import struct BenchKit.SupervisorState
 import BenchKit
 import Foundation
+import NIOCore
 
 /// A real Ferry, started as the user would (`supervisor` with flags), for
 /// integration tests: real processes, real sockets, real HTTP. A thin layer
@@ -43,6 +44,19 @@ public final class FerryInstance: Sendable {
     /// Waits until `/readyz` answers 200 (bounded; fails with the log otherwise).
     public func waitUntilReady(client: HTTPClient, within seconds: Double = 60) async throws {
         do { try await ferry.waitReady(http: client, within: seconds) } catch { throw Failure(description: "\(error)") }
+    }
+
+    /// Polls `/readyz` (bounded, 5 s) until its body satisfies `until`, and
+    /// returns the last body: a way to wait for the scheduler's own report.
+    public func readyz(client http: HTTPClient, until: (String) -> Bool) async throws -> String {
+        var last = ""
+        for _ in 0..<250 {
+            let r = try await http.get(url: "\(baseURL)/readyz").get()
+            last = String(buffer: r.body ?? ByteBuffer())
+            if until(last) { return last }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return last
     }
 
     /// Whether the log contains `text` within `seconds`: children's lines reach

@@ -1,0 +1,122 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import OpenInference
+
+/// The Open Inference Protocol's HTTP face (KServe v2, Triton's HTTP API):
+/// health, server and model metadata, and `infer` with JSON tensors or the
+/// binary tensor data extension (what tritonclient sends by default).
+struct InferenceRoutes {
+    static let serverName = "ferry"
+    static let serverVersion = "0.14.0"
+    /// The protocol extensions this face implements, as `GET /v2` lists them.
+    static let extensions = ["binary_tensor_data", "parameters"]
+
+    static let headerLengthField: HTTPFields.Element.Name = .init(HTTPInferenceCodec.headerLengthField)!
+
+    let gateway: ModelGateway
+    let gate: ClientGate
+    let maxBodyBytes: Int
+    let metrics: IngressMetrics?
+    let performance: PerformanceLog
+
+    func register(on router: Router<IngressContext>) {
+        let v2 = router.group("v2")
+        v2.get("health/live") { _, _ in Self.json(.ok, #"{"live":true}"#) }
+        v2.get("health/ready") { _, _ in
+            gateway.isReady ? Self.json(.ok, #"{"ready":true}"#) : Self.json(.serviceUnavailable, #"{"ready":false}"#)
+        }
+        v2.get { _, _ in
+            Self.json(.ok, HTTPInferenceCodec.encodeServerMetadata(name: Self.serverName, version: Self.serverVersion, extensions: Self.extensions))
+        }
+        for path in ["models/:model", "models/:model/versions/:version"] {
+            v2.get(.init(path)) { _, context in
+                Self.answer { () throws(InferenceError) in
+                    let model = try gateway.model(context.parameters.get("model") ?? "")
+                    try Self.check(version: context.parameters.get("version"), of: model)
+                    return Self.json(.ok, HTTPInferenceCodec.encodeMetadata(model))
+                }
+            }
+            v2.get(.init(path + "/ready")) { _, context in
+                Self.answer { () throws(InferenceError) in
+                    let model = try gateway.model(context.parameters.get("model") ?? "")
+                    try Self.check(version: context.parameters.get("version"), of: model)
+                    return gateway.isReady ? Self.json(.ok, #"{"ready":true}"#) : Self.json(.serviceUnavailable, #"{"ready":false}"#)
+                }
+            }
+            v2.post(.init(path + "/infer")) { request, context in
+                let start = DispatchTime.now().uptimeNanoseconds
+                let (response, client) = await infer(request, context: context)
+                let elapsed = Int64(DispatchTime.now().uptimeNanoseconds - start)
+                metrics?.answered(client: client, status: Int(response.status.code), nanoseconds: elapsed)
+                performance.record(status: Int(response.status.code), nanoseconds: elapsed)
+                return response
+            }
+        }
+    }
+
+    /// The answer, and the client it was for (for the metrics).
+    func infer(_ request: Request, context: IngressContext) async -> (Response, String) {
+        let client: String
+        switch gate.client(header: { request.headers[.init($0)!] }) {
+        case let .success(c): client = c
+        case let .failure(refusal): return (Self.refused(refusal), "unauthenticated")
+        }
+        if let refusal = gate.admit(client) { return (Self.refused(refusal), client) }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            return (Self.failure(.invalidArgument("request body over \(maxBodyBytes) bytes")), client)
+        }
+        var headerLength: Int?
+        if let raw = request.headers[Self.headerLengthField] {
+            guard let n = Int(raw) else {
+                return (Self.failure(.invalidArgument("\(HTTPInferenceCodec.headerLengthField) must be a byte count, got '\(raw)'")), client)
+            }
+            headerLength = n
+        }
+        do throws(InferenceError) {
+            _ = try gateway.model(context.parameters.get("model") ?? "")  // NOT_FOUND before any complaint about the body
+            let decoded = try HTTPInferenceCodec.decodeRequest(body: Array(buffer: body), headerLength: headerLength,
+                                                               model: context.parameters.get("model") ?? "",
+                                                               version: context.parameters.get("version"))
+            let (answer, plan) = try await gateway.infer(decoded, client: client, cancelledBy: context.channel)
+            let binary = Set(plan.outputs.filter(\.binary).map(\.name))
+            let (bytes, length) = HTTPInferenceCodec.encodeResponse(answer, binaryOutputs: binary)
+            var headers: HTTPFields = [.contentType: length == nil ? "application/json" : "application/octet-stream"]
+            if let length { headers[Self.headerLengthField] = "\(length)" }
+            return (Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes))), client)
+        } catch {
+            return (Self.failure(error), client)
+        }
+    }
+
+    static func check(version: String?, of model: ModelMetadata) throws(InferenceError) {
+        if let version, !model.versions.contains(version) {
+            throw .notFound("model '\(model.name)' has no version '\(version)'; it has \(model.versions.joined(separator: ", "))")
+        }
+    }
+
+    static func answer(_ body: () throws(InferenceError) -> Response) -> Response {
+        do throws(InferenceError) { return try body() } catch { return failure(error) }
+    }
+
+    /// The protocol's error body, `{"error": "…"}`, with its status.
+    static func failure(_ error: InferenceError) -> Response {
+        var r = json(HTTPResponse.Status(code: error.httpStatus), HTTPInferenceCodec.encodeError(error))
+        if case let .resourceExhausted(_, seconds) = error { r.headers[.retryAfter] = "\(seconds)" }
+        return r
+    }
+
+    static func refused(_ refusal: ClientGate.Refusal) -> Response {
+        failure(refusal.status == 429 ? .resourceExhausted(refusal.message, retryAfterSeconds: refusal.retryAfterSeconds)
+                                      : .unauthenticated(refusal.message))
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ body: String) -> Response { json(status, Array(body.utf8)) }
+
+    static func json(_ status: HTTPResponse.Status, _ body: [UInt8]) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

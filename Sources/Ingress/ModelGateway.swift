@@ -1,0 +1,69 @@
+import NIOCore
+import OpenInference
+import Wire
+
+/// The models this ingress serves, and how an inference request becomes
+/// items for the scheduler: one per row, submitted together (the scheduler
+/// batches them with everyone else's, and splits a request larger than the
+/// batch limit), the answers put back in row order.
+struct ModelGateway: Sendable {
+    let scheduler: SchedulerClient
+    let models: [String: ModelMetadata]
+    let maxElementBytes: Int
+    /// Deadline for requests that set none; 0 means none.
+    let defaultTimeoutMs: UInt32
+
+    /// The model, or NOT_FOUND naming the ones there are.
+    func model(_ name: String) throws(InferenceError) -> ModelMetadata {
+        guard let model = models[name] else {
+            throw .notFound("unknown model '\(name)'; this Ferry serves \(models.keys.sorted().map { "'\($0)'" }.joined(separator: ", "))")
+        }
+        return model
+    }
+
+    var isReady: Bool { scheduler.isReady }
+
+    /// Runs one request through the scheduler. `timeoutMs` (the gRPC call's
+    /// deadline) wins over the request's `timeout` parameter when sooner.
+    func infer(_ request: InferenceRequest, client: String, timeoutMs callDeadline: UInt32? = nil,
+               cancelledBy connection: (any Channel)? = nil) async throws(InferenceError) -> (InferenceResponse, RequestCheck.Plan) {
+        let check = RequestCheck(model: try model(request.modelName), maxElementBytes: maxElementBytes)
+        let plan = try check.plan(request)
+        let deadlines = [request.timeoutMs, callDeadline, defaultTimeoutMs == 0 ? nil : defaultTimeoutMs].compactMap { $0 }
+        let timeoutMs = deadlines.min() ?? 0
+        let priority = request.ferryPriority
+        let isText = request.inputs.first?.datatype == .bytes
+        let scheduler = self.scheduler
+        let results = await withTaskGroup(of: (Int, RequestResult).self) { group in
+            for (i, row) in plan.rows.enumerated() {
+                // The cost hint is what the seed's classifier counts: characters for a text.
+                let cost = UInt64(isText ? String(decoding: row, as: UTF8.self).unicodeScalars.count : row.count)
+                group.addTask {
+                    (i, await scheduler.submit(client: client, priority: priority, cost: cost, timeoutMs: timeoutMs,
+                                               payload: row, cancelledBy: connection))
+                }
+            }
+            var all = [RequestResult?](repeating: nil, count: plan.rows.count)
+            for await (i, r) in group { all[i] = r }
+            return all.map { $0! }
+        }
+        if let (i, bad) = results.enumerated().first(where: { $0.element.status != .ok }) {
+            throw Self.error(for: bad, row: i, of: results.count, model: request.modelName)
+        }
+        return (try check.response(to: request, plan: plan, results: results.map(\.body)), plan)
+    }
+
+    /// The protocol's error for an item the scheduler did not answer `ok`.
+    static func error(for result: RequestResult, row: Int, of rows: Int, model: String) -> InferenceError {
+        let reason = String(decoding: result.body, as: UTF8.self)
+        let what = rows == 1 ? "model '\(model)': \(reason)" : "model '\(model)', row \(row) of \(rows): \(reason)"
+        switch result.status {
+        case .ok: return .internal(what)
+        case .rejected: return .resourceExhausted(what, retryAfterSeconds: max(1, (Int(result.retryAfterMs) + 999) / 1000))
+        case .expired: return .deadlineExceeded(what)
+        case .invalid: return .invalidArgument(what)
+        case .failed: return .backendFailed(what)
+        case .unavailable, .busy: return .unavailable(what)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import OpenInference
+
+@Suite struct HTTPInferenceCodecTests {
+    /// What tritonclient's HTTP client sends by default: a JSON header, then
+    /// each BYTES element as a 4-byte little-endian length and its bytes.
+    static func binaryBody(_ texts: [String], shape: [Int]) -> (body: [UInt8], headerLength: Int) {
+        let raw = RawBytes.encode(texts.map { Array($0.utf8) })
+        let header = #"{"inputs":[{"name":"TEXT","shape":\#(shape),"datatype":"BYTES","parameters":{"binary_data_size":\#(raw.count)}}],"outputs":[{"name":"LABEL","parameters":{"binary_data":true}}]}"#
+        return (Array(header.utf8) + raw, header.utf8.count)
+    }
+
+    @Test func decodesTheBinaryTensorExtension() throws {
+        let (body, length) = Self.binaryBody(["def f(): pass", "hello there"], shape: [2, 1])
+        let request = try HTTPInferenceCodec.decodeRequest(body: body, headerLength: length, model: "classifier", version: nil)
+        #expect(request.inputs == [.init(name: "TEXT", datatype: .bytes, shape: [2, 1],
+                                         elements: .bytes([Array("def f(): pass".utf8), Array("hello there".utf8)]))])
+        #expect(request.outputs == [.init(name: "LABEL", binary: true)])
+    }
+
+    @Test func decodesJSONTensorsAndParameters() throws {
+        let json = #"{"id":"r1","parameters":{"priority":1,"timeout":2500},"inputs":[{"name":"X","shape":[2,2],"datatype":"FP32","data":[[1.5,2],[3,4]]}]}"#
+        let request = try HTTPInferenceCodec.decodeRequest(body: Array(json.utf8), headerLength: nil, model: "m", version: "1")
+        #expect(request.id == "r1")
+        #expect(request.priority == 1)
+        #expect(request.ferryPriority == 1000)
+        #expect(request.timeoutMs == 3)
+        let floats: [Float] = [1.5, 2, 3, 4]
+        #expect(request.inputs.first?.elements == .fixed(floats.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }))
+        #expect(request.inputs.first?.rows().count == 2)
+    }
+
+    @Test(arguments: [
+        (#"{"inputs":[{"name":"TEXT","shape":[2],"datatype":"BYTES","data":["a"]}]}"#, "1 element(s) in 'data' for shape [2]"),
+        (#"{"inputs":[{"name":"TEXT","shape":[1],"datatype":"STRING","data":["a"]}]}"#, "'datatype' must be one of"),
+        (#"{"inputs":[{"name":"TEXT","shape":[1],"datatype":"BYTES","parameters":{"binary_data_size":9}}]}"#, "binary_data_size 9 is more than"),
+        (#"{"parameters":{"priority":-1},"inputs":[]}"#, "parameter 'priority'"),
+        (#"[1]"#, "must be a JSON object"),
+        (#"{"inputs":[{"name":"X","shape":[1],"datatype":"INT64","data":["x"]}]}"#, "is not a INT64 value"),
+    ])
+    func refusesWhatItCannotRead(json: String, expected: String) {
+        #expect {
+            _ = try HTTPInferenceCodec.decodeRequest(body: Array(json.utf8), headerLength: nil, model: "m", version: nil)
+        } throws: { error in
+            guard let e = error as? InferenceError, case let .invalidArgument(m) = e else { return false }
+            return m.contains(expected)
+        }
+    }
+
+    @Test func refusesBytesLeftOverAfterTheTensors() {
+        var (body, length) = Self.binaryBody(["x"], shape: [1])
+        body += [0, 0]
+        #expect(throws: InferenceError.invalidArgument("2 byte(s) after the tensors that binary_data_size parameters account for")) {
+            _ = try HTTPInferenceCodec.decodeRequest(body: body, headerLength: length, model: "m", version: nil)
+        }
+    }
+
+    @Test func answersBinaryWhenAskedAndJSONOtherwise() throws {
+        let response = InferenceResponse(id: "7", modelName: "classifier", modelVersion: "1",
+                                         outputs: [.bytes(name: "LABEL", [Array("code".utf8), Array("not code".utf8)])])
+        let (json, none) = HTTPInferenceCodec.encodeResponse(response, binaryOutputs: [])
+        #expect(none == nil)
+        #expect(String(decoding: json, as: UTF8.self)
+            == #"{"id":"7","model_name":"classifier","model_version":"1","outputs":[{"data":["code","not code"],"datatype":"BYTES","name":"LABEL","shape":[2]}]}"#)
+        let (body, length) = HTTPInferenceCodec.encodeResponse(response, binaryOutputs: ["LABEL"])
+        let header = try #require(length)
+        #expect(String(decoding: body[..<header], as: UTF8.self).contains(#""parameters":{"binary_data_size":20}"#))
+        #expect(RawBytes.decode(Array(body[header...])) == [Array("code".utf8), Array("not code".utf8)])
+    }
+
+    @Test func rawBytesRoundTripAndRefuseTruncation() {
+        let values: [[UInt8]] = [[], [1], Array(repeating: 7, count: 300)]
+        let raw = RawBytes.encode(values)
+        #expect(RawBytes.decode(raw) == values)
+        #expect(RawBytes.decode(Array(raw.dropLast())) == nil)
+        #expect(RawBytes.decode([1, 0, 0]) == nil)
+    }
+}
