@@ -8,7 +8,8 @@ import PackageDescription
 
 let package = Package(
     name: "Ferry",
-    platforms: [.macOS(.v14)],
+    // macOS 15: grpc-swift 2 marks its types available from macOS 15.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "supervisor", targets: ["SupervisorMain"]),
         .executable(name: "ingress", targets: ["IngressMain"]),
@@ -39,6 +40,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // MARK: Foundations
@@ -53,6 +58,14 @@ let package = Package(
         .target(name: "CostModel"),
         // The Open Inference Protocol's data model and HTTP/JSON form (pure).
         .target(name: "OpenInference"),
+        // Its gRPC form and grpc.health.v1: generated code, committed (see its generate.sh),
+        // and the conversions to OpenInference's types.
+        .target(name: "InferenceProtocol", dependencies: [
+            "OpenInference",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["Protos", "generate.sh", "README.md"]),
         .target(name: "StrategyTypes", dependencies: ["StrategyABI"]),
         .target(name: "FerryLog", dependencies: [
             .product(name: "Logging", package: "swift-log"),
@@ -103,8 +116,10 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Ingress", dependencies: [
-            "Wire", "Link", "LinkNIO", "FerryLog", "FerryConfig", "OpenInference",
+            "Wire", "Link", "LinkNIO", "FerryLog", "FerryConfig", "OpenInference", "InferenceProtocol",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -11,6 +11,8 @@ import Foundation
 public final class FerryProcess: @unchecked Sendable {
     public let process = Process()
     public let port: Int
+    /// The Open Inference Protocol's gRPC port.
+    public let grpcPort: Int
     public let files: FerryFiles
 
     /// Starts `supervisor` with `arguments` plus `--port` (`port`, else a free
@@ -20,8 +22,13 @@ public final class FerryProcess: @unchecked Sendable {
         self.port = try port ?? FreePort.find()
         self.files = files
         process.executableURL = URL(fileURLWithPath: supervisor)
+        // A free gRPC port too, unless given: Ferries started side by side must not all take 8001.
+        var free = try FreePort.find()
+        if free == self.port { free = try FreePort.find() }
+        grpcPort = Self.value(of: "--grpc-port", in: arguments).flatMap(Int.init) ?? free
+        let grpc = arguments.contains("--grpc-port") ? [] : ["--grpc-port", "\(grpcPort)"]
         process.arguments = arguments + ["--port", "\(self.port)", "--runtime-dir", files.runtimeParent.path,
-                                         "--worker-call-log", files.callLog.path]
+                                         "--worker-call-log", files.callLog.path] + grpc
         let log = try files.appendingLog()
         process.standardOutput = log
         process.standardError = log
@@ -33,6 +40,12 @@ public final class FerryProcess: @unchecked Sendable {
     deinit { signal(SIGKILL) }
 
     public var pid: Int32 { process.processIdentifier }
+    /// `host:port` of the gRPC face.
+    public var grpcAddress: String { "127.0.0.1:\(grpcPort)" }
+
+    static func value(of flag: String, in arguments: [String]) -> String? {
+        arguments.firstIndex(of: flag).flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[$0 + 1] : nil }
+    }
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     public var isRunning: Bool { process.isRunning }
     /// How it ended; only meaningful once `isRunning` is false.

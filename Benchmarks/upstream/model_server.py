@@ -2,38 +2,231 @@
 """Reference model server: the seed's classification server contract.
 
   POST /classify  {"sequences": [1 to 5 strings]}  ->  {"results": ["code" | "not code", ...]}
-  more than 5 strings (or none, or not strings) -> 400
+  more than 5 strings (or none, or not strings) -> 400   (5: --max-batch)
 
-One call at a time, each sleeping unit_ms x (longest string length)^2, as the
-seed's server. Labels: "code" when a text contains ; { } "def " or "class ".
+One call at a time. The classifier (--classifier):
+  rule    (default) each call sleeps unit_ms x (longest string length)^2, as
+          the seed's server; "code" when a text contains ; { } "def " or "class ".
+  magika  Google's magika model (ONNX, in its wheel) on onnxruntime: "code"
+          when magika's output group is "code". All items of one call go
+          through one model run (see classifiers.py); --unit-ms does not apply.
+          --device cuda uses onnxruntime's CUDAExecutionProvider, and exits
+          with an error where onnxruntime lacks it (never falls back to CPU).
+
+The same model also speaks the Open Inference Protocol (KServe v2), as the
+model --model-name (default "classifier", version "1"): input TEXT (BYTES,
+shape [N] or [N,1], 1 <= N <= --max-batch), output LABEL (BYTES, the
+request's shape). On the same HTTP port:
+  GET  /v2/health/live  /v2/health/ready  /v2  /v2/models/{m}  /v2/models/{m}/ready
+  POST /v2/models/{m}/infer   (also under /v2/models/{m}/versions/1/...)
+       JSON tensors, or the binary tensor data extension: the JSON header's
+       length in Inference-Header-Content-Length, then the raw input bytes
+       (parameters.binary_data_size per input; BYTES elements each a 4-byte
+       little-endian length and the bytes). LABEL comes back binary when the
+       request asks (outputs[].parameters.binary_data, or
+       parameters.binary_data_output), as JSON otherwise.
+       Errors: unknown model 404, bad tensor 400, both as {"error": "..."}.
+and, with --grpc-port, on gRPC (inference.GRPCInferenceService, the modules
+tritonclient ships): ServerLive, ServerReady, ServerMetadata, ModelReady,
+ModelMetadata, ModelInfer (BYTES in raw_input_contents or in
+contents.bytes_contents; LABEL in raw_output_contents). Unknown model
+NOT_FOUND, bad tensor INVALID_ARGUMENT.
 
 For tests and demos it counts what it saw (GET /stats: calls, texts, the
-largest batch, overlapping calls) and can inject failures deterministically:
-  --fail-every N    every Nth call answers 500 (retryable)
+largest batch, overlapping calls; oip_http_calls and oip_grpc_calls are the
+part of calls that came through the Open Inference Protocol) and can inject
+failures deterministically, on every face (calls are numbered across faces):
+  --fail-every N    every Nth call answers 500 (retryable; gRPC: UNAVAILABLE)
   --slow-every N    every Nth call hangs --slow-ms before starting (a timeout)
-  --wrong-every N   every Nth call answers one result too few (a final error)
+  --wrong-every N   every Nth call answers one result too few (a final error;
+                    on the OIP faces LABEL has N-1 elements and a shape to match)
 
-  python3 Benchmarks/upstream/model_server.py --port 8001
+Once both ports listen it prints one line on stdout: "ready http=P grpc=Q"
+(grpc=0 when off).
+
+  python3 Benchmarks/upstream/model_server.py --port 8010
+  python3 Benchmarks/upstream/model_server.py --port 8010 --grpc-port 8011 --classifier magika
 """
 import argparse
 import asyncio
+import gzip
+import json
+import os
+import struct
+import sys
+import zlib
 
-import uvicorn
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-MARKERS = (";", "{", "}", "def ", "class ")
+import uvicorn  # noqa: E402
+from fastapi import FastAPI, Request  # noqa: E402
+from fastapi.responses import JSONResponse, Response  # noqa: E402
+
+import classifiers  # noqa: E402
+
+MARKERS = classifiers.MARKERS
+label = classifiers.rule_label
+
+INPUT, OUTPUT, VERSION = "TEXT", "LABEL", "1"
 
 
-def label(text):
-    return "code" if any(m in text for m in MARKERS) else "not code"
+class InjectedFailure(Exception):
+    pass
 
 
-def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, max_batch=5):
+class BadTensor(Exception):
+    """A request the model cannot take: 400 / INVALID_ARGUMENT."""
+
+    def __init__(self, message, refused=True):
+        super().__init__(message)
+        self.refused = refused  # counted in refused_batches
+
+
+def bytes_elements(raw):
+    """BYTES tensor data: each element a 4-byte little-endian length, then that many bytes."""
+    out, i, n = [], 0, len(raw)
+    while i < n:
+        if i + 4 > n:
+            raise BadTensor("BYTES tensor data ends inside an element's length")
+        (size,) = struct.unpack_from("<I", raw, i)
+        i += 4
+        if i + size > n:
+            raise BadTensor("BYTES tensor data ends inside an element")
+        out.append(bytes(raw[i:i + size]))
+        i += size
+    return out
+
+
+def bytes_tensor(elements):
+    return b"".join(struct.pack("<I", len(e)) + e for e in elements)
+
+
+def batch_size(shape, max_batch):
+    """N from shape [N] or [N,1], if 1 <= N <= max_batch."""
+    shape = [int(d) for d in shape]
+    if not (len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)):
+        raise BadTensor(f"{INPUT} shape must be [N] or [N,1], not {shape}")
+    if not 1 <= shape[0] <= max_batch:
+        raise BadTensor(f"{INPUT} must hold 1 to {max_batch} elements, not {shape[0]}")
+    return shape[0]
+
+
+def answer_shape(request_shape, n):
+    return [n] if len(request_shape) == 1 else [n, 1]
+
+
+class Model:
+    """What every face shares: one call at a time, the counters, the injected failures."""
+
+    def __init__(self, unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, max_batch=5,
+                 classifier=None, model_name="classifier"):
+        self.unit_ms, self.fail_every, self.slow_every, self.slow_ms = unit_ms, fail_every, slow_every, slow_ms
+        self.wrong_every, self.max_batch, self.classifier, self.name = wrong_every, max_batch, classifier, model_name
+        self.lock = asyncio.Lock()
+        self.stats = {"calls": 0, "texts": 0, "max_batch": 0, "overlaps": 0, "active": 0,
+                      "failed": 0, "slowed": 0, "wrong": 0, "refused_batches": 0,
+                      "oip_http_calls": 0, "oip_grpc_calls": 0}
+
+    async def run(self, seqs, face=None):
+        """Labels for seqs (already checked: 1..max_batch strings); InjectedFailure for an injected 500."""
+        stats = self.stats
+        stats["calls"] += 1
+        if face:
+            stats[face] += 1
+        n = stats["calls"]
+        if stats["active"] > 0:
+            stats["overlaps"] += 1  # a caller that respects "one call at a time" never causes this
+        stats["active"] += 1
+        try:
+            if self.slow_every and n % self.slow_every == 0:
+                stats["slowed"] += 1
+                await asyncio.sleep(self.slow_ms / 1000)
+            async with self.lock:
+                stats["texts"] += len(seqs)
+                stats["max_batch"] = max(stats["max_batch"], len(seqs))
+                if self.fail_every and n % self.fail_every == 0:
+                    stats["failed"] += 1
+                    raise InjectedFailure("injected failure")
+                if self.classifier is None:
+                    longest = max(len(s) for s in seqs)
+                    await asyncio.sleep(self.unit_ms * longest * longest / 1000)
+                    results = [label(s) for s in seqs]
+                else:
+                    results = await asyncio.to_thread(self.classifier.classify, seqs)
+                if self.wrong_every and n % self.wrong_every == 0:
+                    stats["wrong"] += 1
+                    results = results[:-1]
+                return results
+        finally:
+            stats["active"] -= 1
+
+    def metadata(self):
+        return {"name": self.name, "versions": [VERSION], "platform": "ferry-reference",
+                "inputs": [{"name": INPUT, "datatype": "BYTES", "shape": [-1]}],
+                "outputs": [{"name": OUTPUT, "datatype": "BYTES", "shape": [-1]}]}
+
+
+def parse_http_infer(header, binary, max_batch):
+    """(texts, shape, binary output?, id) from an HTTP infer request's JSON header and binary part."""
+    if not isinstance(header, dict):
+        raise BadTensor("the request is not a JSON object", refused=False)
+    inputs = header.get("inputs")
+    if not isinstance(inputs, list) or len(inputs) != 1 or not isinstance(inputs[0], dict) \
+            or inputs[0].get("name") != INPUT:
+        raise BadTensor(f"expected exactly one input, {INPUT}")
+    inp = inputs[0]
+    if inp.get("datatype") != "BYTES":
+        raise BadTensor(f"{INPUT} must be BYTES, not {inp.get('datatype')}")
+    shape = inp.get("shape")
+    if not isinstance(shape, list) or not all(isinstance(d, int) for d in shape):
+        raise BadTensor(f"{INPUT} needs a shape, a list of integers")
+    n = batch_size(shape, max_batch)
+    params = inp.get("parameters") or {}
+    if "binary_data_size" in params:
+        size = params["binary_data_size"]
+        if not isinstance(size, int) or size < 0 or size > len(binary):
+            raise BadTensor(f"{INPUT}: binary_data_size {size} but {len(binary)} bytes follow the header")
+        elements = bytes_elements(binary[:size])
+    else:
+        data = inp.get("data")
+        flat = []
+
+        def walk(x):
+            if isinstance(x, list):
+                for y in x:
+                    walk(y)
+            elif isinstance(x, str):
+                flat.append(x.encode("utf-8"))
+            else:
+                raise BadTensor(f"{INPUT} data must be strings")
+
+        if not isinstance(data, list):
+            raise BadTensor(f"{INPUT} has neither data nor binary_data_size")
+        walk(data)
+        elements = flat
+    if len(elements) != n:
+        raise BadTensor(f"{INPUT} has shape {shape} but {len(elements)} elements")
+    binary_out = bool((header.get("parameters") or {}).get("binary_data_output", False))
+    outputs = header.get("outputs")
+    if outputs is not None:
+        if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
+            raise BadTensor("outputs must be a list of objects")
+        for o in outputs:
+            if o.get("name") != OUTPUT:
+                raise BadTensor(f"unknown output {o.get('name')!r} (the model has {OUTPUT})")
+            p = o.get("parameters") or {}
+            if "binary_data" in p:
+                binary_out = bool(p["binary_data"])
+    texts = [e.decode("utf-8", errors="replace") for e in elements]
+    return texts, shape, binary_out, header.get("id")
+
+
+def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, max_batch=5,
+             classifier=None, model_name="classifier"):
     app = FastAPI()
-    lock = asyncio.Lock()
-    stats = {"calls": 0, "texts": 0, "max_batch": 0, "overlaps": 0, "active": 0,
-             "failed": 0, "slowed": 0, "wrong": 0, "refused_batches": 0}
+    model = Model(unit_ms, fail_every, slow_every, slow_ms, wrong_every, max_batch, classifier, model_name)
+    app.state.model = model
+    stats = model.stats
 
     @app.post("/classify")
     async def classify(request: Request):
@@ -45,30 +238,10 @@ def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, 
         if not isinstance(seqs, list) or not seqs or len(seqs) > max_batch or not all(isinstance(s, str) for s in seqs):
             stats["refused_batches"] += 1
             return JSONResponse({"detail": f"sequences must be a list of 1 to {max_batch} strings"}, status_code=400)
-        stats["calls"] += 1
-        n = stats["calls"]
-        if stats["active"] > 0:
-            stats["overlaps"] += 1  # a caller that respects "one call at a time" never causes this
-        stats["active"] += 1
         try:
-            if slow_every and n % slow_every == 0:
-                stats["slowed"] += 1
-                await asyncio.sleep(slow_ms / 1000)
-            async with lock:
-                stats["texts"] += len(seqs)
-                stats["max_batch"] = max(stats["max_batch"], len(seqs))
-                if fail_every and n % fail_every == 0:
-                    stats["failed"] += 1
-                    return JSONResponse({"detail": "injected failure"}, status_code=500)
-                longest = max(len(s) for s in seqs)
-                await asyncio.sleep(unit_ms * longest * longest / 1000)
-                results = [label(s) for s in seqs]
-                if wrong_every and n % wrong_every == 0:
-                    stats["wrong"] += 1
-                    results = results[:-1]
-                return {"results": results}
-        finally:
-            stats["active"] -= 1
+            return {"results": await model.run(seqs)}
+        except InjectedFailure:
+            return JSONResponse({"detail": "injected failure"}, status_code=500)
 
     @app.get("/stats")
     async def get_stats():
@@ -78,22 +251,231 @@ def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, 
     async def healthz():
         return {"status": "ok"}
 
+    # --- Open Inference Protocol, HTTP ---
+
+    def error(message, status):
+        return JSONResponse({"error": message}, status_code=status)
+
+    def unknown(m, version=None):
+        if m != model_name:
+            return error(f"unknown model '{m}' (this server has '{model_name}')", 404)
+        if version is not None and version != VERSION:
+            return error(f"unknown version '{version}' of model '{m}' (it has '{VERSION}')", 404)
+        return None
+
+    @app.get("/v2/health/live")
+    async def live():
+        return Response(status_code=200)
+
+    @app.get("/v2/health/ready")
+    async def ready():
+        return Response(status_code=200)
+
+    @app.get("/v2")
+    async def server_metadata():
+        return {"name": "ferry-reference-model-server", "version": "1", "extensions": ["binary_tensor_data"]}
+
+    @app.get("/v2/models/{m}")
+    @app.get("/v2/models/{m}/versions/{version}")
+    async def model_metadata(m: str, version: str = None):
+        return unknown(m, version) or model.metadata()
+
+    @app.get("/v2/models/{m}/ready")
+    @app.get("/v2/models/{m}/versions/{version}/ready")
+    async def model_ready(m: str, version: str = None):
+        return unknown(m, version) or Response(status_code=200)
+
+    @app.post("/v2/models/{m}/infer")
+    @app.post("/v2/models/{m}/versions/{version}/infer")
+    async def infer(m: str, request: Request, version: str = None):
+        bad = unknown(m, version)
+        if bad:
+            return bad
+        body = await request.body()
+        encoding = request.headers.get("content-encoding", "").lower()
+        try:
+            if encoding == "gzip":
+                body = gzip.decompress(body)
+            elif encoding == "deflate":
+                body = zlib.decompress(body)
+            hlen = request.headers.get("inference-header-content-length")
+            if hlen is not None:
+                hlen = int(hlen)
+                if not 0 <= hlen <= len(body):
+                    raise ValueError("Inference-Header-Content-Length is past the body's end")
+                header, binary = json.loads(body[:hlen]), body[hlen:]
+            else:
+                header, binary = json.loads(body), b""
+        except (ValueError, OSError, zlib.error) as e:
+            return error(f"cannot read the request: {e}", 400)
+        try:
+            texts, shape, binary_out, request_id = parse_http_infer(header, binary, max_batch)
+        except BadTensor as e:
+            if e.refused:
+                stats["refused_batches"] += 1
+            return error(str(e), 400)
+        try:
+            labels = await model.run(texts, "oip_http_calls")
+        except InjectedFailure:
+            return error("injected failure", 500)
+        out = {"name": OUTPUT, "datatype": "BYTES", "shape": answer_shape(shape, len(labels))}
+        answer = {"model_name": model_name, "model_version": VERSION, "outputs": [out]}
+        if request_id is not None:
+            answer["id"] = request_id
+        if not binary_out:
+            out["data"] = labels
+            return answer
+        raw = bytes_tensor([s.encode("utf-8") for s in labels])
+        out["parameters"] = {"binary_data_size": len(raw)}
+        head = json.dumps(answer, separators=(",", ":")).encode("utf-8")
+        return Response(head + raw, media_type="application/octet-stream",
+                        headers={"Inference-Header-Content-Length": str(len(head))})
+
     return app
+
+
+def make_grpc_servicer(model):
+    """The Open Inference Protocol on gRPC, over the same Model (lock, counters, failures)."""
+    import grpc
+    from tritonclient.grpc import service_pb2 as pb, service_pb2_grpc as pb_grpc
+
+    async def check_model(name, version, context):
+        if name != model.name:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown model '{name}' (this server has '{model.name}')")
+        if version not in ("", VERSION):
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown version '{version}' of model '{name}'")
+
+    def parse(request):
+        if len(request.inputs) != 1 or request.inputs[0].name != INPUT:
+            raise BadTensor(f"expected exactly one input, {INPUT}")
+        inp = request.inputs[0]
+        if inp.datatype != "BYTES":
+            raise BadTensor(f"{INPUT} must be BYTES, not {inp.datatype}")
+        shape = list(inp.shape)
+        n = batch_size(shape, model.max_batch)
+        if request.raw_input_contents:
+            if len(request.raw_input_contents) != 1:
+                raise BadTensor("raw_input_contents must hold one entry per input")
+            elements = bytes_elements(request.raw_input_contents[0])
+        else:
+            elements = list(inp.contents.bytes_contents)
+        if len(elements) != n:
+            raise BadTensor(f"{INPUT} has shape {shape} but {len(elements)} elements")
+        for o in request.outputs:
+            if o.name != OUTPUT:
+                raise BadTensor(f"unknown output '{o.name}' (the model has {OUTPUT})")
+        return [e.decode("utf-8", errors="replace") for e in elements], shape
+
+    class Servicer(pb_grpc.GRPCInferenceServiceServicer):
+        async def ServerLive(self, request, context):
+            return pb.ServerLiveResponse(live=True)
+
+        async def ServerReady(self, request, context):
+            return pb.ServerReadyResponse(ready=True)
+
+        async def ServerMetadata(self, request, context):
+            return pb.ServerMetadataResponse(name="ferry-reference-model-server", version="1",
+                                             extensions=["binary_tensor_data"])
+
+        async def ModelReady(self, request, context):
+            await check_model(request.name, request.version, context)
+            return pb.ModelReadyResponse(ready=True)
+
+        async def ModelMetadata(self, request, context):
+            await check_model(request.name, request.version, context)
+            md = model.metadata()
+            tensor = pb.ModelMetadataResponse.TensorMetadata
+            return pb.ModelMetadataResponse(
+                name=md["name"], versions=md["versions"], platform=md["platform"],
+                inputs=[tensor(name=t["name"], datatype=t["datatype"], shape=t["shape"]) for t in md["inputs"]],
+                outputs=[tensor(name=t["name"], datatype=t["datatype"], shape=t["shape"]) for t in md["outputs"]])
+
+        async def ModelInfer(self, request, context):
+            await check_model(request.model_name, request.model_version, context)
+            try:
+                texts, shape = parse(request)
+            except BadTensor as e:
+                if e.refused:
+                    model.stats["refused_batches"] += 1
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
+            try:
+                labels = await model.run(texts, "oip_grpc_calls")
+            except InjectedFailure:
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "injected failure")
+            out = pb.ModelInferResponse.InferOutputTensor(
+                name=OUTPUT, datatype="BYTES", shape=answer_shape(shape, len(labels)))
+            return pb.ModelInferResponse(model_name=model.name, model_version=VERSION, id=request.id, outputs=[out],
+                                         raw_output_contents=[bytes_tensor([s.encode("utf-8") for s in labels])])
+
+    return Servicer(), pb_grpc.add_GRPCInferenceServiceServicer_to_server
+
+
+async def serve(app, host, port, grpc_port, keep_alive_s):
+    config = uvicorn.Config(app, host=host, port=port, timeout_keep_alive=keep_alive_s, log_level="warning")
+    grpc_server = None
+    if grpc_port:
+        import grpc
+
+        servicer, add = make_grpc_servicer(app.state.model)
+        grpc_server = grpc.aio.server()
+        add(servicer, grpc_server)
+        if grpc_server.add_insecure_port(f"{host}:{grpc_port}") == 0:
+            raise SystemExit(f"model_server: cannot listen for gRPC on {host}:{grpc_port}")
+        await grpc_server.start()
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets=None):
+            if grpc_server is not None:
+                await grpc_server.stop(grace=1)
+            await super().shutdown(sockets=sockets)
+
+    server = Server(config)
+
+    async def say_ready():
+        while not server.started:
+            if server.should_exit:
+                return
+            await asyncio.sleep(0.02)
+        print(f"ready http={port} grpc={grpc_port}", flush=True)
+
+    announce = asyncio.ensure_future(say_ready())
+    try:
+        await server.serve()
+    finally:
+        announce.cancel()
+        if grpc_server is not None:
+            await grpc_server.stop(grace=None)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8001)
-    p.add_argument("--unit-ms", type=float, default=1.0, help="ms per squared character of the longest text")
+    p.add_argument("--port", type=int, default=8010)
+    p.add_argument("--unit-ms", type=float, default=1.0, help="ms per squared character of the longest text (rule)")
     p.add_argument("--fail-every", type=int, default=0)
     p.add_argument("--slow-every", type=int, default=0)
     p.add_argument("--slow-ms", type=float, default=0)
     p.add_argument("--wrong-every", type=int, default=0)
     p.add_argument("--keep-alive-s", type=float, default=5, help="idle keep-alive timeout (uvicorn's default is 5 s)")
+    p.add_argument("--max-batch", type=int, default=5, help="most texts in one call, on every face")
+    p.add_argument("--classifier", choices=["rule", "magika"], default="rule")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where magika runs (onnxruntime)")
+    p.add_argument("--threads", type=int, default=0, help="magika: onnxruntime intra-op threads (0: one per core)")
+    p.add_argument("--model-name", default="classifier", help="the model's name on the Open Inference Protocol")
+    p.add_argument("--grpc-port", type=int, default=0, help="Open Inference Protocol on gRPC (0: off)")
     a = p.parse_args()
-    app = make_app(a.unit_ms, a.fail_every, a.slow_every, a.slow_ms, a.wrong_every)
-    uvicorn.run(app, host=a.host, port=a.port, timeout_keep_alive=a.keep_alive_s, log_level="warning")
+    try:
+        classifier = classifiers.make_classifier(a.classifier, a.device, a.threads)
+    except (classifiers.DeviceUnavailable, ValueError) as e:
+        sys.exit(f"model_server: {e}")
+    app = make_app(a.unit_ms, a.fail_every, a.slow_every, a.slow_ms, a.wrong_every, a.max_batch,
+                   classifier, a.model_name)
+    try:  # the event loop uvicorn.run would pick (uvloop where installed)
+        from uvicorn._compat import asyncio_run
+        loop_factory = uvicorn.Config(app).get_loop_factory()
+    except (ImportError, AttributeError):
+        asyncio_run, loop_factory = (lambda coro, loop_factory: asyncio.run(coro)), None
+    asyncio_run(serve(app, a.host, a.port, a.grpc_port, a.keep_alive_s), loop_factory=loop_factory)
 
 
 if __name__ == "__main__":

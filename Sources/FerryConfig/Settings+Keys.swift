@@ -13,6 +13,7 @@ extension Settings {
 
         .text("server.host", "--host", \.host) { $0.isEmpty ? "must not be empty" : nil },
         .int("server.port", "--port", \.port, 0...65535),
+        .int("server.grpc_port", "--grpc-port", \.grpcPort, 0...65535),
         .int("server.idle_timeout_s", "--idle-timeout-s", \.idleTimeoutS, 1...Int.max),
         .text("server.api_keys_file", "--api-keys-file", \.apiKeysFile, check: readable),
 

@@ -13,6 +13,8 @@ public struct Settings: Sendable {
     // [server]
     public var host = "127.0.0.1"
     public var port = 8000
+    /// The Open Inference Protocol over gRPC (Triton's default port).
+    public var grpcPort = 8001
     public var idleTimeoutS = 30
     public var apiKeysFile: String?
 

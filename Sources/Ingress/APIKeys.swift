@@ -33,11 +33,3 @@ public struct APIKeys: Sendable {
 }
 
 /// Why the ingress could not start.
-public enum IngressError: Error, CustomStringConvertible {
-    case apiKeys(String)
-    public var description: String {
-        switch self {
-        case let .apiKeys(text): "api keys: \(text)"
-        }
-    }
-}

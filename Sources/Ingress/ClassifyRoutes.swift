@@ -9,6 +9,7 @@ import Wire
 /// (`{"result":"code"}`), so its clients work unchanged.
 struct ClassifyRoutes {
     let scheduler: SchedulerClient
+    let readiness: IngressReadiness
     let limits: IngressConfiguration.Limits
     let gate: ClientGate
     let metrics: IngressMetrics?
@@ -24,7 +25,7 @@ struct ClassifyRoutes {
             return response
         }
         router.get("metrics") { _, _ in
-            let page = metrics?.page(status: scheduler.status, ready: scheduler.isReady) ?? []
+            let page = metrics?.page(status: scheduler.status, ready: readiness.isReady) ?? []
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(bytes: page)))
         }
@@ -32,13 +33,12 @@ struct ClassifyRoutes {
             json(.ok, ["status": "ok"])
         }
         router.get("readyz") { _, _ in
-            readiness()
+            readyz()
         }
     }
 
-    func readiness() -> Response {
-        guard scheduler.isReady else {
-            let why = scheduler.isConnected ? "scheduler has no backend worker" : "scheduler not connected"
+    func readyz() -> Response {
+        if let why = readiness.reason {
             return json(.serviceUnavailable, ["status": "not ready", "reason": why])
         }
         var fields = ["status": "ready"]

@@ -21,6 +21,8 @@ public struct IngressConfiguration: Sendable {
 
     public var host: String
     public var port: Int
+    /// The gRPC face's port (the Open Inference Protocol and grpc.health.v1).
+    public var grpcPort: Int = 8001
     public var schedulerSocket: String
     public var controlSocket: String?
     public var limits: Limits

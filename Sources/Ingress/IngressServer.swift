@@ -26,13 +26,14 @@ public struct IngressServer: Sendable {
         // One reactor for both links to Ferry's other processes (the ingress's I/O is NIO's).
         let reactor = NIOReactor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
         let scheduler = SchedulerClient(socketPath: configuration.schedulerSocket, reactor: reactor, logger: logger)
+        let readiness = IngressReadiness(scheduler: scheduler)
         let router = Router(context: IngressContext.self)
         let limiter = configuration.limits.clientRate > 0 ? RateLimiter(rate: configuration.limits.clientRate) : nil
         let performance = PerformanceLog(logger: logger)
         let gate = ClientGate(apiKeys: configuration.apiKeys, rateLimiter: limiter)
-        ClassifyRoutes(scheduler: scheduler, limits: configuration.limits, gate: gate, metrics: metrics, performance: performance)
+        ClassifyRoutes(scheduler: scheduler, readiness: readiness, limits: configuration.limits, gate: gate, metrics: metrics, performance: performance)
             .register(on: router)
-        let gateway = ModelGateway(scheduler: scheduler, models: Dictionary(uniqueKeysWithValues: configuration.models.map { ($0.name, $0) }),
+        let gateway = ModelGateway(scheduler: scheduler, readiness: readiness, models: Dictionary(uniqueKeysWithValues: configuration.models.map { ($0.name, $0) }),
                                    maxElementBytes: configuration.limits.maxSequenceLength * 4,
                                    defaultTimeoutMs: configuration.limits.defaultTimeoutMs)
         InferenceRoutes(gateway: gateway, gate: gate, maxBodyBytes: configuration.limits.maxBodyBytes, metrics: metrics, performance: performance)
@@ -59,11 +60,18 @@ public struct IngressServer: Sendable {
                 drain()
             }, onMetrics: received)
         }
-        let serverRunning = NIOLockedValueBox(false)
         let reportIfReady: @Sendable () -> Void = {
-            if serverRunning.withLockedValue({ $0 }) && scheduler.isConnected { control.with { $0?.sendReady() } }
+            if readiness.isUp { control.with { $0?.sendReady() } }
         }
         scheduler.onReadinessChange = reportIfReady
+        let grpc = GRPCServerService(
+            host: configuration.host, port: configuration.grpcPort,
+            services: [InferenceGRPCService(gateway: gateway, gate: gate, metrics: metrics, performance: performance),
+                       HealthGRPCService(isReady: { readiness.isReady })],
+            logger: logger, onListening: {
+                readiness.grpcListening()
+                reportIfReady()
+            })
 
         // The scheduler link is listed before the HTTP server, so on shutdown
         // the server stops and finishes its requests before the link closes.
@@ -71,10 +79,10 @@ public struct IngressServer: Sendable {
             router: router,
             server: .http1(configuration: .init(idleTimeout: .seconds(configuration.limits.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ferry"),
-            services: [scheduler],
+            services: [scheduler, grpc],
             onServerRunning: { [logger] channel in
                 logger.info("listening on http://\(configuration.host):\(channel.localAddress?.port ?? configuration.port)")
-                serverRunning.withLockedValue { $0 = true }
+                readiness.httpListening()
                 reportIfReady()
             },
             logger: logger

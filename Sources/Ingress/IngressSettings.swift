@@ -13,5 +13,6 @@ extension IngressConfiguration {
         limits.performanceLogSeconds = max(1, s.performanceLogS)
         self.init(host: s.host, port: s.port, schedulerSocket: schedulerSocket, controlSocket: controlSocket, limits: limits,
                   apiKeys: try s.apiKeysFile.map { try APIKeys(file: $0) })
+        grpcPort = s.grpcPort
     }
 }

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import OpenInference
 import Wire
@@ -8,6 +9,7 @@ import Wire
 /// batch limit), the answers put back in row order.
 struct ModelGateway: Sendable {
     let scheduler: SchedulerClient
+    let readiness: IngressReadiness
     let models: [String: ModelMetadata]
     let maxElementBytes: Int
     /// Deadline for requests that set none; 0 means none.
@@ -21,7 +23,7 @@ struct ModelGateway: Sendable {
         return model
     }
 
-    var isReady: Bool { scheduler.isReady }
+    var isReady: Bool { readiness.isReady }
 
     /// Runs one request through the scheduler. `timeoutMs` (the gRPC call's
     /// deadline) wins over the request's `timeout` parameter when sooner.
@@ -34,20 +36,33 @@ struct ModelGateway: Sendable {
         let priority = request.ferryPriority
         let isText = request.inputs.first?.datatype == .bytes
         let scheduler = self.scheduler
+        // Once one row fails the request fails: its other rows are withdrawn
+        // from the scheduler rather than run for nobody.
+        let ids = NIOLockedValueBox<[UInt64]>([])
         let results = await withTaskGroup(of: (Int, RequestResult).self) { group in
             for (i, row) in plan.rows.enumerated() {
                 // The cost hint is what the seed's classifier counts: characters for a text.
                 let cost = UInt64(isText ? String(decoding: row, as: UTF8.self).unicodeScalars.count : row.count)
                 group.addTask {
                     (i, await scheduler.submit(client: client, priority: priority, cost: cost, timeoutMs: timeoutMs,
-                                               payload: row, cancelledBy: connection))
+                                               payload: row, cancelledBy: connection,
+                                               submitted: { id in ids.withLockedValue { $0.append(id) } }))
                 }
             }
             var all = [RequestResult?](repeating: nil, count: plan.rows.count)
-            for await (i, r) in group { all[i] = r }
+            var failed = false
+            for await (i, r) in group {
+                all[i] = r
+                if r.status != .ok && !failed {
+                    failed = true
+                    for id in ids.withLockedValue({ $0 }) { scheduler.cancel(id, reason: "another row of the request failed") }
+                }
+            }
             return all.map { $0! }
         }
-        if let (i, bad) = results.enumerated().first(where: { $0.element.status != .ok }) {
+        // The error of the row that failed first in row order, not one withdrawn for it.
+        let withdrawn = "another row of the request failed"
+        if let (i, bad) = results.enumerated().first(where: { $0.element.status != .ok && String(decoding: $0.element.body, as: UTF8.self) != withdrawn }) {
             throw Self.error(for: bad, row: i, of: results.count, model: request.modelName)
         }
         return (try check.response(to: request, plan: plan, results: results.map(\.body)), plan)

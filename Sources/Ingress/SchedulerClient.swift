@@ -65,8 +65,11 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     /// Submits one request and waits for the scheduler's answer. If
     /// `cancelledBy` (the client's connection) closes first, the request is
     /// withdrawn from the scheduler's queue: nobody is left to answer.
+    /// `submitted` learns the request's id (to `cancel` it, as a request of
+    /// several rows does with its other rows once one fails).
     public func submit(client: String, priority: Int32 = 0, cost: UInt64, timeoutMs: UInt32, payload: [UInt8],
-                       cancelledBy connection: (any Channel)? = nil) async -> RequestResult {
+                       cancelledBy connection: (any Channel)? = nil,
+                       submitted: (@Sendable (UInt64) -> Void)? = nil) async -> RequestResult {
         await withCheckedContinuation { continuation in
             let (connected, submit): (Bool, Submit?) = state.withLockedValue { s in
                 if s.stopping { return (false, nil) }
@@ -80,30 +83,37 @@ public final class SchedulerClient: Service, @unchecked Sendable {
                 continuation.resume(returning: RequestResult(id: 0, status: .unavailable, body: Array("ingress is shutting down".utf8)))
                 return
             }
+            submitted?(submit.id)
             // Not connected: it is sent with the others on reconnect.
             if connected { send([.submit(submit)]) }
             connection?.closeFuture.whenComplete { [weak self] _ in self?.cancel(submit.id) }
         }
     }
 
-    /// Withdraws a request whose client went away; nothing if already answered.
-    func cancel(_ id: UInt64) {
+    /// Withdraws a request whose client went away (or whose sibling rows
+    /// failed); nothing if already answered.
+    func cancel(_ id: UInt64, reason: String = "client went away") {
         let (waiter, connected) = state.withLockedValue { s in (s.waiting.removeValue(forKey: id), s.connected) }
         guard let waiter else { return }
         if connected { send([.cancel(id: id)]) }
-        waiter.continuation.resume(returning: RequestResult(id: id, status: .unavailable, body: Array("client went away".utf8)))
+        waiter.continuation.resume(returning: RequestResult(id: id, status: .unavailable, body: Array(reason.utf8)))
     }
 
     public func run() async throws {
         var backoff = Backoff()
         while !state.withLockedValue({ $0.stopping }) {
             do {
-                try await withGracefulShutdownHandler {
-                    try await self.serveOneLink()
-                } onGracefulShutdown: {
+                // Stop on a graceful shutdown, and on cancellation too: the group
+                // cancels every service when one fails (a gRPC port in use).
+                let stop: @Sendable () -> Void = {
                     self.state.withLockedValue { $0.stopping = true }
                     self.link.with { $0?.close() }
                 }
+                try await withTaskCancellationHandler {
+                    try await withGracefulShutdownHandler {
+                        try await self.serveOneLink()
+                    } onGracefulShutdown: { stop() }
+                } onCancel: { stop() }
                 let (held, greeted) = state.withLockedValue { s -> (Int, Bool) in
                     defer { s.greeted = false }
                     s.connected = false

@@ -44,6 +44,8 @@ struct SupervisorCommand: ParsableCommand {
     var host: String?
     @Option(help: .init(S.help("HTTP port.", \.port)))
     var port: Int?
+    @Option(help: .init(S.help("gRPC port of the Open Inference Protocol and grpc.health.v1 (Triton's is 8001).", \.grpcPort)))
+    var grpcPort: Int?
     @Option(help: .init(S.help("Seconds before an idle or stalled HTTP connection is closed.", \.idleTimeoutS)))
     var idleTimeoutS: Int?
     @Option(help: .init(S.help("File of 'KEY CLIENT' lines; when given, every request needs its key (Authorization: Bearer KEY or X-Api-Key).", \.apiKeysFile)))
@@ -112,6 +114,7 @@ struct SupervisorCommand: ParsableCommand {
         s.override(\.strategyConfig, with: strategyConfig)
         s.override(\.host, with: host)
         s.override(\.port, with: port)
+        s.override(\.grpcPort, with: grpcPort)
         s.override(\.idleTimeoutS, with: idleTimeoutS)
         s.override(\.apiKeysFile, with: apiKeysFile)
         s.override(\.backend, with: backend)

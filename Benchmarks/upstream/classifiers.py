@@ -1,0 +1,137 @@
+"""The classifiers the reference servers share: "code" or "not code" for a text.
+
+  rule    the seed's marker rule (; { } "def " "class "), costing
+          unit_ms x (longest text length)^2 per call: a sleep, not work.
+  magika  Google's magika (ONNX model shipped in its wheel, run on onnxruntime):
+          "code" when magika's output group is "code", else "not code". Its
+          cost is the real model run on this machine; unit_ms does not apply.
+
+Used by model_server.py (the seed's server and its Open Inference Protocol
+faces), triton_server.py (Triton through pytriton) and mlserver/runtime.py.
+Nothing here imports magika or onnxruntime until a magika classifier is built.
+"""
+import io
+from pathlib import Path
+
+MARKERS = (";", "{", "}", "def ", "class ")
+CODE, NOT_CODE = "code", "not code"
+
+
+def rule_label(text):
+    return CODE if any(m in text for m in MARKERS) else NOT_CODE
+
+
+def rule_cost_s(texts, unit_ms):
+    """What one call of these texts costs under the seed's law: unit_ms x longest^2."""
+    longest = max(len(t) for t in texts)
+    return unit_ms * longest * longest / 1000
+
+
+class DeviceUnavailable(RuntimeError):
+    """--device cuda asked for, but onnxruntime has no CUDAExecutionProvider."""
+
+
+def make_magika(device="cpu", threads=0):
+    """A Magika whose onnxruntime session runs on `device` ("cpu" or "cuda"),
+    with `threads` intra-op threads (0: onnxruntime's default, one per core).
+
+    magika 1.0.x hard-codes providers=["CPUExecutionProvider"] and default
+    session options in Magika._init_onnx_session, and takes no option for
+    either. Where either is asked for, this subclass builds the session itself
+    from the model file shipped in the wheel (Magika._model_path); for cuda with
+    CUDAExecutionProvider first, checking that the session really got it
+    (onnxruntime otherwise falls back to CPU silently).
+    """
+    import onnxruntime as rt
+    from magika import Magika
+
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {device!r} (cpu or cuda)")
+    if device == "cpu" and not threads:
+        return Magika()
+    if device == "cuda":
+        available = rt.get_available_providers()
+        if "CUDAExecutionProvider" not in available:
+            raise DeviceUnavailable(
+                "--device cuda: onnxruntime has no CUDAExecutionProvider "
+                f"(available: {', '.join(available)}); install onnxruntime-gpu in place of onnxruntime "
+                "on a machine with CUDA, or use --device cpu")
+        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    else:
+        providers = ["CPUExecutionProvider"]
+
+    class OwnSessionMagika(Magika):
+        def _init_onnx_session(self):
+            rt.disable_telemetry_events()
+            options = rt.SessionOptions()
+            if threads:
+                options.intra_op_num_threads = threads
+            session = rt.InferenceSession(str(self._model_path), sess_options=options, providers=providers)
+            if device == "cuda" and "CUDAExecutionProvider" not in session.get_providers():
+                raise DeviceUnavailable(
+                    "--device cuda: onnxruntime could not start CUDAExecutionProvider for magika's model "
+                    f"(session providers: {session.get_providers()}); check the CUDA and cuDNN libraries")
+            return session
+
+    return OwnSessionMagika()
+
+
+class MagikaClassifier:
+    """Labels texts with magika, all items of one call in one model run.
+
+    magika's public API takes one input per call for bytes (identify_bytes);
+    only identify_paths batches, and it wants files. classify() therefore uses
+    the steps identify_paths is made of (magika 1.0.x private methods):
+    features for each text, then one onnxruntime run for all those that need
+    the model (texts under 8 bytes and empty ones never reach the model). If a
+    later magika lacks those methods, it falls back to one identify_bytes per
+    text (same labels, one model run per text) and says so in `batched`.
+    """
+
+    def __init__(self, device="cpu", threads=0):
+        self.device = device
+        self.magika = make_magika(device, threads)
+        m = self.magika
+        self.batched = all(hasattr(m, name) for name in (
+            "_get_result_or_features_from_seekable", "_get_results_from_features"))
+        if self.batched:
+            try:
+                from magika.types import Seekable  # noqa: F401
+            except ImportError:
+                self.batched = False
+
+    def results(self, datas):
+        """magika's MagikaResult for each bytes object, in order."""
+        m = self.magika
+        if not self.batched:
+            return [m.identify_bytes(d) for d in datas]
+        from magika.types import Seekable
+
+        results = [None] * len(datas)
+        features = []
+        for i, d in enumerate(datas):
+            result, feats = m._get_result_or_features_from_seekable(Seekable(io.BytesIO(d)), Path(str(i)))
+            if result is not None:
+                results[i] = result
+            else:
+                features.append((Path(str(i)), feats))
+        for key, result in m._get_results_from_features(features).items():
+            results[int(key)] = result
+        return results
+
+    def classify_bytes(self, datas):
+        return [CODE if r.output.group == "code" else NOT_CODE for r in self.results(datas)]
+
+    def classify(self, texts):
+        return self.classify_bytes([t.encode("utf-8") for t in texts])
+
+
+def make_classifier(name, device="cpu", threads=0):
+    """None for "rule" (the caller applies rule_label and the sleep law); a MagikaClassifier for "magika"."""
+    if name == "rule":
+        if device != "cpu":
+            raise ValueError("--device applies to --classifier magika only")
+        return None
+    if name == "magika":
+        return MagikaClassifier(device, threads)
+    raise ValueError(f"unknown classifier {name!r} (rule or magika)")

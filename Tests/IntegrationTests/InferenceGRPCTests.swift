@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The Open Inference Protocol through `tritonclient`, the standard client,
+/// over HTTP and gRPC: real Ferry processes, a real client process.
+@Suite(.serialized) struct InferenceGRPCTests {
+    static let script = "Tests/TestSupport/Fixtures/tritonclient_check.py"
+
+    @Test func tritonclientTalksToFerryOverHTTPAndGRPC() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.01"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let run = try await PythonScript.run(Self.script, ["--http", "127.0.0.1:\(ferry.port)", "--grpc", ferry.grpcAddress])
+            #expect(run.status == 0, "\(run.output)")
+            #expect(run.output.contains("all passed"), "\(run.output)")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    @Test func grpcDeadlinesAndAFullQueueGetTheProtocolsCodes() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "2", "--max-queued", "5"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let run = try await PythonScript.run(Self.script, ["--http", "127.0.0.1:\(ferry.port)", "--grpc", ferry.grpcAddress, "--limits"])
+            #expect(run.status == 0 && run.output.contains("all passed"), "\(run.output)")
+            #expect(try await ferry.stop() == 0)
+            // Only the call that held the backend ran: the late rows and the refused request's rows never did.
+            #expect(try ferry.calls().reduce(0) { $0 + $1.items } == 1)
+        }
+    }
+}

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Drives a running Ferry with tritonclient, the standard Open Inference
+Protocol client, over HTTP and gRPC; exits 1 naming every check that failed.
+
+  tritonclient_check.py --http 127.0.0.1:8000 --grpc 127.0.0.1:8001
+  tritonclient_check.py --http … --grpc … --limits   (Ferry started with --unit-ms 2 --max-queued 5)
+
+Run by Ferry's integration tests (Ferry on its simulated backend, whose
+labels follow the seed's rule: "code" when a text holds ; { } "def " or "class ").
+"""
+import argparse
+import sys
+
+import grpc
+import numpy as np
+import tritonclient.grpc as tg
+import tritonclient.http as th
+from tritonclient.grpc import service_pb2, service_pb2_grpc
+from tritonclient.utils import InferenceServerException
+
+TEXTS = [b"def f(): return 1", b"The quick brown fox", b"x = {1: 2};", b"a letter to a friend", b"class K: pass",
+         b"hello", b"int main() { return 0; }"]
+MARKERS = (b";", b"{", b"}", b"def ", b"class ")
+failures = []
+
+
+def label(t):
+    return b"code" if any(m in t for m in MARKERS) else b"not code"
+
+
+def check(name, ok, detail=""):
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
+    if not ok:
+        failures.append(name)
+
+
+def expect_error(name, call, status):
+    try:
+        call()
+        check(name, False, "no error")
+    except InferenceServerException as e:
+        check(name, str(e.status()) == status or (e.status() or "").endswith(status), f"{e.status()} {e.message()}")
+
+
+def texts_input(module, texts, shape=None):
+    arr = np.array([[t] for t in texts], dtype=object)
+    inp = module.InferInput("TEXT", list(shape or arr.shape), "BYTES")
+    inp.set_data_from_numpy(arr if shape is None else arr.reshape(shape))
+    return inp
+
+
+def over_http(address):
+    c = th.InferenceServerClient(address)
+    check("http live", c.is_server_live())
+    check("http ready", c.is_server_ready())
+    check("http model ready", c.is_model_ready("classifier"))
+    meta = c.get_model_metadata("classifier")
+    check("http metadata", meta["inputs"][0]["name"] == "TEXT" and meta["outputs"][0]["datatype"] == "BYTES", meta)
+    check("http server metadata", "binary_tensor_data" in c.get_server_metadata()["extensions"])
+    want = np.array([[label(t)] for t in TEXTS], dtype=object)
+    # tritonclient's default: binary tensors in, binary answer out.
+    r = c.infer("classifier", [texts_input(th, TEXTS)], outputs=[th.InferRequestedOutput("LABEL")])
+    check("http infer binary", (r.as_numpy("LABEL") == want).all(), r.as_numpy("LABEL"))
+    # JSON both ways.
+    inp = th.InferInput("TEXT", [len(TEXTS), 1], "BYTES")
+    inp.set_data_from_numpy(np.array([[t] for t in TEXTS], dtype=object), binary_data=False)
+    r = c.infer("classifier", [inp], outputs=[th.InferRequestedOutput("LABEL", binary_data=False)])
+    got = np.vectorize(lambda v: v if isinstance(v, bytes) else v.encode())(r.as_numpy("LABEL"))  # JSON BYTES come back as str
+    check("http infer json", (got == want).all(), got)
+    expect_error("http unknown model -> 404", lambda: c.infer("nope", [texts_input(th, TEXTS)]), "404")
+    bad = th.InferInput("WRONG", [1, 1], "BYTES")
+    bad.set_data_from_numpy(np.array([[b"x"]], dtype=object))
+    expect_error("http bad tensor -> 400", lambda: c.infer("classifier", [bad]), "400")
+
+
+def over_grpc(address):
+    c = tg.InferenceServerClient(address)
+    check("grpc live", c.is_server_live())
+    check("grpc ready", c.is_server_ready())
+    check("grpc model ready", c.is_model_ready("classifier"))
+    meta = c.get_model_metadata("classifier")
+    check("grpc metadata", meta.inputs[0].name == "TEXT" and meta.outputs[0].datatype == "BYTES", meta)
+    check("grpc server metadata", c.get_server_metadata().name == "ferry")
+    want = np.array([[label(t)] for t in TEXTS], dtype=object)
+    # tritonclient always sends BYTES as raw_input_contents.
+    r = c.infer("classifier", [texts_input(tg, TEXTS)], outputs=[tg.InferRequestedOutput("LABEL")], client_timeout=60)
+    check("grpc infer raw_input_contents", (r.as_numpy("LABEL") == want).all(), r.as_numpy("LABEL"))
+    expect_error("grpc unknown model -> NOT_FOUND", lambda: c.infer("nope", [texts_input(tg, TEXTS)]), "NOT_FOUND")
+    bad = tg.InferInput("TEXT", [1, 1], "FP32")
+    bad.set_data_from_numpy(np.array([[1.0]], dtype=np.float32))
+    expect_error("grpc bad tensor -> INVALID_ARGUMENT", lambda: c.infer("classifier", [bad]), "INVALID_ARGUMENT")
+
+    channel = grpc.insecure_channel(address)
+    # The other encoding: typed contents.bytes_contents.
+    stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+    req = service_pb2.ModelInferRequest(model_name="classifier")
+    t = req.inputs.add(name="TEXT", datatype="BYTES", shape=[len(TEXTS)])
+    t.contents.bytes_contents.extend(TEXTS)
+    resp = stub.ModelInfer(req, timeout=60)
+    got = resp.raw_output_contents[0]
+    labels, i = [], 0
+    while i < len(got):
+        n = int.from_bytes(got[i:i + 4], "little")
+        labels.append(got[i + 4:i + 4 + n])
+        i += 4 + n
+    check("grpc infer contents.bytes_contents", labels == [label(t) for t in TEXTS] and list(resp.outputs[0].shape) == [len(TEXTS)],
+          (labels, resp.outputs[0].shape))
+    # grpc.health.v1.Health/Check: an empty request; status 1 (SERVING) is field 1 = 1.
+    health = channel.unary_unary("/grpc.health.v1.Health/Check")
+    check("grpc health SERVING", health(b"", timeout=10) == b"\x08\x01")
+    try:
+        health(b"\x0a\x04nope", timeout=10)
+        check("grpc health unknown service -> NOT_FOUND", False, "no error")
+    except grpc.RpcError as e:
+        check("grpc health unknown service -> NOT_FOUND", e.code() == grpc.StatusCode.NOT_FOUND, e.code())
+
+
+def limits(http_address, grpc_address):
+    """Deadlines and a full queue, over gRPC: Ferry must run with --unit-ms 2 --max-queued 5."""
+    import json
+    import time
+    import urllib.request
+    c = tg.InferenceServerClient(grpc_address)
+    done = []
+    # A 1.8 s call (30 characters, 2 ms x 30^2) occupies the backend...
+    c.async_infer("classifier", [texts_input(tg, [b"z" * 30])], callback=lambda result, error: done.append((result, error)))
+    for _ in range(250):  # ...as the scheduler reports (bounded wait on its status, not a sleep for time)
+        with urllib.request.urlopen(f"http://{http_address}/readyz") as page:
+            if json.load(page).get("in_flight") == "1":
+                break
+        time.sleep(0.02)
+    # ...so a call that may wait 200 ms passes its deadline: the call's grpc-timeout is its rows' deadline.
+    expect_error("grpc deadline -> DEADLINE_EXCEEDED", lambda: c.infer("classifier", [texts_input(tg, [b"hurry"])], client_timeout=0.2),
+                 "DEADLINE_EXCEEDED")
+    # The triton `timeout` parameter (microseconds) does the same without a client deadline.
+    expect_error("grpc timeout parameter -> DEADLINE_EXCEEDED",
+                 lambda: c.infer("classifier", [texts_input(tg, [b"hurry too"])], timeout=100000), "DEADLINE_EXCEEDED")
+    # Fifty rows against a queue of five: refused for load.
+    expect_error("grpc full queue -> RESOURCE_EXHAUSTED",
+                 lambda: c.infer("classifier", [texts_input(tg, [b"z" * 30] * 50)], client_timeout=120), "RESOURCE_EXHAUSTED")
+    for _ in range(3000):
+        if done:
+            break
+        time.sleep(0.01)
+    check("grpc blocker answered", bool(done) and done[0][1] is None, done)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--http", required=True)
+    p.add_argument("--grpc", required=True)
+    p.add_argument("--limits", action="store_true", help="check deadlines and a full queue instead")
+    a = p.parse_args()
+    if a.limits:
+        limits(a.http, a.grpc)
+    else:
+        over_http(a.http)
+        over_grpc(a.grpc)
+    print(f"{len(failures)} failed" if failures else "all passed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
