@@ -103,7 +103,10 @@ let package = Package(
 
         // MARK: Processes, as libraries
         .target(name: "Worker", dependencies: [
-            "LibUV", "Wire", "Link", "LinkUV", "FerryConfig", "CostModel",
+            "LibUV", "Wire", "Link", "LinkUV", "FerryConfig", "CostModel", "OpenInference", "InferenceProtocol",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -150,7 +153,9 @@ let package = Package(
 
         // MARK: The bench
         .target(name: "BenchKit", dependencies: [
-            "Simulation", "Scheduling", "StrategyHost",
+            "Simulation", "Scheduling", "StrategyHost", "OpenInference", "InferenceProtocol",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -181,7 +186,7 @@ let package = Package(
             "Scheduler", "Scheduling", "StrategySDK", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WorkerTests", dependencies: [
-            "Worker", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
+            "Worker", "Link", "LinkEmbedded", "Wire", "OpenInference", .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LinkTests", dependencies: [
             "Link", "LinkEmbedded", "LinkUV", "LinkNIO", "LibUV", "Wire", .product(name: "NIOPosix", package: "swift-nio"),

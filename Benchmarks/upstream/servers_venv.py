@@ -28,6 +28,10 @@ def installed(module):
 def reexec_if_needed(module, script, libdir=True):
     """Re-runs `script` under the servers venv when `module` is missing here, then (libdir) with the
     interpreter's LIBDIR in LD_LIBRARY_PATH (Triton's Python backend stub links libpython)."""
+    # A parent that blocks SIGTERM (a test runner does) passes the mask on: unblock it, so a
+    # SIGTERM always reaches the handler that stops the server and cleans its workspace.
+    import signal
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     if not installed(module):
         python = os.path.join(servers_venv(), "bin", "python")
         if os.environ.get("FERRY_SERVERS_REEXEC") == "venv" or not os.path.exists(python):

@@ -17,16 +17,26 @@ extension Settings {
         .int("server.idle_timeout_s", "--idle-timeout-s", \.idleTimeoutS, 1...Int.max),
         .text("server.api_keys_file", "--api-keys-file", \.apiKeysFile, check: readable),
 
-        .choice("backend.kind", "--backend", \.backend, ["simulated", "http"]),
+        .choice("backend.kind", "--backend", \.backend, ["simulated", "http", "oip"]),
         .int("backend.batch_limit", "--batch-limit", \.batchLimit, 1...Int.max),
         .int("backend.concurrency", "--concurrency", \.concurrency, 1...Int.max),
         .number("backend.unit_ms", "--unit-ms", \.unitMs, 0...Double.infinity),
         .number("backend.call_ms", "--call-ms", \.callMs, 0...Double.infinity),
         .texts("backend.upstreams", "--upstream", \.upstream) {
-            $0.hasPrefix("http://") || $0.hasPrefix("https://") ? nil : "must hold http:// or https:// URLs, got \(jsonQuoted($0))"
+            $0.hasPrefix("http://") || $0.hasPrefix("https://") || $0.hasPrefix("grpc://")
+                ? nil : "must hold http://, https:// or (for kind \"oip\") grpc:// URLs, got \(jsonQuoted($0))"
         },
         .int("backend.timeout_ms", "--upstream-timeout-ms", \.upstreamTimeoutMs, 1...Int.max),
         .int("backend.attempts", "--upstream-attempts", \.upstreamAttempts, 1...Int.max),
+        .text("backend.model", "--upstream-model", \.upstreamModel) { $0.isEmpty ? "must name the upstream's model" : nil },
+        .text("backend.input", "--upstream-input", \.upstreamInput) { $0.isEmpty ? "must name the model's input tensor" : nil },
+        .text("backend.output", "--upstream-output", \.upstreamOutput) { $0.isEmpty ? "must name the model's output tensor" : nil },
+        .choice("backend.datatype", "--upstream-datatype", \.upstreamDatatype,
+                ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES"]),
+        .text("backend.row_shape", "--upstream-row-shape", \.upstreamRowShape) {
+            $0.isEmpty || $0.split(separator: ",").allSatisfy({ Int($0.trimmingCharacters(in: .whitespaces)).map { $0 > 0 } ?? false })
+                ? nil : "must be whole numbers > 0 separated by commas (\"1\" for [N, 1], \"\" for [N]), got \(jsonQuoted($0))"
+        },
         .text("backend.call_log", "--worker-call-log", \.workerCallLog),
         .text("backend.crash_on", "--crash-on", \.crashOn) { $0.isEmpty ? "must not be empty (leave it out to never crash)" : nil },
 

@@ -27,6 +27,13 @@ public struct Settings: Sendable {
     public var upstream: [String] = []
     public var upstreamTimeoutMs = 30_000
     public var upstreamAttempts = 3
+    /// For `oip`: the model Ferry calls on the upstream servers, its input
+    /// and output tensors, their datatype, and one row's shape ("1": [N, 1]).
+    public var upstreamModel = "classifier"
+    public var upstreamInput = "TEXT"
+    public var upstreamOutput = "LABEL"
+    public var upstreamDatatype = "BYTES"
+    public var upstreamRowShape = "1"
     public var workerCallLog: String?
     /// Simulated backend: the worker crashes on a text containing this, as a
     /// real backend may on some input (to rehearse the failure handling).
@@ -85,9 +92,15 @@ public struct Settings: Sendable {
         for key in Self.keys {
             if let problem = key.check(self) { throw ConfigError(origin: origin(of: key), key: key.name, problem: problem) }
         }
-        if backend == "http" && upstream.isEmpty {
+        if backend != "simulated" && upstream.isEmpty {
             throw ConfigError(origin: origin(of: Self.key(named: "backend.kind")!), key: "backend.kind",
-                              problem: "is \"http\" but no upstream is given (backend.upstreams or --upstream)")
+                              problem: "is \"\(backend)\" but no upstream is given (backend.upstreams or --upstream)")
+        }
+        let grpc = upstream.filter { $0.hasPrefix("grpc://") }
+        if !grpc.isEmpty && (backend != "oip" || grpc.count != upstream.count) {
+            throw ConfigError(origin: origin(of: Self.key(named: "backend.upstreams")!), key: "backend.upstreams",
+                              problem: backend != "oip" ? "holds grpc:// URLs, which only backend.kind \"oip\" speaks"
+                                                        : "mixes grpc:// and http:// URLs; one backend speaks one of them")
         }
     }
 

@@ -30,8 +30,7 @@ struct InferenceGRPCService: Inference_GRPCInferenceService.ServiceProtocol {
     func modelReady(request: ServerRequest<Inference_ModelReadyRequest>, context: ServerContext) async throws
         -> ServerResponse<Inference_ModelReadyResponse> {
         try Self.mapped { () throws(InferenceError) -> ServerResponse<Inference_ModelReadyResponse> in
-            let model = try gateway.model(request.message.name)
-            try InferenceRoutes.check(version: request.message.version.isEmpty ? nil : request.message.version, of: model)
+            _ = try gateway.model(request.message.name, version: request.message.version)
             var r = Inference_ModelReadyResponse()
             r.ready = gateway.isReady
             return ServerResponse(message: r)
@@ -50,8 +49,7 @@ struct InferenceGRPCService: Inference_GRPCInferenceService.ServiceProtocol {
     func modelMetadata(request: ServerRequest<Inference_ModelMetadataRequest>, context: ServerContext) async throws
         -> ServerResponse<Inference_ModelMetadataResponse> {
         try Self.mapped { () throws(InferenceError) -> ServerResponse<Inference_ModelMetadataResponse> in
-            let model = try gateway.model(request.message.name)
-            try InferenceRoutes.check(version: request.message.version.isEmpty ? nil : request.message.version, of: model)
+            let model = try gateway.model(request.message.name, version: request.message.version)
             return ServerResponse(message: Inference_ModelMetadataResponse(model))
         }
     }

@@ -32,15 +32,13 @@ struct InferenceRoutes {
         for path in ["models/:model", "models/:model/versions/:version"] {
             v2.get(.init(path)) { _, context in
                 Self.answer { () throws(InferenceError) in
-                    let model = try gateway.model(context.parameters.get("model") ?? "")
-                    try Self.check(version: context.parameters.get("version"), of: model)
+                    let model = try gateway.model(context.parameters.get("model") ?? "", version: context.parameters.get("version"))
                     return Self.json(.ok, HTTPInferenceCodec.encodeMetadata(model))
                 }
             }
             v2.get(.init(path + "/ready")) { _, context in
                 Self.answer { () throws(InferenceError) in
-                    let model = try gateway.model(context.parameters.get("model") ?? "")
-                    try Self.check(version: context.parameters.get("version"), of: model)
+                    _ = try gateway.model(context.parameters.get("model") ?? "", version: context.parameters.get("version"))
                     return gateway.isReady ? Self.json(.ok, #"{"ready":true}"#) : Self.json(.serviceUnavailable, #"{"ready":false}"#)
                 }
             }
@@ -89,12 +87,6 @@ struct InferenceRoutes {
             return (Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes))), client)
         } catch {
             return (Self.failure(error), client)
-        }
-    }
-
-    static func check(version: String?, of model: ModelMetadata) throws(InferenceError) {
-        if let version, !model.versions.contains(version) {
-            throw .notFound("model '\(model.name)' has no version '\(version)'; it has \(model.versions.joined(separator: ", "))")
         }
     }
 

@@ -23,6 +23,15 @@ struct ModelGateway: Sendable {
         return model
     }
 
+    /// The model at `version` (nil or empty: any), or NOT_FOUND naming the versions there are.
+    func model(_ name: String, version: String?) throws(InferenceError) -> ModelMetadata {
+        let model = try model(name)
+        if let version, !version.isEmpty, !model.versions.contains(version) {
+            throw .notFound("model '\(model.name)' has no version '\(version)'; it has \(model.versions.joined(separator: ", "))")
+        }
+        return model
+    }
+
     var isReady: Bool { readiness.isReady }
 
     /// Runs one request through the scheduler. `timeoutMs` (the gRPC call's

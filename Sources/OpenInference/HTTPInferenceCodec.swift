@@ -116,6 +116,57 @@ public enum HTTPInferenceCodec {
         return InferenceTensor(name: name, datatype: datatype, shape: shape, elements: .fixed(raw))
     }
 
+    /// A request as a client sends it (Ferry to a model server): JSON tensors,
+    /// or the binary extension for every input when `binary` (then the JSON
+    /// part's length is returned, for `Inference-Header-Content-Length`).
+    /// Outputs are asked for as JSON unless `binary`.
+    public static func encodeRequest(_ request: InferenceRequest, binary: Bool) -> (body: [UInt8], headerLength: Int?) {
+        var raw: [UInt8] = []
+        let inputs: [[String: Any]] = request.inputs.map { t in
+            var input = tensorHeader(t)
+            if binary {
+                let bytes = rawBytes(t)
+                input["parameters"] = ["binary_data_size": bytes.count]
+                raw += bytes
+            } else {
+                input["data"] = jsonData(t)
+            }
+            return input
+        }
+        var top: [String: Any] = ["inputs": inputs]
+        if !request.outputs.isEmpty {
+            top["outputs"] = request.outputs.map { ["name": $0.name, "parameters": ["binary_data": binary]] as [String: Any] }
+        }
+        if let id = request.id { top["id"] = id }
+        var parameters: [String: Any] = [:]
+        if request.priority != 0 { parameters["priority"] = request.priority }
+        if let t = request.timeoutMicroseconds { parameters["timeout"] = t }
+        if !parameters.isEmpty { top["parameters"] = parameters }
+        let header = jsonBytes(top)
+        return binary ? (header + raw, header.count) : (header, nil)
+    }
+
+    /// An answer as a client reads it: JSON outputs, or binary ones after a
+    /// JSON part of `headerLength` bytes.
+    public static func decodeResponse(body: [UInt8], headerLength: Int?) throws(InferenceError) -> InferenceResponse {
+        let jsonEnd = headerLength ?? body.count
+        guard jsonEnd >= 0, jsonEnd <= body.count,
+              let fields = (try? JSONSerialization.jsonObject(with: Data(body[0..<jsonEnd]))) as? [String: Any] else {
+            throw .internal("the answer is not a JSON object: \(String(decoding: body.prefix(200), as: UTF8.self))")
+        }
+        guard let outputs = fields["outputs"] as? [Any] else { throw .internal("the answer has no 'outputs' array") }
+        var binary = body[jsonEnd...]
+        var tensors: [InferenceTensor] = []
+        for (i, raw) in outputs.enumerated() {
+            guard let output = raw as? [String: Any] else { throw .internal("outputs[\(i)] is not an object") }
+            do { tensors.append(try decodeInput(output, index: i, binary: &binary)) } catch {
+                throw .internal("the answer's \(error.message.replacingOccurrences(of: "input", with: "output"))")
+            }
+        }
+        return InferenceResponse(id: fields["id"] as? String, modelName: fields["model_name"] as? String ?? "",
+                                 modelVersion: fields["model_version"] as? String ?? "", outputs: tensors)
+    }
+
     // MARK: Responses
 
     /// The answer's body and, when any output is binary, the JSON part's length.
@@ -123,13 +174,9 @@ public enum HTTPInferenceCodec {
         var binary: [UInt8] = []
         var outputs: [[String: Any]] = []
         for t in response.outputs {
-            var out: [String: Any] = ["name": t.name, "datatype": t.datatype.rawValue, "shape": t.shape.map { NSNumber(value: $0) }]
+            var out = tensorHeader(t)
             if binaryOutputs.contains(t.name) {
-                let raw: [UInt8]
-                switch t.elements {
-                case let .bytes(values): raw = RawBytes.encode(values)
-                case let .fixed(bytes): raw = bytes
-                }
+                let raw = rawBytes(t)
                 out["parameters"] = ["binary_data_size": raw.count]
                 binary += raw
             } else {
@@ -161,6 +208,18 @@ public enum HTTPInferenceCodec {
     }
 
     // MARK: Helpers
+
+    static func tensorHeader(_ t: InferenceTensor) -> [String: Any] {
+        ["name": t.name, "datatype": t.datatype.rawValue, "shape": t.shape.map { NSNumber(value: $0) }]
+    }
+
+    /// A tensor's bytes in the binary extension.
+    static func rawBytes(_ t: InferenceTensor) -> [UInt8] {
+        switch t.elements {
+        case let .bytes(values): RawBytes.encode(values)
+        case let .fixed(bytes): bytes
+        }
+    }
 
     static func jsonBytes(_ object: Any) -> [UInt8] {
         (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])).map { Array($0) } ?? Array("{}".utf8)

@@ -61,12 +61,22 @@ struct SupervisorCommand: ParsableCommand {
     var unitMs: Double?
     @Option(help: .init(S.help("Simulated backend: fixed milliseconds per call.", \.callMs)))
     var callMs: Double?
-    @Option(help: .init(S.help("Model server base URL, e.g. http://127.0.0.1:8001 (repeat for several).", \.upstream)))
+    @Option(help: .init(S.help("Model server base URL, e.g. http://127.0.0.1:8010, or grpc://127.0.0.1:8021 for the oip backend (repeat for several).", \.upstream)))
     var upstream: [String] = []
     @Option(help: .init(S.help("Per-call timeout for the http backend, in ms.", \.upstreamTimeoutMs)))
     var upstreamTimeoutMs: Int?
     @Option(help: .init(S.help("Tries per call for the http backend (refused, reset, timeout and 5xx are retried).", \.upstreamAttempts)))
     var upstreamAttempts: Int?
+    @Option(help: .init(S.help("oip backend: the model to call on the upstream servers.", \.upstreamModel)))
+    var upstreamModel: String?
+    @Option(help: .init(S.help("oip backend: the model's input tensor.", \.upstreamInput)))
+    var upstreamInput: String?
+    @Option(help: .init(S.help("oip backend: the model's output tensor.", \.upstreamOutput)))
+    var upstreamOutput: String?
+    @Option(help: .init(S.help("oip backend: the input's datatype.", \.upstreamDatatype)))
+    var upstreamDatatype: String?
+    @Option(help: .init(S.help("oip backend: one row's shape, e.g. 1 for [N, 1] (empty for [N]).", \.upstreamRowShape)))
+    var upstreamRowShape: String?
     @Option(help: .init(S.help("Append one JSON line per backend call to this file.", \.workerCallLog)))
     var workerCallLog: String?
 
@@ -125,6 +135,11 @@ struct SupervisorCommand: ParsableCommand {
         s.override(\.upstream, with: upstream)
         s.override(\.upstreamTimeoutMs, with: upstreamTimeoutMs)
         s.override(\.upstreamAttempts, with: upstreamAttempts)
+        s.override(\.upstreamModel, with: upstreamModel)
+        s.override(\.upstreamInput, with: upstreamInput)
+        s.override(\.upstreamOutput, with: upstreamOutput)
+        s.override(\.upstreamDatatype, with: upstreamDatatype)
+        s.override(\.upstreamRowShape, with: upstreamRowShape)
         s.override(\.workerCallLog, with: workerCallLog)
         s.override(\.crashOn, with: crashOn)
         s.override(\.maxQueued, with: maxQueued)

@@ -1,6 +1,8 @@
 import FerryConfig
 import LinkUV
+import Foundation
 import Logging
+import OpenInference
 
 extension WorkerServer.Configuration {
     /// The worker's wiring from the supervisor, its behaviour from the settings.
@@ -12,16 +14,27 @@ extension WorkerServer.Configuration {
 /// The backend the settings name (`backend.kind`), configured from them.
 public enum Backends {
     public static func make(settings s: Settings, reactor: UVReactor, logger: Logger, metrics: WorkerMetrics) throws -> any Backend {
-        guard s.backend == "http" else {
+        guard s.backend != "simulated" else {
             let simulated = SimulatedBackend(reactor: reactor, unitMs: s.unitMs, callMs: s.callMs, batchLimit: s.batchLimit, concurrency: s.concurrency)
             simulated.crashOn = s.crashOn
             return simulated
         }
-        var config = HTTPUpstreamBackend.Configuration(urls: s.upstream)
+        var config = UpstreamBackend.Configuration(urls: s.upstream)
         config.batchLimit = s.batchLimit
         config.concurrency = s.concurrency
         config.timeoutMs = Int64(s.upstreamTimeoutMs)
         config.maxAttempts = s.upstreamAttempts
-        return try HTTPUpstreamBackend(loop: reactor.loop, configuration: config, logger: logger, metrics: metrics)
+        let face: any UpstreamProtocol
+        if s.backend == "http" {
+            face = SeedClassifyUpstream(client: UpstreamHTTP.makeClient(config))
+        } else {
+            let model = UpstreamModel(name: s.upstreamModel, input: s.upstreamInput, output: s.upstreamOutput,
+                                      datatype: TensorDatatype(rawValue: s.upstreamDatatype) ?? .bytes,
+                                      rowShape: s.upstreamRowShape.split(separator: ",").compactMap { Int64($0.trimmingCharacters(in: .whitespaces)) })
+            face = s.upstream.allSatisfy { $0.hasPrefix("grpc://") }
+                ? try InferenceGRPCUpstream(urls: s.upstream, model: model)
+                : InferenceHTTPUpstream(client: UpstreamHTTP.makeClient(config), model: model)
+        }
+        return try UpstreamBackend(loop: reactor.loop, face: face, configuration: config, logger: logger, metrics: metrics)
     }
 }

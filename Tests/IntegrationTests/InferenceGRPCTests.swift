@@ -29,4 +29,17 @@ import TestSupport
             #expect(try ferry.calls().reduce(0) { $0 + $1.items } == 1)
         }
     }
+
+    @Test func apiKeysGuardBothFaces() async throws {
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-keys-\(UUID().uuidString)")
+        try "k-123 team-a\n".write(to: keys, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: keys) }
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.01", "--api-keys-file", keys.path])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let run = try await PythonScript.run(Self.script, ["--http", "127.0.0.1:\(ferry.port)", "--grpc", ferry.grpcAddress, "--api-key", "k-123"])
+            #expect(run.status == 0 && run.output.contains("all passed"), "\(run.output)")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
 }

@@ -77,3 +77,38 @@ import Testing
         #expect(RawBytes.decode([1, 0, 0]) == nil)
     }
 }
+
+@Suite struct HTTPInferenceClientSideTests {
+    /// What Ferry sends a model server, read back by the server side's own decoder.
+    @Test(arguments: [false, true])
+    func requestsRoundTrip(binary: Bool) throws {
+        var request = InferenceRequest(modelName: "classifier", inputs: [.bytes(name: "TEXT", [Array("a;".utf8), Array("héllo".utf8)], shape: [2, 1])],
+                                       outputs: [.init(name: "LABEL")])
+        request.priority = 3
+        request.timeoutMicroseconds = 5000
+        let (body, length) = HTTPInferenceCodec.encodeRequest(request, binary: binary)
+        #expect((length != nil) == binary)
+        let back = try HTTPInferenceCodec.decodeRequest(body: body, headerLength: length, model: "classifier", version: nil)
+        #expect(back.inputs == request.inputs)
+        #expect(back.outputs == [.init(name: "LABEL", binary: binary)])
+        #expect(back.priority == 3 && back.timeoutMicroseconds == 5000)
+    }
+
+    /// What a model server answers, read the way Ferry's worker reads it.
+    @Test(arguments: [false, true])
+    func responsesRoundTrip(binary: Bool) throws {
+        let response = InferenceResponse(id: nil, modelName: "m", modelVersion: "1",
+                                         outputs: [.init(name: "Y", datatype: .int64, shape: [2, 1], elements: .fixed((0..<16).map { UInt8($0) })),
+                                                   .bytes(name: "LABEL", [Array("code".utf8), Array("not code".utf8)], shape: [2, 1])])
+        let (body, length) = HTTPInferenceCodec.encodeResponse(response, binaryOutputs: binary ? ["Y", "LABEL"] : [])
+        let back = try HTTPInferenceCodec.decodeResponse(body: body, headerLength: length)
+        #expect(back.outputs == response.outputs)
+        #expect(back.modelName == "m")
+    }
+
+    @Test func aResponseThatIsNotTheProtocolsSaysWhatItIs() {
+        #expect(throws: InferenceError.internal("the answer has no 'outputs' array")) {
+            _ = try HTTPInferenceCodec.decodeResponse(body: Array(#"{"error":"x"}"#.utf8), headerLength: nil)
+        }
+    }
+}

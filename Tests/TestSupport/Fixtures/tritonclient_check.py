@@ -4,6 +4,7 @@ Protocol client, over HTTP and gRPC; exits 1 naming every check that failed.
 
   tritonclient_check.py --http 127.0.0.1:8000 --grpc 127.0.0.1:8001
   tritonclient_check.py --http … --grpc … --limits   (Ferry started with --unit-ms 2 --max-queued 5)
+  tritonclient_check.py --http … --grpc … --api-key K (Ferry started with --api-keys-file holding K)
 
 Run by Ferry's integration tests (Ferry on its simulated backend, whose
 labels follow the seed's rule: "code" when a text holds ; { } "def " or "class ").
@@ -145,13 +146,31 @@ def limits(http_address, grpc_address):
     check("grpc blocker answered", bool(done) and done[0][1] is None, done)
 
 
+def keys(http_address, grpc_address, key):
+    """API keys on both faces: Ferry must run with an --api-keys-file holding `key`."""
+    want = np.array([[label(t)] for t in TEXTS], dtype=object)
+    g = tg.InferenceServerClient(grpc_address)
+    expect_error("grpc without a key -> UNAUTHENTICATED", lambda: g.infer("classifier", [texts_input(tg, TEXTS)]), "UNAUTHENTICATED")
+    expect_error("grpc with a wrong key -> UNAUTHENTICATED",
+                 lambda: g.infer("classifier", [texts_input(tg, TEXTS)], headers={"x-api-key": "nope"}), "UNAUTHENTICATED")
+    r = g.infer("classifier", [texts_input(tg, TEXTS)], headers={"authorization": f"Bearer {key}"})
+    check("grpc with a bearer key", (r.as_numpy("LABEL") == want).all(), r.as_numpy("LABEL"))
+    h = th.InferenceServerClient(http_address)
+    expect_error("http without a key -> 401", lambda: h.infer("classifier", [texts_input(th, TEXTS)]), "401")
+    r = h.infer("classifier", [texts_input(th, TEXTS)], headers={"X-Api-Key": key})
+    check("http with a key", (r.as_numpy("LABEL") == want).all(), r.as_numpy("LABEL"))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--http", required=True)
     p.add_argument("--grpc", required=True)
     p.add_argument("--limits", action="store_true", help="check deadlines and a full queue instead")
+    p.add_argument("--api-key", help="check API keys instead (Ferry runs with a keys file holding this key)")
     a = p.parse_args()
-    if a.limits:
+    if a.api_key:
+        keys(a.http, a.grpc, a.api_key)
+    elif a.limits:
         limits(a.http, a.grpc)
     else:
         over_http(a.http)

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import LibUV
 import Link
 import Foundation
@@ -7,8 +6,9 @@ import NIOCore
 import NIOPosix
 import Wire
 
-/// Forwards each batch to model servers speaking the seed's contract:
-/// `POST /classify` with `{"sequences": [...]}` → `{"results": [...]}`.
+/// Forwards each batch to model servers, in the protocol `face` speaks (the
+/// seed's `/classify`, or the Open Inference Protocol over HTTP or gRPC); the
+/// rules below are the same for every protocol.
 ///
 /// - Connections are pooled and reused (AsyncHTTPClient); idle ones are
 ///   retired after `idleTimeoutMs`, before the upstream closes them (uvicorn
@@ -26,7 +26,7 @@ import Wire
 ///   latency, not answers; one that stays down fails them after that.
 /// Calls run on AsyncHTTPClient's threads; results come back on the worker's
 /// loop through an `UVAsync`.
-public final class HTTPUpstreamBackend: Backend {
+public final class UpstreamBackend: Backend {
     public struct Configuration: Sendable {
         public var urls: [String]
         public var batchLimit: Int = 5
@@ -41,30 +41,23 @@ public final class HTTPUpstreamBackend: Backend {
         }
     }
 
-    public let name = "http"
+    public var name: String { face.name }
     public var batchLimit: Int { configuration.batchLimit }
     public var concurrency: Int { configuration.concurrency }
     private let configuration: Configuration
-    private let client: HTTPClient
+    private let face: any UpstreamProtocol
     private let wakeup: UVAsync
     private let logger: Logger
     private let metrics: WorkerMetrics
     private var inFlight: [Int]
     public var onMetricsChange: (() -> Void)?
 
-    public init(loop: UVLoop, configuration: Configuration, logger: Logger, metrics: WorkerMetrics) throws {
+    public init(loop: UVLoop, face: any UpstreamProtocol, configuration: Configuration, logger: Logger, metrics: WorkerMetrics) throws {
         precondition(!configuration.urls.isEmpty, "at least one upstream URL")
         self.configuration = configuration
+        self.face = face
         self.logger = logger
         self.metrics = metrics
-        var http = HTTPClient.Configuration()
-        http.connectionPool.idleTimeout = .milliseconds(configuration.idleTimeoutMs)
-        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.concurrency * 2)
-        http.timeout.connect = .milliseconds(min(configuration.timeoutMs, 5_000))
-        // A refused connection is reported at once, so our retry can pick another upstream
-        // instead of the pool retrying the dead one until the call times out.
-        http.connectionPool.retryConnectionEstablishment = false
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
         wakeup = try UVAsync(loop: loop)
         wakeup.setKeepsLoopAlive(false)
         inFlight = Array(repeating: 0, count: configuration.urls.count)
@@ -72,7 +65,7 @@ public final class HTTPUpstreamBackend: Backend {
 
     public func close() {
         wakeup.close()
-        try? client.syncShutdown()  // the worker's loop is not one of AsyncHTTPClient's threads
+        face.shutdown()
     }
 
     private func leastBusy(avoiding: Int? = nil) -> Int {
@@ -86,11 +79,10 @@ public final class HTTPUpstreamBackend: Backend {
     }
 
     public func execute(_ payloads: [[UInt8]], completion: @escaping ([BatchResult.Outcome]) -> Void) {
-        let texts = payloads.map { String(decoding: $0, as: UTF8.self) }
         let first = leastBusy()
         inFlight[first] += 1
         let backend = LoopOnly(self), done = LoopOnly(completion)
-        Task { @Sendable [configuration, client, logger, wakeup, metrics] in
+        Task { @Sendable [configuration, face, logger, wakeup, metrics] in
             var target = first
             var lastError = ""
             var attempt = 1
@@ -98,18 +90,18 @@ public final class HTTPUpstreamBackend: Backend {
             var unreachableWaitMs = configuration.backoffMs
             while attempt <= configuration.maxAttempts {
                 let url = configuration.urls[target]
-                let result = await Self.call(client: client, url: url, texts: texts, timeoutMs: configuration.timeoutMs)
+                let result = await face.call(url: url, payloads: payloads, timeoutMs: configuration.timeoutMs)
                 metrics.attempt(upstream: url, result: Self.kind(of: result))
                 wakeup.post { backend.onLoop.onMetricsChange?() }
                 let waitMs: Int64
                 switch result {
                 case let .success(labels):
-                    let answer = labels.map { BatchResult.Outcome(status: .ok, body: Array($0.utf8)) }
+                    let answer = labels.map { BatchResult.Outcome(status: .ok, body: $0) }
                     wakeup.post { backend.onLoop.inFlight[target] -= 1; done.onLoop(answer) }
                     return
                 case let .failure(.final(message)):
                     logger.error("\(message)")
-                    let answer = texts.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }
+                    let answer = payloads.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }
                     wakeup.post { backend.onLoop.inFlight[target] -= 1; done.onLoop(answer) }
                     return
                 case let .failure(.unreachable(message)):
@@ -143,72 +135,17 @@ public final class HTTPUpstreamBackend: Backend {
             }
             let message = unreachableSince != nil ? "no upstream reachable: \(lastError)" : "upstream failed after \(configuration.maxAttempts) tries: \(lastError)"
             logger.error("\(message)")
-            let answer = texts.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }
+            let answer = payloads.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }
             wakeup.post { backend.onLoop.inFlight[target] -= 1; done.onLoop(answer) }
         }
     }
 
-    enum CallError: Error {
-        /// Nothing reached a model server (connection refused).
-        case unreachable(String)
-        case retryable(String)
-        case final(String)
-    }
-
-    private static func kind(of result: Result<[String], CallError>) -> String {
+    private static func kind(of result: Result<[[UInt8]], UpstreamCallError>) -> String {
         switch result {
         case .success: "ok"
         case .failure(.retryable): "retryable"
         case .failure(.unreachable): "unreachable"
         case .failure(.final): "final"
         }
-    }
-
-    private struct Request: Encodable { let sequences: [String] }
-    private struct Reply: Decodable { let results: [String] }
-
-    static func call(client: HTTPClient, url: String, texts: [String], timeoutMs: Int64) async -> Result<[String], CallError> {
-        var request = HTTPClientRequest(url: "\(url)/classify")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        do {
-            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(Request(sequences: texts))))
-        } catch {
-            return .failure(.final("cannot encode the batch: \(error)"))
-        }
-        let response: HTTPClientResponse
-        let body: ByteBuffer
-        do {
-            response = try await client.execute(request, timeout: .milliseconds(timeoutMs))
-            body = try await response.body.collect(upTo: 16 << 20)
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            return .failure(.retryable("upstream \(url) did not answer within \(timeoutMs) ms"))
-        } catch where isRefused(error) {
-            return .failure(.unreachable("upstream \(url) refused the connection"))
-        } catch {
-            return .failure(.retryable("upstream \(url): \(error)"))
-        }
-        let text = String(buffer: body)
-        switch response.status.code {
-        case 200:
-            guard let reply = try? JSONDecoder().decode(Reply.self, from: Data(body.readableBytesView)) else {
-                return .failure(.final("upstream \(url) answered 200 with a body that is not {\"results\": [...]}: \(text.prefix(200))"))
-            }
-            guard reply.results.count == texts.count else {
-                return .failure(.final("upstream \(url) answered \(reply.results.count) results for \(texts.count) texts"))
-            }
-            return .success(reply.results)
-        case 500..<600:
-            return .failure(.retryable("upstream \(url) answered \(response.status.code): \(text.prefix(200))"))
-        default:
-            return .failure(.final("upstream \(url) answered \(response.status.code): \(text.prefix(200))"))
-        }
-    }
-
-    /// A refused connect: the request was never sent, so nothing ran.
-    static func isRefused(_ error: any Error) -> Bool {
-        if let e = error as? IOError { return e.errnoCode == ECONNREFUSED }
-        if let e = error as? NIOConnectionError { return e.connectionErrors.contains { isRefused($0.error) } }
-        return false
     }
 }

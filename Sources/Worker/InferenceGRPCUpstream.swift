@@ -1,0 +1,75 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import InferenceProtocol
+import OpenInference
+
+/// The Open Inference Protocol over gRPC: one `ModelInfer` per batch, its
+/// input raw (`raw_input_contents`, as tritonclient sends). One client per
+/// upstream `grpc://HOST:PORT`, its HTTP/2 connection kept open.
+public final class InferenceGRPCUpstream: UpstreamProtocol {
+    public let name = "oip-grpc"
+    let model: UpstreamModel
+    let clients: [String: GRPCClient<HTTP2ClientTransport.Posix>]
+
+    /// Starts each client's connection task; they end on `shutdown()`.
+    public init(urls: [String], model: UpstreamModel) throws {
+        self.model = model
+        var clients: [String: GRPCClient<HTTP2ClientTransport.Posix>] = [:]
+        for url in urls {
+            guard let (host, port) = Self.hostAndPort(url) else {
+                throw UpstreamCallError.final("upstream \(url) is not grpc://HOST:PORT")
+            }
+            let transport = try HTTP2ClientTransport.Posix(target: .dns(host: host, port: port), transportSecurity: .plaintext)
+            let client = GRPCClient(transport: transport)
+            clients[url] = client
+            Task { try? await client.runConnections() }
+        }
+        self.clients = clients
+    }
+
+    static func hostAndPort(_ url: String) -> (String, Int)? {
+        guard url.hasPrefix("grpc://") else { return nil }
+        let rest = url.dropFirst("grpc://".count)
+        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]), !rest[..<colon].isEmpty else { return nil }
+        return (String(rest[..<colon]), port)
+    }
+
+    public func shutdown() {
+        for client in clients.values { client.beginGracefulShutdown() }
+    }
+
+    public func call(url: String, payloads: [[UInt8]], timeoutMs: Int64) async -> Result<[[UInt8]], UpstreamCallError> {
+        guard let client = clients[url] else { return .failure(.final("no gRPC client for upstream \(url)")) }
+        var options = CallOptions.defaults
+        options.timeout = .milliseconds(timeoutMs)
+        // A server that is down fails the call at once (and the backend decides), rather than waiting for it.
+        options.waitForReady = false
+        let message = Inference_ModelInferRequest(model.request(payloads))
+        do {
+            let answer = try await Inference_GRPCInferenceService.Client(wrapping: client).modelInfer(message, options: options)
+            let response: InferenceResponse
+            do throws(InferenceError) { response = try InferenceResponse(answer) } catch {
+                return .failure(.final("upstream \(url) answered model '\(model.name)' with \(error.message)"))
+            }
+            return model.rows(of: response, count: payloads.count, upstream: url)
+        } catch let error as RPCError {
+            return .failure(Self.sorted(error, url: url, model: model.name))
+        } catch {
+            return .failure(.retryable("upstream \(url): \(error)"))
+        }
+    }
+
+    /// gRPC's codes, the backend's way: nothing sent, try again, or give up.
+    static func sorted(_ error: RPCError, url: String, model: String) -> UpstreamCallError {
+        let what = "upstream \(url) answered \(error.code) for model '\(model)': \(error.message)"
+        switch error.code {
+        case .unavailable:
+            // grpc-swift says UNAVAILABLE both for a connection it could not make and for a server's own refusal.
+            let lower = error.message.lowercased()
+            return lower.contains("refused") || lower.contains("connect") ? .unreachable("upstream \(url) refused the connection") : .retryable(what)
+        case .deadlineExceeded: return .retryable("upstream \(url) did not answer within the deadline (model '\(model)')")
+        case .resourceExhausted, .aborted, .internalError, .unknown, .dataLoss, .cancelled: return .retryable(what)
+        default: return .final(what)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// A real model server nobody here wrote (Triton via pytriton, MLServer) or
+/// the reference server, started for a test from its script under
+/// `Benchmarks/upstream/` on free ports, and stopped with SIGTERM (each
+/// cleans up after itself on it) when released.
+/// `@unchecked Sendable`: `let`s set before the process starts; `Process` is
+/// only asked whether it runs, signalled and waited for.
+public final class ProtocolServer: @unchecked Sendable {
+    public let httpPort: Int
+    public let grpcPort: Int
+    let process = Process()
+    let logFile: URL
+
+    /// `script` gets `arguments`, where `{http}` and `{grpc}` stand for the free ports chosen.
+    public init(script: String, _ arguments: [String]) throws {
+        httpPort = try FreePort.find()
+        var grpc = try FreePort.find()
+        if grpc == httpPort { grpc = try FreePort.find() }
+        grpcPort = grpc
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-upstream-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Repository.root.appendingPathComponent("Benchmarks/upstream/\(script)").path]
+            + arguments.map { $0.replacingOccurrences(of: "{http}", with: "\(httpPort)").replacingOccurrences(of: "{grpc}", with: "\(grpc)") }
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+    public var httpURL: String { "http://127.0.0.1:\(httpPort)" }
+    public var grpcURL: String { "grpc://127.0.0.1:\(grpcPort)" }
+
+    /// Waits (bounded) for the line the scripts print once both ports listen: `ready http=… grpc=…`.
+    public func waitUntilReady(within seconds: Double = 120) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if log.split(separator: "\n").contains(where: { $0.hasPrefix("ready http=") }) { return }
+            guard process.isRunning else {
+                throw FerryInstance.Failure(description: "upstream server exited before it was ready (run .ci/install):\n\(log.suffix(3000))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw FerryInstance.Failure(description: "upstream server not ready within \(Int(seconds)) s:\n\(log.suffix(3000))")
+    }
+
+    /// SIGTERM, then SIGKILL if it has not gone within 30 s.
+    public func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}

@@ -1,0 +1,52 @@
+import OpenInference
+import Testing
+@testable import Worker
+
+@Suite struct UpstreamModelTests {
+    let model = UpstreamModel(name: "classifier", input: "TEXT", output: "LABEL", datatype: .bytes, rowShape: [1])
+
+    @Test func aBatchIsOneRequestWithARowPerItem() {
+        let request = model.request([Array("a".utf8), Array("bb".utf8), Array("c;".utf8)])
+        #expect(request.modelName == "classifier")
+        #expect(request.inputs == [.bytes(name: "TEXT", [Array("a".utf8), Array("bb".utf8), Array("c;".utf8)], shape: [3, 1])])
+        #expect(request.outputs == [.init(name: "LABEL")])
+        let flat = UpstreamModel(rowShape: []).request([Array("x".utf8)])
+        #expect(flat.inputs.first?.shape == [1])
+    }
+
+    @Test func theAnswerIsCutBackIntoRows() throws {
+        let answer = InferenceResponse(id: nil, modelName: "classifier", modelVersion: "1",
+                                       outputs: [.bytes(name: "LABEL", [Array("code".utf8), Array("not code".utf8)], shape: [2, 1])])
+        let rows = try model.rows(of: answer, count: 2, upstream: "grpc://u").get()
+        #expect(rows == [Array("code".utf8), Array("not code".utf8)])
+    }
+
+    @Test func aWrongAnswerIsAFinalErrorNamingTheUpstreamAndTheModel() {
+        let short = InferenceResponse(id: nil, modelName: "classifier", modelVersion: "1",
+                                      outputs: [.bytes(name: "LABEL", [Array("code".utf8)], shape: [1, 1])])
+        guard case let .failure(.final(message)) = model.rows(of: short, count: 2, upstream: "grpc://u") else {
+            Issue.record("a short answer must be a final error")
+            return
+        }
+        #expect(message == "upstream grpc://u answered output 'LABEL' of shape [1, 1] with 1 element(s) for 2 row(s)")
+        let other = InferenceResponse(id: nil, modelName: "classifier", modelVersion: "1", outputs: [.bytes(name: "SCORE", [[1]])])
+        guard case let .failure(.final(missing)) = model.rows(of: other, count: 1, upstream: "http://u") else {
+            Issue.record("a missing output must be a final error")
+            return
+        }
+        #expect(missing.contains("without output 'LABEL' (it sent: SCORE)"))
+    }
+
+    @Test func grpcStatusesAreSortedTheBackendsWay() {
+        func kind(_ e: UpstreamCallError) -> String {
+            switch e { case .unreachable: "unreachable"; case .retryable: "retryable"; case .final: "final" }
+        }
+        #expect(kind(InferenceGRPCUpstream.sorted(.init(code: .unavailable, message: "Could not establish a connection"), url: "u", model: "m")) == "unreachable")
+        #expect(kind(InferenceGRPCUpstream.sorted(.init(code: .unavailable, message: "injected failure"), url: "u", model: "m")) == "retryable")
+        #expect(kind(InferenceGRPCUpstream.sorted(.init(code: .internalError, message: "x"), url: "u", model: "m")) == "retryable")
+        #expect(kind(InferenceGRPCUpstream.sorted(.init(code: .invalidArgument, message: "x"), url: "u", model: "m")) == "final")
+        #expect(kind(InferenceGRPCUpstream.sorted(.init(code: .notFound, message: "x"), url: "u", model: "m")) == "final")
+        #expect(InferenceGRPCUpstream.hostAndPort("grpc://127.0.0.1:8021")! == ("127.0.0.1", 8021))
+        #expect(InferenceGRPCUpstream.hostAndPort("http://x:1") == nil)
+    }
+}
