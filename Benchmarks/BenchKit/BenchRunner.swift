@@ -16,6 +16,8 @@ public struct BenchOptions: Sendable {
     /// With `live`: model servers Ferry's worker forwards to (`--backend http`)
     /// instead of its simulated backend.
     public var upstreams: [String] = []
+    /// With `live`: the face the trace goes through (the seed's route by default).
+    public var `protocol`: LiveProtocol = .seed
     public var decisionCost = true
     public var decisionDepths = [10, 1_000, 100_000]
     public var workloadDirectory: String?
@@ -93,7 +95,8 @@ public struct BenchRunner {
         let workloads = try loadWorkloads()
         let strategies = options.url != nil ? ["url"] : try strategies()
         try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
-        var summary = Summary(seed: options.seed, mode: options.live ? "live" : "simulated", workloads: [])
+        var summary = Summary(seed: options.seed, mode: options.live ? "live" : "simulated",
+                              protocol: options.live ? options.protocol : nil, workloads: [])
         var csv = "workload,strategy,request,client,length,arrival_ms,start_ms,finish_ms,latency_ms,outcome,batch_size\n"
         var failures: [String] = []
         let total = workloads.count * strategies.count
@@ -102,6 +105,7 @@ public struct BenchRunner {
             var rows: [Figures] = []
             var latencies: [String: [Double]] = [:]
             var overheads: [String] = []
+            var answers: [String: LiveTally] = [:]
             for strategy in strategies {
                 done += 1
                 let started = ContinuousClock.now
@@ -113,11 +117,14 @@ public struct BenchRunner {
                 var figures: Figures
                 var result: Simulator.Result
                 if options.live {
-                    let runner = LiveRunner(supervisorPath: "\(pluginDirectory)/supervisor", upstreams: options.upstreams)
+                    let runner = LiveRunner(supervisorPath: "\(pluginDirectory)/supervisor", upstreams: options.upstreams,
+                                            protocol: options.protocol)
                     let quiet = options.quiet
-                    result = try await runner.run(arrivals: workload.arrivals(seed: options.seed), workload: workload,
-                                                  strategy: strategy, config: workload.strategyConfig?[label] ?? "",
-                                                  url: options.url, progress: { if !quiet { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } })
+                    let run = try await runner.run(arrivals: workload.arrivals(seed: options.seed), workload: workload,
+                                                   strategy: strategy, config: workload.strategyConfig?[label] ?? "",
+                                                   url: options.url, progress: { if !quiet { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } })
+                    result = run.result
+                    answers[label] = run.tally
                     figures = Figures(strategy: label, result: result, backend: workload.backend.model)
                     if let (sim, _) = simulated {
                         overheads.append(Overhead(strategy: label, live: figures.all, simulated: sim.all).line)
@@ -137,6 +144,10 @@ public struct BenchRunner {
                 progress("[\(done)/\(total)] \(workload.name) × \(label): mean \(Report.ms(figures.all.meanMs)) ms (\(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))))")
             }
             print(Report.table(workload: workload, rows: rows, baseline: options.baseline), terminator: "")
+            if options.live {
+                print("   answers over \(Self.describe(options.protocol)):")
+                for row in rows { if let tally = answers[row.strategy] { print("   \(row.strategy): " + tally.line) } }
+            }
             fflush(nil)  // every stream: naming `stdout` is not concurrency-safe
             if !overheads.isEmpty {
                 print(options.upstreams.isEmpty ? "   live vs simulated (Ferry's overhead):"
@@ -144,7 +155,8 @@ public struct BenchRunner {
                 for line in overheads { print("   " + line) }
                 fflush(nil)  // every stream: naming `stdout` is not concurrency-safe
             }
-            summary.workloads.append(.init(name: workload.name, description: workload.description, backend: workload.backend, figures: rows))
+            summary.workloads.append(.init(name: workload.name, description: workload.description, backend: workload.backend, figures: rows,
+                                           answers: options.live ? answers : nil))
             try Charts.page(workload: "\(workload.name) — \(workload.description)", rows: rows, latencies: latencies)
                 .write(toFile: "\(options.out)/\(workload.name).svg", atomically: true, encoding: .utf8)
         }
@@ -183,6 +195,15 @@ public struct BenchRunner {
     }
 
     func ms(_ ns: Int64) -> String { String(format: "%.3f", Double(ns) / 1e6) }
+
+    /// The face, in words, for the report.
+    static func describe(_ p: LiveProtocol) -> String {
+        switch p {
+        case .seed: "the seed's POST /proxy_classify (--protocol seed)"
+        case .oipHTTP: "the Open Inference Protocol over HTTP, POST /v2/models/\(LiveProtocol.model)/infer (--protocol oip-http)"
+        case .oipGRPC: "the Open Inference Protocol over gRPC, ModelInfer (--protocol oip-grpc)"
+        }
+    }
 }
 
 /// The JSON summary: deterministic for a given seed (no times of day, sorted keys).
@@ -192,9 +213,13 @@ public struct Summary: Codable {
         public var description: String
         public var backend: Workload.Backend
         public var figures: [Figures]
+        /// Live runs: per strategy, the answers by status and right/wrong label.
+        public var answers: [String: LiveTally]?
     }
     public var seed: UInt64
     public var mode: String
+    /// Live runs: the face the trace went through.
+    public var `protocol`: LiveProtocol?
     public var workloads: [Entry]
 }
 

@@ -3,9 +3,11 @@ import Foundation
 import NIOCore
 import Simulation
 
-/// Replays a workload's trace against real HTTP: Ferry's own processes
-/// (started here, one supervisor per strategy) or any server speaking the
-/// seed's `/proxy_classify` contract (`--url`).
+/// Replays a workload's trace against real HTTP or gRPC: Ferry's own
+/// processes (started here, one supervisor per strategy) or any server
+/// speaking the chosen face (`--url`): the seed's `/proxy_classify`
+/// contract, or the Open Inference Protocol over HTTP or gRPC
+/// (`LiveProtocol`; each face is a `LiveFace`, one file each).
 ///
 /// Open loop: each request is sent at its scheduled time whether or not
 /// earlier ones were answered, and its latency counts from that scheduled
@@ -19,10 +21,19 @@ public struct LiveRunner: Sendable {
     /// same backend (unit ms, batch limit, one call at a time) for the
     /// simulated comparison and the lower bound to mean anything.
     public let upstreams: [String]
+    /// The face the trace is sent through.
+    public let `protocol`: LiveProtocol
 
-    public init(supervisorPath: String, upstreams: [String] = []) {
+    public init(supervisorPath: String, upstreams: [String] = [], protocol: LiveProtocol = .seed) {
         self.supervisorPath = supervisorPath
         self.upstreams = upstreams
+        self.protocol = `protocol`
+    }
+
+    /// One live run: the records (as the simulator's) and what the answers were.
+    public struct Run: Sendable {
+        public var result: Simulator.Result
+        public var tally: LiveTally
     }
 
     /// The supervisor's flags for one strategy on `backend`.
@@ -37,35 +48,39 @@ public struct LiveRunner: Sendable {
 
     /// Runs the trace against `strategy` (started here) or `url`.
     public func run(arrivals: [Arrival], workload: Workload, strategy: String?, config: String, url: String?,
-                    progress: @escaping @Sendable (String) -> Void) async throws -> Simulator.Result {
+                    progress: @escaping @Sendable (String) -> Void) async throws -> Run {
         if let url {
-            let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-            return try await run(arrivals: arrivals, workload: workload, base: base, ferry: nil, progress: progress)
+            let endpoint = try LiveEndpoint.parse(url, for: `protocol`)
+            return try await run(arrivals: arrivals, workload: workload, endpoint: endpoint, ferry: nil, progress: progress)
         }
         let files = try FerryFiles.temporary(prefix: "ferry-bench-")
         defer { files.remove() }
         let ferry = try FerryProcess(supervisor: supervisorPath,
                                      arguments: arguments(strategy: strategy ?? "plugins/sjf.so", config: config, backend: workload.backend),
                                      files: files)
-        return try await run(arrivals: arrivals, workload: workload, base: ferry.baseURL, ferry: ferry, progress: progress)
+        let endpoint = LiveEndpoint(httpBase: ferry.baseURL, grpcHost: "127.0.0.1", grpcPort: ferry.grpcPort)
+        return try await run(arrivals: arrivals, workload: workload, endpoint: endpoint, ferry: ferry, progress: progress)
     }
 
-    /// Replays against `base`; with `ferry`, waits until it is ready first,
+    /// Replays against `endpoint`; with `ferry`, waits until it is ready first,
     /// stops it afterwards and takes the backend calls from its call log.
-    private func run(arrivals: [Arrival], workload: Workload, base: String, ferry: FerryProcess?,
-                     progress: @escaping @Sendable (String) -> Void) async throws -> Simulator.Result {
+    private func run(arrivals: [Arrival], workload: Workload, endpoint: LiveEndpoint, ferry: FerryProcess?,
+                     progress: @escaping @Sendable (String) -> Void) async throws -> Run {
         var httpConfig = HTTPClient.Configuration()
         httpConfig.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 512
         httpConfig.timeout.connect = .seconds(10)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
         do {
             try await ferry?.waitReady(http: http)
-            let result = try await replay(arrivals: arrivals, workload: workload, http: http, base: base, progress: progress)
+            let result = try await `protocol`.withFace(endpoint: endpoint, http: http) { face in
+                try await replay(arrivals: arrivals, workload: workload, face: face, progress: progress)
+            }
             try await http.shutdown()
             // Stopped first, so every call the worker made is in its log.
             _ = await ferry?.stop()
             let calls = try ferry?.calls().map { Simulator.Call(startNs: $0.start_ns, endNs: $0.end_ns, items: [], size: $0.items) } ?? []
-            return Simulator.Result(records: result.records, calls: calls, refusedAnswers: 0, endNs: result.endNs)
+            return Run(result: Simulator.Result(records: result.records, calls: calls, refusedAnswers: 0, endNs: result.endNs),
+                       tally: result.tally)
         } catch {
             try? await http.shutdown()
             _ = await ferry?.stop()
@@ -75,40 +90,46 @@ public struct LiveRunner: Sendable {
 
     private actor Ledger {
         var records: [Simulator.Record]
+        var tally: LiveTally
         var loop: ClosedLoop
         var done = 0
         let start: ContinuousClock.Instant
-        init(_ arrivals: [Arrival], backend: BackendModel, start: ContinuousClock.Instant) {
+        init(_ arrivals: [Arrival], backend: BackendModel, protocol: LiveProtocol, start: ContinuousClock.Instant) {
             records = arrivals.enumerated().map { i, a in
                 Simulator.Record(index: i, client: a.client, length: a.length, arrivalNs: a.timeNs, startNs: nil, finishNs: nil,
                                  outcome: .ok, batchSize: 0, ownServiceNs: backend.serviceNs(lengths: [a.length]))
             }
+            tally = LiveTally(protocol: `protocol`)
             loop = ClosedLoop(arrivals)
             self.start = start
         }
-        func answered(_ i: Int, scheduledNs: Int64, finishNs: Int64, outcome: Simulator.Record.Outcome) -> [Int] {
+        /// Records request `i`'s answer (a wrong label counts as failed);
+        /// returns the requests it releases.
+        func answered(_ i: Int, scheduledNs: Int64, finishNs: Int64, answer: LiveAnswer, expected: String) -> [Int] {
             records[i].arrivalNs = scheduledNs
             records[i].finishNs = finishNs
-            records[i].outcome = outcome
+            records[i].outcome = answer.outcome == .ok && answer.label != expected ? .failed : answer.outcome
+            tally.add(answer, expected: expected)
             done += 1
             return loop.answered(i)
         }
     }
 
-    private func replay(arrivals: [Arrival], workload: Workload, http: HTTPClient, base: String,
-                        progress: @escaping @Sendable (String) -> Void) async throws -> (records: [Simulator.Record], endNs: Int64) {
+    private func replay(arrivals: [Arrival], workload: Workload, face: any LiveFace,
+                        progress: @escaping @Sendable (String) -> Void) async throws -> (records: [Simulator.Record], endNs: Int64, tally: LiveTally) {
         let start = ContinuousClock.now
-        let ledger = Ledger(arrivals, backend: workload.backend.model, start: start)
-        let texts = arrivals.map { String(repeating: "x", count: $0.length) }
+        let ledger = Ledger(arrivals, backend: workload.backend.model, protocol: `protocol`, start: start)
+        let texts = arrivals.indices.map { LiveTexts.text(index: $0, length: arrivals[$0].length) }
         @Sendable func ns(_ instant: ContinuousClock.Instant) -> Int64 {
             let d = instant - start
             return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
         }
         @Sendable func send(_ i: Int, atNs scheduled: Int64) async {
             try? await Task.sleep(until: start + .nanoseconds(scheduled), clock: .continuous)
-            let outcome = await post(texts[i], client: arrivals[i].client, timeoutMs: arrivals[i].timeoutMs, http: http, base: base)
+            let answer = await face.classify(texts[i], client: arrivals[i].client, timeoutMs: arrivals[i].timeoutMs)
             let finish = ns(.now)
-            let released = await ledger.answered(i, scheduledNs: scheduled, finishNs: finish, outcome: outcome)
+            let released = await ledger.answered(i, scheduledNs: scheduled, finishNs: finish, answer: answer,
+                                                 expected: LiveTexts.expectedLabel(texts[i]))
             await withTaskGroup(of: Void.self) { group in
                 for j in released { group.addTask { await send(j, atNs: finish + arrivals[j].timeNs) } }
             }
@@ -127,27 +148,6 @@ public struct LiveRunner: Sendable {
         }
         reporter.cancel()
         let records = await ledger.records
-        return (records, records.compactMap(\.finishNs).max() ?? 0)
-    }
-
-    private func post(_ text: String, client: String, timeoutMs: Int?, http: HTTPClient, base: String) async -> Simulator.Record.Outcome {
-        var request = HTTPClientRequest(url: "\(base)/proxy_classify")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "X-Client-Id", value: client)
-        if let timeoutMs { request.headers.add(name: "X-Timeout-Ms", value: "\(timeoutMs)") }
-        request.body = .bytes(ByteBuffer(string: "{\"sequence\":\"\(text)\"}"))
-        do {
-            let response = try await http.execute(request, timeout: .seconds(300))
-            _ = try await response.body.collect(upTo: 1 << 16)
-            switch response.status.code {
-            case 200: return .ok
-            case 429: return .rejected
-            case 504: return .expired
-            default: return .failed
-            }
-        } catch {
-            return .failed
-        }
+        return (records, records.compactMap(\.finishNs).max() ?? 0, await ledger.tally)
     }
 }

@@ -23,7 +23,8 @@ struct CompareCommand: AsyncParsableCommand {
         discussion: """
             Simulated by default: a discrete-event simulator drives each built strategy plugin through the
             same scheduling core the live scheduler uses, on a virtual clock (deterministic for a seed).
-            --live starts the real processes per strategy and replays the same trace over HTTP.
+            --live starts the real processes per strategy and replays the same trace over HTTP (the seed's
+            /proxy_classify) or, with --protocol oip-http / oip-grpc, over the Open Inference Protocol.
             Exit status: 0, or 2 when --sla is not met.
             """)
 
@@ -48,8 +49,11 @@ struct CompareCommand: AsyncParsableCommand {
     @Flag(help: "Run the real processes and replay the trace over HTTP.")
     var live = false
 
-    @Option(help: "With --live: send the trace to this server (any /proxy_classify server) instead of starting Ferry.")
+    @Option(help: "With --live: send the trace to this server (any /proxy_classify server) instead of starting Ferry. With --protocol oip-http the base URL of any Open Inference Protocol server; with oip-grpc its gRPC HOST:PORT.")
     var url: String?
+
+    @Option(name: .customLong("protocol"), help: "With --live: the face the trace goes through: seed (POST /proxy_classify), oip-http (POST /v2/models/classifier/infer) or oip-grpc (ModelInfer). Anything but seed implies --live.")
+    var liveProtocol: String = "seed"
 
     @Option(help: "With --live: start Ferry in front of this model server (--backend http; repeat for several) instead of its simulated backend. It should model the workload's backend (e.g. model_server.py --unit-ms 1 for seed-mix).")
     var upstream: [String] = []
@@ -70,13 +74,14 @@ struct CompareCommand: AsyncParsableCommand {
         options.seed = seed
         options.out = out
         options.baseline = baseline
-        options.live = live || url != nil || !upstream.isEmpty
         options.url = url
         options.upstreams = upstream
         options.decisionCost = !noDecisionCost
         options.workloadDirectory = workloadsDir
         options.quiet = quiet
         do {
+            options.protocol = try LiveProtocol(argument: liveProtocol)
+            options.live = live || url != nil || !upstream.isEmpty || options.protocol != .seed
             if let sla { options.sla = try SLA(sla) }
             let code = try await BenchRunner(options: options).run()
             if code != 0 { throw ExitCode(code) }

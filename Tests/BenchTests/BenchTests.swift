@@ -175,6 +175,13 @@ import TestSupport
     /// Runs `bench --live` on a small two-client workload; returns its exit
     /// status, its output and the first strategy's figures from summary.json.
     func runTinyLive(_ extra: [String]) throws -> (Int32, String, [String: Any]) {
+        let (status, output, summary) = try runTinyLiveSummary(extra)
+        guard status == 0 else { return (status, output, [:]) }
+        return (0, output, ((summary["workloads"] as! [[String: Any]])[0]["figures"] as! [[String: Any]])[0])
+    }
+
+    /// The same run; its exit status, output and the whole summary.json.
+    func runTinyLiveSummary(_ extra: [String]) throws -> (Int32, String, [String: Any]) {
         let dir = try workloadFolder("tiny", """
         name = "tiny"
         description = "a short live check"
@@ -201,8 +208,58 @@ import TestSupport
         guard status == 0 else { return (status, output, [:]) }
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/out/summary.json"))) as! [String: Any]
         #expect(summary["mode"] as? String == "live")
-        let figures = ((summary["workloads"] as! [[String: Any]])[0]["figures"] as! [[String: Any]])[0]
-        return (0, output, figures)
+        return (0, output, summary)
+    }
+
+    /// A tiny live run over `protocol` answered every one of its 50 requests
+    /// with the right label, and the report and the summary name the protocol.
+    func expectEveryAnswerRight(_ extra: [String], protocol: String, status okStatus: String,
+                                sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (status, output, summary) = try runTinyLiveSummary(["--protocol", `protocol`] + extra)
+        #expect(status == 0, "\(output)", sourceLocation: sourceLocation)
+        guard status == 0 else { return }
+        #expect(summary["protocol"] as? String == `protocol`, sourceLocation: sourceLocation)
+        let workload = (summary["workloads"] as! [[String: Any]])[0]
+        let figures = (workload["figures"] as! [[String: Any]])[0]
+        let label = figures["strategy"] as? String ?? "?"
+        #expect((figures["all"] as? [String: Any])?["count"] as? Int == 50, sourceLocation: sourceLocation)
+        #expect(figures["failed"] as? Int == 0 && figures["rejected"] as? Int == 0 && figures["expired"] as? Int == 0,
+                "\(figures)", sourceLocation: sourceLocation)
+        let answers = try #require((workload["answers"] as? [String: Any])?[label] as? [String: Any], sourceLocation: sourceLocation)
+        #expect(answers["protocol"] as? String == `protocol`, sourceLocation: sourceLocation)
+        #expect(answers["rightLabels"] as? Int == 50 && answers["wrongLabels"] as? Int == 0, "\(answers)", sourceLocation: sourceLocation)
+        #expect(answers["statuses"] as? [String: Int] == [okStatus: 50], "\(answers)", sourceLocation: sourceLocation)
+        #expect(output.contains("\(label): \(`protocol`): 50 sent, 50 right label, 0 wrong label; by status: \(okStatus) 50"),
+                "\(output)", sourceLocation: sourceLocation)
+    }
+
+    @Test func liveRunsOverTheOpenInferenceProtocolOnHTTP() throws {
+        try expectEveryAnswerRight([], protocol: "oip-http", status: "200")
+    }
+
+    @Test func liveRunsOverTheOpenInferenceProtocolOnGRPC() throws {
+        try expectEveryAnswerRight([], protocol: "oip-grpc", status: "OK")
+    }
+
+    @Test func theSeedRouteChecksLabelsToo() throws {
+        try expectEveryAnswerRight([], protocol: "seed", status: "200")
+    }
+
+    @Test func liveRunsOverGRPCToAnyOpenInferenceProtocolServer() async throws {
+        // The reference model server's own gRPC face, no Ferry: --url is HOST:PORT.
+        let grpcPort = try FreePort.find()
+        let model = try ModelServer(["--unit-ms", "0.01", "--grpc-port", "\(grpcPort)"])
+        defer { model.stop() }
+        try await SeedClient.withHTTPClient { http in try await model.waitUntilUp(client: http) }
+        try expectEveryAnswerRight(["--url", "127.0.0.1:\(grpcPort)"], protocol: "oip-grpc", status: "OK")
+        try expectEveryAnswerRight(["--url", model.url], protocol: "oip-http", status: "200")
+    }
+
+    @Test func anUnknownProtocolOrAMalformedGRPCAddressIsAUsageError() throws {
+        let unknown = try bench(["--live", "--workload", "low-load", "--protocol", "carrier-pigeon", "--quiet", "--out", temp()])
+        #expect(unknown.status == 64 && unknown.output.contains("unknown protocol 'carrier-pigeon'"), "\(unknown.output)")
+        let address = try bench(["--workload", "low-load", "--protocol", "oip-grpc", "--url", "127.0.0.1", "--quiet", "--out", temp()])
+        #expect(address.status == 64 && address.output.contains("HOST:PORT"), "\(address.output)")
     }
 
     @Test func liveRunsEndToEndAgainstTheRealProcesses() throws {
@@ -226,5 +283,68 @@ import TestSupport
         let stats = try await SeedClient.withHTTPClient { http in try await model.stats(client: http) }
         #expect(stats["texts"] == 50 && stats["calls"] == figures["calls"] as? Int)
         #expect(stats["max_batch"] ?? 99 <= 5 && stats["overlaps"] == 0)
+    }
+}
+
+@Suite struct LiveProtocolTests {
+    @Test func protocolsParse() throws {
+        #expect(try LiveProtocol(argument: "seed") == .seed)
+        #expect(try LiveProtocol(argument: "OIP-HTTP") == .oipHTTP)
+        #expect(try LiveProtocol(argument: "oip-grpc") == .oipGRPC)
+        #expect(throws: BenchError.self) { try LiveProtocol(argument: "grpc") }
+    }
+
+    @Test func urlsNameTheFace() throws {
+        #expect(try LiveEndpoint.parse("http://127.0.0.1:9000/", for: .oipHTTP).httpBase == "http://127.0.0.1:9000")
+        let grpc = try LiveEndpoint.parse("127.0.0.1:8001", for: .oipGRPC)
+        #expect(grpc.grpcHost == "127.0.0.1" && grpc.grpcPort == 8001)
+        let schemed = try LiveEndpoint.parse("http://localhost:8011", for: .oipGRPC)
+        #expect(schemed.grpcHost == "localhost" && schemed.grpcPort == 8011)
+        #expect(throws: BenchError.self) { try LiveEndpoint.parse("127.0.0.1", for: .oipGRPC) }
+        #expect(throws: BenchError.self) { try LiveEndpoint.parse("127.0.0.1:70000", for: .oipGRPC) }
+    }
+
+    @Test func theTextsKeepTheirLengthAndHoldBothLabels() {
+        let texts = (0..<10).map { LiveTexts.text(index: $0, length: 7) }
+        #expect(texts.allSatisfy { $0.unicodeScalars.count == 7 })
+        #expect(texts.map(LiveTexts.expectedLabel) == (0..<10).map { $0 % 2 == 1 ? "code" : "not code" })
+        // The rule is the seed's, as TestSupport states it.
+        for text in texts + ["def f()", "class X", "a;b", "plain words"] {
+            #expect(LiveTexts.expectedLabel(text) == SeedClient.expectedLabel(text))
+        }
+    }
+}
+
+@Suite(.serialized) struct OIPLoadScriptTests {
+    @Test func itLoadsAnOpenInferenceProtocolServerOverBothFaces() async throws {
+        let grpcPort = try FreePort.find()
+        let model = try ModelServer(["--unit-ms", "0.001", "--grpc-port", "\(grpcPort)"])
+        defer { model.stop() }
+        try await SeedClient.withHTTPClient { http in try await model.waitUntilUp(client: http) }
+        for (face, address) in [("grpc", "127.0.0.1:\(grpcPort)"), ("http", "127.0.0.1:\(model.port)")] {
+            let json = FileManager.default.temporaryDirectory.appendingPathComponent("oip-load-\(UUID().uuidString).json")
+            defer { try? FileManager.default.removeItem(at: json) }
+            let run = try await PythonScript.run("Benchmarks/oip_load.py", [
+                "--url", address, "--protocol", face, "--concurrency", "4", "--requests", "40", "--batch", "2",
+                "--verify", "--json-out", json.path,
+            ], within: 120)
+            #expect(run.status == 0, "\(face): \(run.output)")
+            #expect(run.output.contains("40 sent, 40 ok, 0 errors") && run.output.contains("errors by status: none"), "\(run.output)")
+            let figures = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any] ?? [:]
+            #expect(figures["labels"] as? [String: Int] == ["code": 40, "not code": 40], "\(figures)")
+        }
+        // A request the server refuses (6 rows; it takes 1 to 5) is an error: exit 1, the status named.
+        let refused = try await PythonScript.run("Benchmarks/oip_load.py", [
+            "--url", "127.0.0.1:\(grpcPort)", "--protocol", "grpc", "--concurrency", "1", "--requests", "3", "--batch", "6", "--warmup", "0",
+        ], within: 120)
+        #expect(refused.status == 1 && refused.output.contains("INVALID_ARGUMENT: 3"), "\(refused.output)")
+        let allowed = try await PythonScript.run("Benchmarks/oip_load.py", [
+            "--url", "127.0.0.1:\(grpcPort)", "--protocol", "grpc", "--concurrency", "1", "--requests", "3", "--batch", "6",
+            "--warmup", "0", "--allow-errors",
+        ], within: 120)
+        #expect(allowed.status == 0, "\(allowed.output)")
+        // Only loopback targets.
+        let remote = try await PythonScript.run("Benchmarks/oip_load.py", ["--url", "192.0.2.1:8001", "--requests", "1"], within: 60)
+        #expect(remote.status == 2 && remote.output.contains("not a loopback address"), "\(remote.output)")
     }
 }
