@@ -74,7 +74,14 @@ struct InferenceGRPCService: Inference_GRPCInferenceService.ServiceProtocol {
             if let refusal = gate.admit(client) { throw .resourceExhausted(refusal.message, retryAfterSeconds: refusal.retryAfterSeconds) }
             _ = try gateway.model(request.message.modelName)
             let decoded = try InferenceRequest(request.message)
-            let (answer, _) = try await gateway.infer(decoded, client: client, timeoutMs: header("grpc-timeout").flatMap(GRPCTimeout.milliseconds))
+            // A call the client cancels, or whose deadline passes, withdraws its rows from the queue.
+            let withdrawal = RowWithdrawal(scheduler: gateway.scheduler)
+            let (answer, _) = try await withRPCCancellationHandler { () async throws(InferenceError) in
+                try await gateway.infer(decoded, client: client, timeoutMs: header("grpc-timeout").flatMap(GRPCTimeout.milliseconds),
+                                        withdrawal: withdrawal)
+            } onCancelRPC: {
+                withdrawal.withdraw(reason: "the client cancelled the call, or its deadline passed")
+            }
             return ServerResponse(message: Inference_ModelInferResponse(answer))
         } catch {
             code = error.httpStatus

@@ -1,4 +1,3 @@
-import NIOConcurrencyHelpers
 import NIOCore
 import OpenInference
 import Wire
@@ -35,9 +34,12 @@ struct ModelGateway: Sendable {
     var isReady: Bool { readiness.isReady }
 
     /// Runs one request through the scheduler. `timeoutMs` (the gRPC call's
-    /// deadline) wins over the request's `timeout` parameter when sooner.
+    /// deadline) wins over the request's `timeout` parameter when sooner;
+    /// `withdrawal` (given by a face that can tell when its client gives up)
+    /// holds the rows so they can be withdrawn.
     func infer(_ request: InferenceRequest, client: String, timeoutMs callDeadline: UInt32? = nil,
-               cancelledBy connection: (any Channel)? = nil) async throws(InferenceError) -> (InferenceResponse, RequestCheck.Plan) {
+               cancelledBy connection: (any Channel)? = nil,
+               withdrawal given: RowWithdrawal? = nil) async throws(InferenceError) -> (InferenceResponse, RequestCheck.Plan) {
         let check = RequestCheck(model: try model(request.modelName), maxElementBytes: maxElementBytes)
         let plan = try check.plan(request)
         let deadlines = [request.timeoutMs, callDeadline, defaultTimeoutMs == 0 ? nil : defaultTimeoutMs].compactMap { $0 }
@@ -45,39 +47,37 @@ struct ModelGateway: Sendable {
         let priority = request.ferryPriority
         let isText = request.inputs.first?.datatype == .bytes
         let scheduler = self.scheduler
-        // Once one row fails the request fails: its other rows are withdrawn
-        // from the scheduler rather than run for nobody.
-        let ids = NIOLockedValueBox<[UInt64]>([])
+        let withdrawal = given ?? RowWithdrawal(scheduler: scheduler)
         let results = await withTaskGroup(of: (Int, RequestResult).self) { group in
             for (i, row) in plan.rows.enumerated() {
                 // The cost hint is what the seed's classifier counts: characters for a text.
                 let cost = UInt64(isText ? String(decoding: row, as: UTF8.self).unicodeScalars.count : row.count)
                 group.addTask {
                     (i, await scheduler.submit(client: client, priority: priority, cost: cost, timeoutMs: timeoutMs,
-                                               payload: row, cancelledBy: connection,
-                                               submitted: { id in ids.withLockedValue { $0.append(id) } }))
+                                               payload: row, cancelledBy: connection, submitted: withdrawal.submitted))
                 }
             }
             var all = [RequestResult?](repeating: nil, count: plan.rows.count)
-            var failed = false
             for await (i, r) in group {
                 all[i] = r
-                if r.status != .ok && !failed {
-                    failed = true
-                    for id in ids.withLockedValue({ $0 }) { scheduler.cancel(id, reason: "another row of the request failed") }
-                }
+                // Once one row fails the request fails: the others would run for nobody.
+                if r.status != .ok { withdrawal.withdraw(reason: Self.withdrawnReason) }
             }
             return all.map { $0! }
         }
         // The error of the row that failed first in row order, not one withdrawn for it.
-        let withdrawn = "another row of the request failed"
-        if let (i, bad) = results.enumerated().first(where: { $0.element.status != .ok && String(decoding: $0.element.body, as: UTF8.self) != withdrawn }) {
+        if let (i, bad) = results.enumerated().first(where: { $0.element.status != .ok && String(decoding: $0.element.body, as: UTF8.self) != Self.withdrawnReason }) {
             throw Self.error(for: bad, row: i, of: results.count, model: request.modelName)
+        }
+        if let reason = withdrawal.reason, results.contains(where: { $0.status != .ok }) {
+            throw .unavailable("model '\(request.modelName)': \(reason)")
         }
         return (try check.response(to: request, plan: plan, results: results.map(\.body)), plan)
     }
 
     /// The protocol's error for an item the scheduler did not answer `ok`.
+    static let withdrawnReason = "another row of the request failed"
+
     static func error(for result: RequestResult, row: Int, of rows: Int, model: String) -> InferenceError {
         let reason = String(decoding: result.body, as: UTF8.self)
         let what = rows == 1 ? "model '\(model)': \(reason)" : "model '\(model)', row \(row) of \(rows): \(reason)"

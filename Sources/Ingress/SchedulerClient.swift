@@ -84,8 +84,9 @@ public final class SchedulerClient: Service, @unchecked Sendable {
                 return
             }
             submitted?(submit.id)
-            // Not connected: it is sent with the others on reconnect.
-            if connected { send([.submit(submit)]) }
+            // Not connected: it is sent with the others on reconnect. Withdrawn already
+            // (by `submitted`): nothing to send.
+            if connected && state.withLockedValue({ $0.waiting[submit.id] != nil }) { send([.submit(submit)]) }
             connection?.closeFuture.whenComplete { [weak self] _ in self?.cancel(submit.id) }
         }
     }

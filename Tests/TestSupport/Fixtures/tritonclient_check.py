@@ -116,26 +116,39 @@ def over_grpc(address):
         check("grpc health unknown service -> NOT_FOUND", e.code() == grpc.StatusCode.NOT_FOUND, e.code())
 
 
-def limits(http_address, grpc_address):
-    """Deadlines and a full queue, over gRPC: Ferry must run with --unit-ms 2 --max-queued 5."""
+def wait_for_status(http_address, until):
+    """Polls Ferry's /readyz (bounded, 10 s) until `until(fields)`: waiting on the scheduler's report, not on time."""
     import json
     import time
     import urllib.request
+    for _ in range(500):
+        with urllib.request.urlopen(f"http://{http_address}/readyz") as page:
+            if until(json.load(page)):
+                return True
+        time.sleep(0.02)
+    return False
+
+
+def limits(http_address, grpc_address):
+    """Deadlines and a full queue, over gRPC: Ferry must run with --unit-ms 2 --max-queued 5."""
+    import time
     c = tg.InferenceServerClient(grpc_address)
     done = []
-    # A 1.8 s call (30 characters, 2 ms x 30^2) occupies the backend...
-    c.async_infer("classifier", [texts_input(tg, [b"z" * 30])], callback=lambda result, error: done.append((result, error)))
-    for _ in range(250):  # ...as the scheduler reports (bounded wait on its status, not a sleep for time)
-        with urllib.request.urlopen(f"http://{http_address}/readyz") as page:
-            if json.load(page).get("in_flight") == "1":
-                break
-        time.sleep(0.02)
+    # A 5 s call (50 characters, 2 ms x 50^2) occupies the backend while the checks below run...
+    c.async_infer("classifier", [texts_input(tg, [b"z" * 50])], callback=lambda result, error: done.append((result, error)))
+    wait_for_status(http_address, lambda s: s.get("in_flight") == "1")  # as the scheduler reports it
     # ...so a call that may wait 200 ms passes its deadline: the call's grpc-timeout is its rows' deadline.
     expect_error("grpc deadline -> DEADLINE_EXCEEDED", lambda: c.infer("classifier", [texts_input(tg, [b"hurry"])], client_timeout=0.2),
                  "DEADLINE_EXCEEDED")
     # The triton `timeout` parameter (microseconds) does the same without a client deadline.
     expect_error("grpc timeout parameter -> DEADLINE_EXCEEDED",
                  lambda: c.infer("classifier", [texts_input(tg, [b"hurry too"])], timeout=100000), "DEADLINE_EXCEEDED")
+    # A call the client cancels while its rows wait: they are withdrawn, never run.
+    ctx = c.async_infer("classifier", [texts_input(tg, [b"gone 1", b"gone 2", b"gone 3"])], callback=lambda result, error: None)
+    queued = wait_for_status(http_address, lambda s: s.get("queued") == "3")
+    ctx.cancel()
+    emptied = wait_for_status(http_address, lambda s: s.get("queued") == "0")
+    check("grpc cancelled call's rows withdrawn", queued and emptied, "queued did not go 3 -> 0")
     # Fifty rows against a queue of five: refused for load.
     expect_error("grpc full queue -> RESOURCE_EXHAUSTED",
                  lambda: c.infer("classifier", [texts_input(tg, [b"z" * 30] * 50)], client_timeout=120), "RESOURCE_EXHAUSTED")
