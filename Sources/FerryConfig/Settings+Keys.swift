@@ -31,11 +31,10 @@ extension Settings {
         .text("backend.model", "--upstream-model", \.upstreamModel) { $0.isEmpty ? "must name the upstream's model" : nil },
         .text("backend.input", "--upstream-input", \.upstreamInput) { $0.isEmpty ? "must name the model's input tensor" : nil },
         .text("backend.output", "--upstream-output", \.upstreamOutput) { $0.isEmpty ? "must name the model's output tensor" : nil },
-        .choice("backend.datatype", "--upstream-datatype", \.upstreamDatatype,
-                ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES"]),
+        // One text a row: "" ([N]) or ones ("1": [N, 1], as Triton wants for a model with a batch dimension).
         .text("backend.row_shape", "--upstream-row-shape", \.upstreamRowShape) {
-            $0.isEmpty || $0.split(separator: ",").allSatisfy({ Int($0.trimmingCharacters(in: .whitespaces)).map { $0 > 0 } ?? false })
-                ? nil : "must be whole numbers > 0 separated by commas (\"1\" for [N, 1], \"\" for [N]), got \(jsonQuoted($0))"
+            $0.isEmpty || $0.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces) == "1" })
+                ? nil : "must be \"\" (rows of shape [N]) or ones separated by commas (\"1\" for [N, 1]): one text a row, got \(jsonQuoted($0))"
         },
         .text("backend.call_log", "--worker-call-log", \.workerCallLog),
         .text("backend.crash_on", "--crash-on", \.crashOn) { $0.isEmpty ? "must not be empty (leave it out to never crash)" : nil },

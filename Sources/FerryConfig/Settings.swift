@@ -28,11 +28,11 @@ public struct Settings: Sendable {
     public var upstreamTimeoutMs = 30_000
     public var upstreamAttempts = 3
     /// For `oip`: the model Ferry calls on the upstream servers, its input
-    /// and output tensors, their datatype, and one row's shape ("1": [N, 1]).
+    /// and output tensors (BYTES: the served model is the text classifier),
+    /// and one row's shape ("1": [N, 1]; "": [N]).
     public var upstreamModel = "classifier"
     public var upstreamInput = "TEXT"
     public var upstreamOutput = "LABEL"
-    public var upstreamDatatype = "BYTES"
     public var upstreamRowShape = "1"
     public var workerCallLog: String?
     /// Simulated backend: the worker crashes on a text containing this, as a

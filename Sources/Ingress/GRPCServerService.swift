@@ -13,8 +13,15 @@ struct GRPCServerService: Service {
     /// Called once it listens.
     let onListening: @Sendable () -> Void
 
+    /// `--host` as the gRPC transport takes it: an IPv6 literal, or IPv4
+    /// (`localhost` is 127.0.0.1, as the HTTP face resolves it).
+    static func address(host: String, port: Int) -> GRPCNIOTransportCore.SocketAddress {
+        if host.contains(":") { return .ipv6(host: host, port: port) }
+        return .ipv4(host: host == "localhost" ? "127.0.0.1" : host, port: port)
+    }
+
     func run() async throws {
-        let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext)
+        let transport = HTTP2ServerTransport.Posix(address: Self.address(host: host, port: port), transportSecurity: .plaintext)
         let server = GRPCServer(transport: transport, services: services)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -24,8 +31,8 @@ struct GRPCServerService: Service {
                     }
                 }
                 // Nil or a throw: serve() failed (a port in use), and says why above.
-                if let address = try? await server.listeningAddress?.ipv4 {
-                    logger.info("gRPC (Open Inference Protocol, grpc.health.v1) listening on \(address.host):\(address.port)")
+                if let address = try? await server.listeningAddress {
+                    logger.info("gRPC (Open Inference Protocol, grpc.health.v1) listening on \(address)")
                     onListening()
                 }
             }

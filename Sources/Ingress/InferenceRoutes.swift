@@ -65,7 +65,10 @@ struct InferenceRoutes {
         do {
             body = try await request.body.collect(upTo: maxBodyBytes)
         } catch {
-            return (Self.failure(.invalidArgument("request body over \(maxBodyBytes) bytes")), client)
+            // Over the limit (413, as /proxy_classify answers), or the body broke off.
+            var r = Self.json(.contentTooLarge, HTTPInferenceCodec.encodeError(.invalidArgument("request body over \(maxBodyBytes) bytes (--max-body-bytes): \(error)")))
+            r.headers[.connection] = "close"
+            return (r, client)
         }
         var headerLength: Int?
         if let raw = request.headers[Self.headerLengthField] {

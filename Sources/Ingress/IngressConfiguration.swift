@@ -6,8 +6,10 @@ public struct IngressConfiguration: Sendable {
     public struct Limits: Sendable {
         /// Largest accepted request body.
         public var maxBodyBytes: Int = 1 << 20
-        /// Longest accepted `sequence`, in characters.
+        /// Longest accepted `sequence` (or BYTES element), in characters.
         public var maxSequenceLength: Int = 100_000
+        /// Most rows one inference request may hold: the queue bound.
+        public var maxRowsPerRequest: Int = 10_000
         /// Deadline for requests without `X-Timeout-Ms`; 0 means none.
         public var defaultTimeoutMs: UInt32 = 0
         /// Requests per second per client (token bucket); 0 means no limit.
@@ -28,7 +30,8 @@ public struct IngressConfiguration: Sendable {
     public var limits: Limits
     /// When set, every request needs a key, and the key names the client.
     public var apiKeys: APIKeys?
-    /// The models served over the Open Inference Protocol; `/proxy_classify` is a route onto the first.
+    /// The models served over the Open Inference Protocol. Today one, the seed's
+    /// classifier, whose queue `/proxy_classify` shares.
     public var models: [ModelMetadata] = [.classifier()]
 
     public init(host: String = "127.0.0.1", port: Int = 8000, schedulerSocket: String, controlSocket: String? = nil,

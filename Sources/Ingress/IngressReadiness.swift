@@ -17,11 +17,13 @@ final class IngressReadiness: Sendable {
     var isUp: Bool { listening.withLockedValue { $0.http && $0.grpc } && scheduler.isConnected }
 
     /// Up, and the scheduler has a worker.
-    var isReady: Bool { isUp && scheduler.isReady }
+    var isReady: Bool { reason == nil }
 
     /// Why not ready, for `/readyz`; nil when ready.
     var reason: String? {
-        if !listening.withLockedValue({ $0.grpc }) { return "gRPC face not listening yet" }
+        let (http, grpc) = listening.withLockedValue { ($0.http, $0.grpc) }
+        if !http { return "HTTP face not listening yet" }
+        if !grpc { return "gRPC face not listening yet" }
         if !scheduler.isConnected { return "scheduler not connected" }
         if !scheduler.isReady { return "scheduler has no backend worker" }
         return nil

@@ -34,7 +34,7 @@ public struct IngressServer: Sendable {
         ClassifyRoutes(scheduler: scheduler, readiness: readiness, limits: configuration.limits, gate: gate, metrics: metrics, performance: performance)
             .register(on: router)
         let gateway = ModelGateway(scheduler: scheduler, readiness: readiness, models: Dictionary(uniqueKeysWithValues: configuration.models.map { ($0.name, $0) }),
-                                   maxElementBytes: configuration.limits.maxSequenceLength * 4,
+                                   maxTextLength: configuration.limits.maxSequenceLength, maxRows: configuration.limits.maxRowsPerRequest,
                                    defaultTimeoutMs: configuration.limits.defaultTimeoutMs)
         InferenceRoutes(gateway: gateway, gate: gate, maxBodyBytes: configuration.limits.maxBodyBytes, metrics: metrics, performance: performance)
             .register(on: router)

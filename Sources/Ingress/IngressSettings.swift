@@ -7,6 +7,7 @@ extension IngressConfiguration {
         var limits = Limits()
         limits.maxBodyBytes = s.maxBodyBytes
         limits.maxSequenceLength = s.maxSequenceLength
+        limits.maxRowsPerRequest = s.maxQueuedPerClient.map { min($0, s.maxQueued) } ?? s.maxQueued
         limits.defaultTimeoutMs = UInt32(clamping: s.defaultTimeoutMs)
         limits.clientRate = s.clientRate
         limits.idleTimeoutSeconds = Int64(s.idleTimeoutS)

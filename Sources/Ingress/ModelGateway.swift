@@ -10,7 +10,10 @@ struct ModelGateway: Sendable {
     let scheduler: SchedulerClient
     let readiness: IngressReadiness
     let models: [String: ModelMetadata]
-    let maxElementBytes: Int
+    /// Longest text, in characters, as `/proxy_classify` counts it.
+    let maxTextLength: Int
+    /// Most rows a request may hold: the queue bound (more could never be queued).
+    let maxRows: Int
     /// Deadline for requests that set none; 0 means none.
     let defaultTimeoutMs: UInt32
 
@@ -25,9 +28,7 @@ struct ModelGateway: Sendable {
     /// The model at `version` (nil or empty: any), or NOT_FOUND naming the versions there are.
     func model(_ name: String, version: String?) throws(InferenceError) -> ModelMetadata {
         let model = try model(name)
-        if let version, !version.isEmpty, !model.versions.contains(version) {
-            throw .notFound("model '\(model.name)' has no version '\(version)'; it has \(model.versions.joined(separator: ", "))")
-        }
+        try model.check(version: version)
         return model
     }
 
@@ -40,7 +41,7 @@ struct ModelGateway: Sendable {
     func infer(_ request: InferenceRequest, client: String, timeoutMs callDeadline: UInt32? = nil,
                cancelledBy connection: (any Channel)? = nil,
                withdrawal given: RowWithdrawal? = nil) async throws(InferenceError) -> (InferenceResponse, RequestCheck.Plan) {
-        let check = RequestCheck(model: try model(request.modelName), maxElementBytes: maxElementBytes)
+        let check = RequestCheck(model: try model(request.modelName), maxTextLength: maxTextLength, maxRows: maxRows)
         let plan = try check.plan(request)
         let deadlines = [request.timeoutMs, callDeadline, defaultTimeoutMs == 0 ? nil : defaultTimeoutMs].compactMap { $0 }
         let timeoutMs = deadlines.min() ?? 0
@@ -48,36 +49,35 @@ struct ModelGateway: Sendable {
         let isText = request.inputs.first?.datatype == .bytes
         let scheduler = self.scheduler
         let withdrawal = given ?? RowWithdrawal(scheduler: scheduler)
+        // One callback a request (not a row): a client that goes away withdraws its rows.
+        connection?.closeFuture.whenComplete { _ in withdrawal.withdraw(reason: "client went away") }
         let results = await withTaskGroup(of: (Int, RequestResult).self) { group in
             for (i, row) in plan.rows.enumerated() {
                 // The cost hint is what the seed's classifier counts: characters for a text.
                 let cost = UInt64(isText ? String(decoding: row, as: UTF8.self).unicodeScalars.count : row.count)
                 group.addTask {
                     (i, await scheduler.submit(client: client, priority: priority, cost: cost, timeoutMs: timeoutMs,
-                                               payload: row, cancelledBy: connection, submitted: withdrawal.submitted))
+                                               payload: row, submitted: withdrawal.submitted))
                 }
             }
             var all = [RequestResult?](repeating: nil, count: plan.rows.count)
             for await (i, r) in group {
                 all[i] = r
                 // Once one row fails the request fails: the others would run for nobody.
-                if r.status != .ok { withdrawal.withdraw(reason: Self.withdrawnReason) }
+                if r.status != .ok { withdrawal.withdraw(reason: "another row of the request failed") }
             }
             return all.map { $0! }
         }
-        // The error of the row that failed first in row order, not one withdrawn for it.
-        if let (i, bad) = results.enumerated().first(where: { $0.element.status != .ok && String(decoding: $0.element.body, as: UTF8.self) != Self.withdrawnReason }) {
+        // The error of the row that failed first in row order, not one withdrawn for it;
+        // all withdrawn: the client went away (nobody reads this answer).
+        let failed = results.enumerated().filter { $0.element.status != .ok }
+        if let (i, bad) = failed.first(where: { !withdrawal.wasWithdrawn($0.element.id) }) ?? failed.first {
             throw Self.error(for: bad, row: i, of: results.count, model: request.modelName)
-        }
-        if let reason = withdrawal.reason, results.contains(where: { $0.status != .ok }) {
-            throw .unavailable("model '\(request.modelName)': \(reason)")
         }
         return (try check.response(to: request, plan: plan, results: results.map(\.body)), plan)
     }
 
     /// The protocol's error for an item the scheduler did not answer `ok`.
-    static let withdrawnReason = "another row of the request failed"
-
     static func error(for result: RequestResult, row: Int, of rows: Int, model: String) -> InferenceError {
         let reason = String(decoding: result.body, as: UTF8.self)
         let what = rows == 1 ? "model '\(model)': \(reason)" : "model '\(model)', row \(row) of \(rows): \(reason)"

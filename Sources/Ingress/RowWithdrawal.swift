@@ -2,25 +2,32 @@ import NIOConcurrencyHelpers
 
 /// The rows of one inference request that the scheduler holds, so they can
 /// be withdrawn together: when one row fails (the request fails, the others
-/// would run for nobody) or when the client gives up (a gRPC call cancelled
-/// or past its deadline). A row submitted after the withdrawal is withdrawn
-/// at once.
+/// would run for nobody) or when the client gives up (its connection closed,
+/// a gRPC call cancelled or past its deadline). A row submitted after the
+/// withdrawal is withdrawn at once.
 final class RowWithdrawal: Sendable {
+    private struct State {
+        var submitted: [UInt64] = []
+        /// The rows this withdrew (not ones answered before it came).
+        var withdrawn: Set<UInt64> = []
+        var reason: String?
+    }
+
     private let scheduler: SchedulerClient
-    private let state = NIOLockedValueBox((ids: [UInt64](), reason: String?.none))
+    private let state = NIOLockedValueBox(State())
 
     init(scheduler: SchedulerClient) { self.scheduler = scheduler }
 
-    /// Why the rows were withdrawn; nil while they were not.
-    var reason: String? { state.withLockedValue { $0.reason } }
+    /// Whether the answer for `id` is this withdrawal's, not the scheduler's.
+    func wasWithdrawn(_ id: UInt64) -> Bool { state.withLockedValue { $0.withdrawn.contains(id) } }
 
     /// A row's request id, as the scheduler client learns it.
     func submitted(_ id: UInt64) {
         let reason = state.withLockedValue { s -> String? in
-            s.ids.append(id)
+            s.submitted.append(id)
             return s.reason
         }
-        if let reason { scheduler.cancel(id, reason: reason) }
+        if let reason { withdraw([id], reason: reason) }
     }
 
     /// Withdraws every row not answered yet (once; later calls do nothing).
@@ -28,8 +35,16 @@ final class RowWithdrawal: Sendable {
         let ids = state.withLockedValue { s -> [UInt64] in
             guard s.reason == nil else { return [] }
             s.reason = reason
-            return s.ids
+            return s.submitted
         }
-        for id in ids { scheduler.cancel(id, reason: reason) }
+        withdraw(ids, reason: reason)
+    }
+
+    private func withdraw(_ ids: [UInt64], reason: String) {
+        for id in ids {
+            // Marked before the cancel answers the row's waiter, unmarked if it was answered already.
+            state.withLockedValue { _ = $0.withdrawn.insert(id) }
+            if !scheduler.cancel(id, reason: reason) { state.withLockedValue { _ = $0.withdrawn.remove(id) } }
+        }
     }
 }

@@ -55,6 +55,13 @@ public final class SchedulerClient: Service, @unchecked Sendable {
         link.with { $0?.send(messages) }
     }
 
+    /// Sends on the link always by way of the loop's queue, so messages
+    /// queued under the state lock go out in the lock's order (a row's
+    /// `submit` before its `cancel`), whichever thread queued them.
+    private func sendInLockOrder(_ messages: [Message]) {
+        reactor.eventLoop.execute { self.link.with { $0?.send(messages) } }
+    }
+
     /// Connected to the scheduler, and the scheduler has a worker.
     public var isReady: Bool { state.withLockedValue { $0.connected && $0.slots > 0 } }
     /// Connected to the scheduler.
@@ -85,19 +92,29 @@ public final class SchedulerClient: Service, @unchecked Sendable {
             }
             submitted?(submit.id)
             // Not connected: it is sent with the others on reconnect. Withdrawn already
-            // (by `submitted`): nothing to send.
-            if connected && state.withLockedValue({ $0.waiting[submit.id] != nil }) { send([.submit(submit)]) }
+            // (by `submitted`): nothing to send. Under the lock: a withdrawal racing
+            // with this send queues its cancel after it.
+            if connected {
+                state.withLockedValue { s in
+                    if s.connected && s.waiting[submit.id] != nil { sendInLockOrder([.submit(submit)]) }
+                }
+            }
             connection?.closeFuture.whenComplete { [weak self] _ in self?.cancel(submit.id) }
         }
     }
 
     /// Withdraws a request whose client went away (or whose sibling rows
-    /// failed); nothing if already answered.
-    func cancel(_ id: UInt64, reason: String = "client went away") {
-        let (waiter, connected) = state.withLockedValue { s in (s.waiting.removeValue(forKey: id), s.connected) }
-        guard let waiter else { return }
-        if connected { send([.cancel(id: id)]) }
-        waiter.continuation.resume(returning: RequestResult(id: id, status: .unavailable, body: Array(reason.utf8)))
+    /// failed); nothing if already answered. Whether it withdrew it.
+    @discardableResult
+    func cancel(_ id: UInt64, reason: String = "client went away") -> Bool {
+        let waiter = state.withLockedValue { s -> Waiting? in
+            guard let waiter = s.waiting.removeValue(forKey: id) else { return nil }
+            if s.connected { sendInLockOrder([.cancel(id: id)]) }
+            return waiter
+        }
+        guard let waiter else { return false }
+        defer { waiter.continuation.resume(returning: RequestResult(id: id, status: .unavailable, body: Array(reason.utf8))) }
+        return true
     }
 
     public func run() async throws {

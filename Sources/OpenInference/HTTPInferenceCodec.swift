@@ -27,7 +27,7 @@ public enum HTTPInferenceCodec {
         var tensors: [InferenceTensor] = []
         for (i, raw) in inputs.enumerated() {
             guard let input = raw as? [String: Any] else { throw .invalidArgument("inputs[\(i)] is not an object") }
-            tensors.append(try decodeInput(input, index: i, binary: &binary))
+            tensors.append(try decodeTensor(input, role: "input", index: i, binary: &binary))
         }
         guard binary.isEmpty else {
             throw .invalidArgument("\(binary.count) byte(s) after the tensors that binary_data_size parameters account for")
@@ -59,49 +59,51 @@ public enum HTTPInferenceCodec {
         return request
     }
 
-    static func decodeInput(_ input: [String: Any], index i: Int, binary: inout ArraySlice<UInt8>) throws(InferenceError) -> InferenceTensor {
-        guard let name = input["name"] as? String else { throw .invalidArgument("inputs[\(i)] needs a 'name'") }
+    /// One tensor of a request's `inputs` or an answer's `outputs` (`role`).
+    static func decodeTensor(_ input: [String: Any], role: String, index i: Int, binary: inout ArraySlice<UInt8>) throws(InferenceError) -> InferenceTensor {
+        guard let name = input["name"] as? String else { throw .invalidArgument("\(role)s[\(i)] needs a 'name'") }
+        let role = "\(role) '\(name)'"
         guard let typeName = input["datatype"] as? String, let datatype = TensorDatatype(rawValue: typeName) else {
-            throw .invalidArgument("input '\(name)': 'datatype' must be one of \(TensorDatatype.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalidArgument("\(role): 'datatype' must be one of \(TensorDatatype.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let dims = input["shape"] as? [Any], let shape = Optional(dims.compactMap(integer)), shape.count == dims.count else {
-            throw .invalidArgument("input '\(name)': 'shape' must be an array of whole numbers")
+            throw .invalidArgument("\(role): 'shape' must be an array of whole numbers")
         }
-        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(Int64(1), { $0.multipliedReportingOverflow(by: $1).partialValue }) <= Int64(1 << 28) else {
-            throw .invalidArgument("input '\(name)': shape \(shape) is negative or too large")
+        guard let total = InferenceTensor.elementCount(of: shape) else {
+            throw .invalidArgument("\(role): shape \(shape) is negative or over \(InferenceTensor.maxElements) elements")
         }
-        let count = Int(shape.reduce(1, *))
+        let count = Int(total)
         let params = input["parameters"] as? [String: Any] ?? [:]
         if let sizeValue = params["binary_data_size"] {
             guard let size = integer(sizeValue), size >= 0, Int(size) <= binary.count else {
-                throw .invalidArgument("input '\(name)': binary_data_size \(sizeValue) is more than the \(binary.count) byte(s) left in the body")
+                throw .invalidArgument("\(role): binary_data_size \(sizeValue) is more than the \(binary.count) byte(s) left in the body")
             }
             let raw = binary.prefix(Int(size))
             binary = binary.dropFirst(Int(size))
             if datatype == .bytes {
                 guard let values = RawBytes.decode(Array(raw)) else {
-                    throw .invalidArgument("input '\(name)': BYTES data is not a series of 4-byte little-endian lengths and bytes")
+                    throw .invalidArgument("\(role): BYTES data is not a series of 4-byte little-endian lengths and bytes")
                 }
                 guard values.count == count else {
-                    throw .invalidArgument("input '\(name)': \(values.count) BYTES element(s) for shape \(shape)")
+                    throw .invalidArgument("\(role): \(values.count) BYTES element(s) for shape \(shape)")
                 }
                 return InferenceTensor(name: name, datatype: .bytes, shape: shape, elements: .bytes(values))
             }
             guard raw.count == count * (datatype.elementSize ?? 0) else {
-                throw .invalidArgument("input '\(name)': \(raw.count) byte(s) of \(typeName) for shape \(shape) (expected \(count * (datatype.elementSize ?? 0)))")
+                throw .invalidArgument("\(role): \(raw.count) byte(s) of \(typeName) for shape \(shape) (expected \(count * (datatype.elementSize ?? 0)))")
             }
             return InferenceTensor(name: name, datatype: datatype, shape: shape, elements: .fixed(Array(raw)))
         }
-        guard let data = input["data"] else { throw .invalidArgument("input '\(name)' has neither 'data' nor a binary_data_size parameter") }
+        guard let data = input["data"] else { throw .invalidArgument("\(role) has neither 'data' nor a binary_data_size parameter") }
         var flat: [Any] = []
         flatten(data, into: &flat)
         guard flat.count == count else {
-            throw .invalidArgument("input '\(name)': \(flat.count) element(s) in 'data' for shape \(shape)")
+            throw .invalidArgument("\(role): \(flat.count) element(s) in 'data' for shape \(shape)")
         }
         if datatype == .bytes {
             var values: [[UInt8]] = []
             for v in flat {
-                guard let s = v as? String else { throw .invalidArgument("input '\(name)': BYTES data must be strings") }
+                guard let s = v as? String else { throw .invalidArgument("\(role): BYTES data must be strings") }
                 values.append(Array(s.utf8))
             }
             return InferenceTensor(name: name, datatype: .bytes, shape: shape, elements: .bytes(values))
@@ -110,7 +112,7 @@ public enum HTTPInferenceCodec {
         raw.reserveCapacity(count * (datatype.elementSize ?? 1))
         for v in flat {
             guard let number = v as? NSNumber, appendLittleEndian(number, datatype, to: &raw) else {
-                throw .invalidArgument("input '\(name)': '\(v)' is not a \(typeName) value")
+                throw .invalidArgument("\(role): '\(v)' is not a \(typeName) value")
             }
         }
         return InferenceTensor(name: name, datatype: datatype, shape: shape, elements: .fixed(raw))
@@ -159,8 +161,8 @@ public enum HTTPInferenceCodec {
         var tensors: [InferenceTensor] = []
         for (i, raw) in outputs.enumerated() {
             guard let output = raw as? [String: Any] else { throw .internal("outputs[\(i)] is not an object") }
-            do { tensors.append(try decodeInput(output, index: i, binary: &binary)) } catch {
-                throw .internal("the answer's \(error.message.replacingOccurrences(of: "input", with: "output"))")
+            do { tensors.append(try decodeTensor(output, role: "output", index: i, binary: &binary)) } catch {
+                throw .internal("the answer's \(error.message)")
             }
         }
         return InferenceResponse(id: fields["id"] as? String, modelName: fields["model_name"] as? String ?? "",
@@ -170,12 +172,16 @@ public enum HTTPInferenceCodec {
     // MARK: Responses
 
     /// The answer's body and, when any output is binary, the JSON part's length.
+    /// An output JSON cannot carry (FP16, a NaN or an infinity) goes binary
+    /// even when asked for as JSON.
     public static func encodeResponse(_ response: InferenceResponse, binaryOutputs: Set<String>) -> (body: [UInt8], headerLength: Int?) {
         var binary: [UInt8] = []
         var outputs: [[String: Any]] = []
+        var anyBinary = false
         for t in response.outputs {
             var out = tensorHeader(t)
-            if binaryOutputs.contains(t.name) {
+            if binaryOutputs.contains(t.name) || !jsonCanCarry(t) {
+                anyBinary = true
                 let raw = rawBytes(t)
                 out["parameters"] = ["binary_data_size": raw.count]
                 binary += raw
@@ -187,7 +193,18 @@ public enum HTTPInferenceCodec {
         var top: [String: Any] = ["model_name": response.modelName, "model_version": response.modelVersion, "outputs": outputs]
         if let id = response.id { top["id"] = id }
         let header = jsonBytes(top)
-        return binary.isEmpty && binaryOutputs.isEmpty ? (header, nil) : (header + binary, header.count)
+        return anyBinary ? (header + binary, header.count) : (header, nil)
+    }
+
+    /// FP16 has no JSON form, nor have NaN and the infinities.
+    static func jsonCanCarry(_ t: InferenceTensor) -> Bool {
+        guard case let .fixed(raw) = t.elements else { return true }
+        switch t.datatype {
+        case .fp16: return false
+        case .fp32: return stride(from: 0, to: raw.count - 3, by: 4).allSatisfy { (number(Array(raw[$0..<($0 + 4)]), .fp32) as? Float)?.isFinite ?? true }
+        case .fp64: return stride(from: 0, to: raw.count - 7, by: 8).allSatisfy { (number(Array(raw[$0..<($0 + 8)]), .fp64) as? Double)?.isFinite ?? true }
+        default: return true
+        }
     }
 
     /// `{"error": "…"}`, the protocol's error body.

@@ -1,5 +1,6 @@
 /// Why an inference request was not answered, in the protocol's terms: each
-/// case knows its HTTP status and its gRPC status code.
+/// case knows its HTTP status (the gRPC face maps each to its status code,
+/// in `Ingress.InferenceGRPCService`).
 public enum InferenceError: Error, Equatable, Sendable {
     case notFound(String)
     case invalidArgument(String)

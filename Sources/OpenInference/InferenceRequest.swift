@@ -44,7 +44,8 @@ public struct InferenceRequest: Equatable, Sendable {
 
     /// The deadline in Ferry's whole milliseconds (rounded up), or nil.
     public var timeoutMs: UInt32? {
-        timeoutMicroseconds.map { UInt32(clamping: max(1, ($0 + 999) / 1000)) }
+        // Rounded up without `+ 999`, which would overflow at Int64.max (the client's number).
+        timeoutMicroseconds.map { UInt32(clamping: max(1, $0 / 1000 + ($0 % 1000 == 0 ? 0 : 1))) }
     }
 }
 

@@ -28,8 +28,45 @@ public struct InferenceTensor: Equatable, Sendable {
         InferenceTensor(name: name, datatype: .bytes, shape: shape ?? [Int64(values.count)], elements: .bytes(values))
     }
 
-    /// How many elements the shape says there are.
-    public var shapeCount: Int64 { shape.reduce(1, *) }
+    /// Most elements one tensor may have: far beyond any body Ferry accepts,
+    /// and small enough that no count or byte size computed from it overflows.
+    public static let maxElements: Int64 = 1 << 32
+
+    /// How many elements `shape` says there are; nil when a dimension is
+    /// negative or the product is over `maxElements` (never an overflow:
+    /// a shape is the client's to choose).
+    public static func elementCount(of shape: [Int64]) -> Int64? {
+        var count: Int64 = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, product <= maxElements else { return nil }
+            count = product
+        }
+        return count
+    }
+
+    /// How many elements the shape says there are (0 for a shape out of range).
+    public var shapeCount: Int64 { Self.elementCount(of: shape) ?? 0 }
+
+    /// Checks that the elements fill the shape exactly: as many BYTES values,
+    /// or `count × element size` bytes. `role` ("input", "output") names it.
+    public func validate(role: String) throws(InferenceError) {
+        guard let count = Self.elementCount(of: shape) else {
+            throw .invalidArgument("\(role) '\(name)': shape \(shape) is negative or over \(Self.maxElements) elements")
+        }
+        switch elements {
+        case let .bytes(values):
+            guard values.count == count else {
+                throw .invalidArgument("\(role) '\(name)': \(values.count) BYTES element(s) for shape \(shape)")
+            }
+        case let .fixed(raw):
+            let size = Int64(datatype.elementSize ?? 0)
+            guard Int64(raw.count) == count * size else {
+                throw .invalidArgument("\(role) '\(name)': \(raw.count) byte(s) of \(datatype.rawValue) for shape \(shape) (expected \(count * size))")
+            }
+        }
+    }
 
     /// How many elements are there.
     public var elementCount: Int {

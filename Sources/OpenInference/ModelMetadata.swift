@@ -27,6 +27,13 @@ public struct ModelMetadata: Equatable, Sendable {
         self.outputs = outputs
     }
 
+    /// NOT_FOUND unless `version` (nil or empty: any) is one of the model's.
+    public func check(version: String?) throws(InferenceError) {
+        if let version, !version.isEmpty, !versions.contains(version) {
+            throw .notFound("model '\(name)' has no version '\(version)'; it has \(versions.joined(separator: ", "))")
+        }
+    }
+
     /// The seed's model: texts in, "code" / "not code" out.
     public static func classifier(name: String = "classifier") -> ModelMetadata {
         ModelMetadata(name: name, inputs: [.init(name: "TEXT", datatype: .bytes, shape: [-1])],

@@ -3,26 +3,29 @@
 /// N items for the scheduler, batched with everyone else's.
 public struct RequestCheck: Sendable {
     public var model: ModelMetadata
-    /// Longest BYTES element accepted, in bytes.
-    public var maxElementBytes: Int
+    /// Longest BYTES element accepted, in characters (Unicode scalars), as
+    /// `/proxy_classify` counts a text.
+    public var maxTextLength: Int
+    /// Most rows one request may hold (more than the queue can ever take is refused).
+    public var maxRows: Int
 
-    public init(model: ModelMetadata, maxElementBytes: Int = 1 << 20) {
+    public init(model: ModelMetadata, maxTextLength: Int = 100_000, maxRows: Int = 10_000) {
         self.model = model
-        self.maxElementBytes = maxElementBytes
+        self.maxTextLength = maxTextLength
+        self.maxRows = maxRows
     }
 
     /// The accepted request's rows, and the outputs to answer with.
     public struct Plan: Equatable, Sendable {
         public var rows: [[UInt8]]
-        /// The input's shape: the output has the same rows and, per row, the model's output shape.
+        /// The input's shape: the output has the same rows (one element a row
+        /// keeps the input's shape, `[N]` or `[N, 1]`; longer rows come back `[N, k]`).
         public var inputShape: [Int64]
         public var outputs: [InferenceRequest.RequestedOutput]
     }
 
     public func plan(_ request: InferenceRequest) throws(InferenceError) -> Plan {
-        if let v = request.modelVersion, !v.isEmpty, !model.versions.contains(v) {
-            throw .notFound("model '\(model.name)' has no version '\(v)'; it has \(model.versions.joined(separator: ", "))")
-        }
+        try model.check(version: request.modelVersion)
         guard model.inputs.count == 1, let spec = model.inputs.first else {
             throw .internal("model '\(model.name)' declares \(model.inputs.count) inputs; Ferry batches models of one input")
         }
@@ -46,11 +49,17 @@ public struct RequestCheck: Sendable {
         guard fits || oneElementRows else {
             throw .invalidArgument("input '\(input.name)' has shape \(input.shape); model '\(model.name)' expects \(spec.shape) (first dimension: rows)")
         }
-        guard Int64(input.elementCount) == input.shapeCount else {
-            throw .invalidArgument("input '\(input.name)' has \(input.elementCount) element(s), shape \(input.shape) says \(input.shapeCount)")
+        try input.validate(role: "input")
+        if input.rowCount > maxRows {
+            throw .invalidArgument("input '\(input.name)' has \(input.rowCount) rows, over the limit of \(maxRows) a request (the queue bound)")
         }
-        if case let .bytes(values) = input.elements, let long = values.firstIndex(where: { $0.count > maxElementBytes }) {
-            throw .invalidArgument("input '\(input.name)' element \(long) is \(values[long].count) bytes, over the limit of \(maxElementBytes)")
+        if case let .bytes(values) = input.elements {
+            for (i, v) in values.enumerated() where v.count > maxTextLength {  // bytes ≥ characters: count only the long ones
+                let length = String(decoding: v, as: UTF8.self).unicodeScalars.count
+                if length > maxTextLength {
+                    throw .invalidArgument("input '\(input.name)' element \(i) is \(length) characters, over the limit of \(maxTextLength)")
+                }
+            }
         }
         for out in request.outputs where !model.outputs.contains(where: { $0.name == out.name }) {
             throw .invalidArgument("model '\(model.name)' has no output '\(out.name)'; it has \(model.outputs.map(\.name).joined(separator: ", "))")

@@ -282,6 +282,7 @@ public final class SchedulerServer {
         case let .cancel(requestID):
             if let id = held.item(for: requestID, on: key), core.cancel(id, now: reactor.nowNanoseconds) {
                 held.forget(id)
+                reports?.statusChanged()  // the queue is shorter: say so (nothing else may report for a while)
             }
         default:
             logger.warning("\(connection.label) sent an unexpected \(message.kindName); ignored")
@@ -310,6 +311,7 @@ public final class SchedulerServer {
         let now = reactor.nowNanoseconds
         // Queued work for a connection that is gone would run for nobody.
         let cancelled = held.remove(key) { core.cancel($0, now: now) }
+        if cancelled > 0 { reports?.statusChanged() }
         if case .closedLocally = reason {} else {
             logger.info("\(label) disconnected (\(reason)); \(cancelled) queued request(s) cancelled")
         }

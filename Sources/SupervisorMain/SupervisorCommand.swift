@@ -73,8 +73,6 @@ struct SupervisorCommand: ParsableCommand {
     var upstreamInput: String?
     @Option(help: .init(S.help("oip backend: the model's output tensor.", \.upstreamOutput)))
     var upstreamOutput: String?
-    @Option(help: .init(S.help("oip backend: the input's datatype.", \.upstreamDatatype)))
-    var upstreamDatatype: String?
     @Option(help: .init(S.help("oip backend: one row's shape, e.g. 1 for [N, 1] (empty for [N]).", \.upstreamRowShape)))
     var upstreamRowShape: String?
     @Option(help: .init(S.help("Append one JSON line per backend call to this file.", \.workerCallLog)))
@@ -138,7 +136,6 @@ struct SupervisorCommand: ParsableCommand {
         s.override(\.upstreamModel, with: upstreamModel)
         s.override(\.upstreamInput, with: upstreamInput)
         s.override(\.upstreamOutput, with: upstreamOutput)
-        s.override(\.upstreamDatatype, with: upstreamDatatype)
         s.override(\.upstreamRowShape, with: upstreamRowShape)
         s.override(\.workerCallLog, with: workerCallLog)
         s.override(\.crashOn, with: crashOn)

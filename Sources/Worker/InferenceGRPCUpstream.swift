@@ -14,16 +14,16 @@ public final class InferenceGRPCUpstream: UpstreamProtocol {
     /// Starts each client's connection task; they end on `shutdown()`.
     public init(urls: [String], model: UpstreamModel) throws {
         self.model = model
+        // Every URL and transport first, so a bad one leaves no connection task behind.
         var clients: [String: GRPCClient<HTTP2ClientTransport.Posix>] = [:]
         for url in urls {
             guard let (host, port) = Self.hostAndPort(url) else {
                 throw UpstreamCallError.final("upstream \(url) is not grpc://HOST:PORT")
             }
             let transport = try HTTP2ClientTransport.Posix(target: .dns(host: host, port: port), transportSecurity: .plaintext)
-            let client = GRPCClient(transport: transport)
-            clients[url] = client
-            Task { try? await client.runConnections() }
+            clients[url] = GRPCClient(transport: transport)
         }
+        for client in clients.values { Task { try? await client.runConnections() } }
         self.clients = clients
     }
 
@@ -59,14 +59,24 @@ public final class InferenceGRPCUpstream: UpstreamProtocol {
         }
     }
 
+    /// No connection was made: a refused connect somewhere in the causes, or
+    /// a channel that has not connected since its last failure (with
+    /// `waitForReady` off, grpc-swift fails the call at once, unsent).
+    static func neverConnected(_ error: any Error) -> Bool {
+        if UpstreamCallError.isRefused(error) { return true }
+        guard let rpc = error as? RPCError else { return false }
+        if rpc.message.lowercased().contains("transient failure") { return true }
+        return rpc.cause.map(neverConnected) ?? false
+    }
+
     /// gRPC's codes, the backend's way: nothing sent, try again, or give up.
     static func sorted(_ error: RPCError, url: String, model: String) -> UpstreamCallError {
         let what = "upstream \(url) answered \(error.code) for model '\(model)': \(error.message)"
         switch error.code {
         case .unavailable:
-            // grpc-swift says UNAVAILABLE both for a connection it could not make and for a server's own refusal.
-            let lower = error.message.lowercased()
-            return lower.contains("refused") || lower.contains("connect") ? .unreachable("upstream \(url) refused the connection") : .retryable(what)
+            // grpc-swift says UNAVAILABLE for a connection it could not make (nothing was
+            // sent: wait for the server) and for a dropped one or a server's own refusal.
+            return neverConnected(error) ? .unreachable("upstream \(url) is not accepting connections (\(error.message))") : .retryable(what)
         case .deadlineExceeded: return .retryable("upstream \(url) did not answer within the deadline (model '\(model)')")
         case .resourceExhausted, .aborted, .internalError, .unknown, .dataLoss, .cancelled: return .retryable(what)
         default: return .final(what)

@@ -10,7 +10,7 @@ import Wire
 /// seed's `/classify`, or the Open Inference Protocol over HTTP or gRPC); the
 /// rules below are the same for every protocol.
 ///
-/// - Connections are pooled and reused (AsyncHTTPClient); idle ones are
+/// - Over HTTP, connections are pooled and reused (AsyncHTTPClient); idle ones are
 ///   retired after `idleTimeoutMs`, before the upstream closes them (uvicorn
 ///   closes idle keep-alive connections after 5 s), and a call on a connection
 ///   the upstream closed is retried — a naive proxy fails exactly the first

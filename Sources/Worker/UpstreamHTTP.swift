@@ -5,6 +5,9 @@ import NIOHTTP1
 /// The HTTP client the HTTP faces share, and one POST with its failures
 /// sorted the backend's way.
 public enum UpstreamHTTP {
+    /// Largest answer read from a model server.
+    static let maxAnswerBytes = 64 << 20
+
     /// Pooled, kept-alive connections retired after `idleTimeoutMs` (before
     /// uvicorn closes them at 5 s); a refused connect reported at once, so a
     /// retry can pick another upstream rather than wait on a dead one.
@@ -25,8 +28,11 @@ public enum UpstreamHTTP {
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await client.execute(request, timeout: .milliseconds(timeoutMs))
-            let body = try await response.body.collect(upTo: 64 << 20)
+            let body = try await response.body.collect(upTo: maxAnswerBytes)
             return .success((response.status.code, response.headers, body))
+        } catch is NIOTooManyBytesError {
+            // The same call would answer the same again: no retry.
+            return .failure(.final("upstream \(upstream) answered more than \(maxAnswerBytes >> 20) MiB"))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             return .failure(.retryable("upstream \(upstream) did not answer within \(timeoutMs) ms"))
         } catch where UpstreamCallError.isRefused(error) {

@@ -23,16 +23,10 @@ public struct UpstreamModel: Sendable, Equatable {
         self.rowShape = rowShape
     }
 
-    /// The request for one batch: each payload one row (a BYTES row of one
-    /// element is the element itself; a longer one, its elements raw).
+    /// The request for one batch: each payload one row (a BYTES row is one
+    /// element, the payload itself; a fixed-size row, its raw bytes).
     public func request(_ payloads: [[UInt8]]) -> InferenceRequest {
-        let perRow = rowShape.reduce(1, *)
-        let elements: InferenceTensor.Elements
-        if datatype == .bytes {
-            elements = .bytes(perRow == 1 ? payloads : payloads.flatMap { RawBytes.decode($0) ?? [] })
-        } else {
-            elements = .fixed(payloads.flatMap { $0 })
-        }
+        let elements: InferenceTensor.Elements = datatype == .bytes ? .bytes(payloads) : .fixed(payloads.flatMap { $0 })
         let tensor = InferenceTensor(name: input, datatype: datatype, shape: [Int64(payloads.count)] + rowShape, elements: elements)
         return InferenceRequest(modelName: name, modelVersion: version, inputs: [tensor], outputs: [.init(name: output)])
     }
@@ -43,8 +37,11 @@ public struct UpstreamModel: Sendable, Equatable {
             let names = response.outputs.map(\.name).joined(separator: ", ")
             return .failure(.final("upstream \(upstream) answered model '\(name)' without output '\(output)' (it sent: \(names.isEmpty ? "none" : names))"))
         }
-        guard tensor.rowCount == count, Int64(tensor.elementCount) == tensor.shapeCount else {
-            return .failure(.final("upstream \(upstream) answered output '\(output)' of shape \(tensor.shape) with \(tensor.elementCount) element(s) for \(count) row(s)"))
+        do { try tensor.validate(role: "output") } catch {
+            return .failure(.final("upstream \(upstream) answered model '\(name)' with \(error.message)"))
+        }
+        guard tensor.rowCount == count else {
+            return .failure(.final("upstream \(upstream) answered output '\(output)' of shape \(tensor.shape) for \(count) row(s)"))
         }
         return .success(tensor.rows())
     }

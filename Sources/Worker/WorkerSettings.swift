@@ -28,11 +28,10 @@ public enum Backends {
         if s.backend == "http" {
             face = SeedClassifyUpstream(client: UpstreamHTTP.makeClient(config))
         } else {
-            let model = UpstreamModel(name: s.upstreamModel, input: s.upstreamInput, output: s.upstreamOutput,
-                                      datatype: TensorDatatype(rawValue: s.upstreamDatatype) ?? .bytes,
+            let model = UpstreamModel(name: s.upstreamModel, input: s.upstreamInput, output: s.upstreamOutput, datatype: .bytes,
                                       rowShape: s.upstreamRowShape.split(separator: ",").compactMap { Int64($0.trimmingCharacters(in: .whitespaces)) })
-            face = s.upstream.allSatisfy { $0.hasPrefix("grpc://") }
-                ? try InferenceGRPCUpstream(urls: s.upstream, model: model)
+            face = config.urls.allSatisfy { $0.hasPrefix("grpc://") }
+                ? try InferenceGRPCUpstream(urls: config.urls, model: model)
                 : InferenceHTTPUpstream(client: UpstreamHTTP.makeClient(config), model: model)
         }
         return try UpstreamBackend(loop: reactor.loop, face: face, configuration: config, logger: logger, metrics: metrics)

@@ -18,7 +18,10 @@ public func fuzzInferenceDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> C
         guard case .invalidArgument = error, !error.message.isEmpty else { fatalError("bad refusal \(error)") }
         return 0
     }
-    let check = RequestCheck(model: .classifier(), maxElementBytes: 64)
+    // The request's numbers that the gateway turns into Ferry's: never a trap.
+    _ = request.timeoutMs
+    _ = request.ferryPriority
+    let check = RequestCheck(model: .classifier(), maxTextLength: 64, maxRows: 64)
     do throws(InferenceError) {
         let plan = try check.plan(request)
         guard Int64(plan.rows.count) == request.inputs[0].shape[0] else { fatalError("rows \(plan.rows.count) for shape \(request.inputs[0].shape)") }

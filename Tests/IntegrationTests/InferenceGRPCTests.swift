@@ -28,7 +28,7 @@ import Wire
             #expect(try await ferry.stop() == 0)
             // The late rows, and the rows of the call the client cancelled, never ran.
             let ran = Set(try ferry.calls().flatMap(\.keys))
-            for text in ["hurry", "hurry too", "gone 1", "gone 2", "gone 3"] {
+            for text in ["hurry", "hurry too", "gone 1", "gone 2", "gone 3", "f1", "f2", "f3", "f4", "f5"] {
                 #expect(!ran.contains(PayloadKey.hex(PayloadKey.of(Array(text.utf8)))), "\(text) reached the backend")
             }
         }

@@ -70,12 +70,21 @@ import TestSupport
             _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
             let late = try await InferenceHTTP.infer(model: "classifier", json: #"{"parameters":{"timeout":100000},"inputs":[{"name":"TEXT","shape":[1],"datatype":"BYTES","data":["hurry"]}]}"#, via: http, base: base)
             #expect(late.status == 504 && late.text.contains("deadline"), "\(late.text)")
-            #expect(try await blocker.status == 200)
 
-            // Fifty rows against a queue of five: the ones that do not fit are refused, and so is the request.
-            let many = try JSONSerialization.data(withJSONObject: Array(repeating: long, count: 50))
-            let full = try await InferenceHTTP.infer(model: "classifier", json: #"{"inputs":[{"name":"TEXT","shape":[50],"datatype":"BYTES","data":\#(String(decoding: many, as: UTF8.self))}]}"#, via: http, base: base)
+            // While it still runs: four rows wait in a queue of five; five more do not all fit, so that request is refused.
+            func rows(_ texts: [String]) -> String {
+                let data = try! JSONSerialization.data(withJSONObject: texts)
+                return #"{"inputs":[{"name":"TEXT","shape":[\#(texts.count)],"datatype":"BYTES","data":\#(String(decoding: data, as: UTF8.self))}]}"#
+            }
+            async let waiting = InferenceHTTP.infer(model: "classifier", json: rows(["w1", "w2", "w3", "w4"]), via: http, base: base)
+            _ = try await ferry.readyz(client: http) { $0.contains("\"queued\":\"4\"") }
+            let full = try await InferenceHTTP.infer(model: "classifier", json: rows(["f1", "f2", "f3", "f4", "f5"]), via: http, base: base)
             #expect(full.status == 429 && Int(full.header("Retry-After") ?? "") ?? 0 >= 1, "\(full.status) \(full.text)")
+            // More rows than the queue can ever hold: a bad request, not a busy server.
+            let over = try await InferenceHTTP.infer(model: "classifier", json: rows(["a", "b", "c", "d", "e", "f"]), via: http, base: base)
+            #expect(over.status == 400 && over.text.contains("over the limit of 5"), "\(over.text)")
+            #expect(try await waiting.status == 200)
+            #expect(try await blocker.status == 200)
             #expect(try await ferry.stop(within: 120) == 0)
         }
     }

@@ -2,7 +2,7 @@ import Testing
 @testable import OpenInference
 
 @Suite struct RequestCheckTests {
-    let check = RequestCheck(model: .classifier(), maxElementBytes: 16)
+    let check = RequestCheck(model: .classifier(), maxTextLength: 16, maxRows: 3)
 
     func texts(_ t: [String], shape: [Int64]? = nil) -> InferenceRequest {
         InferenceRequest(modelName: "classifier", inputs: [.bytes(name: "TEXT", t.map { Array($0.utf8) }, shape: shape)])
@@ -18,7 +18,7 @@ import Testing
         }
     }
 
-    @Test func refusalsNameWhatWasExpected() {
+    @Test func refusalsNameWhatWasExpected() throws {
         #expect(throws: InferenceError.invalidArgument("model 'classifier' has no input 'TXT'; expected 'TEXT'")) {
             _ = try check.plan(InferenceRequest(modelName: "classifier", inputs: [.bytes(name: "TXT", [[1]])]))
         }
@@ -31,8 +31,13 @@ import Testing
         #expect(throws: InferenceError.invalidArgument("input 'TEXT' has shape [0]; expected [rows, …] with at least one row")) {
             _ = try check.plan(texts([], shape: [0]))
         }
-        #expect(throws: InferenceError.invalidArgument("input 'TEXT' element 1 is 17 bytes, over the limit of 16")) {
+        #expect(throws: InferenceError.invalidArgument("input 'TEXT' element 1 is 17 characters, over the limit of 16")) {
             _ = try check.plan(texts(["ok", String(repeating: "x", count: 17)]))
+        }
+        // 16 characters of two bytes each: within the limit, as /proxy_classify counts.
+        #expect(try check.plan(texts([String(repeating: "é", count: 16)])).rows.count == 1)
+        #expect(throws: InferenceError.invalidArgument("input 'TEXT' has 4 rows, over the limit of 3 a request (the queue bound)")) {
+            _ = try check.plan(texts(["a", "b", "c", "d"]))
         }
         #expect(throws: InferenceError.notFound("model 'classifier' has no version '2'; it has 1")) {
             var r = texts(["a"])

@@ -110,6 +110,25 @@ import Wire
         #expect(Self.results(i.take()).map(\.id) == [1])
     }
 
+    static func statuses(_ messages: [Message]) -> [SchedulerStatus] {
+        messages.compactMap { if case let .status(s) = $0 { s } else { nil } }
+    }
+
+    /// A withdrawn request shortens the queue, and the ingress is told so
+    /// though nothing else happens (its `/readyz` is what clients wait on).
+    @Test func aCancelledRequestIsReportedGoneFromTheQueue() throws {
+        _ = try worker()
+        let i = try ingress()
+        i.send(Self.submit(1, "busy"), Self.submit(2, "b"), Self.submit(3, "c"))  // 1 runs, 2 and 3 wait
+        reactor.run()
+        reactor.advance(byMilliseconds: 200)
+        #expect(Self.statuses(i.take()).last?.queued == 2)
+        i.send(.cancel(id: 2))
+        reactor.run()
+        reactor.advance(byMilliseconds: 200)
+        #expect(Self.statuses(i.take()).last?.queued == 1)
+    }
+
     @Test func aFullQueueAnswersRejectedWithARetryAfter() throws {
         let s = try SchedulerServerTests(maxQueued: 2)
         let i = try s.ingress()  // no worker yet: everything stays queued

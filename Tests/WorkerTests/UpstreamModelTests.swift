@@ -1,5 +1,6 @@
 import OpenInference
 import Testing
+import TestSupport
 @testable import Worker
 
 @Suite struct UpstreamModelTests {
@@ -28,7 +29,7 @@ import Testing
             Issue.record("a short answer must be a final error")
             return
         }
-        #expect(message == "upstream grpc://u answered output 'LABEL' of shape [1, 1] with 1 element(s) for 2 row(s)")
+        #expect(message == "upstream grpc://u answered output 'LABEL' of shape [1, 1] for 2 row(s)")
         let other = InferenceResponse(id: nil, modelName: "classifier", modelVersion: "1", outputs: [.bytes(name: "SCORE", [[1]])])
         guard case let .failure(.final(missing)) = model.rows(of: other, count: 1, upstream: "http://u") else {
             Issue.record("a missing output must be a final error")
@@ -41,12 +42,25 @@ import Testing
         func kind(_ e: UpstreamCallError) -> String {
             switch e { case .unreachable: "unreachable"; case .retryable: "retryable"; case .final: "final" }
         }
-        #expect(kind(InferenceGRPCUpstream.sorted(.init(code: .unavailable, message: "Could not establish a connection"), url: "u", model: "m")) == "unreachable")
         #expect(kind(InferenceGRPCUpstream.sorted(.init(code: .unavailable, message: "injected failure"), url: "u", model: "m")) == "retryable")
+        #expect(kind(InferenceGRPCUpstream.sorted(.init(code: .unavailable, message: "The TCP connection was dropped unexpectedly."), url: "u", model: "m")) == "retryable")
         #expect(kind(InferenceGRPCUpstream.sorted(.init(code: .internalError, message: "x"), url: "u", model: "m")) == "retryable")
         #expect(kind(InferenceGRPCUpstream.sorted(.init(code: .invalidArgument, message: "x"), url: "u", model: "m")) == "final")
         #expect(kind(InferenceGRPCUpstream.sorted(.init(code: .notFound, message: "x"), url: "u", model: "m")) == "final")
         #expect(InferenceGRPCUpstream.hostAndPort("grpc://127.0.0.1:8021")! == ("127.0.0.1", 8021))
         #expect(InferenceGRPCUpstream.hostAndPort("http://x:1") == nil)
+    }
+
+    /// What grpc-swift really says when nothing listens: nothing was sent, so
+    /// the backend waits for the server rather than spending a try.
+    @Test func aServerThatIsNotThereIsUnreachableNotAFailedTry() async throws {
+        let port = try FreePort.find()
+        let face = try InferenceGRPCUpstream(urls: ["grpc://127.0.0.1:\(port)"], model: model)
+        defer { face.shutdown() }
+        let result = await face.call(url: "grpc://127.0.0.1:\(port)", payloads: [Array("x".utf8)], timeoutMs: 5_000)
+        guard case let .failure(error) = result, case .unreachable = error else {
+            Issue.record("expected unreachable, got \(result)")
+            return
+        }
     }
 }

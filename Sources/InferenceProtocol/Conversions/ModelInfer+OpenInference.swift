@@ -17,9 +17,7 @@ extension InferenceRequest {
                 ? input.contents.elements(datatype)
                 : try .fromRaw(m.rawInputContents[i], datatype: datatype, name: input.name)
             let tensor = InferenceTensor(name: input.name, datatype: datatype, shape: input.shape, elements: elements)
-            if datatype.elementSize != nil, case let .fixed(raw) = elements, Int64(raw.count) != tensor.shapeCount * Int64(datatype.elementSize!) {
-                throw .invalidArgument("input '\(input.name)': \(raw.count) byte(s) of \(datatype.rawValue) for shape \(input.shape)")
-            }
+            try tensor.validate(role: "input")
             tensors.append(tensor)
         }
         self.init(id: m.id.isEmpty ? nil : m.id, modelName: m.modelName, modelVersion: m.modelVersion.isEmpty ? nil : m.modelVersion,
@@ -97,7 +95,9 @@ extension InferenceResponse {
             let elements = i < m.rawOutputContents.count
                 ? try .fromRaw(m.rawOutputContents[i], datatype: datatype, name: out.name)
                 : out.contents.elements(datatype)
-            tensors.append(InferenceTensor(name: out.name, datatype: datatype, shape: out.shape, elements: elements))
+            let tensor = InferenceTensor(name: out.name, datatype: datatype, shape: out.shape, elements: elements)
+            do { try tensor.validate(role: "output") } catch { throw .internal(error.message) }
+            tensors.append(tensor)
         }
         self.init(id: m.id.isEmpty ? nil : m.id, modelName: m.modelName, modelVersion: m.modelVersion, outputs: tensors)
     }

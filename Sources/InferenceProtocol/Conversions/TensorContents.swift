@@ -3,8 +3,9 @@ import OpenInference
 
 /// Typed `contents` ↔ Ferry's raw little-endian elements.
 extension Inference_InferTensorContents {
-    /// The elements of `datatype` this holds, raw; nil when the typed field
-    /// for that datatype is not the one filled.
+    /// The elements of `datatype` this holds, raw, from the typed field for
+    /// that datatype (empty when another field was filled: the shape check
+    /// that follows says so).
     func elements(_ datatype: TensorDatatype) -> InferenceTensor.Elements {
         func pack<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
             var out: [UInt8] = []

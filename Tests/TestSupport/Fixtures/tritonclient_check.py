@@ -29,8 +29,12 @@ def label(t):
     return b"code" if any(m in t for m in MARKERS) else b"not code"
 
 
+import time as _time
+_T0 = _time.time()
+
+
 def check(name, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}") + f"  ({_time.time() - _T0:.2f} s)")
     if not ok:
         failures.append(name)
 
@@ -109,6 +113,11 @@ def over_grpc(address):
     # grpc.health.v1.Health/Check: an empty request; status 1 (SERVING) is field 1 = 1.
     health = channel.unary_unary("/grpc.health.v1.Health/Check")
     check("grpc health SERVING", health(b"", timeout=10) == b"\x08\x01")
+    # Watch: a stream whose first message is the status now.
+    watch = channel.unary_stream("/grpc.health.v1.Health/Watch")
+    stream = watch(b"", timeout=10)
+    check("grpc health Watch streams SERVING", next(stream) == b"\x08\x01")
+    stream.cancel()
     try:
         health(b"\x0a\x04nope", timeout=10)
         check("grpc health unknown service -> NOT_FOUND", False, "no error")
@@ -149,14 +158,19 @@ def limits(http_address, grpc_address):
     ctx.cancel()
     emptied = wait_for_status(http_address, lambda s: s.get("queued") == "0")
     check("grpc cancelled call's rows withdrawn", queued and emptied, "queued did not go 3 -> 0")
-    # Fifty rows against a queue of five: refused for load.
+    # Four rows wait in a queue of five; five more do not fit: refused for load.
+    c.async_infer("classifier", [texts_input(tg, [b"w1", b"w2", b"w3", b"w4"])], callback=lambda result, error: done.append((result, error)))
+    wait_for_status(http_address, lambda s: s.get("queued") == "4")
     expect_error("grpc full queue -> RESOURCE_EXHAUSTED",
-                 lambda: c.infer("classifier", [texts_input(tg, [b"z" * 30] * 50)], client_timeout=120), "RESOURCE_EXHAUSTED")
+                 lambda: c.infer("classifier", [texts_input(tg, [b"f1", b"f2", b"f3", b"f4", b"f5"])], client_timeout=120), "RESOURCE_EXHAUSTED")
+    # More rows than the queue can ever hold: a bad request, not a busy server.
+    expect_error("grpc more rows than the queue bound -> INVALID_ARGUMENT",
+                 lambda: c.infer("classifier", [texts_input(tg, [b"r"] * 6)], client_timeout=120), "INVALID_ARGUMENT")
     for _ in range(3000):
-        if done:
+        if len(done) == 2:
             break
         time.sleep(0.01)
-    check("grpc blocker answered", bool(done) and done[0][1] is None, done)
+    check("grpc blocker and the waiting rows answered", len(done) == 2 and all(e is None for _, e in done), done)
 
 
 def keys(http_address, grpc_address, key):
