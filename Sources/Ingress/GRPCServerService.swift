@@ -12,6 +12,8 @@ struct GRPCServerService: Service {
     let logger: Logger
     /// Called once it listens.
     let onListening: @Sendable () -> Void
+    /// Called as a graceful stop begins, before the server quiesces.
+    let onStopping: @Sendable () -> Void
 
     /// `--host` as the gRPC transport takes it: an IPv6 literal, or IPv4
     /// (`localhost` is 127.0.0.1, as the HTTP face resolves it).
@@ -37,6 +39,7 @@ struct GRPCServerService: Service {
                 }
             }
         } onGracefulShutdown: {
+            onStopping()
             server.beginGracefulShutdown()
         }
     }

@@ -23,11 +23,13 @@ struct HealthGRPCService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     }
 
     /// Sends the status now and again on every change, until the caller goes
-    /// (a poll every 100 ms: readiness is a flag, not an event stream).
+    /// or the server stops (a poll every 100 ms: readiness is a flag, not an
+    /// event stream). grpc-swift says both through the RPC's cancellation
+    /// handle, not by cancelling the task.
     func watch(request: Grpc_Health_V1_HealthCheckRequest, response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
                context: ServerContext) async throws {
         var last: Grpc_Health_V1_HealthCheckResponse.ServingStatus?
-        while !Task.isCancelled {
+        while !Task.isCancelled && !context.cancellation.isCancelled {
             let now = status(of: request.service) ?? .serviceUnknown
             if now != last {
                 var r = Grpc_Health_V1_HealthCheckResponse()

@@ -79,7 +79,10 @@ struct InferenceGRPCService: Inference_GRPCInferenceService.ServiceProtocol {
             let (answer, _) = try await withRPCCancellationHandler { () async throws(InferenceError) in
                 try await gateway.infer(decoded, client: client, timeoutMs: header("grpc-timeout").flatMap(GRPCTimeout.milliseconds),
                                         withdrawal: withdrawal)
-            } onCancelRPC: {
+            } onCancelRPC: { [gateway] in
+                // grpc-swift also signals a server's graceful stop this way (quiescing); then
+                // the call is answered like every other held request, not withdrawn.
+                guard !gateway.readiness.isStopping else { return }
                 withdrawal.withdraw(reason: "the client cancelled the call, or its deadline passed")
             }
             return ServerResponse(message: Inference_ModelInferResponse(answer))

@@ -6,11 +6,15 @@ import NIOConcurrencyHelpers
 /// the supervisor read it, so none says ready before a client could connect.
 final class IngressReadiness: Sendable {
     private let listening = NIOLockedValueBox((http: false, grpc: false))
+    private let stopping = NIOLockedValueBox(false)
     let scheduler: SchedulerClient
 
     init(scheduler: SchedulerClient) { self.scheduler = scheduler }
 
     func httpListening() { listening.withLockedValue { $0.http = true } }
+    /// The ingress began its graceful stop: it finishes what it holds.
+    func beginStopping() { stopping.withLockedValue { $0 = true } }
+    var isStopping: Bool { stopping.withLockedValue { $0 } }
     func grpcListening() { listening.withLockedValue { $0.grpc = true } }
 
     /// Both faces listen and the scheduler is connected (what the supervisor is told).

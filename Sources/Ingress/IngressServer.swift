@@ -71,7 +71,7 @@ public struct IngressServer: Sendable {
             logger: logger, onListening: {
                 readiness.grpcListening()
                 reportIfReady()
-            })
+            }, onStopping: { readiness.beginStopping() })
 
         // The scheduler link is listed before the HTTP server, so on shutdown
         // the server stops and finishes its requests before the link closes.

@@ -16,6 +16,8 @@ import Wire
             #expect(run.status == 0, "\(run.output)")
             #expect(run.output.contains("all passed"), "\(run.output)")
             #expect(try await ferry.stop() == 0)
+            // A health Watch the client cancelled must not hold up the stop (it ends with its RPC).
+            #expect(!ferry.log.contains("did not finish draining"), "\(ferry.log.suffix(2000))")
         }
     }
 
@@ -44,6 +46,18 @@ import Wire
             let run = try await PythonScript.run(Self.script, ["--http", "127.0.0.1:\(ferry.port)", "--grpc", ferry.grpcAddress, "--api-key", "k-123"])
             #expect(run.status == 0 && run.output.contains("all passed"), "\(run.output)")
             #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    /// Stopping Ferry answers the gRPC calls it holds before it goes, as it does HTTP's.
+    @Test func aCallInFlightWhenFerryIsStoppedIsAnswered() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "1"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let run = try await PythonScript.run(Self.script, ["--http", "127.0.0.1:\(ferry.port)", "--grpc", ferry.grpcAddress,
+                                                               "--drain-pid", "\(ferry.process.processIdentifier)"])
+            #expect(run.status == 0 && run.output.contains("all passed"), "\(run.output)")
+            #expect(try await ferry.waitForExit() == 0)
         }
     }
 }

@@ -5,6 +5,7 @@ Protocol client, over HTTP and gRPC; exits 1 naming every check that failed.
   tritonclient_check.py --http 127.0.0.1:8000 --grpc 127.0.0.1:8001
   tritonclient_check.py --http … --grpc … --limits   (Ferry started with --unit-ms 2 --max-queued 5)
   tritonclient_check.py --http … --grpc … --api-key K (Ferry started with --api-keys-file holding K)
+  tritonclient_check.py --http … --grpc … --drain-pid P (P: Ferry's supervisor, --unit-ms 1)
 
 Run by Ferry's integration tests (Ferry on its simulated backend, whose
 labels follow the seed's rule: "code" when a text holds ; { } "def " or "class ").
@@ -188,14 +189,35 @@ def keys(http_address, grpc_address, key):
     check("http with a key", (r.as_numpy("LABEL") == want).all(), r.as_numpy("LABEL"))
 
 
+def drain(http_address, grpc_address, pid):
+    """A call in flight when Ferry is told to stop (SIGTERM to `pid`, the supervisor) is answered."""
+    import os
+    import signal
+    c = tg.InferenceServerClient(grpc_address)
+    done = []
+    text = b"def slow(): " + b"x" * 28  # 40 characters: 1.6 s at --unit-ms 1
+    c.async_infer("classifier", [texts_input(tg, [text])], callback=lambda result, error: done.append((result, error)))
+    wait_for_status(http_address, lambda s: s.get("in_flight") == "1")
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(3000):
+        if done:
+            break
+        _time.sleep(0.01)
+    ok = bool(done) and done[0][1] is None and done[0][0].as_numpy("LABEL").tolist() == [[b"code"]]
+    check("grpc call in flight at SIGTERM answered", ok, [(r, str(e)) for r, e in done])
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--http", required=True)
     p.add_argument("--grpc", required=True)
     p.add_argument("--limits", action="store_true", help="check deadlines and a full queue instead")
     p.add_argument("--api-key", help="check API keys instead (Ferry runs with a keys file holding this key)")
+    p.add_argument("--drain-pid", type=int, help="check that a call in flight survives SIGTERM to this supervisor pid")
     a = p.parse_args()
-    if a.api_key:
+    if a.drain_pid:
+        drain(a.http, a.grpc, a.drain_pid)
+    elif a.api_key:
         keys(a.http, a.grpc, a.api_key)
     elif a.limits:
         limits(a.http, a.grpc)
