@@ -20,11 +20,18 @@ public final class InferenceGRPCUpstream: UpstreamProtocol {
             guard let (host, port) = Self.hostAndPort(url) else {
                 throw UpstreamCallError.final("upstream \(url) is not grpc://HOST:PORT")
             }
-            let transport = try HTTP2ClientTransport.Posix(target: .dns(host: host, port: port), transportSecurity: .plaintext)
+            let transport = try HTTP2ClientTransport.Posix(target: Self.target(host: host, port: port), transportSecurity: .plaintext)
             clients[url] = GRPCClient(transport: transport)
         }
         for client in clients.values { Task { try? await client.runConnections() } }
         self.clients = clients
+    }
+
+    /// An IPv4 literal as itself (no resolver round), anything else through DNS.
+    static func target(host: String, port: Int) -> any ResolvableTarget {
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 4 && parts.allSatisfy({ UInt8($0) != nil }) { return ResolvableTargets.IPv4.ipv4(address: host, port: port) }
+        return ResolvableTargets.DNS.dns(host: host, port: port)
     }
 
     static func hostAndPort(_ url: String) -> (String, Int)? {

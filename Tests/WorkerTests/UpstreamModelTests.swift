@@ -52,15 +52,19 @@ import TestSupport
     }
 
     /// What grpc-swift really says when nothing listens: nothing was sent, so
-    /// the backend waits for the server rather than spending a try.
+    /// the backend waits for the server rather than spending a try. (A call
+    /// made while the client is still starting its first connection may wait
+    /// for it and time out instead; the ones after it are told at once.)
     @Test func aServerThatIsNotThereIsUnreachableNotAFailedTry() async throws {
         let port = try FreePort.find()
-        let face = try InferenceGRPCUpstream(urls: ["grpc://127.0.0.1:\(port)"], model: model)
+        let url = "grpc://127.0.0.1:\(port)"
+        let face = try InferenceGRPCUpstream(urls: [url], model: model)
         defer { face.shutdown() }
-        let result = await face.call(url: "grpc://127.0.0.1:\(port)", payloads: [Array("x".utf8)], timeoutMs: 5_000)
-        guard case let .failure(error) = result, case .unreachable = error else {
-            Issue.record("expected unreachable, got \(result)")
-            return
+        var last: Result<[[UInt8]], UpstreamCallError>?
+        for _ in 0..<5 {  // bounded: the test runner may starve the client's connection task a while
+            last = await face.call(url: url, payloads: [Array("x".utf8)], timeoutMs: 3_000)
+            if case .failure(.unreachable) = last { return }
         }
+        Issue.record("expected unreachable, got \(String(describing: last))")
     }
 }
