@@ -23,9 +23,7 @@ public final class FerryProcess: @unchecked Sendable {
         self.files = files
         process.executableURL = URL(fileURLWithPath: supervisor)
         // A free gRPC port too, unless given: Ferries started side by side must not all take 8001.
-        var free = try FreePort.find()
-        if free == self.port { free = try FreePort.find() }
-        grpcPort = Self.value(of: "--grpc-port", in: arguments).flatMap(Int.init) ?? free
+        grpcPort = try Self.value(of: "--grpc-port", in: arguments).flatMap(Int.init) ?? FreePort.find(besides: self.port)
         let grpc = arguments.contains("--grpc-port") ? [] : ["--grpc-port", "\(grpcPort)"]
         process.arguments = arguments + ["--port", "\(self.port)", "--runtime-dir", files.runtimeParent.path,
                                          "--worker-call-log", files.callLog.path] + grpc

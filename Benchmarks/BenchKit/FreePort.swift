@@ -19,4 +19,10 @@ public enum FreePort {
         guard ok else { throw BenchError.live("cannot find a free port") }
         return Int(UInt16(bigEndian: addr.sin_port))
     }
+
+    /// A free port other than `taken` (a process given two ports must not get one twice).
+    public static func find(besides taken: Int) throws -> Int {
+        let port = try find()
+        return port == taken ? try find() : port
+    }
 }

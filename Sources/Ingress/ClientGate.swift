@@ -1,4 +1,5 @@
 import Foundation
+import OpenInference
 
 /// Who is asking, and may they ask now: the same rules on every face (the
 /// seed route, the protocol's HTTP routes, gRPC), given a way to read a
@@ -13,6 +14,11 @@ struct ClientGate: Sendable {
         let message: String
         /// For 429: whole seconds until a retry is likely to pass.
         var retryAfterSeconds: Int = 0
+
+        /// The same refusal in the protocol's terms (both of its faces).
+        var inferenceError: InferenceError {
+            status == 429 ? .resourceExhausted(message, retryAfterSeconds: retryAfterSeconds) : .unauthenticated(message)
+        }
     }
 
     /// The API key's client when keys are configured, else `x-client-id`,

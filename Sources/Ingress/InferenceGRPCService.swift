@@ -69,15 +69,15 @@ struct InferenceGRPCService: Inference_GRPCInferenceService.ServiceProtocol {
         do throws(InferenceError) {
             switch gate.client(header: header) {
             case let .success(c): client = c
-            case let .failure(refusal): throw .unauthenticated(refusal.message)
+            case let .failure(refusal): throw refusal.inferenceError
             }
-            if let refusal = gate.admit(client) { throw .resourceExhausted(refusal.message, retryAfterSeconds: refusal.retryAfterSeconds) }
-            _ = try gateway.model(request.message.modelName)
+            if let refusal = gate.admit(client) { throw refusal.inferenceError }
+            let model = try gateway.model(request.message.modelName)
             let decoded = try InferenceRequest(request.message)
             // A call the client cancels, or whose deadline passes, withdraws its rows from the queue.
             let withdrawal = RowWithdrawal(scheduler: gateway.scheduler)
             let (answer, _) = try await withRPCCancellationHandler { () async throws(InferenceError) in
-                try await gateway.infer(decoded, client: client, timeoutMs: header("grpc-timeout").flatMap(GRPCTimeout.milliseconds),
+                try await gateway.infer(decoded, model: model, client: client, timeoutMs: header("grpc-timeout").flatMap(GRPCTimeout.milliseconds),
                                         withdrawal: withdrawal)
             } onCancelRPC: { [gateway] in
                 // grpc-swift also signals a server's graceful stop this way (quiescing); then

@@ -78,11 +78,10 @@ struct InferenceRoutes {
             headerLength = n
         }
         do throws(InferenceError) {
-            _ = try gateway.model(context.parameters.get("model") ?? "")  // NOT_FOUND before any complaint about the body
+            let model = try gateway.model(context.parameters.get("model") ?? "")  // NOT_FOUND before any complaint about the body
             let decoded = try HTTPInferenceCodec.decodeRequest(body: Array(buffer: body), headerLength: headerLength,
-                                                               model: context.parameters.get("model") ?? "",
-                                                               version: context.parameters.get("version"))
-            let (answer, plan) = try await gateway.infer(decoded, client: client, cancelledBy: context.channel)
+                                                               model: model.name, version: context.parameters.get("version"))
+            let (answer, plan) = try await gateway.infer(decoded, model: model, client: client, cancelledBy: context.channel)
             let binary = Set(plan.outputs.filter(\.binary).map(\.name))
             let (bytes, length) = HTTPInferenceCodec.encodeResponse(answer, binaryOutputs: binary)
             var headers: HTTPFields = [.contentType: length == nil ? "application/json" : "application/octet-stream"]
@@ -104,10 +103,7 @@ struct InferenceRoutes {
         return r
     }
 
-    static func refused(_ refusal: ClientGate.Refusal) -> Response {
-        failure(refusal.status == 429 ? .resourceExhausted(refusal.message, retryAfterSeconds: refusal.retryAfterSeconds)
-                                      : .unauthenticated(refusal.message))
-    }
+    static func refused(_ refusal: ClientGate.Refusal) -> Response { failure(refusal.inferenceError) }
 
     static func json(_ status: HTTPResponse.Status, _ body: String) -> Response { json(status, Array(body.utf8)) }
 

@@ -34,14 +34,16 @@ struct ModelGateway: Sendable {
 
     var isReady: Bool { readiness.isReady }
 
-    /// Runs one request through the scheduler. `timeoutMs` (the gRPC call's
+    /// Runs one request for `model` (the face looked it up first, so an unknown
+    /// model is NOT_FOUND before any complaint about the body; its version is
+    /// checked with the rest of the request) through the scheduler. `timeoutMs` (the gRPC call's
     /// deadline) wins over the request's `timeout` parameter when sooner;
     /// `withdrawal` (given by a face that can tell when its client gives up)
     /// holds the rows so they can be withdrawn.
-    func infer(_ request: InferenceRequest, client: String, timeoutMs callDeadline: UInt32? = nil,
+    func infer(_ request: InferenceRequest, model: ModelMetadata, client: String, timeoutMs callDeadline: UInt32? = nil,
                cancelledBy connection: (any Channel)? = nil,
                withdrawal given: RowWithdrawal? = nil) async throws(InferenceError) -> (InferenceResponse, RequestCheck.Plan) {
-        let check = RequestCheck(model: try model(request.modelName), maxTextLength: maxTextLength, maxRows: maxRows)
+        let check = RequestCheck(model: model, maxTextLength: maxTextLength, maxRows: maxRows)
         let plan = try check.plan(request)
         let deadlines = [request.timeoutMs, callDeadline, defaultTimeoutMs == 0 ? nil : defaultTimeoutMs].compactMap { $0 }
         let timeoutMs = deadlines.min() ?? 0

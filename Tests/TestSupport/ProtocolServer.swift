@@ -15,14 +15,12 @@ public final class ProtocolServer: @unchecked Sendable {
     /// `script` gets `arguments`, where `{http}` and `{grpc}` stand for the free ports chosen.
     public init(script: String, _ arguments: [String]) throws {
         httpPort = try FreePort.find()
-        var grpc = try FreePort.find()
-        if grpc == httpPort { grpc = try FreePort.find() }
-        grpcPort = grpc
+        grpcPort = try FreePort.find(besides: httpPort)
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-upstream-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", Repository.root.appendingPathComponent("Benchmarks/upstream/\(script)").path]
-            + arguments.map { $0.replacingOccurrences(of: "{http}", with: "\(httpPort)").replacingOccurrences(of: "{grpc}", with: "\(grpc)") }
+            + arguments.map { $0.replacingOccurrences(of: "{http}", with: "\(httpPort)").replacingOccurrences(of: "{grpc}", with: "\(grpcPort)") }
         let log = try FileHandle(forWritingTo: logFile)
         process.standardOutput = log
         process.standardError = log
