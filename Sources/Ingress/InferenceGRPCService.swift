@@ -74,16 +74,23 @@ struct InferenceGRPCService: Inference_GRPCInferenceService.ServiceProtocol {
             if let refusal = gate.admit(client) { throw refusal.inferenceError }
             let model = try gateway.model(request.message.modelName)
             let decoded = try InferenceRequest(request.message)
-            // A call the client cancels, or whose deadline passes, withdraws its rows from the queue.
+            // A call the client cancels, or whose deadline passes, withdraws its rows from the queue
+            // (answered DEADLINE_EXCEEDED when it is the deadline: grpc-swift cancels for both).
+            let timeoutMs = header("grpc-timeout").flatMap(GRPCTimeout.milliseconds)
+            // grpc-swift's timer started a moment before this handler, and the header was rounded up: 5 ms of slack.
+            let deadline = timeoutMs.map { start + .milliseconds(max(0, Int($0) - 5)) }
             let withdrawal = RowWithdrawal(scheduler: gateway.scheduler)
             let (answer, _) = try await withRPCCancellationHandler { () async throws(InferenceError) in
-                try await gateway.infer(decoded, model: model, client: client, timeoutMs: header("grpc-timeout").flatMap(GRPCTimeout.milliseconds),
-                                        withdrawal: withdrawal)
+                try await gateway.infer(decoded, model: model, client: client, timeoutMs: timeoutMs, withdrawal: withdrawal)
             } onCancelRPC: { [gateway] in
                 // grpc-swift also signals a server's graceful stop this way (quiescing); then
                 // the call is answered like every other held request, not withdrawn.
                 guard !gateway.readiness.isStopping else { return }
-                withdrawal.withdraw(reason: "the client cancelled the call, or its deadline passed")
+                if let deadline, ContinuousClock.now >= deadline {
+                    withdrawal.withdraw(reason: "the call's deadline passed before it could run", status: .expired)
+                } else {
+                    withdrawal.withdraw(reason: "the client cancelled the call")
+                }
             }
             return ServerResponse(message: Inference_ModelInferResponse(answer))
         } catch {

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import Wire
 
 /// The rows of one inference request that the scheduler holds, so they can
 /// be withdrawn together: when one row fails (the request fails, the others
@@ -11,6 +12,7 @@ final class RowWithdrawal: Sendable {
         /// The rows this withdrew (not ones answered before it came).
         var withdrawn: Set<UInt64> = []
         var reason: String?
+        var status: Status = .unavailable
     }
 
     private let scheduler: SchedulerClient
@@ -23,28 +25,31 @@ final class RowWithdrawal: Sendable {
 
     /// A row's request id, as the scheduler client learns it.
     func submitted(_ id: UInt64) {
-        let reason = state.withLockedValue { s -> String? in
+        let why = state.withLockedValue { s -> (String, Status)? in
             s.submitted.append(id)
-            return s.reason
+            return s.reason.map { ($0, s.status) }
         }
-        if let reason { withdraw([id], reason: reason) }
+        if let (reason, status) = why { withdraw([id], reason: reason, status: status) }
     }
 
-    /// Withdraws every row not answered yet (once; later calls do nothing).
-    func withdraw(reason: String) {
+    /// Withdraws every row not answered yet (once; later calls do nothing),
+    /// each answered `status`: `.unavailable` for a client that gave up,
+    /// `.expired` for a deadline that passed.
+    func withdraw(reason: String, status: Status = .unavailable) {
         let ids = state.withLockedValue { s -> [UInt64] in
             guard s.reason == nil else { return [] }
             s.reason = reason
+            s.status = status
             return s.submitted
         }
-        withdraw(ids, reason: reason)
+        withdraw(ids, reason: reason, status: status)
     }
 
-    private func withdraw(_ ids: [UInt64], reason: String) {
+    private func withdraw(_ ids: [UInt64], reason: String, status: Status) {
         for id in ids {
             // Marked before the cancel answers the row's waiter, unmarked if it was answered already.
             state.withLockedValue { _ = $0.withdrawn.insert(id) }
-            if !scheduler.cancel(id, reason: reason) { state.withLockedValue { _ = $0.withdrawn.remove(id) } }
+            if !scheduler.cancel(id, reason: reason, status: status) { state.withLockedValue { _ = $0.withdrawn.remove(id) } }
         }
     }
 }

@@ -104,16 +104,17 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     }
 
     /// Withdraws a request whose client went away (or whose sibling rows
-    /// failed); nothing if already answered. Whether it withdrew it.
+    /// failed, or whose deadline passed: `status` `.expired`); nothing if
+    /// already answered. Whether it withdrew it.
     @discardableResult
-    func cancel(_ id: UInt64, reason: String = "client went away") -> Bool {
+    func cancel(_ id: UInt64, reason: String = "client went away", status: Status = .unavailable) -> Bool {
         let waiter = state.withLockedValue { s -> Waiting? in
             guard let waiter = s.waiting.removeValue(forKey: id) else { return nil }
             if s.connected { sendInLockOrder([.cancel(id: id)]) }
             return waiter
         }
         guard let waiter else { return false }
-        defer { waiter.continuation.resume(returning: RequestResult(id: id, status: .unavailable, body: Array(reason.utf8))) }
+        defer { waiter.continuation.resume(returning: RequestResult(id: id, status: status, body: Array(reason.utf8))) }
         return true
     }
 
