@@ -23,7 +23,7 @@ public final class FerryProcess: @unchecked Sendable {
         self.files = files
         process.executableURL = URL(fileURLWithPath: supervisor)
         // A free gRPC port too, unless given: Ferries started side by side must not all take 8001.
-        grpcPort = try Self.value(of: "--grpc-port", in: arguments).flatMap(Int.init) ?? FreePort.find(besides: self.port)
+        grpcPort = try Self.value(of: "--grpc-port", in: arguments).flatMap(Int.init) ?? FreePort.find()
         let grpc = arguments.contains("--grpc-port") ? [] : ["--grpc-port", "\(grpcPort)"]
         process.arguments = arguments + ["--port", "\(self.port)", "--runtime-dir", files.runtimeParent.path,
                                          "--worker-call-log", files.callLog.path] + grpc

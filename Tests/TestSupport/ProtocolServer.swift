@@ -15,7 +15,7 @@ public final class ProtocolServer: @unchecked Sendable {
     /// `script` gets `arguments`, where `{http}` and `{grpc}` stand for the free ports chosen.
     public init(script: String, _ arguments: [String]) throws {
         httpPort = try FreePort.find()
-        grpcPort = try FreePort.find(besides: httpPort)
+        grpcPort = try FreePort.find()
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-upstream-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
