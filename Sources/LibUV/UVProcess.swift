@@ -100,6 +100,19 @@ public final class UVProcess: UVHandle<uv_process_t> {
         uv_process_kill(raw, signal)
     }
 
+    /// Sends `signal` to every process in the child's process group: the
+    /// child itself and whatever it started without a new group (the Swift
+    /// runtime's crash backtracer, for one, which outlives a child killed
+    /// mid-trace and keeps its output pipes open). Only meaningful for a
+    /// `detached` child, which leads its own group. Returns whether any
+    /// process received it; still valid after the child was reaped, as
+    /// Linux does not reuse a pid while a group of that id has members.
+    @discardableResult
+    public func killGroup(signal: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        return Glibc.kill(-pid, signal) == 0
+    }
+
     override public func willClose() {
         onExit = nil
     }

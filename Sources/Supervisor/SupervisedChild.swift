@@ -22,6 +22,9 @@ final class SupervisedChild {
     var killedForHang = false
     var restartTimer: UVTimer?
     var graceTimer: UVTimer?
+    /// Its stdout and stderr pipes while they are open: they can outlive the
+    /// child when something it started still holds them.
+    var outputs: [ObjectIdentifier: UVPipe] = [:]
     var stopping = false
     /// When the child last answered a heartbeat (or became ready).
     var lastPongNs: Int64 = 0

@@ -109,8 +109,8 @@ public final class Supervisor {
                 self.exited(child, status: status, signal: signal)
             }
             child.process = process
-            pipeOutput(process.stdout, name: child.name, rawLevel: .info, to: standardOutput)
-            pipeOutput(process.stderr, name: child.name, rawLevel: .error, to: standardError)
+            pipeOutput(process.stdout, of: child, rawLevel: .info, to: standardOutput)
+            pipeOutput(process.stderr, of: child, rawLevel: .error, to: standardError)
             logger.info("started \(child.name) (pid \(process.pid))")
             publishState()
         } catch {
@@ -119,15 +119,24 @@ public final class Supervisor {
         }
     }
 
-    private func pipeOutput(_ pipe: UVPipe, name: String, rawLevel: Logger.Level, to file: UnsafeMutablePointer<FILE>) {
-        let prefixer = LinePrefixer(name: name, format: configuration.settings.format, rawLevel: rawLevel, output: file, copy: configuration.logFile)
-        try? pipe.startReading(onData: { prefixer.feed($0) }, onEnd: { _ in
+    private func pipeOutput(_ pipe: UVPipe, of child: SupervisedChild, rawLevel: Logger.Level, to file: UnsafeMutablePointer<FILE>) {
+        let prefixer = LinePrefixer(name: child.name, format: configuration.settings.format, rawLevel: rawLevel, output: file, copy: configuration.logFile)
+        let key = ObjectIdentifier(pipe)
+        child.outputs[key] = pipe
+        try? pipe.startReading(onData: { prefixer.feed($0) }, onEnd: { [unowned child] _ in
             prefixer.flush()
+            child.outputs[key] = nil
             pipe.close()
         })
     }
 
     private func exited(_ child: SupervisedChild, status: Int64, signal: Int32) {
+        // Whatever the child started and left in its group dies with it: a
+        // crash backtracer outlives a child killed mid-trace, holding its
+        // pipes (and every descriptor it inherited) for up to 30 s.
+        if child.process?.killGroup(signal: SIGKILL) == true {
+            logger.warning("\(child.name) left processes behind in its process group (a crash backtracer?); killed them")
+        }
         child.process?.close()
         child.process = nil
         child.control?.close()
@@ -299,7 +308,7 @@ public final class Supervisor {
                     self.logger.error("\(child.name) has not answered a heartbeat for \(silentNs / 1_000_000) ms; killing it")
                     child.ready = false
                     child.killedForHang = true
-                    child.process?.kill(signal: SIGKILL)
+                    child.process?.killGroup(signal: SIGKILL)
                 } else {
                     control.send(.ping(sequence: self.pingSequence))
                 }
@@ -317,7 +326,7 @@ public final class Supervisor {
                     self.logger.warning("signal \(sig) again: killing every child now")
                     for child in self.children {
                         child.stopping = true  // killed on purpose: not to be restarted for the drain
-                        child.process?.kill(signal: SIGKILL)
+                        child.process?.killGroup(signal: SIGKILL)
                     }
                 } else {
                     self.logger.info("signal \(sig): draining (ingress stops accepting; queued and in-flight requests are answered)")
@@ -361,7 +370,7 @@ public final class Supervisor {
         let timer = try? UVTimer(loop: loop)
         timer?.start(afterMilliseconds: UInt64(configuration.settings.drainGraceS * 1000)) { [unowned self, unowned child] in
             self.logger.warning("\(child.name) did not finish draining within \(self.configuration.settings.drainGraceS) s; killing it")
-            child.process?.kill(signal: SIGKILL)
+            child.process?.killGroup(signal: SIGKILL)
         }
         child.graceTimer = timer
     }
@@ -379,6 +388,10 @@ public final class Supervisor {
             child.restartTimer?.close()
             child.graceTimer?.close()
             child.control?.close()
+            // Every child has exited and its group was killed; output still
+            // unread belongs to a process outside Ferry's reach.
+            for pipe in child.outputs.values { pipe.close() }
+            child.outputs.removeAll()
         }
         logger.info(exitCode == 0 ? "Ferry stopped cleanly" : "Ferry stopped (exit \(exitCode))")
         loop.stop()

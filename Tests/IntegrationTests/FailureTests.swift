@@ -380,6 +380,24 @@ import TestSupport
             #expect(try await ferry.stop() == 0)
         }
     }
+
+    /// A crashing worker waits for the Swift runtime's backtracer, which can
+    /// take longer than the heartbeat timeout; killed for the silence, the
+    /// worker used to leave the backtracer running with its pipes (and the
+    /// test's own descriptors) open, so Ferry could not finish stopping.
+    @Test func aWorkerKilledMidBacktraceLeavesNothingBehind() async throws {
+        let ferry = try FerryInstance(arguments: ["--unit-ms", "0.01", "--crash-on", "POISON", "--heartbeat-timeout-s", "1"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let first = try #require(ferry.pid(of: "worker"))
+            let answer = try await SeedClient.classify("POISON pill", client: "A", via: http, base: ferry.baseURL)
+            #expect(answer.status == 502, "\(answer.body)")
+            // The first worker leads its own process group; nothing of it may remain.
+            try await waitUntil { kill(-first, 0) != 0 && errno == ESRCH }
+            #expect(try await ferry.stop() == 0)
+        }
+        #expect(!ferry.log.contains("handles left open"), "\(ferry.log)")
+    }
 }
 
 /// A flag one task sets and others read.
