@@ -3,6 +3,8 @@
 /// with no key mapping.
 public struct BackendCall: Decodable, Sendable {
     public let batch: UInt64
+    /// The model whose backend ran it.
+    public let model: String
     public let items: Int
     /// Monotonic nanoseconds.
     public let start_ns: Int64

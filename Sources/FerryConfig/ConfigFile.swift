@@ -1,3 +1,4 @@
+import FerryLog
 import Foundation
 import TOMLKit
 
@@ -13,7 +14,9 @@ extension Settings {
         try load(toml: text, file: path)
     }
 
-    /// Applies TOML `text`; `file` names it in errors and origins.
+    /// Applies TOML `text`; `file` names it in errors and origins. The
+    /// sections are applied first; then each `[[models]]` table, over a copy
+    /// of the result, replaces `models`.
     public mutating func load(toml text: String, file: String) throws(ConfigError) {
         let root: TOMLTable
         do { root = try TOMLTable(string: text) } catch let error as TOMLParseError {
@@ -26,10 +29,10 @@ extension Settings {
 
         // In file order, so the first error reported is the first in the file.
         var entries: [(name: String, value: TOMLValueConvertible)] = []
-        for section in root.keys {
+        for section in root.keys where section != "models" {
             guard let table = root[section]!.table, Self.sections.contains(section) else {
                 throw ConfigError(origin: at(section), key: section,
-                                  problem: "is not a known section; sections are \(Self.sections.map { "[\($0)]" }.joined(separator: ", "))")
+                                  problem: "is not a known section; sections are \(Self.sections.map { "[\($0)]" }.joined(separator: ", ")) and [[models]]")
             }
             for key in table.keys { entries.append(("\(section).\(key)", table[key]!)) }
         }
@@ -43,6 +46,75 @@ extension Settings {
             }
             if let problem = key.read(value, &self) { throw ConfigError(origin: at(name), key: name, problem: problem) }
             origins[name] = at(name)
+            // Models loaded before (from an earlier file) inherit it too, unless they set it.
+            for index in models.indices where !models[index].overridden.contains(name) {
+                _ = key.read(value, &models[index].settings)
+                models[index].settings.origins[name] = at(name)
+            }
         }
+
+        // Each model starts from the top level as the sections left it.
+        guard let value = root["models"] else { return }
+        guard let array = value.array, array.allSatisfy({ $0.table != nil }) else {
+            let got = value.array?.first { $0.table == nil }.map { "an array holding \(SettingKey.describe($0))" } ?? SettingKey.describe(value)
+            throw ConfigError(origin: at("models"), key: "models", problem: "must be an array of tables ([[models]] headers), got \(got)")
+        }
+        var base = self
+        base.models = []
+        var loaded: [ModelSettings] = []
+        for (index, element) in array.enumerated() {
+            let model = try Self.model(element.table!, index: index, inheriting: base, lines: lines, file: file)
+            if let first = loaded.firstIndex(where: { $0.name == model.name }) {
+                let key = "models[\(index)].name"
+                throw ConfigError(origin: at(key), key: key,
+                                  problem: "is \(jsonQuoted(model.name)), as is models[\(first)]'s (\(at("models[\(first)].name"))); names must be unique")
+            }
+            loaded.append(model)
+        }
+        models = loaded
+    }
+
+    /// One `[[models]]` table, the `index`-th: its own keys, and its
+    /// settings keys applied over `base`.
+    private static func model(_ table: TOMLTable, index: Int, inheriting base: Settings, lines: KeyLines, file: String) throws(ConfigError) -> ModelSettings {
+        let prefix = "models[\(index)]"
+        func at(_ key: String) -> String { lines.line(of: key).map { "\(file):\($0)" } ?? file }
+        func failure(_ key: String, _ problem: String) -> ConfigError {
+            ConfigError(origin: at("\(prefix).\(key)"), key: "\(prefix).\(key)", problem: problem)
+        }
+        var model = ModelSettings(name: "", settings: base, origin: at(prefix))
+        var named = false
+        let keys = table.keys.sorted { (lines.line(of: "\(prefix).\($0)") ?? 0, $0) < (lines.line(of: "\(prefix).\($1)") ?? 0, $1) }
+        for key in keys {
+            let value = table[key]!
+            if ModelSettings.ownKeys.contains(key) {
+                guard value.type == .string, let text = value.string else {
+                    if key.hasSuffix("_datatype") { throw failure(key, "\(ModelSettings.onlyBytes), got \(SettingKey.describe(value))") }
+                    throw failure(key, "must be a string, got \(SettingKey.describe(value))")
+                }
+                switch key {
+                case "input_datatype", "output_datatype":
+                    if text != "BYTES" { throw failure(key, "\(ModelSettings.onlyBytes), got \(jsonQuoted(text))") }
+                    continue
+                default:
+                    if let problem = ModelSettings.ownProblem(key, text) { throw failure(key, problem) }
+                }
+                switch key {
+                case "name": model.name = text; named = true
+                case "version": model.version = text
+                case "input": model.input = text
+                default: model.output = text
+                }
+            } else if let setting = ModelSettings.setting(for: key) {
+                if let problem = setting.read(value, &model.settings) { throw failure(key, problem) }
+                model.settings.origins[setting.name] = at("\(prefix).\(key)")
+                model.overridden.append(setting.name)
+            } else {
+                let known = ModelSettings.ownKeys + ModelSettings.keys.map(\.name)
+                throw failure(key, "is not a known key; [[models]] takes \(known.joined(separator: ", "))")
+            }
+        }
+        guard named else { throw ConfigError(origin: at(prefix), key: prefix, problem: "needs a name") }
+        return model
     }
 }

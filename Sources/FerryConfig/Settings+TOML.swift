@@ -1,3 +1,5 @@
+import FerryLog
+
 extension Settings {
     /// The effective configuration as a TOML file (what `--print-config`
     /// shows): every key, each with where its value came from. It loads back
@@ -12,6 +14,20 @@ extension Settings {
                     out += "\(name) = \(value)  # \(origin(of: key))\n"
                 } else {
                     out += "# \(name) =  (not set; flag \(key.flag))\n"
+                }
+            }
+        }
+        // Only the keys a model sets: the rest it inherits from the sections above.
+        for model in models {
+            out += "\n[[models]]  # \(model.origin)\n"
+            out += "name = \(jsonQuoted(model.name))\nversion = \(jsonQuoted(model.version))\n"
+            out += "input = \(jsonQuoted(model.input))\noutput = \(jsonQuoted(model.output))\n"
+            for setting in model.overridden {
+                guard let key = Self.key(named: setting), let name = ModelSettings.modelKey(for: setting) else { continue }
+                if let value = key.render(model.settings) {
+                    out += "\(name) = \(value)  # \(model.settings.origin(of: key))\n"
+                } else {
+                    out += "# \(name) =  (not set)\n"
                 }
             }
         }

@@ -1,10 +1,12 @@
+import FerryLog
+
 /// Every setting an operator can give Ferry, with its default.
 ///
 /// Each one has a command-line flag and a key in the TOML config file (the
 /// table is `Settings.keys`); precedence is flags > file > defaults. Values
 /// are checked by `validate()`, whose errors name where the bad value came
 /// from: the file and line, or the flag.
-public struct Settings: Sendable {
+public struct Settings: Sendable, Equatable {
     // [strategy]
     public var strategy = "plugins/sjf.so"
     /// The strategy's options as `key=value,…` (the file may give a table).
@@ -60,6 +62,11 @@ public struct Settings: Sendable {
     public var restartWindowS = 30.0
     public var drainGraceS = 30.0
 
+    // [[models]]
+    /// The models configured as `[[models]]` tables, in file order; empty
+    /// means the seed's one model (see `servedModels`).
+    public var models: [ModelSettings] = []
+
     /// Where each key's value came from ("ferry.toml:12", "--port"); a key
     /// absent here has its default.
     public internal(set) var origins: [String: String] = [:]
@@ -67,18 +74,28 @@ public struct Settings: Sendable {
     public init() {}
 
     /// Sets `path` to `value` when the flag was given (`value` not nil),
-    /// recording the flag as the value's origin.
+    /// recording the flag as the value's origin. It sets the top-level
+    /// value, so it reaches every model that does not set that key itself;
+    /// a model's own value wins over the flag (it is the more specific).
     public mutating func override<Value>(_ path: WritableKeyPath<Settings, Value>, with value: Value?) {
         guard let value else { return }
-        self[keyPath: path] = value
-        if let key = Self.key(for: path) { origins[key.name] = key.flag }
+        set(path, to: value)
     }
 
     /// Like `override`, for a setting whose default is "none".
     public mutating func override<Value>(_ path: WritableKeyPath<Settings, Value?>, with value: Value?) {
         guard let value else { return }
+        set(path, to: value)
+    }
+
+    private mutating func set<Value>(_ path: WritableKeyPath<Settings, Value>, to value: Value) {
         self[keyPath: path] = value
-        if let key = Self.key(for: path) { origins[key.name] = key.flag }
+        guard let key = Self.key(for: path) else { return }
+        origins[key.name] = key.flag
+        for index in models.indices where !models[index].overridden.contains(key.name) {
+            models[index].settings[keyPath: path] = value
+            models[index].settings.origins[key.name] = key.flag
+        }
     }
 
     /// A repeatable flag replaces the file's list only when given at least once.
@@ -92,6 +109,20 @@ public struct Settings: Sendable {
         for key in Self.keys {
             if let problem = key.check(self) { throw ConfigError(origin: origin(of: key), key: key.name, problem: problem) }
         }
+        // With models, the top level only gives them defaults: the rules
+        // between keys hold per model (a model may bring its own upstreams).
+        if models.isEmpty { try checkRules() }
+        for (index, model) in models.enumerated() {
+            try model.validate(index: index)
+            if let first = models[..<index].firstIndex(where: { $0.name == model.name }) {
+                throw ConfigError(origin: model.origin, key: "models[\(index)].name",
+                                  problem: "is \(jsonQuoted(model.name)), as is models[\(first)]'s (\(models[first].origin)); names must be unique")
+            }
+        }
+    }
+
+    /// The rules between keys.
+    private func checkRules() throws(ConfigError) {
         if backend != "simulated" && upstream.isEmpty {
             throw ConfigError(origin: origin(of: Self.key(named: "backend.kind")!), key: "backend.kind",
                               problem: "is \"\(backend)\" but no upstream is given (backend.upstreams or --upstream)")

@@ -4,11 +4,14 @@ import Hummingbird
 import NIOCore
 import Wire
 
-/// The HTTP surface: the seed's `POST /proxy_classify`, plus `/healthz` and
-/// `/readyz`. Answers are byte-compatible with the seed's FastAPI proxy
+/// The HTTP surface: the seed's `POST /proxy_classify` (a route onto one
+/// model, the seed's classifier), plus `/healthz`, `/readyz` and `/metrics`.
+/// Answers are byte-compatible with the seed's FastAPI proxy
 /// (`{"result":"code"}`), so its clients work unchanged.
 struct ClassifyRoutes {
     let scheduler: SchedulerClient
+    /// The model `/proxy_classify` submits to.
+    let model: String
     let readiness: IngressReadiness
     let limits: IngressConfiguration.Limits
     let gate: ClientGate
@@ -25,7 +28,7 @@ struct ClassifyRoutes {
             return response
         }
         router.get("metrics") { _, _ in
-            let page = metrics?.page(status: scheduler.status, ready: readiness.isReady) ?? []
+            let page = metrics?.page(statuses: scheduler.statuses, ready: readiness.isReady) ?? []
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(bytes: page)))
         }
@@ -37,25 +40,39 @@ struct ClassifyRoutes {
         }
     }
 
+    /// Ready or not, with each model's queue under `models` and their sums
+    /// (the one model's own figures, in the seed's setup) at the top.
     func readyz() -> Response {
         if let why = readiness.reason {
             return json(.serviceUnavailable, ["status": "not ready", "reason": why])
         }
+        let statuses = scheduler.statuses
         var fields = ["status": "ready"]
-        if let s = scheduler.status {
-            fields["strategy"] = s.strategy
-            fields["queued"] = "\(s.queued)"
-            fields["in_flight"] = "\(s.inFlight)"
-            fields["queue_high_water"] = "\(s.highWater)"
-            fields["max_queued"] = "\(s.maxQueued)"
-            fields["drain_per_s"] = "\(s.drainPerS)"
-            if !s.degraded.isEmpty {
+        var models: [String: [String: String]] = [:]
+        for s in statuses {
+            var m = ["ready": scheduler.isReady(model: s.model) ? "true" : "false", "strategy": s.strategy,
+                     "queued": "\(s.queued)", "in_flight": "\(s.inFlight)", "queue_high_water": "\(s.highWater)",
+                     "max_queued": "\(s.maxQueued)", "drain_per_s": "\(s.drainPerS)"]
+            if !s.degraded.isEmpty { m["degraded"] = s.degraded }
+            models[s.model] = m
+        }
+        if !statuses.isEmpty {
+            var strategies: [String] = []
+            for s in statuses where !strategies.contains(s.strategy) { strategies.append(s.strategy) }
+            fields["strategy"] = strategies.joined(separator: ",")
+            fields["queued"] = "\(statuses.reduce(0) { $0 + Int($1.queued) })"
+            fields["in_flight"] = "\(statuses.reduce(0) { $0 + Int($1.inFlight) })"
+            fields["queue_high_water"] = "\(statuses.reduce(0) { $0 + Int($1.highWater) })"
+            fields["max_queued"] = "\(statuses.reduce(0) { $0 + Int($1.maxQueued) })"
+            fields["drain_per_s"] = "\(statuses.reduce(0) { $0 + Int($1.drainPerS) })"
+            let degraded = statuses.filter { !$0.degraded.isEmpty }
+            if !degraded.isEmpty {
                 // Still serving (on the fallback), but an operator must know.
                 fields["status"] = "degraded"
-                fields["degraded"] = s.degraded
+                fields["degraded"] = degraded.map { statuses.count > 1 ? "model '\($0.model)': \($0.degraded)" : $0.degraded }.joined(separator: "; ")
             }
         }
-        return json(.ok, fields)
+        return json(.ok, fields, objects: ["models": models])
     }
 
     /// The answer, and the client it was for (for the metrics).
@@ -91,7 +108,7 @@ struct ClassifyRoutes {
             }
             timeoutMs = t
         }
-        let result = await scheduler.submit(client: client, cost: UInt64(text.unicodeScalars.count), timeoutMs: timeoutMs,
+        let result = await scheduler.submit(model: model, client: client, cost: UInt64(text.unicodeScalars.count), timeoutMs: timeoutMs,
                                             payload: Array(text.utf8), cancelledBy: channel)
         let reason = String(decoding: result.body, as: UTF8.self)
         switch result.status {
@@ -122,7 +139,14 @@ struct ClassifyRoutes {
 }
 
 /// A small JSON object response: `{"key":"value",…}` in key order.
-func json(_ status: HTTPResponse.Status, _ fields: [String: String]) -> Response {
-    let body = "{" + fields.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(fields[$0]!))" }.joined(separator: ",") + "}"
+func json(_ status: HTTPResponse.Status, _ fields: [String: String], objects: [String: [String: [String: String]]] = [:]) -> Response {
+    func object(_ fields: [String: String]) -> String {
+        "{" + fields.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(fields[$0]!))" }.joined(separator: ",") + "}"
+    }
+    var members = fields.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(fields[$0]!))" }
+    for (name, nested) in objects.sorted(by: { $0.key < $1.key }) {
+        members.append("\(jsonQuoted(name)):{" + nested.keys.sorted().map { "\(jsonQuoted($0)):\(object(nested[$0]!))" }.joined(separator: ",") + "}")
+    }
+    let body = "{" + members.joined(separator: ",") + "}"
     return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
 }

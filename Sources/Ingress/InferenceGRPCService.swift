@@ -30,9 +30,9 @@ struct InferenceGRPCService: Inference_GRPCInferenceService.ServiceProtocol {
     func modelReady(request: ServerRequest<Inference_ModelReadyRequest>, context: ServerContext) async throws
         -> ServerResponse<Inference_ModelReadyResponse> {
         try Self.mapped { () throws(InferenceError) -> ServerResponse<Inference_ModelReadyResponse> in
-            _ = try gateway.model(request.message.name, version: request.message.version)
+            let model = try gateway.model(request.message.name, version: request.message.version)
             var r = Inference_ModelReadyResponse()
-            r.ready = gateway.isReady
+            r.ready = gateway.isReady(model: model.name)
             return ServerResponse(message: r)
         }
     }

@@ -38,8 +38,8 @@ struct InferenceRoutes {
             }
             v2.get(.init(path + "/ready")) { _, context in
                 Self.answer { () throws(InferenceError) in
-                    _ = try gateway.model(context.parameters.get("model") ?? "", version: context.parameters.get("version"))
-                    return gateway.isReady ? Self.json(.ok, #"{"ready":true}"#) : Self.json(.serviceUnavailable, #"{"ready":false}"#)
+                    let model = try gateway.model(context.parameters.get("model") ?? "", version: context.parameters.get("version"))
+                    return gateway.isReady(model: model.name) ? Self.json(.ok, #"{"ready":true}"#) : Self.json(.serviceUnavailable, #"{"ready":false}"#)
                 }
             }
             v2.post(.init(path + "/infer")) { request, context in

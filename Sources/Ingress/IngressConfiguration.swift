@@ -30,9 +30,10 @@ public struct IngressConfiguration: Sendable {
     public var limits: Limits
     /// When set, every request needs a key, and the key names the client.
     public var apiKeys: APIKeys?
-    /// The models served over the Open Inference Protocol. Today one, the seed's
-    /// classifier, whose queue `/proxy_classify` shares.
-    public var models: [ModelMetadata] = [.classifier()]
+    /// The models served over the Open Inference Protocol, in configuration order.
+    public var models: [ServedModel] = [ServedModel(metadata: .classifier())]
+    /// The model `POST /proxy_classify` is a route onto (the seed's classifier).
+    public var proxyModel = "classifier"
 
     public init(host: String = "127.0.0.1", port: Int = 8000, schedulerSocket: String, controlSocket: String? = nil,
                 limits: Limits = .init(), apiKeys: APIKeys? = nil) {

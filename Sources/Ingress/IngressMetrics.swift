@@ -42,15 +42,16 @@ public final class IngressMetrics: Sendable {
     }
 
     /// The Prometheus text page, with the scheduler's latest status as gauges.
-    func page(status: SchedulerStatus?, ready: Bool) -> [UInt8] {
+    func page(statuses: [SchedulerStatus], ready: Bool) -> [UInt8] {
         Gauge(label: "ferry_ready").record(ready ? 1 : 0)
-        if let s = status {
-            Gauge(label: "ferry_queue_depth").record(Double(s.queued))
-            Gauge(label: "ferry_in_flight_batches").record(Double(s.inFlight))
-            Gauge(label: "ferry_queue_high_water").record(Double(s.highWater))
-            Gauge(label: "ferry_queue_limit").record(Double(s.maxQueued))
-            Gauge(label: "ferry_drain_requests_per_second").record(Double(s.drainPerS))
-            Gauge(label: "ferry_strategy_fallback", dimensions: [("strategy", s.strategy)]).record(s.degraded.isEmpty ? 0 : 1)
+        for s in statuses {
+            let model = [("model", s.model)]
+            Gauge(label: "ferry_queue_depth", dimensions: model).record(Double(s.queued))
+            Gauge(label: "ferry_in_flight_batches", dimensions: model).record(Double(s.inFlight))
+            Gauge(label: "ferry_queue_high_water", dimensions: model).record(Double(s.highWater))
+            Gauge(label: "ferry_queue_limit", dimensions: model).record(Double(s.maxQueued))
+            Gauge(label: "ferry_drain_requests_per_second", dimensions: model).record(Double(s.drainPerS))
+            Gauge(label: "ferry_strategy_fallback", dimensions: model + [("strategy", s.strategy)]).record(s.degraded.isEmpty ? 0 : 1)
         }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

@@ -25,16 +25,18 @@ public struct IngressServer: Sendable {
     public func run() async throws {
         // One reactor for both links to Ferry's other processes (the ingress's I/O is NIO's).
         let reactor = NIOReactor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
-        let scheduler = SchedulerClient(socketPath: configuration.schedulerSocket, reactor: reactor, logger: logger)
+        let scheduler = SchedulerClient(socketPath: configuration.schedulerSocket, models: configuration.models.map(\.name),
+                                        reactor: reactor, logger: logger)
         let readiness = IngressReadiness(scheduler: scheduler)
         let router = Router(context: IngressContext.self)
         let limiter = configuration.limits.clientRate > 0 ? RateLimiter(rate: configuration.limits.clientRate) : nil
         let performance = PerformanceLog(logger: logger)
         let gate = ClientGate(apiKeys: configuration.apiKeys, rateLimiter: limiter)
-        ClassifyRoutes(scheduler: scheduler, readiness: readiness, limits: configuration.limits, gate: gate, metrics: metrics, performance: performance)
+        ClassifyRoutes(scheduler: scheduler, model: configuration.proxyModel, readiness: readiness, limits: configuration.limits, gate: gate,
+                       metrics: metrics, performance: performance)
             .register(on: router)
-        let gateway = ModelGateway(scheduler: scheduler, readiness: readiness, models: Dictionary(uniqueKeysWithValues: configuration.models.map { ($0.name, $0) }),
-                                   maxTextLength: configuration.limits.maxSequenceLength, maxRows: configuration.limits.maxRowsPerRequest,
+        let gateway = ModelGateway(scheduler: scheduler, readiness: readiness,
+                                   models: Dictionary(configuration.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
                                    defaultTimeoutMs: configuration.limits.defaultTimeoutMs)
         InferenceRoutes(gateway: gateway, gate: gate, maxBodyBytes: configuration.limits.maxBodyBytes, metrics: metrics, performance: performance)
             .register(on: router)
@@ -93,7 +95,7 @@ public struct IngressServer: Sendable {
             return box.drainAsked
         }
         if drainAsked { Task { await group.triggerGracefulShutdown() } }
-        let reporter = Task { await performance.run(every: configuration.limits.performanceLogSeconds) { scheduler.status?.queued } }
+        let reporter = Task { await performance.run(every: configuration.limits.performanceLogSeconds) { scheduler.statuses.reduce(0) { $0 + $1.queued } } }
         defer { reporter.cancel() }
         try await group.run()
         logger.info("\(performance.summary())")

@@ -9,11 +9,7 @@ import Wire
 struct ModelGateway: Sendable {
     let scheduler: SchedulerClient
     let readiness: IngressReadiness
-    let models: [String: ModelMetadata]
-    /// Longest text, in characters, as `/proxy_classify` counts it.
-    let maxTextLength: Int
-    /// Most rows a request may hold: the queue bound (more could never be queued).
-    let maxRows: Int
+    let models: [String: ServedModel]
     /// Deadline for requests that set none; 0 means none.
     let defaultTimeoutMs: UInt32
 
@@ -22,7 +18,7 @@ struct ModelGateway: Sendable {
         guard let model = models[name] else {
             throw .notFound("unknown model '\(name)'; this Ferry serves \(models.keys.sorted().map { "'\($0)'" }.joined(separator: ", "))")
         }
-        return model
+        return model.metadata
     }
 
     /// The model at `version` (nil or empty: any), or NOT_FOUND naming the versions there are.
@@ -34,6 +30,9 @@ struct ModelGateway: Sendable {
 
     var isReady: Bool { readiness.isReady }
 
+    /// The server is ready and the worker serves `model`.
+    func isReady(model: String) -> Bool { readiness.isReady && scheduler.isReady(model: model) }
+
     /// Runs one request for `model` (the face looked it up first, so an unknown
     /// model is NOT_FOUND before any complaint about the body; its version is
     /// checked with the rest of the request) through the scheduler. `timeoutMs` (the gRPC call's
@@ -43,13 +42,15 @@ struct ModelGateway: Sendable {
     func infer(_ request: InferenceRequest, model: ModelMetadata, client: String, timeoutMs callDeadline: UInt32? = nil,
                cancelledBy connection: (any Channel)? = nil,
                withdrawal given: RowWithdrawal? = nil) async throws(InferenceError) -> (InferenceResponse, RequestCheck.Plan) {
-        let check = RequestCheck(model: model, maxTextLength: maxTextLength, maxRows: maxRows)
+        let limits = models[model.name] ?? ServedModel(metadata: model)
+        let check = RequestCheck(model: model, maxTextLength: limits.maxTextLength, maxRows: limits.maxRows)
         let plan = try check.plan(request)
         let deadlines = [request.timeoutMs, callDeadline, defaultTimeoutMs == 0 ? nil : defaultTimeoutMs].compactMap { $0 }
         let timeoutMs = deadlines.min() ?? 0
         let priority = request.ferryPriority
         let isText = request.inputs.first?.datatype == .bytes
         let scheduler = self.scheduler
+        let name = model.name
         let withdrawal = given ?? RowWithdrawal(scheduler: scheduler)
         // One callback a request (not a row): a client that goes away withdraws its rows.
         connection?.closeFuture.whenComplete { _ in withdrawal.withdraw(reason: "client went away") }
@@ -58,7 +59,7 @@ struct ModelGateway: Sendable {
                 // The cost hint is what the seed's classifier counts: characters for a text.
                 let cost = UInt64(isText ? String(decoding: row, as: UTF8.self).unicodeScalars.count : row.count)
                 group.addTask {
-                    (i, await scheduler.submit(client: client, priority: priority, cost: cost, timeoutMs: timeoutMs,
+                    (i, await scheduler.submit(model: name, client: client, priority: priority, cost: cost, timeoutMs: timeoutMs,
                                                payload: row, submitted: withdrawal.submitted))
                 }
             }

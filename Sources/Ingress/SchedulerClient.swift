@@ -27,15 +27,17 @@ public final class SchedulerClient: Service, @unchecked Sendable {
         var connected = false
         /// The current link got through the hello (reset the backoff only then).
         var greeted = false
-        /// Backend slots the scheduler reports; 0 while it has no worker.
-        var slots: UInt32 = 0
+        /// Backend slots the scheduler reports per model; 0 while it has no worker.
+        var slots: [String: UInt32] = [:]
         var nextID: UInt64 = 1
         var waiting: [UInt64: Waiting] = [:]
         var stopping = false
-        var status: SchedulerStatus?
+        var statuses: [String: SchedulerStatus] = [:]
     }
 
     private let socketPath: String
+    /// The models served, in configuration order.
+    public let models: [String]
     private let reactor: NIOReactor
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
@@ -43,8 +45,9 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     /// Called whenever readiness may have changed.
     var onReadinessChange: (@Sendable () -> Void)?
 
-    public init(socketPath: String, reactor: NIOReactor, logger: Logger) {
+    public init(socketPath: String, models: [String] = ["classifier"], reactor: NIOReactor, logger: Logger) {
         self.socketPath = socketPath
+        self.models = models
         self.reactor = reactor
         self.logger = logger
         link = LoopBound(eventLoop: reactor.eventLoop)
@@ -62,19 +65,28 @@ public final class SchedulerClient: Service, @unchecked Sendable {
         reactor.eventLoop.execute { self.link.with { $0?.send(messages) } }
     }
 
-    /// Connected to the scheduler, and the scheduler has a worker.
-    public var isReady: Bool { state.withLockedValue { $0.connected && $0.slots > 0 } }
+    /// Connected to the scheduler, and the scheduler has a worker for every model.
+    public var isReady: Bool {
+        state.withLockedValue { s in s.connected && models.allSatisfy { s.slots[$0, default: 0] > 0 } }
+    }
+    /// Connected, and the worker serves `model`.
+    public func isReady(model: String) -> Bool {
+        state.withLockedValue { $0.connected && $0.slots[model, default: 0] > 0 }
+    }
     /// Connected to the scheduler.
     public var isConnected: Bool { state.withLockedValue { $0.connected } }
-    /// The scheduler's latest report about itself.
-    public var status: SchedulerStatus? { state.withLockedValue { $0.status } }
+    /// The scheduler's latest report on each model's queue, in model order
+    /// (a model it has not reported on yet is left out).
+    public var statuses: [SchedulerStatus] {
+        state.withLockedValue { s in models.compactMap { s.statuses[$0] } }
+    }
 
     /// Submits one request and waits for the scheduler's answer. If
     /// `cancelledBy` (the client's connection) closes first, the request is
     /// withdrawn from the scheduler's queue: nobody is left to answer.
     /// `submitted` learns the request's id (to `cancel` it, as a request of
     /// several rows does with its other rows once one fails).
-    public func submit(client: String, priority: Int32 = 0, cost: UInt64, timeoutMs: UInt32, payload: [UInt8],
+    public func submit(model: String, client: String, priority: Int32 = 0, cost: UInt64, timeoutMs: UInt32, payload: [UInt8],
                        cancelledBy connection: (any Channel)? = nil,
                        submitted: (@Sendable (UInt64) -> Void)? = nil) async -> RequestResult {
         await withCheckedContinuation { continuation in
@@ -82,7 +94,7 @@ public final class SchedulerClient: Service, @unchecked Sendable {
                 if s.stopping { return (false, nil) }
                 let id = s.nextID
                 s.nextID += 1
-                let submit = Submit(id: id, client: client, priority: priority, cost: cost, timeoutMs: timeoutMs, payload: payload)
+                let submit = Submit(id: id, model: model, client: client, priority: priority, cost: cost, timeoutMs: timeoutMs, payload: payload)
                 s.waiting[id] = Waiting(submit: submit, continuation: continuation)
                 return (s.connected, submit)
             }
@@ -136,7 +148,7 @@ public final class SchedulerClient: Service, @unchecked Sendable {
                 let (held, greeted) = state.withLockedValue { s -> (Int, Bool) in
                     defer { s.greeted = false }
                     s.connected = false
-                    s.slots = 0
+                    s.slots = [:]
                     return (s.waiting.count, s.greeted)
                 }
                 onReadinessChange?()
@@ -202,11 +214,11 @@ public final class SchedulerClient: Service, @unchecked Sendable {
             if !resend.isEmpty { logger.info("resubmitting \(resend.count) request(s) to the scheduler") }
             link.send(resend)
             onReadinessChange?()
-        case let .capacity(_, slots):
-            state.withLockedValue { $0.slots = slots }
+        case let .capacity(model, _, slots):
+            state.withLockedValue { $0.slots[model] = slots }
             onReadinessChange?()
         case let .status(status):
-            state.withLockedValue { $0.status = status }
+            state.withLockedValue { $0.statuses[status.model] = status }
         case let .result(result):
             let waiter = state.withLockedValue { $0.waiting.removeValue(forKey: result.id) }
             waiter?.continuation.resume(returning: result)  // none: a late duplicate, dropped

@@ -87,8 +87,8 @@ final class HeldRequests {
         answer(id, status: status, bytes: Array(body.utf8))
     }
 
-    func broadcast(_ message: Message) {
-        for link in links.values { link.send(message) }
+    func broadcast(_ messages: [Message]) {
+        for link in links.values { link.send(messages) }
     }
 
     func closeAll() {

@@ -2,54 +2,64 @@ import Prometheus
 
 /// The scheduler's Prometheus samples: what only it can see (batch sizes,
 /// queue waits, backend call times, the strategy's decision time and
-/// fallbacks). Rendered as text and sent to ingress, which serves them on
+/// fallbacks), each labelled with its model. Rendered as text and sent to ingress, which serves them on
 /// `/metrics` with its own and the worker's (see `Message.metrics`).
 ///
 /// Its own registry rather than the process-wide swift-metrics bootstrap, so
 /// a test or the bench can run several schedulers in one process.
 public final class SchedulerMetrics {
     private let registry = PrometheusCollectorRegistry()
-    let batchSize: ValueHistogram
-    let queueWait: DurationHistogram
-    let callDuration: DurationHistogram
-    let decision: DurationHistogram
-    let fallbacks: Counter
-    private let calls: [CallOutcome: Counter]
 
     /// How a backend call ended, as the `outcome` label says it.
     enum CallOutcome: String, CaseIterable {
         case ok, failed, lost
     }
 
-    public init() {
+    /// One model's samples: every series carries its `model` label.
+    struct Model {
+        let batchSize: ValueHistogram
+        let queueWait: DurationHistogram
+        let callDuration: DurationHistogram
+        let decision: DurationHistogram
+        let fallbacks: Counter
+        fileprivate let calls: [CallOutcome: Counter]
+
+        /// Backend calls ended with `outcome`.
+        func call(_ outcome: CallOutcome, count: Int = 1) {
+            calls[outcome]?.increment(by: Int64(count))
+        }
+    }
+
+    public init() {}
+
+    /// The samples of the model `name` (made once per model).
+    func model(_ name: String) -> Model {
         func ferry(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(namespace: "ferry", metricName: metric, unitName: unit, helpText: help)
         }
+        let labels = [("model", name)]
         let latency: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
                                    .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
                                    .seconds(5), .seconds(10)]
-        batchSize = registry.makeValueHistogram(descriptor: ferry("batch", "size", "Items per backend call"),
-                                                buckets: [1, 2, 3, 4, 5, 6, 8, 12, 16, 32, 64, 128])
-        queueWait = registry.makeDurationHistogram(
-            descriptor: ferry("queue_wait", "seconds", "Time from acceptance to dispatch, per item dispatched"), buckets: latency)
-        callDuration = registry.makeDurationHistogram(
-            descriptor: ferry("backend_call_duration", "seconds", "Backend call duration as the worker measured it"), buckets: latency)
-        decision = registry.makeDurationHistogram(
-            descriptor: ferry("strategy_decision", "seconds", "Time to decide the next batches (strategy plus host checks)"),
-            buckets: [.microseconds(1), .microseconds(5), .microseconds(10), .microseconds(50), .microseconds(100),
-                      .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(50)])
-        fallbacks = registry.makeCounter(descriptor: ferry("strategy_fallbacks", "total", "Strategy answers refused and replaced by oldest-first"))
         let callsName = ferry("backend_calls", "total", "Backend calls by outcome: ok, failed (an item failed), lost (the worker died)")
         var calls: [CallOutcome: Counter] = [:]
         for outcome in CallOutcome.allCases {
-            calls[outcome] = registry.makeCounter(descriptor: callsName, labels: [("outcome", outcome.rawValue)])
+            calls[outcome] = registry.makeCounter(descriptor: callsName, labels: labels + [("outcome", outcome.rawValue)])
         }
-        self.calls = calls
-    }
-
-    /// Backend calls ended with `outcome`.
-    func call(_ outcome: CallOutcome, count: Int = 1) {
-        calls[outcome]?.increment(by: Int64(count))
+        return Model(
+            batchSize: registry.makeValueHistogram(descriptor: ferry("batch", "size", "Items per backend call"), labels: labels,
+                                                   buckets: [1, 2, 3, 4, 5, 6, 8, 12, 16, 32, 64, 128]),
+            queueWait: registry.makeDurationHistogram(
+                descriptor: ferry("queue_wait", "seconds", "Time from acceptance to dispatch, per item dispatched"), labels: labels, buckets: latency),
+            callDuration: registry.makeDurationHistogram(
+                descriptor: ferry("backend_call_duration", "seconds", "Backend call duration as the worker measured it"), labels: labels, buckets: latency),
+            decision: registry.makeDurationHistogram(
+                descriptor: ferry("strategy_decision", "seconds", "Time to decide the next batches (strategy plus host checks)"), labels: labels,
+                buckets: [.microseconds(1), .microseconds(5), .microseconds(10), .microseconds(50), .microseconds(100),
+                          .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(50)]),
+            fallbacks: registry.makeCounter(descriptor: ferry("strategy_fallbacks", "total", "Strategy answers refused and replaced by oldest-first"),
+                                            labels: labels),
+            calls: calls)
     }
 
     /// The samples in Prometheus text format.

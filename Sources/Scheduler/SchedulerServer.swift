@@ -6,22 +6,25 @@ import Link
 
 /// The scheduler process's logic, on one reactor (a libuv loop in the
 /// process, an embedded one in unit tests): accepts ingress
-/// connections, keeps the queue in a `SchedulingCore`, dispatches batches to
-/// the worker whenever a backend slot frees or a wake-up comes due, and routes
-/// each result back to the connection that submitted it.
+/// connections, keeps each model's queue in its own `ModelLane` (a
+/// `SchedulingCore` with its own strategy instance), dispatches a model's
+/// batches to the worker whenever that model's backend slot frees or its
+/// wake-up comes due, and routes each result back to the connection that
+/// submitted it.
 ///
 /// Event-driven throughout: it schedules on each arrival, each completion and
 /// each timer the strategy asked for — never by polling. Its rooms:
 /// `HeldRequests` (the ingress links and id routing), `WorkerLink`,
-/// `SchedulerReports` (status, metrics, Retry-After), `LossVerdicts`; this
-/// type wires them around the `SchedulingCore` and owns dispatch and shutdown.
+/// `SchedulerReports` (status, metrics, Retry-After), `LossVerdicts`,
+/// `ModelLane`; this type wires them together and owns dispatch and shutdown.
 public final class SchedulerServer {
     /// Where to listen, whom to reach, and the limits to enforce.
     public struct Configuration {
         public var socketPath: String
         public var workerPath: String
         public var controlPath: String?
-        /// Most queued requests; more are answered `rejected`.
+        /// For the one-model form (`init(reactor:strategy:…)`): most queued
+        /// requests; more are answered `rejected`.
         public var maxQueued: Int
         /// Most queued requests of one client.
         public var maxQueuedPerClient: Int?
@@ -49,8 +52,29 @@ public final class SchedulerServer {
         }
     }
 
+    /// One model's part of the scheduler's configuration.
+    public struct Model {
+        public var name: String
+        public var strategy: any SchedulingStrategy
+        public var maxQueued: Int
+        public var maxQueuedPerClient: Int?
+        public var costModel: CostModel
+
+        public init(name: String, strategy: any SchedulingStrategy, maxQueued: Int = 10_000, maxQueuedPerClient: Int? = nil,
+                    costModel: CostModel = .seed(unitMs: 1)) {
+            self.name = name
+            self.strategy = strategy
+            self.maxQueued = maxQueued
+            self.maxQueuedPerClient = maxQueuedPerClient
+            self.costModel = costModel
+        }
+    }
+
     private let reactor: Reactor
-    private let core: SchedulingCore
+    /// In configuration order; a lane's index is its place here.
+    private let lanes: [ModelLane]
+    private let laneByModel: [String: ModelLane]
+    private let maxQueued: [String: Int]
     private let configuration: Configuration
     private var logger: Logger
     private var server: LinkListener?
@@ -61,50 +85,80 @@ public final class SchedulerServer {
     /// Lost batches waiting for the supervisor's word on how the worker died.
     private var verdicts = LossVerdicts()
     private var verdictTimer: ReactorTimer?
-    /// After a `busy` answer, no dispatch before this time (no hot loop).
-    private var pausedUntilNs: Int64 = 0
-    private var wakeTimer: ReactorTimer?
-    private var wakeAtNs: Int64?
     private var draining = false
     private var reportedReady = false
     /// Runs once when the scheduler has finished (drained, or lost its supervisor).
     public var onFinished: ((Int32) -> Void)?
 
-    public init(reactor: Reactor, strategy: any SchedulingStrategy, configuration: Configuration, logger: Logger) {
+    /// A scheduler for `models`, each with its own queue and strategy.
+    public init(reactor: Reactor, models: [Model], configuration: Configuration, logger: Logger) {
+        precondition(!models.isEmpty, "a scheduler serves at least one model")
         self.reactor = reactor
         self.configuration = configuration
         self.logger = logger
-        core = SchedulingCore(strategy: strategy, configuration: .init(maxQueued: configuration.maxQueued,
-                                                                       maxQueuedPerClient: configuration.maxQueuedPerClient,
-                                                                       costModel: configuration.costModel))
-        core.onStrategyReplaced = { [logger] reason in logger.error("\(reason)") }
-        if let reason = configuration.fallbackReason {
-            core.replaceStrategy(reason: reason, now: reactor.nowNanoseconds)
+        let metrics = SchedulerMetrics()
+        lanes = models.enumerated().map { index, model in
+            ModelLane(index: index, configuration: .init(model: model.name, strategy: model.strategy, maxQueued: model.maxQueued,
+                                                         maxQueuedPerClient: model.maxQueuedPerClient, costModel: model.costModel),
+                      reactor: reactor, metrics: metrics)
+        }
+        laneByModel = Dictionary(lanes.map { ($0.model, $0) }, uniquingKeysWith: { first, _ in first })
+        maxQueued = Dictionary(models.map { ($0.name, $0.maxQueued) }, uniquingKeysWith: { first, _ in first })
+        self.metrics = metrics
+        for lane in lanes {
+            let name = lanes.count > 1 ? "model \(lane.model): " : ""
+            lane.core.onStrategyReplaced = { [logger] reason in logger.error("\(name)\(reason)") }
+            if let reason = configuration.fallbackReason {
+                lane.core.replaceStrategy(reason: reason, now: reactor.nowNanoseconds)
+            }
         }
     }
 
-    private var metrics: SchedulerMetrics { reports!.metrics }
+    /// One model, the seed's `classifier`, with the limits in `configuration`.
+    public convenience init(reactor: Reactor, strategy: any SchedulingStrategy, configuration: Configuration, logger: Logger) {
+        self.init(reactor: reactor,
+                  models: [Model(name: "classifier", strategy: strategy, maxQueued: configuration.maxQueued,
+                                 maxQueuedPerClient: configuration.maxQueuedPerClient, costModel: configuration.costModel)],
+                  configuration: configuration, logger: logger)
+    }
+
+    private let metrics: SchedulerMetrics
+
+    private func lane(of id: UInt64) -> ModelLane? {
+        let index = ModelLane.index(of: id)
+        return lanes.indices.contains(index) ? lanes[index] : nil
+    }
+
+    private var queuedTotal: Int { lanes.reduce(0) { $0 + $1.core.queuedCount } }
+    private var inFlightTotal: Int { lanes.reduce(0) { $0 + $1.core.inFlightCount } }
 
     /// Listens for ingress, connects to the worker, and reports ready to the
     /// supervisor once the worker announced its capacity.
     public func start() throws {
-        wakeTimer = reactor.makeTimer()
         verdictTimer = reactor.makeTimer()
-        let reports = SchedulerReports(reactor: reactor, status: { [unowned self] in self.statusMessage },
-                                       sendStatus: { [unowned self] message in self.held.broadcast(message) },
+        let reports = SchedulerReports(reactor: reactor, metrics: metrics, status: { [unowned self] in self.statusMessages },
+                                       sendStatus: { [unowned self] messages in self.held.broadcast(messages) },
                                        sendMetrics: { [unowned self] text in self.control?.sendMetrics(source: .scheduler, text: text) })
         self.reports = reports
-        core.onRefusedAnswer = { [logger, reports] line in
-            logger.warning("\(line)")
-            reports.metrics.fallbacks.increment()
+        for lane in lanes {
+            let name = lanes.count > 1 ? "model \(lane.model): " : ""
+            lane.core.onRefusedAnswer = { [logger, metrics = lane.metrics] line in
+                logger.warning("\(name)\(line)")
+                metrics.fallbacks.increment()
+            }
         }
         let worker = WorkerLink(reactor: reactor, address: configuration.workerPath, logger: logger)
-        worker.wanted = { [unowned self] in !self.draining || self.core.queuedCount > 0 || self.core.inFlightCount > 0 }
-        worker.onCapacity = { [unowned self] limit, slots in
-            self.core.setCapacity(batchLimit: limit, slots: slots)
-            self.held.broadcast(self.capacityMessage)
+        worker.wanted = { [unowned self] in !self.draining || self.queuedTotal > 0 || self.inFlightTotal > 0 }
+        worker.onCapacity = { [unowned self] model, limit, slots in
+            guard let lane = self.laneByModel[model] else {
+                self.logger.error("the worker announced model '\(model)', which this scheduler does not serve (it serves \(self.modelList)); ignored")
+                return
+            }
+            lane.core.setCapacity(batchLimit: limit, slots: slots)
+            lane.hasCapacity = true
+            self.held.broadcast([lane.capacityMessage(workerReady: true)])
             self.reportReadyIfPossible()
-            self.pump()
+            self.pump(lane)
         }
         worker.onResult = { [unowned self] result in self.completed(result) }
         worker.onLost = { [unowned self] reason in self.workerLost(reason) }
@@ -112,7 +166,10 @@ public final class SchedulerServer {
         server = try reactor.listen(at: configuration.socketPath, label: "ingress") { [unowned self] link in
             self.acceptIngress(link)
         }
-        logger.info("listening on \(configuration.socketPath); strategy \(core.strategy.name)\(core.fallbackReason.map { " (\($0))" } ?? "")")
+        let strategies = lanes.map { lane in
+            "\(lanes.count > 1 ? "model \(lane.model): " : "")strategy \(lane.core.strategy.name)\(lane.core.fallbackReason.map { " (\($0))" } ?? "")"
+        }
+        logger.info("listening on \(configuration.socketPath); \(strategies.joined(separator: "; "))")
         worker.connect()
         if let controlPath = configuration.controlPath {
             ControlLink.connect(reactor: reactor, address: controlPath, role: .scheduler,
@@ -130,39 +187,40 @@ public final class SchedulerServer {
         }
     }
 
+    /// Ready once the worker announced every model's backend.
     private func reportReadyIfPossible() {
-        guard !reportedReady, worker?.isReady == true, let control else { return }
+        guard !reportedReady, workerReady, lanes.allSatisfy(\.hasCapacity), let control else { return }
         reportedReady = true
         control.sendReady()
     }
 
     private var workerReady: Bool { worker?.isReady ?? false }
 
-    /// What ingress is told about the backend: its limits, and 0 slots while
-    /// no worker is connected (so `/readyz` can say so).
-    private var capacityMessage: Message {
-        .capacity(batchLimit: UInt32(core.configuration.batchLimit), slots: workerReady ? UInt32(core.configuration.slots) : 0)
-    }
+    private var modelList: String { lanes.map { "'\($0.model)'" }.joined(separator: ", ") }
 
-    private var statusMessage: Message {
+    /// What ingress is told about each model's backend.
+    private var capacityMessages: [Message] { lanes.map { $0.capacityMessage(workerReady: workerReady) } }
+
+    private var statusMessages: [Message] {
         let now = reactor.nowNanoseconds
-        return .status(SchedulerStatus(queued: UInt32(core.queuedCount), inFlight: UInt32(core.inFlightCount),
-                                       highWater: UInt32(core.highWater), maxQueued: UInt32(configuration.maxQueued),
-                                       drainPerS: UInt32((reports?.drainPerSecond(now: now) ?? 0).rounded()),
-                                       strategy: core.strategy.name, degraded: core.fallbackReason ?? ""))
+        return lanes.map { $0.statusMessage(drainPerS: $0.drainRate.perSecond(now: now), maxQueued: maxQueued[$0.model] ?? 0) }
     }
 
     // MARK: - Losses and their verdicts
 
     private func workerLost(_ reason: LinkEnd) {
-        held.broadcast(capacityMessage)
+        for lane in lanes { lane.hasCapacity = false }
+        held.broadcast(capacityMessages)
         let now = reactor.nowNanoseconds
         let judging = verdicts.judging
-        let lost = core.inFlightBatches.keys.filter { !judging.contains($0) }.sorted()
-        if !lost.isEmpty {
-            metrics.call(.lost, count: lost.count)
-            reports?.metricsChanged()
+        var lost: [UInt64] = []
+        for lane in lanes {
+            let mine = lane.core.inFlightBatches.keys.filter { !judging.contains($0) }
+            if !mine.isEmpty { lane.metrics.call(.lost, count: mine.count) }
+            lost += mine
         }
+        lost.sort()
+        if !lost.isEmpty { reports?.metricsChanged() }
         if !draining || !lost.isEmpty {
             logger.warning("worker connection lost (\(reason)); \(lost.count) batch(es) in flight")
         }
@@ -180,7 +238,7 @@ public final class SchedulerServer {
         } else {
             armVerdictTimer(now: now)
         }
-        pump()
+        pumpAll()
     }
 
     /// The supervisor's word on the worker's death.
@@ -190,7 +248,7 @@ public final class SchedulerServer {
         if let loss = verdicts.verdict(crashed: crashed, now: now) {
             judge(loss, crashed: crashed, now: now)
             armVerdictTimer(now: now)
-            pump()
+            pumpAll()
         }
     }
 
@@ -203,7 +261,7 @@ public final class SchedulerServer {
                 self.judge(loss, crashed: true, now: now)
             }
             self.armVerdictTimer(now: now)
-            self.pump()
+            self.pumpAll()
         }
     }
 
@@ -214,7 +272,8 @@ public final class SchedulerServer {
     /// costs no item anything.
     private func judge(_ loss: LossVerdicts.Loss, crashed: Bool, now: Int64) {
         for batchID in loss.batches {
-            guard let ids = core.requeue(batchID: batchID, now: now, isolate: crashed), crashed else { continue }
+            guard let core = lane(of: batchID)?.core,
+                  let ids = core.requeue(batchID: batchID, now: now, isolate: crashed), crashed else { continue }
             for id in ids {
                 guard let strikes = held.strike(id), strikes >= configuration.maxAttempts, core.cancel(id, now: now) else { continue }
                 held.answer(id, status: .failed, body: "backend worker died during the call \(strikes) times; giving up")
@@ -225,23 +284,27 @@ public final class SchedulerServer {
 
     private func completed(_ result: BatchResult) {
         let now = reactor.nowNanoseconds
-        if !result.outcomes.isEmpty && result.outcomes.allSatisfy({ $0.status == .busy }) {
-            // The worker has no free slot for this call: not now, never the client's failure.
-            let body = String(decoding: result.outcomes[0].body, as: UTF8.self)
-            guard core.requeue(batchID: result.batchID, now: now) != nil else { return }
-            logger.warning("worker refused batch \(result.batchID) as busy (\(body)); queued again")
-            pausedUntilNs = now + 20_000_000
-            armWake(pausedUntilNs, now: now)
-            return
-        }
-        let success = result.outcomes.allSatisfy { $0.status == .ok }
-        guard let ids = core.complete(batchID: result.batchID, success: success, serviceNs: Int64(result.serviceNs), now: now) else {
+        guard let lane = lane(of: result.batchID) else {
             logger.warning("worker answered unknown batch \(result.batchID); ignored")
             return
         }
-        reports?.answered(ids.count, now: now)
-        metrics.call(success ? .ok : .failed)
-        metrics.callDuration.recordNanoseconds(Int64(clamping: result.serviceNs))
+        if !result.outcomes.isEmpty && result.outcomes.allSatisfy({ $0.status == .busy }) {
+            // The worker has no free slot for this call: not now, never the client's failure.
+            let body = String(decoding: result.outcomes[0].body, as: UTF8.self)
+            guard lane.core.requeue(batchID: result.batchID, now: now) != nil else { return }
+            logger.warning("worker refused batch \(result.batchID) of model '\(lane.model)' as busy (\(body)); queued again")
+            lane.pausedUntilNs = now + 20_000_000
+            lane.armWake(lane.pausedUntilNs, now: now) { [unowned self, unowned lane] in self.pump(lane) }
+            return
+        }
+        let success = result.outcomes.allSatisfy { $0.status == .ok }
+        guard let ids = lane.core.complete(batchID: result.batchID, success: success, serviceNs: Int64(result.serviceNs), now: now) else {
+            logger.warning("worker answered unknown batch \(result.batchID); ignored")
+            return
+        }
+        lane.drainRate.record(ids.count, now: now)
+        lane.metrics.call(success ? .ok : .failed)
+        lane.metrics.callDuration.recordNanoseconds(Int64(clamping: result.serviceNs))
         reports?.metricsChanged()
         if ids.count != result.outcomes.count {
             logger.error("worker answered batch \(result.batchID) with \(result.outcomes.count) outcomes for \(ids.count) items")
@@ -253,7 +316,7 @@ public final class SchedulerServer {
                 held.answer(id, status: .failed, body: "backend gave no answer for this item")
             }
         }
-        pump()
+        pump(lane)
     }
 
     // MARK: - Ingress
@@ -276,11 +339,11 @@ public final class SchedulerServer {
                 connection.close()
                 return
             }
-            connection.send([Handshake.hello(from: .scheduler), capacityMessage, statusMessage])
+            connection.send([Handshake.hello(from: .scheduler)] + capacityMessages + statusMessages)
         case let .submit(submit):
             accept(submit, from: connection, key: key)
         case let .cancel(requestID):
-            if let id = held.item(for: requestID, on: key), core.cancel(id, now: reactor.nowNanoseconds) {
+            if let id = held.item(for: requestID, on: key), lane(of: id)?.core.cancel(id, now: reactor.nowNanoseconds) == true {
                 held.forget(id)
                 reports?.statusChanged()  // the queue is shorter: say so (nothing else may report for a while)
             }
@@ -295,22 +358,28 @@ public final class SchedulerServer {
             connection.send(.result(RequestResult(id: submit.id, status: .unavailable, body: Array("scheduler is shutting down".utf8))))
             return
         }
+        guard let lane = laneByModel[submit.model] else {
+            connection.send(.result(RequestResult(id: submit.id, status: .invalid,
+                                                  body: Array("unknown model '\(submit.model)'; this scheduler serves \(modelList)".utf8))))
+            return
+        }
         let now = reactor.nowNanoseconds
         let deadline = submit.timeoutMs > 0 ? now + Int64(submit.timeoutMs) * 1_000_000 : timeNever
+        let core = lane.core
         guard let id = core.enqueue(client: submit.client, priority: submit.priority, cost: submit.cost, deadlineNs: deadline, now: now) else {
-            let retryAfter = reports?.retryAfterMs(queued: core.queuedCount, now: now) ?? 1_000
+            let retryAfter = SchedulerReports.retryAfterMs(queued: core.queuedCount, perSecond: lane.drainRate.perSecond(now: now))
             connection.send(.result(RequestResult(id: submit.id, status: .rejected, retryAfterMs: retryAfter,
                                                   body: Array(core.lastRefusal.utf8))))
             return
         }
         held.hold(id, request: submit.id, on: key, payload: submit.payload, acceptedNs: now)
-        pump()
+        pump(lane)
     }
 
     private func ingressLost(_ key: HeldRequests.LinkID, label: String, reason: LinkEnd) {
         let now = reactor.nowNanoseconds
         // Queued work for a connection that is gone would run for nobody.
-        let cancelled = held.remove(key) { core.cancel($0, now: now) }
+        let cancelled = held.remove(key) { lane(of: $0)?.core.cancel($0, now: now) == true }
         if cancelled > 0 { reports?.statusChanged() }
         if case .closedLocally = reason {} else {
             logger.info("\(label) disconnected (\(reason)); \(cancelled) queued request(s) cancelled")
@@ -320,23 +389,29 @@ public final class SchedulerServer {
 
     // MARK: - Dispatch
 
-    /// Asks the core for batches and sends them; arms the wake-up timer.
-    private func pump() {
+    private func pumpAll() {
+        for lane in lanes { pump(lane) }
+    }
+
+    /// Asks the lane's core for batches and sends them; arms its wake-up timer.
+    private func pump(_ lane: ModelLane) {
         defer { reports?.statusChanged() }
         let now = reactor.nowNanoseconds
-        guard workerReady, let worker, now >= pausedUntilNs else {
+        let core = lane.core
+        let wake: () -> Void = { [unowned self, unowned lane] in self.pump(lane) }
+        guard workerReady, lane.hasCapacity, let worker, now >= lane.pausedUntilNs else {
             // No dispatch now, but deadlines still win: expired requests are answered at once.
             let (expired, next) = core.expireDue(now: now)
             for id in expired { held.answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend") }
-            let paused: Int64? = workerReady && now < pausedUntilNs ? pausedUntilNs : nil
-            armWake([paused, next].compactMap { $0 }.min(), now: now)
+            let paused: Int64? = workerReady && now < lane.pausedUntilNs ? lane.pausedUntilNs : nil
+            lane.armWake([paused, next].compactMap { $0 }.min(), now: now, fire: wake)
             finishIfDrained()
             return
         }
         // Timed only when the strategy is asked: an idle or full backend is no decision.
         let decides = core.queuedCount > 0 && core.freeSlots > 0
         let outcome = core.schedule(now: now)
-        if decides { metrics.decision.recordNanoseconds(reactor.nowNanoseconds - now) }
+        if decides { lane.metrics.decision.recordNanoseconds(reactor.nowNanoseconds - now) }
         for id in outcome.expired {
             held.answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend")
         }
@@ -346,28 +421,16 @@ public final class SchedulerServer {
             items.reserveCapacity(dispatch.ids.count)
             for id in dispatch.ids {
                 let h = held[id]
-                if let h { metrics.queueWait.recordNanoseconds(now - h.acceptedNs) }
+                if let h { lane.metrics.queueWait.recordNanoseconds(now - h.acceptedNs) }
                 items.append(.init(id: id, payload: h?.payload ?? []))
             }
-            metrics.batchSize.record(Double(items.count))
-            frames.append(.batch(Batch(batchID: dispatch.batchID, items: items)))
+            lane.metrics.batchSize.record(Double(items.count))
+            frames.append(.batch(Batch(batchID: dispatch.batchID, model: lane.model, items: items)))
         }
         if !outcome.dispatches.isEmpty { reports?.metricsChanged() }
         worker.send(frames)
-        armWake(outcome.wakeAtNs, now: now)
+        lane.armWake(outcome.wakeAtNs, now: now, fire: wake)
         finishIfDrained()
-    }
-
-    private func armWake(_ wake: Int64?, now: Int64) {
-        guard wake != wakeAtNs else { return }
-        wakeAtNs = wake
-        guard let wake else { wakeTimer?.stop(); return }
-        // Timers count whole milliseconds; round up so we are never early.
-        let ms = UInt64(max(0, (wake - now + 999_999) / 1_000_000))
-        wakeTimer?.start(afterMilliseconds: ms) { [unowned self] in
-            self.wakeAtNs = nil
-            self.pump()
-        }
     }
 
     // MARK: - Shutdown
@@ -377,14 +440,14 @@ public final class SchedulerServer {
     public func drain() {
         guard !draining else { return }
         draining = true
-        logger.info("draining: \(core.queuedCount) queued, \(core.inFlightCount) in flight")
+        logger.info("draining: \(queuedTotal) queued, \(inFlightTotal) in flight")
         server?.close()
         server = nil
         finishIfDrained()
     }
 
     private func finishIfDrained() {
-        guard draining, core.queuedCount == 0, core.inFlightCount == 0 else { return }
+        guard draining, queuedTotal == 0, inFlightTotal == 0 else { return }
         finish(status: 0)
     }
 
@@ -392,7 +455,7 @@ public final class SchedulerServer {
         guard let done = onFinished else { return }
         onFinished = nil
         // Every handle closes here, so the loop ends with none left (the main checks).
-        wakeTimer?.close()
+        for lane in lanes { lane.close() }
         verdictTimer?.close()
         reports?.close()
         server?.close()

@@ -6,7 +6,7 @@ import Wire
 /// restarts reconnects soon and often; checks the worker's hello; hands on
 /// what the worker says.
 final class WorkerLink {
-    var onCapacity: (_ batchLimit: Int, _ slots: Int) -> Void = { _, _ in }
+    var onCapacity: (_ model: String, _ batchLimit: Int, _ slots: Int) -> Void = { _, _, _ in }
     var onResult: (BatchResult) -> Void = { _ in }
     var onLost: (LinkEnd) -> Void = { _ in }
     /// Asked before each connect: false while nothing needs a worker.
@@ -18,7 +18,7 @@ final class WorkerLink {
     private var link: MessageLink?
     private var backoff = Backoff()
     private let retryTimer: ReactorTimer
-    /// Connected and its capacity announced.
+    /// Connected and a capacity announced.
     private(set) var isReady = false
 
     init(reactor: Reactor, address: String, logger: Logger) {
@@ -74,10 +74,10 @@ final class WorkerLink {
             } else {
                 backoff.reset()  // only a link that got this far was a good one
             }
-        case let .capacity(batchLimit, slots):
+        case let .capacity(model, batchLimit, slots):
             isReady = true
-            logger.info("worker ready: batch limit \(batchLimit), \(slots) slot(s)")
-            onCapacity(Int(batchLimit), Int(slots))
+            logger.info("worker ready: batch limit \(batchLimit), \(slots) slot(s) for model '\(model)'")
+            onCapacity(model, Int(batchLimit), Int(slots))
         case let .batchResult(result):
             onResult(result)
         default:

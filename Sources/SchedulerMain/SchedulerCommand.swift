@@ -62,20 +62,25 @@ struct Serve: ParsableCommand {
         ProcessSignals.dieWithSupervisor()
         let settings = try child.start(process: "scheduler")
         let logger = Logger(label: "scheduler")
-        let plugin: any SchedulingStrategy
-        if fallbackReason != nil {
-            plugin = OldestFirst()  // the plugin crashed this process before: do not even load it
-        } else {
-            do {
-                let path = try StrategyLocator(builtinDirectory: StrategyLocator.executableDirectory()).resolve(settings.strategy)
-                plugin = try PluginLoader.load(path: path, config: settings.strategyConfig)
-            } catch {
-                StandardError.write("scheduler: \(error)\n")
-                throw ExitCode(2)
+        // One strategy instance per model: each lane's plugin keeps its own state.
+        var models: [SchedulerServer.Model] = []
+        for model in settings.servedModels {
+            let plugin: any SchedulingStrategy
+            if fallbackReason != nil {
+                plugin = OldestFirst()  // the plugin crashed this process before: do not even load it
+            } else {
+                do {
+                    let path = try StrategyLocator(builtinDirectory: StrategyLocator.executableDirectory()).resolve(model.settings.strategy)
+                    plugin = try PluginLoader.load(path: path, config: model.settings.strategyConfig)
+                } catch {
+                    StandardError.write("scheduler: \(settings.models.isEmpty ? "" : "model '\(model.name)': ")\(error)\n")
+                    throw ExitCode(2)
+                }
             }
+            models.append(SchedulerServer.Model(model, strategy: plugin))
         }
         let loop = try UVLoop()
-        let server = SchedulerServer(reactor: UVReactor(loop: loop), strategy: plugin,
+        let server = SchedulerServer(reactor: UVReactor(loop: loop), models: models,
                                      configuration: .init(settings: settings, socketPath: try child.required(\.listen, by: "scheduler"),
                                                           workerPath: try child.required(\.connect, by: "scheduler"),
                                                           controlPath: child.control, fallbackReason: fallbackReason),

@@ -37,10 +37,14 @@ public final class SchedulingCore {
         /// What a backend call costs: each item's own estimate, and the
         /// estimate of a candidate batch offered to the strategy.
         public var costModel: CostModel
+        /// Item and batch ids start after this: cores sharing one id space
+        /// (one per model in a scheduler) are given disjoint ranges.
+        public var idBase: UInt64
 
         public init(batchLimit: Int = 5, slots: Int = 1, maxQueued: Int = 10_000, maxQueuedPerClient: Int? = nil,
                     starvationBoundNs: Int64 = 30_000_000_000, maxConsecutiveRefusals: Int = 10,
-                    costModel: CostModel = .seed(unitMs: 1)) {
+                    costModel: CostModel = .seed(unitMs: 1), idBase: UInt64 = 0) {
+            self.idBase = idBase
             self.batchLimit = batchLimit
             self.slots = slots
             self.maxQueued = maxQueued
@@ -110,6 +114,8 @@ public final class SchedulingCore {
     public init(strategy: any SchedulingStrategy, configuration: Configuration = .init()) {
         self.strategy = strategy
         self.configuration = configuration
+        nextItemID = configuration.idBase + 1
+        nextBatchID = configuration.idBase + 1
         idCapacity = max(1, configuration.batchLimit)
         idBuffer = .allocate(capacity: idCapacity)
         expireBuffer = .allocate(capacity: Self.expireCapacity)

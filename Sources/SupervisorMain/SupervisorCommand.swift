@@ -181,18 +181,28 @@ struct SupervisorCommand: ParsableCommand {
         let directory = StrategyLocator.executableDirectory()
         // Refuse a wrong plugin here, before any child starts: one line, exit 2.
         // The plugin is loaded by `scheduler check-strategy`, never in this process.
-        let from = [settings.origins["strategy.path"], settings.origins["strategy.options"]].compactMap { $0 }
-        let setAt = from.isEmpty ? "" : " (set at \(from.joined(separator: ", ")))"
-        let path: String
-        do {
-            path = try StrategyLocator(builtinDirectory: directory).resolve(settings.strategy)
-        } catch {
-            StandardError.write("supervisor: \(error)\(setAt)\n")
-            throw ExitCode(2)
-        }
-        if let refusal = StrategyCheck.run(scheduler: "\(directory)/scheduler", strategy: path, options: settings.strategyConfig) {
-            StandardError.write("supervisor: \(refusal)\(setAt)\n")
-            throw ExitCode(2)
+        // Each model's strategy is checked (once per distinct plugin and options).
+        let locator = StrategyLocator(builtinDirectory: directory)
+        var checked: Set<[String]> = []
+        var path = ""
+        for model in [ModelSettings.classifier(settings)] + settings.models {
+            let s = model.settings
+            let from = [s.origins["strategy.path"], s.origins["strategy.options"]].compactMap { $0 }
+            let setAt = (from.isEmpty ? "" : " (set at \(from.joined(separator: ", ")))")
+                + (model.origin == "default" ? "" : " for model '\(model.name)'")
+            let resolved: String
+            do {
+                resolved = try locator.resolve(s.strategy)
+            } catch {
+                StandardError.write("supervisor: \(error)\(setAt)\n")
+                throw ExitCode(2)
+            }
+            if path.isEmpty { path = resolved }  // the top level's, named in the logs
+            guard checked.insert([resolved, s.strategyConfig]).inserted else { continue }
+            if let refusal = StrategyCheck.run(scheduler: "\(directory)/scheduler", strategy: resolved, options: s.strategyConfig) {
+                StandardError.write("supervisor: \(refusal)\(setAt)\n")
+                throw ExitCode(2)
+            }
         }
         var config = SupervisorConfiguration(settings: settings, strategyPath: path, executableDirectory: directory)
         config.logFile = logCopy

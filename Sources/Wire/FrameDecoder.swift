@@ -127,17 +127,17 @@ private struct Reader {
         case .ready:
             m = .ready
         case .capacity:
-            let limit = try u32()
-            m = .capacity(batchLimit: limit, slots: try u32())
+            let model = try string(), limit = try u32()
+            m = .capacity(model: model, batchLimit: limit, slots: try u32())
         case .submit:
-            let id = try u64(), client = try string(), priority = Int32(bitPattern: try u32())
+            let id = try u64(), model = try string(), client = try string(), priority = Int32(bitPattern: try u32())
             let cost = try u64(), timeout = try u32(), payload = try rawBytes()
-            m = .submit(Submit(id: id, client: client, priority: priority, cost: cost, timeoutMs: timeout, payload: payload))
+            m = .submit(Submit(id: id, model: model, client: client, priority: priority, cost: cost, timeoutMs: timeout, payload: payload))
         case .result:
             let id = try u64(), status = try status(), retry = try u32(), body = try rawBytes()
             m = .result(RequestResult(id: id, status: status, retryAfterMs: retry, body: body))
         case .batch:
-            let batchID = try u64()
+            let batchID = try u64(), model = try string()
             let n = try count(minimumSize: 12)
             var items: [Batch.Item] = []
             items.reserveCapacity(n)
@@ -145,7 +145,7 @@ private struct Reader {
                 let id = try u64()
                 items.append(.init(id: id, payload: try rawBytes()))
             }
-            m = .batch(Batch(batchID: batchID, items: items))
+            m = .batch(Batch(batchID: batchID, model: model, items: items))
         case .batchResult:
             let batchID = try u64(), serviceNs = try u64()
             let n = try count(minimumSize: 5)
@@ -165,9 +165,10 @@ private struct Reader {
         case .pong:
             m = .pong(sequence: try u64())
         case .status:
+            let model = try string()
             let queued = try u32(), inFlight = try u32(), high = try u32(), maxQueued = try u32(), drain = try u32()
             let strategy = try string(), degraded = try string()
-            m = .status(SchedulerStatus(queued: queued, inFlight: inFlight, highWater: high, maxQueued: maxQueued,
+            m = .status(SchedulerStatus(model: model, queued: queued, inFlight: inFlight, highWater: high, maxQueued: maxQueued,
                                         drainPerS: drain, strategy: strategy, degraded: degraded))
         case .metrics:
             let source = try string()

@@ -10,16 +10,16 @@ public enum FrameEncoder {
             w.u8(MessageType.hello.rawValue); w.u16(version); w.string(role)
         case .ready:
             w.u8(MessageType.ready.rawValue)
-        case let .capacity(limit, slots):
-            w.u8(MessageType.capacity.rawValue); w.u32(limit); w.u32(slots)
+        case let .capacity(model, limit, slots):
+            w.u8(MessageType.capacity.rawValue); w.string(model); w.u32(limit); w.u32(slots)
         case let .submit(s):
             w.u8(MessageType.submit.rawValue)
-            w.u64(s.id); w.string(s.client); w.u32(UInt32(bitPattern: s.priority))
+            w.u64(s.id); w.string(s.model); w.string(s.client); w.u32(UInt32(bitPattern: s.priority))
             w.u64(s.cost); w.u32(s.timeoutMs); w.bytes(s.payload)
         case let .result(r):
             w.u8(MessageType.result.rawValue); w.u64(r.id); w.u8(r.status.rawValue); w.u32(r.retryAfterMs); w.bytes(r.body)
         case let .batch(b):
-            w.u8(MessageType.batch.rawValue); w.u64(b.batchID); w.u32(UInt32(b.items.count))
+            w.u8(MessageType.batch.rawValue); w.u64(b.batchID); w.string(b.model); w.u32(UInt32(b.items.count))
             for item in b.items { w.u64(item.id); w.bytes(item.payload) }
         case let .batchResult(r):
             w.u8(MessageType.batchResult.rawValue); w.u64(r.batchID); w.u64(r.serviceNs)
@@ -35,7 +35,7 @@ public enum FrameEncoder {
             w.u8(MessageType.pong.rawValue); w.u64(seq)
         case let .status(st):
             w.u8(MessageType.status.rawValue)
-            w.u32(st.queued); w.u32(st.inFlight); w.u32(st.highWater); w.u32(st.maxQueued); w.u32(st.drainPerS)
+            w.string(st.model); w.u32(st.queued); w.u32(st.inFlight); w.u32(st.highWater); w.u32(st.maxQueued); w.u32(st.drainPerS)
             w.string(st.strategy); w.string(st.degraded)
         case let .metrics(source, text):
             w.u8(MessageType.metrics.rawValue); w.string(source); w.bytes(text)

@@ -1,6 +1,6 @@
 /// The messages Ferry's processes exchange over Unix domain sockets.
 ///
-/// ## Framing (protocol version 2)
+/// ## Framing (protocol version 3)
 ///
 /// Every message travels as one frame:
 ///
@@ -18,16 +18,16 @@
 /// |------|-------------|-------------------------------------------------------------------------|
 /// | 1    | hello       | version u16, role string                                                |
 /// | 2    | ready       | —                                                                       |
-/// | 3    | capacity    | batchLimit u32, slots u32                                               |
-/// | 4    | submit      | id u64, client string, priority i32, cost u64, timeoutMs u32, payload bytes |
+/// | 3    | capacity    | model string, batchLimit u32, slots u32                                 |
+/// | 4    | submit      | id u64, model string, client string, priority i32, cost u64, timeoutMs u32, payload bytes |
 /// | 5    | result      | id u64, status u8, retryAfterMs u32, body bytes                         |
-/// | 6    | batch       | batchID u64, count u32, count × (id u64, payload bytes)                 |
+/// | 6    | batch       | batchID u64, model string, count u32, count × (id u64, payload bytes)   |
 /// | 7    | batchResult | batchID u64, serviceNs u64, count u32, count × (status u8, body bytes)  |
 /// | 8    | cancel      | id u64                                                                  |
 /// | 9    | drain       | —                                                                       |
 /// | 10   | ping        | sequence u64                                                            |
 /// | 11   | pong        | sequence u64                                                            |
-/// | 12   | status      | queued u32, inFlight u32, highWater u32, maxQueued u32, drainPerS u32, strategy string, degraded string |
+/// | 12   | status      | model string, queued u32, inFlight u32, highWater u32, maxQueued u32, drainPerS u32, strategy string, degraded string |
 /// | 13   | metrics     | source string, text bytes (Prometheus text exposition format)            |
 /// | 14   | childExited | role string, crashed u8 (0/1), detail string                            |
 /// | 15   | challenge   | nonce bytes                                                              |
@@ -44,8 +44,14 @@
 /// - ingress → scheduler: `submit`, `cancel`; scheduler → ingress: `result`,
 ///   and `status` (queue depth, its high-water mark, drain rate, strategy and
 ///   whether it was replaced by the fallback) when it changes, at most 10×/s.
-/// - worker → scheduler: `capacity` after hello; scheduler → worker: `batch`;
-///   worker → scheduler: `batchResult` (one outcome per item, in order).
+/// - worker → scheduler: `capacity` after hello, one per model it serves;
+///   scheduler → worker: `batch` (for one model); worker → scheduler:
+///   `batchResult` (one outcome per item, in order). Batch ids are unique
+///   across models. The scheduler passes each model's `capacity` on to the
+///   ingress and sends one `status` per model.
+/// - Every model is named by its configured name; a name the receiver does
+///   not serve is answered (`submit`: `invalid`; `batch`: every item
+///   `failed`), never guessed.
 /// - `metrics`: a process's own Prometheus samples, for the ingress's
 ///   `/metrics`. One route: each child sends its own on its control socket;
 ///   the supervisor keeps the latest of each source and passes them, with its
@@ -60,7 +66,7 @@
 public enum Message: Equatable, Sendable {
     case hello(version: UInt16, role: String)
     case ready
-    case capacity(batchLimit: UInt32, slots: UInt32)
+    case capacity(model: String, batchLimit: UInt32, slots: UInt32)
     case submit(Submit)
     case result(RequestResult)
     case batch(Batch)
@@ -79,13 +85,16 @@ public enum Message: Equatable, Sendable {
 
     /// The protocol version this build speaks.
     /// 2: `childExited`, `challenge`, `proof` and the `busy` status.
-    public static let protocolVersion: UInt16 = 2
+    /// 3: models: `submit`, `batch`, `capacity` and `status` name theirs.
+    public static let protocolVersion: UInt16 = 3
 }
 
 /// One client request handed from ingress to the scheduler.
 public struct Submit: Equatable, Sendable {
     /// Unique per ingress connection; the scheduler answers with the same id.
     public var id: UInt64
+    /// The model it is for (its queue and strategy in the scheduler).
+    public var model: String
     /// The client's identity (header or API key), used for fairness.
     public var client: String
     /// Larger is more urgent; 0 by default.
@@ -97,8 +106,9 @@ public struct Submit: Equatable, Sendable {
     /// What the backend classifies (opaque to the scheduler).
     public var payload: [UInt8]
 
-    public init(id: UInt64, client: String, priority: Int32 = 0, cost: UInt64, timeoutMs: UInt32 = 0, payload: [UInt8]) {
+    public init(id: UInt64, model: String = "classifier", client: String, priority: Int32 = 0, cost: UInt64, timeoutMs: UInt32 = 0, payload: [UInt8]) {
         self.id = id
+        self.model = model
         self.client = client
         self.priority = priority
         self.cost = cost
@@ -146,6 +156,8 @@ public struct RequestResult: Equatable, Sendable {
 
 /// What the scheduler tells ingress about itself (for `/readyz` and `/metrics`).
 public struct SchedulerStatus: Equatable, Sendable {
+    /// The model whose queue this is.
+    public var model: String
     public var queued: UInt32
     public var inFlight: UInt32
     /// The deepest the queue has been since the scheduler started.
@@ -158,7 +170,9 @@ public struct SchedulerStatus: Equatable, Sendable {
     /// Why the strategy was replaced by the built-in fallback; empty if it was not.
     public var degraded: String
 
-    public init(queued: UInt32, inFlight: UInt32, highWater: UInt32, maxQueued: UInt32, drainPerS: UInt32, strategy: String, degraded: String) {
+    public init(model: String = "classifier", queued: UInt32, inFlight: UInt32, highWater: UInt32, maxQueued: UInt32, drainPerS: UInt32,
+                strategy: String, degraded: String) {
+        self.model = model
         self.queued = queued
         self.inFlight = inFlight
         self.highWater = highWater
@@ -181,10 +195,13 @@ public struct Batch: Equatable, Sendable {
     }
 
     public var batchID: UInt64
+    /// The model whose backend runs it.
+    public var model: String
     public var items: [Item]
 
-    public init(batchID: UInt64, items: [Item]) {
+    public init(batchID: UInt64, model: String = "classifier", items: [Item]) {
         self.batchID = batchID
+        self.model = model
         self.items = items
     }
 }

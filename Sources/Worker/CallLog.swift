@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FerryLog
 import Wire
 
 /// Appends one JSON line per backend call to a file, so a test or an operator
@@ -18,9 +19,9 @@ public final class CallLog {
 
     /// Records one finished call. Times are monotonic nanoseconds.
     /// `keys` are the items' `PayloadKey`s, in batch order.
-    public func record(batchID: UInt64, items: Int, startNs: Int64, endNs: Int64, failed: Int, keys: [UInt64]) {
+    public func record(batchID: UInt64, model: String, items: Int, startNs: Int64, endNs: Int64, failed: Int, keys: [UInt64]) {
         let keyList = keys.map { "\"\(PayloadKey.hex($0))\"" }.joined(separator: ",")
-        fputs("{\"batch\":\(batchID),\"items\":\(items),\"start_ns\":\(startNs),\"end_ns\":\(endNs),\"failed\":\(failed),\"keys\":[\(keyList)]}\n", file)
+        fputs("{\"batch\":\(batchID),\"model\":\(jsonQuoted(model)),\"items\":\(items),\"start_ns\":\(startNs),\"end_ns\":\(endNs),\"failed\":\(failed),\"keys\":[\(keyList)]}\n", file)
         fflush(file)
     }
 }

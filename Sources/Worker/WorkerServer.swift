@@ -3,10 +3,11 @@ import Wire
 import Link
 
 /// The worker process's logic: accepts the scheduler on a Unix socket,
-/// announces the backend's capacity, runs each batch on the backend and
-/// answers with one outcome per item. It refuses a batch over the backend's
-/// limit (never truncates one), and answers `busy` to a scheduler that sends
-/// more batches than the slots it was told of.
+/// announces each model's backend capacity, runs each batch on its model's
+/// backend and answers with one outcome per item. It refuses a batch over
+/// the backend's limit (never truncates one) or for a model it does not
+/// serve, and answers `busy` to a scheduler that sends more batches than the
+/// slots it was told of. Each model's backend has its own slots.
 public final class WorkerServer {
     /// Where to listen and report.
     public struct Configuration {
@@ -21,19 +22,33 @@ public final class WorkerServer {
         }
     }
 
+    /// One model's backend, by the model's name.
+    public struct Served {
+        public var model: String
+        public var backend: any Backend
+        public init(model: String, backend: any Backend) {
+            self.model = model
+            self.backend = backend
+        }
+    }
+
     private let reactor: Reactor
-    private let backend: Backend
+    /// In configuration order (the order capacities are announced).
+    private let served: [Served]
+    private let backends: [String: any Backend]
     private let configuration: Configuration
     private var logger: Logger
     private var server: LinkListener?
     private var control: ControlLink?
     private var callLog: CallLog?
     private var connections: [Int: MessageLink] = [:]
-    private var running = 0
-    /// Calls running per scheduler connection (by its number, never reused:
-    /// a connection that is gone may still have calls running, and a new one
-    /// may get the old one's address); its scheduler may have died mid-call.
-    private var runningFor: [Int: Int] = [:]
+    /// Calls running per model.
+    private var running: [String: Int] = [:]
+    /// Calls running per scheduler connection and model (a connection by its
+    /// number, never reused: one that is gone may still have calls running,
+    /// and a new one may get the old one's address); its scheduler may have
+    /// died mid-call.
+    private var runningFor: [ConnectionModel: Int] = [:]
     /// Batches waiting for a slot that a departed scheduler's call still holds.
     private var held: [HeldBatch] = []
     private var draining = false
@@ -44,10 +59,17 @@ public final class WorkerServer {
     /// Runs once when the worker has finished (drained, or lost its supervisor).
     public var onFinished: ((Int32) -> Void)?
 
-    /// `metrics` is shared with the backend when it records its own (http).
-    public init(reactor: Reactor, backend: Backend, configuration: Configuration, logger: Logger, metrics: WorkerMetrics = WorkerMetrics()) {
+    /// One backend serving the seed's model, `classifier`.
+    public convenience init(reactor: Reactor, backend: any Backend, configuration: Configuration, logger: Logger, metrics: WorkerMetrics = WorkerMetrics()) {
+        self.init(reactor: reactor, served: [Served(model: "classifier", backend: backend)], configuration: configuration, logger: logger, metrics: metrics)
+    }
+
+    /// `metrics` is shared with the backends when they record their own (http).
+    public init(reactor: Reactor, served: [Served], configuration: Configuration, logger: Logger, metrics: WorkerMetrics = WorkerMetrics()) {
+        precondition(!served.isEmpty, "a worker serves at least one model")
         self.reactor = reactor
-        self.backend = backend
+        self.served = served
+        backends = Dictionary(served.map { ($0.model, $0.backend) }, uniquingKeysWith: { first, _ in first })
         self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
@@ -62,12 +84,15 @@ public final class WorkerServer {
         metricsReport = CoalescingTimer(reactor: reactor, delayMilliseconds: 1_000) { [unowned self] in
             self.control?.sendMetrics(source: .worker, text: self.metrics.render())
         }
-        backend.onMetricsChange = { [unowned self] in self.metricsReport?.poke() }
+        for s in served { s.backend.onMetricsChange = { [unowned self] in self.metricsReport?.poke() } }
         let server = try reactor.listen(at: configuration.socketPath, label: "scheduler") { [unowned self] link in
             self.accept(link)
         }
         self.server = server
-        logger.info("listening on \(configuration.socketPath); backend \(backend.name), batch limit \(backend.batchLimit), concurrency \(backend.concurrency)")
+        let models = served.map { s in
+            "\(served.count > 1 ? "model \(s.model): " : "")backend \(s.backend.name), batch limit \(s.backend.batchLimit), concurrency \(s.backend.concurrency)"
+        }
+        logger.info("listening on \(configuration.socketPath); \(models.joined(separator: "; "))")
         guard let controlPath = configuration.controlPath else { return }
         ControlLink.connect(reactor: reactor, address: controlPath, role: .worker,
                             onDrain: { [unowned self] in self.drain() },
@@ -92,7 +117,7 @@ public final class WorkerServer {
             let dropped = self.held.count(where: { $0.connection == key })
             self.held.removeAll { $0.connection == key }
             if case .closedLocally = reason { return }
-            let orphaned = self.runningFor[key, default: 0]
+            let orphaned = self.runningFor.filter { $0.key.connection == key }.values.reduce(0, +)
             self.logger.info("\(label) disconnected: \(reason)\(orphaned > 0 ? "; \(orphaned) call(s) of it still running" : "")\(dropped > 0 ? "; \(dropped) held batch(es) dropped" : "")")
         })
     }
@@ -105,8 +130,9 @@ public final class WorkerServer {
                 connection.close()
                 return
             }
-            connection.send([Handshake.hello(from: .worker),
-                             .capacity(batchLimit: UInt32(backend.batchLimit), slots: UInt32(backend.concurrency))])
+            connection.send([Handshake.hello(from: .worker)] + served.map {
+                .capacity(model: $0.model, batchLimit: UInt32($0.backend.batchLimit), slots: UInt32($0.backend.concurrency))
+            })
         case let .batch(batch):
             run(batch, for: connection, key: key)
         default:
@@ -124,7 +150,8 @@ public final class WorkerServer {
                                                      outcomes: Array(repeating: outcome, count: batch.items.count))))
             return
         }
-        guard running < backend.concurrency else {
+        let backend = backends[batch.model]!  // refusal() checked it is served
+        guard running[batch.model, default: 0] < backend.concurrency else {
             // The slot this scheduler counts on is still taken by a call made
             // for a scheduler that has gone (it restarted): the backend must
             // not run more than its concurrency, and the new scheduler did
@@ -137,44 +164,52 @@ public final class WorkerServer {
     }
 
     private func start(_ batch: Batch, for connection: MessageLink, key: Int) {
-        running += 1
-        runningFor[key, default: 0] += 1
+        let slot = ConnectionModel(connection: key, model: batch.model)
+        running[batch.model, default: 0] += 1
+        runningFor[slot, default: 0] += 1
         let start = reactor.nowNanoseconds
-        backend.execute(batch.items.map(\.payload)) { [weak self, weak connection] outcomes in
+        backends[batch.model]!.execute(batch.items.map(\.payload)) { [weak self, weak connection] outcomes in
             guard let self else { return }
             let end = reactor.nowNanoseconds
-            self.running -= 1
-            self.runningFor[key, default: 1] -= 1
-            if self.runningFor[key] == 0 { self.runningFor[key] = nil }
+            self.running[batch.model, default: 1] -= 1
+            self.runningFor[slot, default: 1] -= 1
+            if self.runningFor[slot] == 0 { self.runningFor[slot] = nil }
             let failed = outcomes.filter { $0.status != .ok }.count
-            self.callLog?.record(batchID: batch.batchID, items: batch.items.count, startNs: start, endNs: end, failed: failed,
+            self.callLog?.record(batchID: batch.batchID, model: batch.model, items: batch.items.count, startNs: start, endNs: end, failed: failed,
                                  keys: batch.items.map { PayloadKey.of($0.payload) })
             self.metrics.call(failed == 0 ? .ok : .failed)
             self.metricsReport?.poke()
             connection?.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(max(0, end - start)), outcomes: outcomes)))
-            self.startHeld()
-            if self.draining && self.running == 0 && self.held.isEmpty { self.finish(status: 0) }
+            self.startHeld(model: batch.model)
+            if self.draining && self.runningTotal == 0 && self.held.isEmpty { self.finish(status: 0) }
         }
     }
 
-    /// Starts held batches while backend slots are free.
-    private func startHeld() {
-        while running < backend.concurrency, !held.isEmpty {
-            let next = held.removeFirst()
+    private var runningTotal: Int { running.values.reduce(0, +) }
+
+    /// Starts `model`'s held batches while its backend slots are free.
+    private func startHeld(model: String) {
+        let concurrency = backends[model]!.concurrency
+        while running[model, default: 0] < concurrency, let index = held.firstIndex(where: { $0.batch.model == model }) {
+            let next = held.remove(at: index)
             guard let connection = connections[next.connection] else { continue }  // its scheduler went away too
             start(next.batch, for: connection, key: next.connection)
         }
     }
 
     private func refusal(for batch: Batch, from key: Int) -> (status: Status, reason: String)? {
+        guard let backend = backends[batch.model] else {
+            return (.failed, "this worker serves no model '\(batch.model)' (it serves \(served.map { "'\($0.model)'" }.joined(separator: ", ")))")
+        }
         if batch.items.isEmpty { return (.invalid, "empty batch") }
         if batch.items.count > backend.batchLimit {
-            return (.invalid, "batch of \(batch.items.count) items exceeds the backend limit of \(backend.batchLimit)")
+            return (.invalid, "batch of \(batch.items.count) items exceeds the backend limit of \(backend.batchLimit) for model '\(batch.model)'")
         }
         // Only this scheduler's own calls count: it was told `concurrency` slots.
-        let own = runningFor[key, default: 0] + held.count(where: { $0.connection == key })
+        let own = runningFor[ConnectionModel(connection: key, model: batch.model), default: 0]
+            + held.count(where: { $0.connection == key && $0.batch.model == batch.model })
         if own >= backend.concurrency {
-            return (.busy, "backend busy: \(own) calls of this scheduler running or waiting, concurrency limit \(backend.concurrency)")
+            return (.busy, "backend busy: \(own) calls of this scheduler for model '\(batch.model)' running or waiting, concurrency limit \(backend.concurrency)")
         }
         return nil
     }
@@ -183,10 +218,10 @@ public final class WorkerServer {
     public func drain() {
         guard !draining else { return }
         draining = true
-        logger.info("draining: \(running) calls running")
+        logger.info("draining: \(runningTotal) calls running")
         server?.close()
         server = nil
-        if running == 0 && held.isEmpty { finish(status: 0) }
+        if runningTotal == 0 && held.isEmpty { finish(status: 0) }
     }
 
     private func finish(status: Int32) {
@@ -197,9 +232,15 @@ public final class WorkerServer {
         server?.close()
         for link in Array(connections.values) { link.close() }
         control?.close()
-        backend.close()
+        for s in served { s.backend.close() }
         done(status)
     }
+}
+
+/// A scheduler connection's calls for one model.
+private struct ConnectionModel: Hashable {
+    var connection: Int
+    var model: String
 }
 
 /// A batch that waits for a backend slot (see `WorkerServer.run`).

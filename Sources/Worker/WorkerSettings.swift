@@ -13,6 +13,15 @@ extension WorkerServer.Configuration {
 
 /// The backend the settings name (`backend.kind`), configured from them.
 public enum Backends {
+    /// One backend per served model, each from that model's settings.
+    public static func make(models: [ModelSettings], reactor: UVReactor, logger: Logger, metrics: WorkerMetrics) throws -> [WorkerServer.Served] {
+        try models.map { model in
+            var modelLogger = logger
+            if models.count > 1 { modelLogger[metadataKey: "model"] = "\(model.name)" }
+            return WorkerServer.Served(model: model.name, backend: try make(settings: model.settings, reactor: reactor, logger: modelLogger, metrics: metrics))
+        }
+    }
+
     public static func make(settings s: Settings, reactor: UVReactor, logger: Logger, metrics: WorkerMetrics) throws -> any Backend {
         guard s.backend != "simulated" else {
             let simulated = SimulatedBackend(reactor: reactor, unitMs: s.unitMs, callMs: s.callMs, batchLimit: s.batchLimit, concurrency: s.concurrency)

@@ -27,8 +27,8 @@ struct WorkerCommand: ParsableCommand {
         let loop = try UVLoop()
         let reactor = UVReactor(loop: loop)
         let metrics = WorkerMetrics()
-        let backend = try Backends.make(settings: settings, reactor: reactor, logger: logger, metrics: metrics)
-        let server = WorkerServer(reactor: reactor, backend: backend,
+        let served = try Backends.make(models: settings.servedModels, reactor: reactor, logger: logger, metrics: metrics)
+        let server = WorkerServer(reactor: reactor, served: served,
                                   configuration: .init(settings: settings, socketPath: try child.required(\.listen, by: "worker"),
                                                        controlPath: child.control),
                                   logger: logger, metrics: metrics)

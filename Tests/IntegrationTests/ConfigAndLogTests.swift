@@ -32,7 +32,7 @@ import TestSupport
             #expect(answers.allSatisfy { $0.status == 200 })
             #expect(try await ferry.stop() == 0)
         }
-        #expect(ferry.log.contains("worker ready: batch limit 2, 1 slot(s)"))
+        #expect(ferry.log.contains("worker ready: batch limit 2, 1 slot(s) for model 'classifier'"))
         #expect(try ferry.calls().allSatisfy { $0.items <= 2 })
     }
 

@@ -321,13 +321,13 @@ import TestSupport
             var lost = 0.0, kills = 0
             while lost < 3 && kills < 12 {
                 // The scheduler has dispatched the item again (one more batch than losses so far): kill the worker under it.
-                _ = try await ferry.metrics(via: http) { ($0["ferry_batch_size_count"] ?? 0) >= lost + 1 }
+                _ = try await ferry.metrics(via: http) { ($0["ferry_batch_size_count{model=\"classifier\"}"] ?? 0) >= lost + 1 }
                 let worker = try #require(ferry.pid(of: "worker"))
                 kill(worker, SIGKILL)
                 kills += 1
                 try await waitUntil { ferry.pid(of: "worker") != worker }
                 let before = lost
-                lost = try await ferry.metrics(via: http, within: 5) { ($0[#"ferry_backend_calls_total{outcome="lost"}"#] ?? 0) > before }[#"ferry_backend_calls_total{outcome="lost"}"#] ?? 0
+                lost = try await ferry.metrics(via: http, within: 5) { ($0[#"ferry_backend_calls_total{model="classifier",outcome="lost"}"#] ?? 0) > before }[#"ferry_backend_calls_total{model="classifier",outcome="lost"}"#] ?? 0
             }
             #expect(lost >= 3, "only \(lost) of \(kills) kills landed during the call")
             let a = try await answer

@@ -17,24 +17,24 @@ import TestSupport
             let calls = Double(try ferry.calls().count)
             // The other processes report within about a second of a change: wait (bounded) for the last call.
             let m = try await ferry.metrics(via: http) { m in
-                m["ferry_queue_depth"] == 0 && m["ferry_in_flight_batches"] == 0
-                    && m["ferry_worker_calls_total{outcome=\"ok\"}"] == calls && m["ferry_batch_size_count"] == calls
+                m["ferry_queue_depth{model=\"classifier\"}"] == 0 && m["ferry_in_flight_batches{model=\"classifier\"}"] == 0
+                    && m["ferry_worker_calls_total{outcome=\"ok\"}"] == calls && m["ferry_batch_size_count{model=\"classifier\"}"] == calls
             }
             #expect(m.malformed.isEmpty, "not Prometheus text: \(m.malformed)")
             // ingress
             #expect(m["ferry_requests_total{client=\"A\",status=\"200\"}"] == 100)
             #expect(m["ferry_requests_total{client=\"B\",status=\"200\"}"] == 12)
             #expect(m["ferry_request_duration_seconds_count"] == 112)
-            #expect(m["ferry_queue_depth"] == 0)
-            #expect((m["ferry_queue_high_water"] ?? 0) > 1)
+            #expect(m["ferry_queue_depth{model=\"classifier\"}"] == 0)
+            #expect((m["ferry_queue_high_water{model=\"classifier\"}"] ?? 0) > 1)
             // scheduler: every item dispatched once, in as many calls as the worker logged
-            #expect(m["ferry_batch_size_count"] == calls && m["ferry_batch_size_sum"] == 112)
-            #expect(m["ferry_batch_size_bucket{le=\"5.0\"}"] == calls)  // none over the batch limit
-            #expect(m["ferry_queue_wait_seconds_count"] == 112)
-            #expect(m["ferry_backend_call_duration_seconds_count"] == calls)
-            #expect(m["ferry_backend_calls_total{outcome=\"ok\"}"] == calls && m["ferry_backend_calls_total{outcome=\"lost\"}"] == 0)
-            #expect((m["ferry_strategy_decision_seconds_count"] ?? 0) >= 1)
-            #expect(m["ferry_strategy_fallbacks_total"] == 0)
+            #expect(m["ferry_batch_size_count{model=\"classifier\"}"] == calls && m["ferry_batch_size_sum{model=\"classifier\"}"] == 112)
+            #expect(m["ferry_batch_size_bucket{model=\"classifier\",le=\"5.0\"}"] == calls)  // none over the batch limit
+            #expect(m["ferry_queue_wait_seconds_count{model=\"classifier\"}"] == 112)
+            #expect(m["ferry_backend_call_duration_seconds_count{model=\"classifier\"}"] == calls)
+            #expect(m["ferry_backend_calls_total{model=\"classifier\",outcome=\"ok\"}"] == calls && m["ferry_backend_calls_total{model=\"classifier\",outcome=\"lost\"}"] == 0)
+            #expect((m["ferry_strategy_decision_seconds_count{model=\"classifier\"}"] ?? 0) >= 1)
+            #expect(m["ferry_strategy_fallbacks_total{model=\"classifier\"}"] == 0)
             // worker
             #expect(m["ferry_worker_calls_total{outcome=\"ok\"}"] == calls && m["ferry_worker_calls_total{outcome=\"refused\"}"] == 0)
             // supervisor

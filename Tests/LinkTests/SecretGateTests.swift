@@ -75,7 +75,7 @@ import Wire
         let listener = try reactor.listen(at: "tcp://127.0.0.1:0", label: "svc") { link in
             serverLinks.append(link)
             link.start(onMessage: { message in
-                if case .hello = message { link.send([Handshake.hello(from: .worker), .capacity(batchLimit: 5, slots: 1)]) }
+                if case .hello = message { link.send([Handshake.hello(from: .worker), .capacity(model: "classifier", batchLimit: 5, slots: 1)]) }
             }, onEnd: { _ in })
         }
         #expect(listener.address.hasPrefix("tcp://127.0.0.1:") && !listener.address.hasSuffix(":0"))
@@ -91,7 +91,7 @@ import Wire
             link.send(Handshake.hello(from: .scheduler))
         }
         loop.run()
-        #expect(got == [Handshake.hello(from: .worker), .capacity(batchLimit: 5, slots: 1)])
+        #expect(got == [Handshake.hello(from: .worker), .capacity(model: "classifier", batchLimit: 5, slots: 1)])
         client?.close()
         for link in serverLinks { link.close() }
         listener.close()

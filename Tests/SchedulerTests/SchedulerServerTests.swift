@@ -31,7 +31,7 @@ import Wire
     func worker(slots: UInt32 = 1) throws -> EmbeddedPeer {
         let w = try #require(workers.accepted.last)
         #expect(w.take().first == Handshake.hello(from: .scheduler))
-        w.send(Handshake.hello(from: .worker), .capacity(batchLimit: 5, slots: slots))
+        w.send(Handshake.hello(from: .worker), .capacity(model: "classifier", batchLimit: 5, slots: slots))
         reactor.run()
         return w
     }
@@ -145,7 +145,7 @@ import Wire
     @Test func aBatchLostWithTheWorkerRunsAgainItemByItem() throws {
         let w = try worker()
         let i = try ingress()
-        w.send(.capacity(batchLimit: 5, slots: 1))
+        w.send(.capacity(model: "classifier", batchLimit: 5, slots: 1))
         i.send(Self.submit(1, "a"), Self.submit(2, "b"), Self.submit(3, "c"))
         reactor.run()
         _ = Self.batches(w.take())  // [a]; b and c wait

@@ -5,7 +5,11 @@ import Testing
     static let samples: [Message] = [
         .hello(version: Message.protocolVersion, role: "scheduler"),
         .ready,
-        .capacity(batchLimit: 5, slots: 1),
+        .capacity(model: "classifier", batchLimit: 5, slots: 1),
+        .capacity(model: "embedder", batchLimit: 64, slots: 2),
+        .submit(Submit(id: 43, model: "embedder", client: "B", cost: 3, payload: Array("é".utf8))),
+        .batch(Batch(batchID: (1 << 40) + 1, model: "embedder", items: [.init(id: (1 << 40) + 7, payload: [1])])),
+        .status(SchedulerStatus(model: "embedder", queued: 1, inFlight: 0, highWater: 9, maxQueued: 50, drainPerS: 0, strategy: "fifo", degraded: "x")),
         .submit(Submit(id: 42, client: "client-A", priority: -3, cost: 12, timeoutMs: 1500, payload: Array("aaaaa".utf8))),
         .submit(Submit(id: .max, client: "", cost: 0, payload: [])),
         .result(RequestResult(id: 7, status: .ok, body: Array("not code".utf8))),

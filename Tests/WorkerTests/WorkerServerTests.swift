@@ -59,7 +59,7 @@ final class ManualBackend: Backend {
         let s = try scheduler()
         let greeting = s.take()
         #expect(greeting.first == Handshake.hello(from: .worker))
-        #expect(greeting.contains(.capacity(batchLimit: 5, slots: 1)))
+        #expect(greeting.contains(.capacity(model: "classifier", batchLimit: 5, slots: 1)))
         s.send(Self.batch(7, ["a", "b", "c"]))
         reactor.run()
         #expect(backend.calls.count == 1)
@@ -77,7 +77,7 @@ final class ManualBackend: Backend {
         let result = try #require(Self.results(s.take()).first)
         #expect(backend.calls.isEmpty)
         #expect(result.outcomes.count == 6 && result.outcomes.allSatisfy { $0.status == .invalid })
-        #expect(String(decoding: result.outcomes[0].body, as: UTF8.self) == "batch of 6 items exceeds the backend limit of 5")
+        #expect(String(decoding: result.outcomes[0].body, as: UTF8.self) == "batch of 6 items exceeds the backend limit of 5 for model 'classifier'")
     }
 
     @Test func aSchedulerThatSendsMoreThanItsSlotsIsToldBusy() throws {
@@ -99,7 +99,7 @@ final class ManualBackend: Backend {
         reactor.run()
         old.link.close()
         let new = try scheduler()
-        #expect(new.take().contains(.capacity(batchLimit: 5, slots: 1)))
+        #expect(new.take().contains(.capacity(model: "classifier", batchLimit: 5, slots: 1)))
         new.send(Self.batch(1, ["new"]))
         reactor.run()
         #expect(backend.calls.count == 1, "the backend ran two calls at once past its concurrency of 1")

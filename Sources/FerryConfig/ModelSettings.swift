@@ -1,0 +1,60 @@
+/// One model Ferry serves: its name and version, the tensors its clients
+/// send and get, and everything that is per model — its queue limits, its
+/// strategy and options, its cost law, its backend and upstreams.
+///
+/// Configured as `[[models]]` tables; a model inherits every top-level
+/// setting it does not set itself (a flag given on the command line sets
+/// the top-level value, so it reaches every model that does not set that
+/// key). With no `[[models]]` Ferry serves one model, `classifier`, from the
+/// top-level settings: the seed's setup.
+public struct ModelSettings: Sendable, Equatable {
+    /// The name clients use (`/v2/models/{name}`, the gRPC `model_name`).
+    public var name: String
+    /// The one version served ("1" unless set).
+    public var version: String
+    /// The input tensor clients send (BYTES: one text per element).
+    public var input: String
+    /// The output tensor they get back (BYTES: one label per element).
+    public var output: String
+    /// The top-level settings with this model's own keys applied: its
+    /// strategy, backend, batch limit, queue limits and cost law.
+    public var settings: Settings
+    /// The setting keys (`backend.batch_limit`) this model sets itself, in
+    /// the order its table gave them; the rest follow the top level.
+    public var overridden: [String]
+    /// Where the model's table starts ("ferry.toml:12"), for errors.
+    public var origin: String
+
+    /// The seed's model: `classifier`, TEXT in, LABEL out, on `settings`.
+    public static func classifier(_ settings: Settings) -> ModelSettings {
+        ModelSettings(name: "classifier", version: "1", input: "TEXT", output: "LABEL", settings: settings, overridden: [], origin: "default")
+    }
+
+    public init(name: String, version: String = "1", input: String = "TEXT", output: String = "LABEL",
+                settings: Settings, overridden: [String] = [], origin: String = "default") {
+        self.name = name
+        self.version = version
+        self.input = input
+        self.output = output
+        self.settings = settings
+        self.overridden = overridden
+        self.origin = origin
+    }
+}
+
+extension Settings {
+    /// The models served, in configuration order: the `[[models]]` tables,
+    /// or the one seed model `classifier` when there are none. Each one's
+    /// `settings` hold no models of their own.
+    public var servedModels: [ModelSettings] {
+        if !models.isEmpty { return models }
+        var own = self
+        own.models = []
+        return [.classifier(own)]
+    }
+
+    /// The model `name`, if served.
+    public func model(named name: String) -> ModelSettings? {
+        servedModels.first { $0.name == name }
+    }
+}

@@ -1,0 +1,126 @@
+import Link
+import LinkEmbedded
+import Logging
+import Scheduler
+import Scheduling
+import StrategySDK
+import Testing
+import Wire
+
+/// A scheduler serving two models over the embedded reactor: each model's
+/// requests queue and batch on their own, under the capacity the worker
+/// announced for that model.
+@Suite struct ModelLaneTests {
+    let reactor = EmbeddedReactor()
+    let workers: EmbeddedPeerListener
+    let scheduler: SchedulerServer
+
+    init() throws {
+        workers = try reactor.listenAsPeer(at: "worker")
+        scheduler = SchedulerServer(reactor: reactor,
+                                    models: [.init(name: "a", strategy: OldestFirst(), maxQueued: 100),
+                                             .init(name: "b", strategy: OldestFirst(), maxQueued: 2)],
+                                    configuration: .init(socketPath: "scheduler", workerPath: "worker"),
+                                    logger: Logger(label: "test"))
+        try scheduler.start()
+        reactor.run()
+    }
+
+    func worker(_ capacities: [Message]) throws -> EmbeddedPeer {
+        let w = try #require(workers.accepted.last)
+        _ = w.take()
+        w.link.send([Handshake.hello(from: .worker)] + capacities)
+        reactor.run()
+        return w
+    }
+
+    func ingress() throws -> (EmbeddedPeer, [Message]) {
+        let i = try reactor.connectPeer(to: "scheduler")
+        i.send(Handshake.hello(from: .ingress))
+        reactor.run()
+        return (i, i.take())
+    }
+
+    static func submit(_ id: UInt64, _ model: String, _ text: String) -> Message {
+        .submit(Submit(id: id, model: model, client: "C", cost: UInt64(text.count), payload: Array(text.utf8)))
+    }
+
+    static func batches(_ messages: [Message]) -> [Batch] {
+        messages.compactMap { if case let .batch(b) = $0 { b } else { nil } }
+    }
+
+    static func results(_ messages: [Message]) -> [RequestResult] {
+        messages.compactMap { if case let .result(r) = $0 { r } else { nil } }
+    }
+
+    static func answer(_ batch: Batch) -> Message {
+        .batchResult(BatchResult(batchID: batch.batchID, serviceNs: 1_000,
+                                 outcomes: batch.items.map { .init(status: .ok, body: Array("\(batch.model):".utf8) + $0.payload) }))
+    }
+
+    @Test func eachModelBatchesItsOwnItemsUnderItsOwnCapacity() throws {
+        let w = try worker([.capacity(model: "a", batchLimit: 3, slots: 1), .capacity(model: "b", batchLimit: 1, slots: 1)])
+        let (i, greeting) = try ingress()
+        // The ingress learns both models' capacity and status.
+        #expect(greeting.contains(.capacity(model: "a", batchLimit: 3, slots: 1)))
+        #expect(greeting.contains(.capacity(model: "b", batchLimit: 1, slots: 1)))
+        #expect(greeting.compactMap { if case let .status(s) = $0 { s.model } else { nil } } == ["a", "b"])
+
+        // One of each first: both backends idle, so both run at once.
+        i.send(Self.submit(1, "a", "a1"), Self.submit(2, "b", "b1"))
+        reactor.run()
+        let first = Self.batches(w.take())
+        #expect(first.map(\.model).sorted() == ["a", "b"])
+        // More of each while both are busy: they queue in their own lanes.
+        i.send(Self.submit(3, "a", "a2"), Self.submit(4, "a", "a3"), Self.submit(5, "b", "b2"), Self.submit(6, "a", "a4"))
+        reactor.run()
+        #expect(Self.batches(w.take()).isEmpty)
+        // Model b's backend frees: only b's next item runs (its batch limit is 1).
+        w.send(Self.answer(first.first { $0.model == "b" }!))
+        reactor.run()
+        let nextB = Self.batches(w.take())
+        #expect(nextB.map(\.model) == ["b"] && nextB.map { $0.items.map { String(decoding: $0.payload, as: UTF8.self) } } == [["b2"]])
+        // Model a's frees: its three queued items go in one batch (its limit is 3).
+        w.send(Self.answer(first.first { $0.model == "a" }!))
+        reactor.run()
+        let nextA = Self.batches(w.take())
+        #expect(nextA.map { $0.items.map { String(decoding: $0.payload, as: UTF8.self) } } == [["a2", "a3", "a4"]])
+        #expect(Set(first.map(\.batchID) + nextA.map(\.batchID) + nextB.map(\.batchID)).count == 4)  // ids unique across models
+        w.send(Self.answer(nextA[0]), Self.answer(nextB[0]))
+        reactor.run()
+        let answers = Self.results(i.take())
+        #expect(answers.count == 6 && answers.allSatisfy { $0.status == .ok })
+        #expect(answers.first { $0.id == 5 }?.body == Array("b:b2".utf8))
+        #expect(answers.first { $0.id == 6 }?.body == Array("a:a4".utf8))
+    }
+
+    @Test func aModelsQueueBoundIsItsOwnAndAnUnknownModelIsRefused() throws {
+        let w = try worker([.capacity(model: "a", batchLimit: 5, slots: 1), .capacity(model: "b", batchLimit: 5, slots: 1)])
+        let (i, _) = try ingress()
+        i.send(Self.submit(1, "b", "running"))  // dispatched: b's backend is busy from here on
+        reactor.run()
+        #expect(Self.batches(w.take()).count == 1)
+        i.send(Self.submit(2, "b", "q1"), Self.submit(3, "b", "q2"), Self.submit(4, "b", "over"))
+        i.send(Self.submit(5, "a", "a is not full"), Self.submit(6, "nope", "x"))
+        reactor.run()
+        let answers = Self.results(i.take())
+        #expect(answers.first { $0.id == 4 }?.status == .rejected)  // b holds 2 queued: its bound
+        #expect(answers.first { $0.id == 5 } == nil)  // a's own queue took it (and ran it)
+        let unknown = answers.first { $0.id == 6 }
+        #expect(unknown?.status == .invalid && String(decoding: unknown?.body ?? [], as: UTF8.self).contains("'a', 'b'"))
+        #expect(Self.batches(w.take()).map(\.model) == ["a"])
+    }
+
+    @Test func aModelTheWorkerHasNotAnnouncedGetsNoBatches() throws {
+        let w = try worker([.capacity(model: "a", batchLimit: 5, slots: 1)])
+        let (i, greeting) = try ingress()
+        #expect(greeting.contains(.capacity(model: "b", batchLimit: 5, slots: 0)))
+        i.send(Self.submit(1, "b", "waits"), Self.submit(2, "a", "runs"))
+        reactor.run()
+        #expect(Self.batches(w.take()).map(\.model) == ["a"])
+        w.send(.capacity(model: "b", batchLimit: 5, slots: 1))
+        reactor.run()
+        #expect(Self.batches(w.take()).map(\.model) == ["b"])
+        #expect(i.take().contains(.capacity(model: "b", batchLimit: 5, slots: 1)))
+    }
+}
