@@ -14,6 +14,9 @@ sends TEXT with shape [N,1], 1 <= N <= max-batch, and gets LABEL [N,1]:
           model_server.py does for one call.
   magika  Google's magika on onnxruntime (see classifiers.py), the whole batch
           in one model run.
+Model "argmax", version 1, for tensors other than BYTES: input VALUES (FP32,
+dims [4]) and output INDEX (INT64, dims [1]), the index of each row's largest
+value, batched the same way.
 Batching: Triton's dynamic batcher merges queued requests into batches of up
 to --max-batch texts, waiting up to --queue-delay-us for more (0: it takes
 what is queued). --no-batching drops the dynamic batcher: each request runs
@@ -110,6 +113,10 @@ def main():
             labels = classifier.classify(texts)
         return {"LABEL": np.array([s.encode("utf-8") for s in labels], dtype=np.object_).reshape(-1, 1)}
 
+    @batch
+    def argmax(VALUES):
+        return {"INDEX": np.argmax(VALUES, axis=1).astype(np.int64).reshape(-1, 1)}
+
     config = TritonConfig(
         http_address=a.host, http_port=a.http_port, grpc_address=a.host, grpc_port=a.grpc_port,
         allow_metrics=a.metrics_port != 0, allow_gpu_metrics=False,
@@ -129,18 +136,23 @@ def main():
                         inputs=[Tensor(name="TEXT", dtype=bytes, shape=(1,))],
                         outputs=[Tensor(name="LABEL", dtype=bytes, shape=(1,))],
                         config=model_config, strict=True)
-            url = f"http://{a.host}:{a.http_port}/v2/models/{a.model_name}/ready"
+            triton.bind(model_name="argmax", infer_func=argmax,
+                        inputs=[Tensor(name="VALUES", dtype=np.float32, shape=(4,))],
+                        outputs=[Tensor(name="INDEX", dtype=np.int64, shape=(1,))],
+                        config=model_config, strict=True)
             deadline = time.monotonic() + 120
-            while True:
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    sys.exit(f"triton_server: model {a.model_name} not ready within 120 s ({url})")
-                time.sleep(0.1)
+            for name in (a.model_name, "argmax"):
+                url = f"http://{a.host}:{a.http_port}/v2/models/{name}/ready"
+                while True:
+                    try:
+                        with urllib.request.urlopen(url, timeout=2) as r:
+                            if r.status == 200:
+                                break
+                    except OSError:
+                        pass
+                    if time.monotonic() > deadline:
+                        sys.exit(f"triton_server: model {name} not ready within 120 s ({url})")
+                    time.sleep(0.1)
             print(f"ready http={a.http_port} grpc={a.grpc_port} metrics={a.metrics_port}", flush=True)
             triton.serve()  # returns on SIGTERM/SIGINT (KeyboardInterrupt) after stopping tritonserver
     except KeyboardInterrupt:

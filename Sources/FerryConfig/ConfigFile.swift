@@ -87,23 +87,26 @@ extension Settings {
         let keys = table.keys.sorted { (lines.line(of: "\(prefix).\($0)") ?? 0, $0) < (lines.line(of: "\(prefix).\($1)") ?? 0, $1) }
         for key in keys {
             let value = table[key]!
-            if ModelSettings.ownKeys.contains(key) {
+            if key.hasSuffix("_shape") && ModelSettings.ownKeys.contains(key) {
+                guard let array = value.array, let shape = Optional(array.compactMap { $0.type == .int ? $0.int : nil }),
+                      shape.count == array.count else {
+                    throw failure(key, "must be an array of whole numbers (one row's shape, e.g. [384]), got \(SettingKey.describe(value))")
+                }
+                if let problem = ModelSettings.shapeProblem(shape) { throw failure(key, problem) }
+                if key == "input_shape" { model.inputShape = shape } else { model.outputShape = shape }
+            } else if ModelSettings.ownKeys.contains(key) {
                 guard value.type == .string, let text = value.string else {
-                    if key.hasSuffix("_datatype") { throw failure(key, "\(ModelSettings.onlyBytes), got \(SettingKey.describe(value))") }
                     throw failure(key, "must be a string, got \(SettingKey.describe(value))")
                 }
-                switch key {
-                case "input_datatype", "output_datatype":
-                    if text != "BYTES" { throw failure(key, "\(ModelSettings.onlyBytes), got \(jsonQuoted(text))") }
-                    continue
-                default:
-                    if let problem = ModelSettings.ownProblem(key, text) { throw failure(key, problem) }
-                }
+                let problem = key.hasSuffix("_datatype") ? ModelSettings.datatypeProblem(text) : ModelSettings.ownProblem(key, text)
+                if let problem { throw failure(key, problem) }
                 switch key {
                 case "name": model.name = text; named = true
                 case "version": model.version = text
                 case "input": model.input = text
-                default: model.output = text
+                case "output": model.output = text
+                case "input_datatype": model.inputDatatype = text
+                default: model.outputDatatype = text
                 }
             } else if let setting = ModelSettings.setting(for: key) {
                 if let problem = setting.read(value, &model.settings) { throw failure(key, problem) }

@@ -2,7 +2,11 @@ import FerryLog
 
 extension ModelSettings {
     /// The keys of a `[[models]]` table that are the model's own, not settings.
-    static let ownKeys = ["name", "version", "input", "output", "input_datatype", "output_datatype"]
+    static let ownKeys = ["name", "version", "input", "output", "input_datatype", "output_datatype", "input_shape", "output_shape"]
+
+    /// The Open Inference Protocol's tensor datatypes.
+    static let datatypes = ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64",
+                            "FP16", "FP32", "FP64", "BYTES"]
 
     /// The keys of a `[[models]]` table that set a setting for this model
     /// alone, and the setting each one sets (a row of `Settings.keys`, so
@@ -29,8 +33,15 @@ extension ModelSettings {
         ("max_sequence_length", "limits.max_sequence_length"),
     ]
 
-    /// Why `input_datatype` and `output_datatype` take one value.
-    static let onlyBytes = "must be \"BYTES\": Ferry serves text models (one text per element) so far"
+    /// What is wrong with a datatype's name.
+    static func datatypeProblem(_ text: String) -> String? {
+        datatypes.contains(text) ? nil : "must be one of \(datatypes.joined(separator: ", ")), got \(jsonQuoted(text))"
+    }
+
+    /// What is wrong with a row shape.
+    static func shapeProblem(_ shape: [Int]) -> String? {
+        shape.allSatisfy { $0 >= 1 || $0 == -1 } ? nil : "must hold sizes of at least 1 (or -1 for any size), got \(shape)"
+    }
 
     /// The setting key (`backend.batch_limit`) a model key (`batch_limit`) sets.
     static func setting(for modelKey: String) -> SettingKey? {
@@ -66,6 +77,13 @@ extension ModelSettings {
         let prefix = "models[\(index)]"
         for (key, value) in [("name", name), ("version", version), ("input", input), ("output", output)] {
             if let problem = Self.ownProblem(key, value) { throw ConfigError(origin: origin, key: "\(prefix).\(key)", problem: problem) }
+        }
+        // Only an Open Inference Protocol upstream takes tensors; the simulated
+        // and http backends take texts and answer labels.
+        for (key, datatype) in [("input_datatype", inputDatatype), ("output_datatype", outputDatatype)]
+        where datatype != "BYTES" && settings.backend != "oip" {
+            throw ConfigError(origin: origin, key: "\(prefix).\(key)",
+                              problem: "is \(jsonQuoted(datatype)), which only backend \"oip\" passes through (backend \(jsonQuoted(settings.backend)) takes texts and answers labels)")
         }
         do { try settings.validate() } catch {
             guard let modelKey = Self.modelKey(for: error.key) else { throw error }

@@ -16,6 +16,15 @@ public struct ModelSettings: Sendable, Equatable {
     public var input: String
     /// The output tensor they get back (BYTES: one label per element).
     public var output: String
+    /// The tensors' datatypes, as the protocol names them ("BYTES", "FP32",
+    /// "INT64", …). Anything but BYTES passes through to an `oip` backend:
+    /// each row's raw elements go up, the answer's rows come back.
+    public var inputDatatype = "BYTES"
+    public var outputDatatype = "BYTES"
+    /// One row's shape after the batch dimension (`[384]`: rows of 384
+    /// elements; -1 a dimension of any size); empty: one element a row.
+    public var inputShape: [Int] = []
+    public var outputShape: [Int] = []
     /// The top-level settings with this model's own keys applied: its
     /// strategy, backend, batch limit, queue limits and cost law.
     public var settings: Settings

@@ -22,6 +22,10 @@ extension Settings {
             out += "\n[[models]]  # \(model.origin)\n"
             out += "name = \(jsonQuoted(model.name))\nversion = \(jsonQuoted(model.version))\n"
             out += "input = \(jsonQuoted(model.input))\noutput = \(jsonQuoted(model.output))\n"
+            if model.inputDatatype != "BYTES" { out += "input_datatype = \(jsonQuoted(model.inputDatatype))\n" }
+            if model.outputDatatype != "BYTES" { out += "output_datatype = \(jsonQuoted(model.outputDatatype))\n" }
+            if !model.inputShape.isEmpty { out += "input_shape = \(model.inputShape)\n" }
+            if !model.outputShape.isEmpty { out += "output_shape = \(model.outputShape)\n" }
             for setting in model.overridden {
                 guard let key = Self.key(named: setting), let name = ModelSettings.modelKey(for: setting) else { continue }
                 if let value = key.render(model.settings) {

@@ -23,9 +23,12 @@ extension IngressConfiguration {
         proxyModel = proxy.name
         models = served.map { model in
             let m = model.settings
+            // The configuration checked the datatypes' names.
+            let input = TensorDatatype(rawValue: model.inputDatatype) ?? .bytes
+            let output = TensorDatatype(rawValue: model.outputDatatype) ?? .bytes
             return ServedModel(metadata: ModelMetadata(name: model.name, versions: [model.version],
-                                                       inputs: [.init(name: model.input, datatype: .bytes, shape: [-1])],
-                                                       outputs: [.init(name: model.output, datatype: .bytes, shape: [-1])]),
+                                                       inputs: [.init(name: model.input, datatype: input, shape: [-1] + model.inputShape.map(Int64.init))],
+                                                       outputs: [.init(name: model.output, datatype: output, shape: [-1] + model.outputShape.map(Int64.init))]),
                                maxRows: m.maxQueuedPerClient.map { min($0, m.maxQueued) } ?? m.maxQueued,
                                maxTextLength: m.maxSequenceLength)
         }

@@ -79,7 +79,10 @@ public struct RequestCheck: Sendable {
             // shape, [N] or [N,1]; longer rows come back as [N, elements a row].
             let perRow = Self.elementsPerRow(results, datatype: spec.datatype)
             let inputRowsOfOne = plan.inputShape.dropFirst().allSatisfy { $0 == 1 }
-            let shape: [Int64] = perRow == 1
+            // A model that declares its output's row shape ([-1, 1], [-1, 2, 3]) answers in it.
+            let specRow = Array(spec.shape.dropFirst())
+            let declared = !specRow.isEmpty && specRow.allSatisfy { $0 >= 0 } && specRow.reduce(1, *) == Int64(perRow)
+            let shape: [Int64] = declared ? [Int64(results.count)] + specRow : perRow == 1
                 ? (inputRowsOfOne ? [Int64(results.count)] + plan.inputShape.dropFirst() : [Int64(results.count)])
                 : [Int64(results.count), Int64(perRow)]
             tensors.append(try InferenceTensor.joining(rows: results, name: spec.name, datatype: spec.datatype, shape: shape))

@@ -158,7 +158,7 @@ import Testing
     @Test func anUnknownModelKeyIsNamedWithItsLine() {
         let error = Self.loadError("[[models]]\nname = \"a\"\n[[models]]\nname = \"b\"\nbatch_limt = 3\n")
         #expect(error?.origin == "ferry.toml:5" && error?.key == "models[1].batch_limt")
-        #expect(error?.problem.hasPrefix("is not a known key; [[models]] takes name, version, input, output, input_datatype, output_datatype, strategy, strategy_options, backend, batch_limit") == true)
+        #expect(error?.problem.hasPrefix("is not a known key; [[models]] takes name, version, input, output, input_datatype, output_datatype, input_shape, output_shape, strategy, strategy_options, backend, batch_limit") == true)
         #expect(error?.problem.hasSuffix("max_sequence_length") == true)
     }
 
@@ -187,9 +187,19 @@ import Testing
         #expect(validated?.key == "models[1].name" && validated?.origin == "x.toml:4")
     }
 
-    @Test func onlyBytesTensorsAreServed() throws {
-        let error = Self.loadError("[[models]]\nname = \"a\"\ninput_datatype = \"FP32\"\n")
-        #expect(error?.description == "ferry.toml:3: models[0].input_datatype must be \"BYTES\": Ferry serves text models (one text per element) so far, got \"FP32\"")
+    @Test func tensorsOtherThanBytesPassThroughAnOIPBackendOnly() throws {
+        let error = Self.loadError("[[models]]\nname = \"a\"\ninput_datatype = \"FP33\"\n")
+        #expect(error?.description.hasPrefix("ferry.toml:3: models[0].input_datatype must be one of BOOL, UINT8") == true, "\(String(describing: error))")
+        #expect(Self.loadError("[[models]]\nname = \"a\"\ninput_shape = [0]\n")?.description
+            == "ferry.toml:3: models[0].input_shape must hold sizes of at least 1 (or -1 for any size), got [0]")
+        #expect(Self.loadError("[[models]]\nname = \"a\"\noutput_shape = \"4\"\n")?.key == "models[0].output_shape")
+        let simulated = try Self.validateError("[[models]]\nname = \"a\"\ninput_datatype = \"FP32\"\n")
+        #expect(simulated?.description == "ferry.toml:1: models[0].input_datatype is \"FP32\", which only backend \"oip\" passes through (backend \"simulated\" takes texts and answers labels)", "\(String(describing: simulated))")
+        let oip = try Self.loaded("[[models]]\nname = \"v\"\nbackend = \"oip\"\nupstreams = [\"grpc://127.0.0.1:1\"]\ninput_datatype = \"FP32\"\ninput_shape = [4]\noutput_datatype = \"INT64\"\noutput_shape = [1]\n")
+        #expect(oip.models[0].inputDatatype == "FP32" && oip.models[0].inputShape == [4] && oip.models[0].outputDatatype == "INT64" && oip.models[0].outputShape == [1])
+        var again = Settings()
+        try again.load(toml: oip.toml(), file: "printed.toml")
+        #expect(again.models[0].inputShape == [4] && again.models[0].outputDatatype == "INT64")
         #expect(Self.loadError("[[models]]\nname = \"a\"\noutput_datatype = 1\n")?.key == "models[0].output_datatype")
         let s = try Self.loaded("[[models]]\nname = \"a\"\ninput_datatype = \"BYTES\"\noutput_datatype = \"BYTES\"\n")
         #expect(s.models.first?.overridden == [])

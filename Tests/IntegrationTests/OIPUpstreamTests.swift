@@ -43,12 +43,66 @@ import TestSupport
             #expect(try await ferry.stop() == 0)
             #expect(try ferry.calls().allSatisfy { $0.items <= 5 })
         }
+        // Two models on the one Triton: the classifier (BYTES) and argmax (FP32 rows of 4 in, INT64 out),
+        // each its own queue in Ferry; FP32 and INT64 pass through untouched, over gRPC and HTTP.
+        for upstream in [triton.grpcURL, triton.httpURL] {
+            try await twoModels(on: upstream)
+        }
         // Triton counted what Ferry sent it: every text, in batches (its own batch limit is 5).
         let stats = try await SeedClient.withHTTPClient { http in
             try await http.get(url: "\(triton.httpURL)/v2/models/classifier/stats").get()
         }
         let body = String(buffer: stats.body ?? .init())
         #expect(stats.status == .ok && body.contains("\"inference_count\""), "\(body)")
+    }
+
+    /// Ferry serving Triton's classifier and argmax as two `[[models]]`.
+    func twoModels(on upstream: String) async throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-argmax-\(UUID().uuidString).toml").path
+        try """
+            [backend]
+            kind = "oip"
+            upstreams = ["\(upstream)"]
+
+            [[models]]
+            name = "classifier"
+
+            [[models]]
+            name = "argmax"
+            input = "VALUES"
+            input_datatype = "FP32"
+            input_shape = [4]
+            output = "INDEX"
+            output_datatype = "INT64"
+            output_shape = [1]
+            upstream_model = "argmax"
+            upstream_input = "VALUES"
+            upstream_output = "INDEX"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let ferry = try FerryInstance(arguments: ["--config", config])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            // Seven rows: more than the batch limit of 5, so they are split, and answered in row order.
+            let rows: [[Float]] = [[1, 0, 0, 0], [0, 2.5, 0, 0], [0, 0, -1, 3], [9, 8, 7, 6], [0, 0, 0.5, 0], [-3, -2, -1, -4], [0, 1e6, 0, 0]]
+            let data = rows.flatMap { $0 }.map { "\($0)" }.joined(separator: ",")
+            let json = #"{"inputs":[{"name":"VALUES","shape":[7,4],"datatype":"FP32","data":[\#(data)]}]}"#
+            async let argmax = InferenceHTTP.infer(model: "argmax", json: json, via: http, base: ferry.baseURL)
+            async let label = SeedClient.classify("def f(): return 1", client: "A", via: http, base: ferry.baseURL)
+            let (answer, classified) = try await (argmax, label)
+            #expect(answer.status == 200, "\(upstream): \(answer.text)")
+            let output = (answer.json["outputs"] as? [[String: Any]])?.first
+            #expect(output?["name"] as? String == "INDEX" && output?["datatype"] as? String == "INT64", "\(answer.text)")
+            #expect(output?["shape"] as? [Int] == [7, 1], "\(answer.text)")
+            #expect(output?["data"] as? [Int] == [0, 1, 3, 0, 2, 2, 1], "\(answer.text)")
+            #expect(classified.status == 200 && classified.body == #"{"result":"code"}"#, "\(classified.body)")
+            // The wrong datatype for the model is the client's error, never sent upstream.
+            let wrong = try await InferenceHTTP.infer(model: "argmax", json: #"{"inputs":[{"name":"VALUES","shape":[1,4],"datatype":"FP64","data":[1,2,3,4]}]}"#,
+                                                      via: http, base: ferry.baseURL)
+            #expect(wrong.status == 400 && wrong.text.contains("FP32"), "\(wrong.text)")
+            #expect(try await ferry.stop() == 0)
+        }
+        let calls = try ferry.calls()
+        #expect(calls.filter { $0.model == "argmax" }.map(\.items).reduce(0, +) == 7 && calls.allSatisfy { $0.items <= 5 })
     }
 
     @Test func inFrontOfMLServerOverGRPCAndHTTP() async throws {
