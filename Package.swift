@@ -153,7 +153,7 @@ let package = Package(
 
         // MARK: The bench
         .target(name: "BenchKit", dependencies: [
-            "Simulation", "Scheduling", "StrategyHost", "OpenInference", "InferenceProtocol",
+            "Simulation", "Scheduling", "StrategyHost", "CostModel", "OpenInference", "InferenceProtocol",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -162,7 +162,7 @@ let package = Package(
             .product(name: "HeapModule", package: "swift-collections"),
         ], path: "Benchmarks/BenchKit"),
         .executableTarget(name: "Bench", dependencies: [
-            "BenchKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "BenchKit", "CostModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/bench"),
 
         // MARK: Strategy plugins (one folder each)
@@ -182,8 +182,9 @@ let package = Package(
         .testTarget(name: "OpenInferenceTests", dependencies: ["OpenInference"]),
         .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig", "FerryLog"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "StrategySDK", "CostModel"]),
+        .testTarget(name: "CostModelTests", dependencies: ["CostModel"]),
         .testTarget(name: "SchedulerTests", dependencies: [
-            "Scheduler", "Scheduling", "StrategySDK", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
+            "Scheduler", "Scheduling", "StrategySDK", "CostModel", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WorkerTests", dependencies: [
             "Worker", "Link", "LinkEmbedded", "Wire", "OpenInference", "TestSupport", .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "Logging", package: "swift-log"),
@@ -198,7 +199,7 @@ let package = Package(
             "StrategyHost", "BenchKit", "OpenInference",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Tests/TestSupport", exclude: ["Fixtures"]),
-        .testTarget(name: "BenchTests", dependencies: ["BenchKit", "Simulation", "Scheduling", "StrategySDK", "TestSupport"]),
+        .testTarget(name: "BenchTests", dependencies: ["BenchKit", "CostModel", "Simulation", "Scheduling", "StrategySDK", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TestSupport", "Wire",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -13,4 +13,6 @@ public struct BackendCall: Decodable, Sendable {
     public let failed: Int
     /// Each item's payload key (FNV-1a 64-bit, 16 hex digits), in batch order.
     public let keys: [String]
+    /// Each item's size (the scheduler's cost hint: characters of a text), in batch order.
+    public let sizes: [UInt64]?
 }

@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark Ferry: compare strategies (default) or run a chaos soak.",
-        subcommands: [CompareCommand.self, ChaosCommand.self],
+        subcommands: [CompareCommand.self, ChaosCommand.self, FitCostCommand.self],
         defaultSubcommand: CompareCommand.self)
 }
 

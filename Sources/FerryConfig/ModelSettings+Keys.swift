@@ -19,6 +19,8 @@ extension ModelSettings {
         ("concurrency", "backend.concurrency"),
         ("unit_ms", "backend.unit_ms"),
         ("call_ms", "backend.call_ms"),
+        ("cost_terms", "backend.cost_terms"),
+        ("cost_window", "backend.cost_window"),
         ("upstreams", "backend.upstreams"),
         ("timeout_ms", "backend.timeout_ms"),
         ("attempts", "backend.attempts"),
@@ -30,6 +32,7 @@ extension ModelSettings {
         ("max_queued", "limits.max_queued"),
         ("max_queued_per_client", "limits.max_queued_per_client"),
         ("default_timeout_ms", "limits.default_timeout_ms"),
+        ("admission", "limits.admission"),
         ("max_sequence_length", "limits.max_sequence_length"),
     ]
 

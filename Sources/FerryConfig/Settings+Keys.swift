@@ -22,6 +22,10 @@ extension Settings {
         .int("backend.concurrency", "--concurrency", \.concurrency, 1...Int.max),
         .number("backend.unit_ms", "--unit-ms", \.unitMs, 0...Double.infinity),
         .number("backend.call_ms", "--call-ms", \.callMs, 0...Double.infinity),
+        .texts("backend.cost_terms", "--cost-term", \.costTerms) {
+            costTermNames.contains($0) ? nil : "must hold cost terms (\(costTermNames.joined(separator: ", "))), got \(jsonQuoted($0))"
+        },
+        .int("backend.cost_window", "--cost-window", \.costWindow, 0...65_536),
         .texts("backend.upstreams", "--upstream", \.upstream) {
             $0.hasPrefix("http://") || $0.hasPrefix("https://") || $0.hasPrefix("grpc://")
                 ? nil : "must hold http://, https:// or (for kind \"oip\") grpc:// URLs, got \(jsonQuoted($0))"
@@ -42,6 +46,7 @@ extension Settings {
         .int("limits.max_queued", "--max-queued", \.maxQueued, 1...Int(UInt32.max)),
         .int("limits.max_queued_per_client", "--max-queued-per-client", \.maxQueuedPerClient, 1...Int(UInt32.max)),
         .int("limits.default_timeout_ms", "--default-timeout-ms", \.defaultTimeoutMs, 0...Int(UInt32.max)),
+        .choice("limits.admission", "--admission", \.admission, ["bound", "predictive"]),
         .number("limits.client_rate", "--client-rate", \.clientRate, 0...Double.infinity),
         .int("limits.max_body_bytes", "--max-body-bytes", \.maxBodyBytes, 2...(256 << 20)),
         .int("limits.max_sequence_length", "--max-sequence-length", \.maxSequenceLength, 1...Int.max),
@@ -57,6 +62,9 @@ extension Settings {
         .number("supervisor.restart_window_s", "--restart-window-s", \.restartWindowS, 1...Double.infinity),
         .number("supervisor.drain_grace_s", "--drain-grace-s", \.drainGraceS, 0...Double.infinity),
     ]
+
+    /// `CostTerm`'s names (FerryConfig does not depend on the cost model).
+    static let costTermNames = ["fixed", "per_item", "longest_squared", "padded"]
 
     private static func readable(_ path: String) -> String? {
         FileManager.default.isReadableFile(atPath: path) ? nil : "names \(jsonQuoted(path)), which cannot be read"

@@ -26,6 +26,11 @@ public struct Settings: Sendable, Equatable {
     public var concurrency = 1
     public var unitMs = 1.0
     public var callMs = 0.0
+    /// The terms of the backend's cost law the scheduler fits from the
+    /// calls it measures (`CostTerm` names), starting from the configured law.
+    public var costTerms = ["fixed", "longest_squared"]
+    /// Calls the fit remembers; 0: learn nothing, the configured law stays.
+    public var costWindow = 256
     public var upstream: [String] = []
     public var upstreamTimeoutMs = 30_000
     public var upstreamAttempts = 3
@@ -45,6 +50,9 @@ public struct Settings: Sendable, Equatable {
     public var maxQueued = 10_000
     public var maxQueuedPerClient: Int?
     public var defaultTimeoutMs = 0
+    /// "bound": a request is refused only when the queue is full;
+    /// "predictive": also when the cost law predicts it would finish after its deadline.
+    public var admission = "bound"
     public var clientRate = 0.0
     public var maxBodyBytes = 1 << 20
     public var maxSequenceLength = 100_000

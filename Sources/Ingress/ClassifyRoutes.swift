@@ -52,7 +52,7 @@ struct ClassifyRoutes {
         for s in statuses {
             var m = ["ready": scheduler.isReady(model: s.model) ? "true" : "false", "strategy": s.strategy,
                      "queued": "\(s.queued)", "in_flight": "\(s.inFlight)", "queue_high_water": "\(s.highWater)",
-                     "max_queued": "\(s.maxQueued)", "drain_per_s": "\(s.drainPerS)"]
+                     "max_queued": "\(s.maxQueued)", "drain_per_s": "\(s.drainPerS)", "cost": s.cost]
             if !s.degraded.isEmpty { m["degraded"] = s.degraded }
             models[s.model] = m
         }

@@ -16,6 +16,9 @@ final class ModelLane {
         var maxQueued: Int
         var maxQueuedPerClient: Int?
         var costModel: CostModel
+        /// How the lane learns its backend's cost law; nil: it keeps `costModel`.
+        var learning: CostLearner.Configuration?
+        var predictiveAdmission = false
     }
 
     /// Ids below 2^40 per lane; up to 2^24 lanes.
@@ -31,6 +34,9 @@ final class ModelLane {
     var pausedUntilNs: Int64 = 0
     /// Its answers per second, for its status and its `Retry-After`.
     var drainRate = DrainRate()
+    /// The cost law learned from the calls' times; nil when not learning.
+    private(set) var learner: CostLearner?
+    let predictiveAdmission: Bool
     private let wakeTimer: ReactorTimer
     private var wakeAtNs: Int64?
 
@@ -42,6 +48,40 @@ final class ModelLane {
                               configuration: .init(maxQueued: configuration.maxQueued, maxQueuedPerClient: configuration.maxQueuedPerClient,
                                                    costModel: configuration.costModel, idBase: UInt64(index) << Self.idShift))
         wakeTimer = reactor.makeTimer()
+        learner = configuration.learning.map(CostLearner.init)
+        predictiveAdmission = configuration.predictiveAdmission
+        self.metrics.costLaw(core.configuration.costModel, learner: learner)
+    }
+
+    /// Learns from a successful call of items of these sizes and hands the
+    /// refitted law to the core (and so to the strategy).
+    func learn(sizes: [UInt64], serviceNs: UInt64) {
+        guard learner != nil, !sizes.isEmpty else { return }
+        learner!.observe(.init(count: sizes.count, longest: sizes.max() ?? 0, serviceNs: Int64(clamping: serviceNs)))
+        core.setCostModel(learner!.model)
+        metrics.costLaw(learner!.model, learner: learner)
+        metrics.lawCalls.increment()
+    }
+
+    /// Why a request with this deadline is refused now, when admission is
+    /// predictive and the law says it would finish after it (waiting would
+    /// only end in a 504), and when to try again: once the work predicted
+    /// ahead of it has shrunk enough. Nil: admit it.
+    func admissionRefusal(cost: UInt64, deadlineNs: Int64, now: Int64) -> (reason: String, retryAfterMs: UInt32)? {
+        guard predictiveAdmission, deadlineNs != timeNever else { return nil }
+        let finish = core.predictedFinishNs(cost: cost, now: now)
+        guard finish > deadlineNs else { return nil }
+        let late = (finish - deadlineNs + 999_999) / 1_000_000
+        return ("predicted to finish in \((finish - now) / 1_000_000) ms, after its deadline of \((deadlineNs - now) / 1_000_000) ms (model '\(model)'); refused now rather than left to expire",
+                UInt32(clamping: max(1_000, late)))
+    }
+
+    /// The law in force, for `/readyz`: learned or configured, and how well it predicts.
+    var costSummary: String {
+        let law = core.configuration.costModel.summary
+        guard let learner else { return "\(law) (configured)" }
+        guard let error = learner.recentError else { return "\(law) (the prior: no call yet)" }
+        return "\(law) (learned from \(learner.observations) calls; recent error \(Int((error * 100).rounded()))%)"
     }
 
     /// The lane an item or batch id belongs to.
@@ -57,7 +97,8 @@ final class ModelLane {
     func statusMessage(drainPerS: Double, maxQueued: Int) -> Message {
         .status(SchedulerStatus(model: model, queued: UInt32(core.queuedCount), inFlight: UInt32(core.inFlightCount),
                                 highWater: UInt32(core.highWater), maxQueued: UInt32(maxQueued),
-                                drainPerS: UInt32(drainPerS.rounded()), strategy: core.strategy.name, degraded: core.fallbackReason ?? ""))
+                                drainPerS: UInt32(drainPerS.rounded()), strategy: core.strategy.name, degraded: core.fallbackReason ?? "",
+                                cost: costSummary))
     }
 
     /// Arms the wake-up for `wake` (none when nil); `fire` runs when it is due.

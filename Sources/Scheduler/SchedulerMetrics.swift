@@ -1,3 +1,4 @@
+import CostModel
 import Prometheus
 
 /// The scheduler's Prometheus samples: what only it can see (batch sizes,
@@ -23,6 +24,15 @@ public final class SchedulerMetrics {
         let decision: DurationHistogram
         let fallbacks: Counter
         fileprivate let calls: [CallOutcome: Counter]
+        fileprivate let law: [CostTerm: Gauge]
+        fileprivate let lawError: Gauge
+        let lawCalls: Counter
+
+        /// The cost law in force, and how the learner is doing.
+        func costLaw(_ model: CostModel, learner: CostLearner?) {
+            for (term, gauge) in law { gauge.set(term.coefficient(in: model)) }
+            lawError.set(learner?.recentError ?? 0)
+        }
 
         /// Backend calls ended with `outcome`.
         func call(_ outcome: CallOutcome, count: Int = 1) {
@@ -46,6 +56,11 @@ public final class SchedulerMetrics {
         for outcome in CallOutcome.allCases {
             calls[outcome] = registry.makeCounter(descriptor: callsName, labels: labels + [("outcome", outcome.rawValue)])
         }
+        var law: [CostTerm: Gauge] = [:]
+        let lawName = ferry("cost_law", "ns", "The cost law in force, per term: ns per call (fixed), per item, per size² of the largest (longest_squared), per item × largest size (padded)")
+        for term in CostTerm.allCases {
+            law[term] = registry.makeGauge(descriptor: lawName, labels: labels + [("term", term.rawValue)])
+        }
         return Model(
             batchSize: registry.makeValueHistogram(descriptor: ferry("batch", "size", "Items per backend call"), labels: labels,
                                                    buckets: [1, 2, 3, 4, 5, 6, 8, 12, 16, 32, 64, 128]),
@@ -59,7 +74,10 @@ public final class SchedulerMetrics {
                           .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(50)]),
             fallbacks: registry.makeCounter(descriptor: ferry("strategy_fallbacks", "total", "Strategy answers refused and replaced by oldest-first"),
                                             labels: labels),
-            calls: calls)
+            calls: calls, law: law,
+            lawError: registry.makeGauge(descriptor: ferry("cost_law_error", "ratio", "Mean relative error of the learned law's recent predictions, each made before its call was seen"),
+                                         labels: labels),
+            lawCalls: registry.makeCounter(descriptor: ferry("cost_law_calls", "total", "Calls the cost law was learned from"), labels: labels))
     }
 
     /// The samples in Prometheus text format.

@@ -59,14 +59,21 @@ public final class SchedulerServer {
         public var maxQueued: Int
         public var maxQueuedPerClient: Int?
         public var costModel: CostModel
+        /// How the model's cost law is learned from its calls (nil: `costModel` stays).
+        public var learning: CostLearner.Configuration?
+        /// Refuse at once a request the cost law predicts would finish after its deadline.
+        public var predictiveAdmission: Bool
 
         public init(name: String, strategy: any SchedulingStrategy, maxQueued: Int = 10_000, maxQueuedPerClient: Int? = nil,
-                    costModel: CostModel = .seed(unitMs: 1)) {
+                    costModel: CostModel = .seed(unitMs: 1), learning: CostLearner.Configuration? = nil,
+                    predictiveAdmission: Bool = false) {
+            self.predictiveAdmission = predictiveAdmission
             self.name = name
             self.strategy = strategy
             self.maxQueued = maxQueued
             self.maxQueuedPerClient = maxQueuedPerClient
             self.costModel = costModel
+            self.learning = learning
         }
     }
 
@@ -99,7 +106,8 @@ public final class SchedulerServer {
         let metrics = SchedulerMetrics()
         lanes = models.enumerated().map { index, model in
             ModelLane(index: index, configuration: .init(model: model.name, strategy: model.strategy, maxQueued: model.maxQueued,
-                                                         maxQueuedPerClient: model.maxQueuedPerClient, costModel: model.costModel),
+                                                         maxQueuedPerClient: model.maxQueuedPerClient, costModel: model.costModel,
+                                                         learning: model.learning, predictiveAdmission: model.predictiveAdmission),
                       reactor: reactor, metrics: metrics)
         }
         laneByModel = Dictionary(lanes.map { ($0.model, $0) }, uniquingKeysWith: { first, _ in first })
@@ -298,6 +306,10 @@ public final class SchedulerServer {
             return
         }
         let success = result.outcomes.allSatisfy { $0.status == .ok }
+        // Only a call that ran whole says what the backend's calls cost.
+        if success, let sizes = lane.core.sizes(ofBatch: result.batchID), sizes.count == result.outcomes.count {
+            lane.learn(sizes: sizes, serviceNs: result.serviceNs)
+        }
         guard let ids = lane.core.complete(batchID: result.batchID, success: success, serviceNs: Int64(result.serviceNs), now: now) else {
             logger.warning("worker answered unknown batch \(result.batchID); ignored")
             return
@@ -366,6 +378,10 @@ public final class SchedulerServer {
         let now = reactor.nowNanoseconds
         let deadline = submit.timeoutMs > 0 ? now + Int64(submit.timeoutMs) * 1_000_000 : timeNever
         let core = lane.core
+        if let refusal = lane.admissionRefusal(cost: submit.cost, deadlineNs: deadline, now: now) {
+            connection.send(.result(RequestResult(id: submit.id, status: .rejected, retryAfterMs: refusal.retryAfterMs, body: Array(refusal.reason.utf8))))
+            return
+        }
         guard let id = core.enqueue(client: submit.client, priority: submit.priority, cost: submit.cost, deadlineNs: deadline, now: now) else {
             let retryAfter = SchedulerReports.retryAfterMs(queued: core.queuedCount, perSecond: lane.drainRate.perSecond(now: now))
             connection.send(.result(RequestResult(id: submit.id, status: .rejected, retryAfterMs: retryAfter,
@@ -419,10 +435,11 @@ public final class SchedulerServer {
         for dispatch in outcome.dispatches {
             var items: [Batch.Item] = []
             items.reserveCapacity(dispatch.ids.count)
-            for id in dispatch.ids {
+            let sizes = core.sizes(ofBatch: dispatch.batchID) ?? []
+            for (index, id) in dispatch.ids.enumerated() {
                 let h = held[id]
                 if let h { lane.metrics.queueWait.recordNanoseconds(now - h.acceptedNs) }
-                items.append(.init(id: id, payload: h?.payload ?? []))
+                items.append(.init(id: id, cost: index < sizes.count ? sizes[index] : 0, payload: h?.payload ?? []))
             }
             lane.metrics.batchSize.record(Double(items.count))
             frames.append(.batch(Batch(batchID: dispatch.batchID, model: lane.model, items: items)))

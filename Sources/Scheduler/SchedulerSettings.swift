@@ -1,3 +1,4 @@
+import CostModel
 import FerryConfig
 import Scheduling
 
@@ -14,7 +15,10 @@ extension SchedulerServer.Model {
     /// A served model's lane: its queue limits and cost law from its settings.
     public init(_ model: ModelSettings, strategy: any SchedulingStrategy) {
         let s = model.settings
+        let law = CostModel.seed(unitMs: s.unitMs, callMs: s.callMs)
+        let terms = s.costTerms.compactMap(CostTerm.init(rawValue:))
         self.init(name: model.name, strategy: strategy, maxQueued: s.maxQueued, maxQueuedPerClient: s.maxQueuedPerClient,
-                  costModel: .seed(unitMs: s.unitMs, callMs: s.callMs))
+                  costModel: law, learning: s.costWindow > 0 && !terms.isEmpty ? .init(terms: terms, prior: law, window: s.costWindow) : nil,
+                  predictiveAdmission: s.admission == "predictive")
     }
 }

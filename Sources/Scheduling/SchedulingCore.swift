@@ -85,6 +85,8 @@ public final class SchedulingCore {
     private var arrivalOrder = Deque<ItemID>()
     private var deadlines = Heap<DeadlineEntry>()
     private var inFlight: [UInt64: [Item]] = [:]
+    /// When each batch in flight was dispatched (for the admission's prediction).
+    private var inFlightSince: [UInt64: Int64] = [:]
     private var nextItemID: ItemID = 1
     private var nextBatchID: UInt64 = 1
     private var clientIndex: [String: UInt32] = [:]
@@ -258,6 +260,7 @@ public final class SchedulingCore {
         case let (nil, b?): outcome.wakeAtNs = b
         default: outcome.wakeAtNs = nil
         }
+        for dispatch in outcome.dispatches { inFlightSince[dispatch.batchID] = now }
         return outcome
     }
 
@@ -274,6 +277,7 @@ public final class SchedulingCore {
     /// strategy. Returns its ids in dispatch order, or nil for an unknown batch.
     @discardableResult
     public func complete(batchID: UInt64, success: Bool, serviceNs: Int64, now: Int64) -> [ItemID]? {
+        inFlightSince[batchID] = nil
         guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
         let ids = items.map(\.id)
         ids.withUnsafeBufferPointer { strategy.completed(ids: BatchIDs($0), serviceNs: serviceNs, success: success, now: now) }
@@ -283,6 +287,15 @@ public final class SchedulingCore {
     /// Ids of the batches in flight, by batch id.
     public var inFlightBatches: [UInt64: [ItemID]] { inFlight.mapValues { $0.map(\.id) } }
 
+    /// The sizes (cost hints) of a batch in flight, in batch order.
+    public func sizes(ofBatch batchID: UInt64) -> [UInt64]? { inFlight[batchID]?.map(\.cost) }
+
+    /// Replaces the cost law (a learned one): items queued from now on, and
+    /// every batch offered to the strategy, are estimated by it.
+    public func setCostModel(_ model: CostModel) {
+        configuration.costModel = model
+    }
+
     /// Puts a batch that never came back (the backend died, or was busy) back
     /// in the queue, keeping each item's arrival time and deadline, and sends
     /// it again ahead of newer work as soon as a slot is free: whole, or with
@@ -290,6 +303,7 @@ public final class SchedulingCore {
     /// again. Returns its ids, or nil for an unknown batch.
     @discardableResult
     public func requeue(batchID: UInt64, now: Int64, isolate: Bool = false) -> [ItemID]? {
+        inFlightSince[batchID] = nil
         guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
         for item in items.reversed() {
             insert(item)
@@ -334,6 +348,7 @@ public final class SchedulingCore {
     /// error by the caller). Returns its ids, or nil for an unknown batch.
     @discardableResult
     public func abandon(batchID: UInt64, now: Int64) -> [ItemID]? {
+        inFlightSince[batchID] = nil
         guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
         let ids = items.map(\.id)
         ids.withUnsafeBufferPointer { strategy.completed(ids: BatchIDs($0), serviceNs: 0, success: false, now: now) }
@@ -428,6 +443,34 @@ public final class SchedulingCore {
             if ids[..<i].contains(id) { return "returned id \(id) twice" }
         }
         return nil
+    }
+
+    /// When a request of size `cost` queued now would be answered: the calls
+    /// running finish as the cost law says, the queue ahead of it goes in
+    /// arrival order in full batches (each costing what the law says for
+    /// it), all spread over the backend's slots; then its own call. A guess
+    /// from the law, not a promise: a strategy may serve it sooner or later.
+    public func predictedFinishNs(cost: UInt64, now: Int64) -> Int64 {
+        let law = configuration.costModel
+        var work = 0.0
+        for (batchID, items) in inFlight {
+            let estimate = law.callNs(count: items.count, longest: items.map(\.cost).max() ?? 0)
+            work += max(0, estimate - Double(now - (inFlightSince[batchID] ?? now)))
+        }
+        var count = 0
+        var longest: UInt64 = 0
+        for id in arrivalOrder {
+            guard let item = queue[id] else { continue }
+            count += 1
+            longest = max(longest, item.cost)
+            if count == configuration.batchLimit {
+                work += law.callNs(count: count, longest: longest)
+                (count, longest) = (0, 0)
+            }
+        }
+        work += law.callNs(count: count, longest: longest)
+        let wait = work / Double(max(1, configuration.slots))
+        return now + Int64(wait.rounded()) + law.itemNs(size: cost)
     }
 
     private func take(_ ids: [ItemID]) -> Dispatch {

@@ -61,6 +61,12 @@ struct SupervisorCommand: ParsableCommand {
     var unitMs: Double?
     @Option(help: .init(S.help("Simulated backend: fixed milliseconds per call.", \.callMs)))
     var callMs: Double?
+    @Option(help: .init(S.help("A term of the cost law the scheduler learns: fixed, per_item, longest_squared, padded (repeat for several).", \.costTerms)))
+    var costTerm: [String] = []
+    @Option(help: .init(S.help("Calls the learned cost law remembers; 0 keeps the configured law.", \.costWindow)))
+    var costWindow: Int?
+    @Option(help: .init(S.help("'bound' (refuse only when the queue is full) or 'predictive' (also refuse at once a request the cost law says would finish after its deadline).", \.admission)))
+    var admission: String?
     @Option(help: .init(S.help("Model server base URL, e.g. http://127.0.0.1:8010, or grpc://127.0.0.1:8021 for the oip backend (repeat for several).", \.upstream)))
     var upstream: [String] = []
     @Option(help: .init(S.help("Per-call timeout for the http backend, in ms.", \.upstreamTimeoutMs)))
@@ -130,6 +136,9 @@ struct SupervisorCommand: ParsableCommand {
         s.override(\.concurrency, with: concurrency)
         s.override(\.unitMs, with: unitMs)
         s.override(\.callMs, with: callMs)
+        s.override(\.costTerms, with: costTerm)
+        s.override(\.costWindow, with: costWindow)
+        s.override(\.admission, with: admission)
         s.override(\.upstream, with: upstream)
         s.override(\.upstreamTimeoutMs, with: upstreamTimeoutMs)
         s.override(\.upstreamAttempts, with: upstreamAttempts)

@@ -138,12 +138,12 @@ private struct Reader {
             m = .result(RequestResult(id: id, status: status, retryAfterMs: retry, body: body))
         case .batch:
             let batchID = try u64(), model = try string()
-            let n = try count(minimumSize: 12)
+            let n = try count(minimumSize: 20)
             var items: [Batch.Item] = []
             items.reserveCapacity(n)
             for _ in 0..<n {
-                let id = try u64()
-                items.append(.init(id: id, payload: try rawBytes()))
+                let id = try u64(), cost = try u64()
+                items.append(.init(id: id, cost: cost, payload: try rawBytes()))
             }
             m = .batch(Batch(batchID: batchID, model: model, items: items))
         case .batchResult:
@@ -167,9 +167,9 @@ private struct Reader {
         case .status:
             let model = try string()
             let queued = try u32(), inFlight = try u32(), high = try u32(), maxQueued = try u32(), drain = try u32()
-            let strategy = try string(), degraded = try string()
+            let strategy = try string(), degraded = try string(), cost = try string()
             m = .status(SchedulerStatus(model: model, queued: queued, inFlight: inFlight, highWater: high, maxQueued: maxQueued,
-                                        drainPerS: drain, strategy: strategy, degraded: degraded))
+                                        drainPerS: drain, strategy: strategy, degraded: degraded, cost: cost))
         case .metrics:
             let source = try string()
             m = .metrics(source: source, text: try rawBytes())

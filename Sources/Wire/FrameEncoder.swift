@@ -20,7 +20,7 @@ public enum FrameEncoder {
             w.u8(MessageType.result.rawValue); w.u64(r.id); w.u8(r.status.rawValue); w.u32(r.retryAfterMs); w.bytes(r.body)
         case let .batch(b):
             w.u8(MessageType.batch.rawValue); w.u64(b.batchID); w.string(b.model); w.u32(UInt32(b.items.count))
-            for item in b.items { w.u64(item.id); w.bytes(item.payload) }
+            for item in b.items { w.u64(item.id); w.u64(item.cost); w.bytes(item.payload) }
         case let .batchResult(r):
             w.u8(MessageType.batchResult.rawValue); w.u64(r.batchID); w.u64(r.serviceNs)
             w.u32(UInt32(r.outcomes.count))
@@ -36,7 +36,7 @@ public enum FrameEncoder {
         case let .status(st):
             w.u8(MessageType.status.rawValue)
             w.string(st.model); w.u32(st.queued); w.u32(st.inFlight); w.u32(st.highWater); w.u32(st.maxQueued); w.u32(st.drainPerS)
-            w.string(st.strategy); w.string(st.degraded)
+            w.string(st.strategy); w.string(st.degraded); w.string(st.cost)
         case let .metrics(source, text):
             w.u8(MessageType.metrics.rawValue); w.string(source); w.bytes(text)
         case let .childExited(role, crashed, detail):

@@ -21,13 +21,13 @@
 /// | 3    | capacity    | model string, batchLimit u32, slots u32                                 |
 /// | 4    | submit      | id u64, model string, client string, priority i32, cost u64, timeoutMs u32, payload bytes |
 /// | 5    | result      | id u64, status u8, retryAfterMs u32, body bytes                         |
-/// | 6    | batch       | batchID u64, model string, count u32, count × (id u64, payload bytes)   |
+/// | 6    | batch       | batchID u64, model string, count u32, count × (id u64, cost u64, payload bytes) |
 /// | 7    | batchResult | batchID u64, serviceNs u64, count u32, count × (status u8, body bytes)  |
 /// | 8    | cancel      | id u64                                                                  |
 /// | 9    | drain       | —                                                                       |
 /// | 10   | ping        | sequence u64                                                            |
 /// | 11   | pong        | sequence u64                                                            |
-/// | 12   | status      | model string, queued u32, inFlight u32, highWater u32, maxQueued u32, drainPerS u32, strategy string, degraded string |
+/// | 12   | status      | model string, queued u32, inFlight u32, highWater u32, maxQueued u32, drainPerS u32, strategy string, degraded string, cost string |
 /// | 13   | metrics     | source string, text bytes (Prometheus text exposition format)            |
 /// | 14   | childExited | role string, crashed u8 (0/1), detail string                            |
 /// | 15   | challenge   | nonce bytes                                                              |
@@ -86,7 +86,8 @@ public enum Message: Equatable, Sendable {
     /// The protocol version this build speaks.
     /// 2: `childExited`, `challenge`, `proof` and the `busy` status.
     /// 3: models: `submit`, `batch`, `capacity` and `status` name theirs.
-    public static let protocolVersion: UInt16 = 3
+    /// 4: `status` says the cost law in force; a batch's items carry their cost.
+    public static let protocolVersion: UInt16 = 4
 }
 
 /// One client request handed from ingress to the scheduler.
@@ -169,10 +170,13 @@ public struct SchedulerStatus: Equatable, Sendable {
     public var strategy: String
     /// Why the strategy was replaced by the built-in fallback; empty if it was not.
     public var degraded: String
+    /// The cost law in force, for people: learned or configured, and its recent error.
+    public var cost: String
 
     public init(model: String = "classifier", queued: UInt32, inFlight: UInt32, highWater: UInt32, maxQueued: UInt32, drainPerS: UInt32,
-                strategy: String, degraded: String) {
+                strategy: String, degraded: String, cost: String = "") {
         self.model = model
+        self.cost = cost
         self.queued = queued
         self.inFlight = inFlight
         self.highWater = highWater
@@ -187,9 +191,13 @@ public struct SchedulerStatus: Equatable, Sendable {
 public struct Batch: Equatable, Sendable {
     public struct Item: Equatable, Sendable {
         public var id: UInt64
+        /// Its size in the backend's units, as the scheduler knew it (the
+        /// worker's call log records it, so a cost law can be fitted offline).
+        public var cost: UInt64
         public var payload: [UInt8]
-        public init(id: UInt64, payload: [UInt8]) {
+        public init(id: UInt64, cost: UInt64 = 0, payload: [UInt8]) {
             self.id = id
+            self.cost = cost
             self.payload = payload
         }
     }

@@ -18,10 +18,12 @@ public final class CallLog {
     deinit { fclose(file) }
 
     /// Records one finished call. Times are monotonic nanoseconds.
-    /// `keys` are the items' `PayloadKey`s, in batch order.
-    public func record(batchID: UInt64, model: String, items: Int, startNs: Int64, endNs: Int64, failed: Int, keys: [UInt64]) {
+    /// `keys` are the items' `PayloadKey`s and `sizes` their sizes (the
+    /// scheduler's cost hints), in batch order.
+    public func record(batchID: UInt64, model: String, items: Int, startNs: Int64, endNs: Int64, failed: Int, keys: [UInt64], sizes: [UInt64]) {
         let keyList = keys.map { "\"\(PayloadKey.hex($0))\"" }.joined(separator: ",")
-        fputs("{\"batch\":\(batchID),\"model\":\(jsonQuoted(model)),\"items\":\(items),\"start_ns\":\(startNs),\"end_ns\":\(endNs),\"failed\":\(failed),\"keys\":[\(keyList)]}\n", file)
+        let sizeList = sizes.map { "\($0)" }.joined(separator: ",")
+        fputs("{\"batch\":\(batchID),\"model\":\(jsonQuoted(model)),\"items\":\(items),\"start_ns\":\(startNs),\"end_ns\":\(endNs),\"failed\":\(failed),\"keys\":[\(keyList)],\"sizes\":[\(sizeList)]}\n", file)
         fflush(file)
     }
 }

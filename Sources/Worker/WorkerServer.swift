@@ -176,7 +176,7 @@ public final class WorkerServer {
             if self.runningFor[slot] == 0 { self.runningFor[slot] = nil }
             let failed = outcomes.filter { $0.status != .ok }.count
             self.callLog?.record(batchID: batch.batchID, model: batch.model, items: batch.items.count, startNs: start, endNs: end, failed: failed,
-                                 keys: batch.items.map { PayloadKey.of($0.payload) })
+                                 keys: batch.items.map { PayloadKey.of($0.payload) }, sizes: batch.items.map(\.cost))
             self.metrics.call(failed == 0 ? .ok : .failed)
             self.metricsReport?.poke()
             connection?.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(max(0, end - start)), outcomes: outcomes)))

@@ -1,5 +1,6 @@
 import Link
 import LinkEmbedded
+import CostModel
 import Logging
 import Scheduler
 import Scheduling
@@ -122,5 +123,43 @@ import Wire
         reactor.run()
         #expect(Self.batches(w.take()).map(\.model) == ["b"])
         #expect(i.take().contains(.capacity(model: "b", batchLimit: 5, slots: 1)))
+    }
+}
+
+/// A lane that learns its backend's cost law from the calls' measured times.
+@Suite struct LaneLearningTests {
+    @Test func theLawInForceIsLearnedFromTheCallsAndReported() throws {
+        let reactor = EmbeddedReactor()
+        let workers = try reactor.listenAsPeer(at: "worker")
+        let prior = CostModel.seed(unitMs: 1)
+        let scheduler = SchedulerServer(reactor: reactor,
+                                        models: [.init(name: "m", strategy: OldestFirst(), costModel: prior,
+                                                       learning: .init(terms: [.fixed, .longestSquared], prior: prior, priorCalls: 4))],
+                                        configuration: .init(socketPath: "scheduler", workerPath: "worker"), logger: Logger(label: "test"))
+        try scheduler.start()
+        reactor.run()
+        let w = try #require(workers.accepted.last)
+        _ = w.take()
+        w.link.send([Handshake.hello(from: .worker), .capacity(model: "m", batchLimit: 1, slots: 1)])
+        reactor.run()
+        let i = try reactor.connectPeer(to: "scheduler")
+        i.send(Handshake.hello(from: .ingress))
+        reactor.run()
+        func cost(_ messages: [Message]) -> String? {
+            messages.compactMap { if case let .status(s) = $0 { s.cost } else { nil } }.last
+        }
+        #expect(cost(i.take())?.hasSuffix("(the prior: no call yet)") == true)
+        // The backend really costs 5 ms a call plus 2 µs per size²: twelve calls of sizes 1…12.
+        for n in 1...12 {
+            i.send(ModelLaneTests.submit(UInt64(n), "m", String(repeating: "x", count: n)))
+            reactor.run()
+            let batch = try #require(ModelLaneTests.batches(w.take()).first)
+            let ns = 5_000_000 + 2_000 * n * n
+            w.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(ns), outcomes: [.init(status: .ok, body: [])])))
+            reactor.run()
+        }
+        reactor.advance(byMilliseconds: 200)  // the status goes out at most ten times a second
+        let said = try #require(cost(i.take()))
+        #expect(said.hasPrefix("5.0 ms + 2.0 µs·m² (learned from 12 calls"), "\(said)")
     }
 }
