@@ -163,3 +163,67 @@ import Wire
         #expect(said.hasPrefix("5.0 ms + 2.0 µs·m² (learned from 12 calls"), "\(said)")
     }
 }
+
+/// Predictive admission: a request the cost law says would finish after its
+/// deadline is refused at once; the others are admitted.
+@Suite struct PredictiveAdmissionTests {
+    @Test func whatWouldMissItsDeadlineIsRefusedAtOnceAndTheRestAdmitted() throws {
+        let reactor = EmbeddedReactor()
+        let workers = try reactor.listenAsPeer(at: "worker")
+        // 10 ms a call plus 1 ms per size²: known, not learned.
+        let law = CostModel.seed(unitMs: 1, callMs: 10)
+        let scheduler = SchedulerServer(reactor: reactor,
+                                        models: [.init(name: "m", strategy: OldestFirst(), costModel: law, predictiveAdmission: true)],
+                                        configuration: .init(socketPath: "scheduler", workerPath: "worker"), logger: Logger(label: "test"))
+        try scheduler.start()
+        reactor.run()
+        let w = try #require(workers.accepted.last)
+        _ = w.take()
+        w.link.send([Handshake.hello(from: .worker), .capacity(model: "m", batchLimit: 2, slots: 1)])
+        reactor.run()
+        let i = try reactor.connectPeer(to: "scheduler")
+        i.send(Handshake.hello(from: .ingress))
+        reactor.run()
+        _ = i.take()
+        func submit(_ id: UInt64, _ size: Int, timeoutMs: UInt32) -> Message {
+            .submit(Submit(id: id, model: "m", client: "C", cost: UInt64(size), timeoutMs: timeoutMs, payload: Array(repeating: 0x61, count: size)))
+        }
+        // One call running (10 + 100 ms), then four queued of size 10: two calls of 110 ms ahead.
+        i.send(submit(1, 10, timeoutMs: 0))
+        reactor.run()
+        #expect(ModelLaneTests.batches(w.take()).count == 1)
+        i.send(submit(2, 10, timeoutMs: 0), submit(3, 10, timeoutMs: 0), submit(4, 10, timeoutMs: 0), submit(5, 10, timeoutMs: 0))
+        reactor.run()
+        // 40 ms later: 70 ms left of the running call + 220 ms queued + its own 11 ms ≈ 301 ms.
+        reactor.advance(byMilliseconds: 40)
+        i.send(submit(6, 1, timeoutMs: 250), submit(7, 1, timeoutMs: 400), submit(8, 1, timeoutMs: 0))
+        reactor.run()
+        let answers = ModelLaneTests.results(i.take())
+        let refused = try #require(answers.first { $0.id == 6 })
+        #expect(refused.status == .rejected && refused.retryAfterMs >= 1_000)
+        #expect(String(decoding: refused.body, as: UTF8.self).hasPrefix("predicted to finish in 301 ms, after its deadline of 250 ms"),
+                "\(String(decoding: refused.body, as: UTF8.self))")
+        #expect(answers.allSatisfy { $0.id == 6 }, "7 (deadline 400 ms) and 8 (none) are admitted: \(answers)")
+    }
+
+    @Test func withoutItADeadlineIsOnlyCheckedWhileQueued() throws {
+        let reactor = EmbeddedReactor()
+        let workers = try reactor.listenAsPeer(at: "worker")
+        let scheduler = SchedulerServer(reactor: reactor, models: [.init(name: "m", strategy: OldestFirst(), costModel: .seed(unitMs: 1, callMs: 10))],
+                                        configuration: .init(socketPath: "scheduler", workerPath: "worker"), logger: Logger(label: "test"))
+        try scheduler.start()
+        reactor.run()
+        let w = try #require(workers.accepted.last)
+        _ = w.take()
+        w.link.send([Handshake.hello(from: .worker), .capacity(model: "m", batchLimit: 2, slots: 1)])
+        reactor.run()
+        let i = try reactor.connectPeer(to: "scheduler")
+        i.send(Handshake.hello(from: .ingress))
+        reactor.run()
+        _ = i.take()
+        i.send(.submit(Submit(id: 1, model: "m", client: "C", cost: 50, payload: [1])))
+        i.send(.submit(Submit(id: 2, model: "m", client: "C", cost: 1, timeoutMs: 5, payload: [2])))
+        reactor.run()
+        #expect(ModelLaneTests.results(i.take()).isEmpty)  // admitted; it expires later, unsent
+    }
+}
