@@ -9,7 +9,8 @@
 /// support drops to 0). It is robust to outliers: after a first fit, calls
 /// whose error is far out of line with the rest (a retried or stalled call)
 /// are left out and the fit is made again. Bounded: it remembers the last
-/// `window` calls and refits over them, O(window · terms²) per call.
+/// `window` calls and refits over them (on each of the first 32 calls, then
+/// on every 16th), O(window · 2^terms) a refit.
 public struct CostLearner: Sendable {
     public struct Configuration: Sendable, Equatable {
         /// The terms fitted; the others stay at 0.
@@ -77,6 +78,9 @@ public struct CostLearner: Sendable {
             next = (next + 1) % configuration.window
         }
         observations += 1
+        // Every call while the law is young, then every 16th: a refit is
+        // O(window · subsets), too much to pay on every call of a busy backend.
+        guard observations <= 32 || observations % 16 == 0 else { return }
         // The prior holds until `priorCalls` calls are in, giving way to the fit
         // in proportion (a far-off prior in a joint fit would outweigh the calls).
         let fitted = Self.fit(calls, configuration)
@@ -107,7 +111,7 @@ public struct CostLearner: Sendable {
     }
 
     /// Least squares on the relative error with no negative coefficient:
-    /// with at most four terms every subset of them is tried (exact
+    /// with at most five terms every subset of them is tried (exact
     /// non-negative least squares) and the best admissible one kept. Solved
     /// in scaled units (each feature over its RMS), which keeps the equations
     /// well conditioned whatever the features' magnitudes.

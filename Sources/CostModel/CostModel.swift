@@ -6,22 +6,25 @@
 ///
 /// A call of `n` items whose largest size is `m` costs
 ///
-///     fixedNs + perItemNs·n + longestSquaredNs·m² + paddedNs·n·m
+///     fixedNs + perItemNs·n + longestSquaredNs·m² + paddedNs·n·m + paddedSquaredNs·n·m²
 ///
 /// The seed's classifier is the `m²` term alone (plus an optional fixed
 /// round trip); a transformer that pads every row to the longest is the
-/// `n·m` term. Sizes are in the backend's units (characters for the seed).
+/// `n·m` term, and its attention the `n·m²` one. Sizes are in the backend's
+/// units (characters for the seed, tokens for a transformer).
 public struct CostModel: Sendable, Equatable, Codable {
     public var fixedNs: Double
     public var perItemNs: Double
     public var longestSquaredNs: Double
     public var paddedNs: Double
+    public var paddedSquaredNs: Double
 
-    public init(fixedNs: Double = 0, perItemNs: Double = 0, longestSquaredNs: Double = 0, paddedNs: Double = 0) {
+    public init(fixedNs: Double = 0, perItemNs: Double = 0, longestSquaredNs: Double = 0, paddedNs: Double = 0, paddedSquaredNs: Double = 0) {
         self.fixedNs = fixedNs
         self.perItemNs = perItemNs
         self.longestSquaredNs = longestSquaredNs
         self.paddedNs = paddedNs
+        self.paddedSquaredNs = paddedSquaredNs
     }
 
     /// The seed's law: `callMs + unitMs × (longest size)²` per call.
@@ -33,7 +36,7 @@ public struct CostModel: Sendable, Equatable, Codable {
     public func callNs(count: Int, longest: UInt64) -> Double {
         guard count > 0 else { return 0 }
         let n = Double(count), m = Double(longest)
-        return fixedNs + perItemNs * n + longestSquaredNs * m * m + paddedNs * n * m
+        return fixedNs + perItemNs * n + longestSquaredNs * m * m + paddedNs * n * m + paddedSquaredNs * n * m * m
     }
 
     /// A call holding items of these sizes, in whole ns.

@@ -9,6 +9,8 @@ public enum CostTerm: String, Sendable, CaseIterable, Codable {
     case longestSquared = "longest_squared"
     /// Every item padded to the largest: `n·m` (a transformer's batch).
     case padded
+    /// The same, quadratic in the padded length: `n·m²` (a transformer's attention).
+    case paddedSquared = "padded_squared"
 
     /// The term's value for a call of `n` items whose largest size is `m`.
     func feature(n: Double, m: Double) -> Double {
@@ -17,6 +19,7 @@ public enum CostTerm: String, Sendable, CaseIterable, Codable {
         case .perItem: n
         case .longestSquared: m * m
         case .padded: n * m
+        case .paddedSquared: n * m * m
         }
     }
 
@@ -27,6 +30,7 @@ public enum CostTerm: String, Sendable, CaseIterable, Codable {
         case .perItem: model.perItemNs
         case .longestSquared: model.longestSquaredNs
         case .padded: model.paddedNs
+        case .paddedSquared: model.paddedSquaredNs
         }
     }
 
@@ -36,6 +40,7 @@ public enum CostTerm: String, Sendable, CaseIterable, Codable {
         case .perItem: model.perItemNs = value
         case .longestSquared: model.longestSquaredNs = value
         case .padded: model.paddedNs = value
+        case .paddedSquared: model.paddedSquaredNs = value
         }
     }
 }
@@ -58,7 +63,7 @@ extension CostModel {
             let rounded = (value * 1000).rounded() / 1000
             return "\(rounded) \(unit)"
         }
-        let parts = [(fixedNs, ""), (perItemNs, "·n"), (longestSquaredNs, "·m²"), (paddedNs, "·n·m")]
+        let parts = [(fixedNs, ""), (perItemNs, "·n"), (longestSquaredNs, "·m²"), (paddedNs, "·n·m"), (paddedSquaredNs, "·n·m²")]
             .filter { $0.0 != 0 }.map { ms($0.0) + $0.1 }
         return parts.isEmpty ? "0 ms" : parts.joined(separator: " + ")
     }

@@ -64,7 +64,7 @@ extension Settings {
     ]
 
     /// `CostTerm`'s names (FerryConfig does not depend on the cost model).
-    static let costTermNames = ["fixed", "per_item", "longest_squared", "padded"]
+    static let costTermNames = ["fixed", "per_item", "longest_squared", "padded", "padded_squared"]
 
     private static func readable(_ path: String) -> String? {
         FileManager.default.isReadableFile(atPath: path) ? nil : "names \(jsonQuoted(path)), which cannot be read"

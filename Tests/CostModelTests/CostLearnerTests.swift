@@ -86,3 +86,19 @@ import Testing
         #expect(model.longestSquaredNs == 0 && model.fixedNs > 0, "\(model)")
     }
 }
+
+/// The law measured for all-MiniLM-L6-v2 on this CPU (`../shared/models.md`):
+/// `2.8 + 0.247·n·L + 0.000412·n·L²` ms for n texts padded to L tokens.
+@Suite struct TransformerLawTests {
+    @Test func theMiniLMLawIsLearnedAndNamesThePadding() {
+        let truth = CostModel(fixedNs: 2.8e6, paddedNs: 0.247e6, paddedSquaredNs: 412)
+        let config = CostLearner.Configuration(terms: [.fixed, .perItem, .longestSquared, .padded, .paddedSquared], prior: .seed(unitMs: 1))
+        let result = CostLearner.heldOut(CostLearnerTests.calls(300, law: truth, maxSize: 256), configuration: config)
+        #expect(result.error < 0.10, "held-out error \(result.error)")
+        // One 256-token text among four 16-token ones costs as five long ones: the padding is named.
+        let mixed = result.model.callNs(count: 5, longest: 256)
+        let apart = result.model.callNs(count: 1, longest: 256) + result.model.callNs(count: 4, longest: 16)
+        #expect(mixed > 3 * apart, "\(result.model)")
+        #expect(result.model.longestSquaredNs * 256 * 256 < 0.1 * mixed, "\(result.model)")
+    }
+}

@@ -126,40 +126,57 @@ import Wire
     }
 }
 
+/// One scheduler serving one model "m" on the embedded reactor, with the
+/// test standing in for the worker (which announced `batchLimit` and one
+/// slot) and for a connected ingress whose greeting was read.
+struct OneLane {
+    let reactor = EmbeddedReactor()
+    let scheduler: SchedulerServer
+    let worker: EmbeddedPeer
+    let ingress: EmbeddedPeer
+
+    init(_ model: SchedulerServer.Model, batchLimit: UInt32) throws {
+        let workers = try reactor.listenAsPeer(at: "worker")
+        scheduler = SchedulerServer(reactor: reactor, models: [model], configuration: .init(socketPath: "scheduler", workerPath: "worker"),
+                                    logger: Logger(label: "test"))
+        try scheduler.start()
+        reactor.run()
+        worker = try #require(workers.accepted.last)
+        _ = worker.take()
+        worker.link.send([Handshake.hello(from: .worker), .capacity(model: model.name, batchLimit: batchLimit, slots: 1)])
+        reactor.run()
+        ingress = try reactor.connectPeer(to: "scheduler")
+        ingress.send(Handshake.hello(from: .ingress))
+        reactor.run()
+    }
+
+    /// A request for "m" of `size` characters.
+    static func submit(_ id: UInt64, _ size: Int, timeoutMs: UInt32 = 0) -> Message {
+        .submit(Submit(id: id, model: "m", client: "C", cost: UInt64(size), timeoutMs: timeoutMs, payload: Array(repeating: 0x61, count: size)))
+    }
+}
+
 /// A lane that learns its backend's cost law from the calls' measured times.
 @Suite struct LaneLearningTests {
     @Test func theLawInForceIsLearnedFromTheCallsAndReported() throws {
-        let reactor = EmbeddedReactor()
-        let workers = try reactor.listenAsPeer(at: "worker")
         let prior = CostModel.seed(unitMs: 1)
-        let scheduler = SchedulerServer(reactor: reactor,
-                                        models: [.init(name: "m", strategy: OldestFirst(), costModel: prior,
-                                                       learning: .init(terms: [.fixed, .longestSquared], prior: prior, priorCalls: 4))],
-                                        configuration: .init(socketPath: "scheduler", workerPath: "worker"), logger: Logger(label: "test"))
-        try scheduler.start()
-        reactor.run()
-        let w = try #require(workers.accepted.last)
-        _ = w.take()
-        w.link.send([Handshake.hello(from: .worker), .capacity(model: "m", batchLimit: 1, slots: 1)])
-        reactor.run()
-        let i = try reactor.connectPeer(to: "scheduler")
-        i.send(Handshake.hello(from: .ingress))
-        reactor.run()
+        let lane = try OneLane(.init(name: "m", strategy: OldestFirst(), costModel: prior,
+                                     learning: .init(terms: [.fixed, .longestSquared], prior: prior, priorCalls: 4)), batchLimit: 1)
         func cost(_ messages: [Message]) -> String? {
             messages.compactMap { if case let .status(s) = $0 { s.cost } else { nil } }.last
         }
-        #expect(cost(i.take())?.hasSuffix("(the prior: no call yet)") == true)
+        #expect(cost(lane.ingress.take())?.hasSuffix("(the prior: no call yet)") == true)
         // The backend really costs 5 ms a call plus 2 µs per size²: twelve calls of sizes 1…12.
         for n in 1...12 {
-            i.send(ModelLaneTests.submit(UInt64(n), "m", String(repeating: "x", count: n)))
-            reactor.run()
-            let batch = try #require(ModelLaneTests.batches(w.take()).first)
+            lane.ingress.send(OneLane.submit(UInt64(n), n))
+            lane.reactor.run()
+            let batch = try #require(ModelLaneTests.batches(lane.worker.take()).first)
             let ns = 5_000_000 + 2_000 * n * n
-            w.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(ns), outcomes: [.init(status: .ok, body: [])])))
-            reactor.run()
+            lane.worker.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(ns), outcomes: [.init(status: .ok, body: [])])))
+            lane.reactor.run()
         }
-        reactor.advance(byMilliseconds: 200)  // the status goes out at most ten times a second
-        let said = try #require(cost(i.take()))
+        lane.reactor.advance(byMilliseconds: 200)  // the status goes out at most ten times a second
+        let said = try #require(cost(lane.ingress.take()))
         #expect(said.hasPrefix("5.0 ms + 2.0 µs·m² (learned from 12 calls"), "\(said)")
     }
 }
@@ -168,37 +185,21 @@ import Wire
 /// deadline is refused at once; the others are admitted.
 @Suite struct PredictiveAdmissionTests {
     @Test func whatWouldMissItsDeadlineIsRefusedAtOnceAndTheRestAdmitted() throws {
-        let reactor = EmbeddedReactor()
-        let workers = try reactor.listenAsPeer(at: "worker")
         // 10 ms a call plus 1 ms per size²: known, not learned.
-        let law = CostModel.seed(unitMs: 1, callMs: 10)
-        let scheduler = SchedulerServer(reactor: reactor,
-                                        models: [.init(name: "m", strategy: OldestFirst(), costModel: law, predictiveAdmission: true)],
-                                        configuration: .init(socketPath: "scheduler", workerPath: "worker"), logger: Logger(label: "test"))
-        try scheduler.start()
-        reactor.run()
-        let w = try #require(workers.accepted.last)
-        _ = w.take()
-        w.link.send([Handshake.hello(from: .worker), .capacity(model: "m", batchLimit: 2, slots: 1)])
-        reactor.run()
-        let i = try reactor.connectPeer(to: "scheduler")
-        i.send(Handshake.hello(from: .ingress))
-        reactor.run()
-        _ = i.take()
-        func submit(_ id: UInt64, _ size: Int, timeoutMs: UInt32) -> Message {
-            .submit(Submit(id: id, model: "m", client: "C", cost: UInt64(size), timeoutMs: timeoutMs, payload: Array(repeating: 0x61, count: size)))
-        }
+        let lane = try OneLane(.init(name: "m", strategy: OldestFirst(), costModel: .seed(unitMs: 1, callMs: 10), predictiveAdmission: true),
+                               batchLimit: 2)
+        _ = lane.ingress.take()
         // One call running (10 + 100 ms), then four queued of size 10: two calls of 110 ms ahead.
-        i.send(submit(1, 10, timeoutMs: 0))
-        reactor.run()
-        #expect(ModelLaneTests.batches(w.take()).count == 1)
-        i.send(submit(2, 10, timeoutMs: 0), submit(3, 10, timeoutMs: 0), submit(4, 10, timeoutMs: 0), submit(5, 10, timeoutMs: 0))
-        reactor.run()
+        lane.ingress.send(OneLane.submit(1, 10))
+        lane.reactor.run()
+        #expect(ModelLaneTests.batches(lane.worker.take()).count == 1)
+        lane.ingress.send(OneLane.submit(2, 10), OneLane.submit(3, 10), OneLane.submit(4, 10), OneLane.submit(5, 10))
+        lane.reactor.run()
         // 40 ms later: 70 ms left of the running call + 220 ms queued + its own 11 ms ≈ 301 ms.
-        reactor.advance(byMilliseconds: 40)
-        i.send(submit(6, 1, timeoutMs: 250), submit(7, 1, timeoutMs: 400), submit(8, 1, timeoutMs: 0))
-        reactor.run()
-        let answers = ModelLaneTests.results(i.take())
+        lane.reactor.advance(byMilliseconds: 40)
+        lane.ingress.send(OneLane.submit(6, 1, timeoutMs: 250), OneLane.submit(7, 1, timeoutMs: 400), OneLane.submit(8, 1))
+        lane.reactor.run()
+        let answers = ModelLaneTests.results(lane.ingress.take())
         let refused = try #require(answers.first { $0.id == 6 })
         #expect(refused.status == .rejected && refused.retryAfterMs >= 1_000)
         #expect(String(decoding: refused.body, as: UTF8.self).hasPrefix("predicted to finish in 301 ms, after its deadline of 250 ms"),
@@ -207,23 +208,10 @@ import Wire
     }
 
     @Test func withoutItADeadlineIsOnlyCheckedWhileQueued() throws {
-        let reactor = EmbeddedReactor()
-        let workers = try reactor.listenAsPeer(at: "worker")
-        let scheduler = SchedulerServer(reactor: reactor, models: [.init(name: "m", strategy: OldestFirst(), costModel: .seed(unitMs: 1, callMs: 10))],
-                                        configuration: .init(socketPath: "scheduler", workerPath: "worker"), logger: Logger(label: "test"))
-        try scheduler.start()
-        reactor.run()
-        let w = try #require(workers.accepted.last)
-        _ = w.take()
-        w.link.send([Handshake.hello(from: .worker), .capacity(model: "m", batchLimit: 2, slots: 1)])
-        reactor.run()
-        let i = try reactor.connectPeer(to: "scheduler")
-        i.send(Handshake.hello(from: .ingress))
-        reactor.run()
-        _ = i.take()
-        i.send(.submit(Submit(id: 1, model: "m", client: "C", cost: 50, payload: [1])))
-        i.send(.submit(Submit(id: 2, model: "m", client: "C", cost: 1, timeoutMs: 5, payload: [2])))
-        reactor.run()
-        #expect(ModelLaneTests.results(i.take()).isEmpty)  // admitted; it expires later, unsent
+        let lane = try OneLane(.init(name: "m", strategy: OldestFirst(), costModel: .seed(unitMs: 1, callMs: 10)), batchLimit: 2)
+        _ = lane.ingress.take()
+        lane.ingress.send(OneLane.submit(1, 50), OneLane.submit(2, 1, timeoutMs: 5))
+        lane.reactor.run()
+        #expect(ModelLaneTests.results(lane.ingress.take()).isEmpty)  // admitted; it expires later, unsent
     }
 }
