@@ -6,10 +6,8 @@ public struct IngressConfiguration: Sendable {
     public struct Limits: Sendable {
         /// Largest accepted request body.
         public var maxBodyBytes: Int = 1 << 20
-        /// Longest accepted `sequence` (or BYTES element), in characters.
+        /// Longest accepted `sequence`, in characters (each model has its own for its tensors).
         public var maxSequenceLength: Int = 100_000
-        /// Most rows one inference request may hold: the queue bound.
-        public var maxRowsPerRequest: Int = 10_000
         /// Deadline for requests without `X-Timeout-Ms`; 0 means none.
         public var defaultTimeoutMs: UInt32 = 0
         /// Requests per second per client (token bucket); 0 means no limit.

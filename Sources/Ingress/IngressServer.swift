@@ -36,8 +36,7 @@ public struct IngressServer: Sendable {
                        metrics: metrics, performance: performance)
             .register(on: router)
         let gateway = ModelGateway(scheduler: scheduler, readiness: readiness,
-                                   models: Dictionary(configuration.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
-                                   defaultTimeoutMs: configuration.limits.defaultTimeoutMs)
+                                   models: Dictionary(configuration.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
         InferenceRoutes(gateway: gateway, gate: gate, maxBodyBytes: configuration.limits.maxBodyBytes, metrics: metrics, performance: performance)
             .register(on: router)
 

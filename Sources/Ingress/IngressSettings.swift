@@ -12,7 +12,6 @@ extension IngressConfiguration {
         var limits = Limits()
         limits.maxBodyBytes = s.maxBodyBytes
         limits.maxSequenceLength = s.maxSequenceLength
-        limits.maxRowsPerRequest = s.maxQueuedPerClient.map { min($0, s.maxQueued) } ?? s.maxQueued
         limits.defaultTimeoutMs = UInt32(clamping: s.defaultTimeoutMs)
         limits.clientRate = s.clientRate
         limits.idleTimeoutSeconds = Int64(s.idleTimeoutS)
@@ -30,7 +29,7 @@ extension IngressConfiguration {
                                                        inputs: [.init(name: model.input, datatype: input, shape: [-1] + model.inputShape.map(Int64.init))],
                                                        outputs: [.init(name: model.output, datatype: output, shape: [-1] + model.outputShape.map(Int64.init))]),
                                maxRows: m.maxQueuedPerClient.map { min($0, m.maxQueued) } ?? m.maxQueued,
-                               maxTextLength: m.maxSequenceLength)
+                               maxTextLength: m.maxSequenceLength, defaultTimeoutMs: UInt32(clamping: m.defaultTimeoutMs))
         }
     }
 }

@@ -10,8 +10,6 @@ struct ModelGateway: Sendable {
     let scheduler: SchedulerClient
     let readiness: IngressReadiness
     let models: [String: ServedModel]
-    /// Deadline for requests that set none; 0 means none.
-    let defaultTimeoutMs: UInt32
 
     /// The model, or NOT_FOUND naming the ones there are.
     func model(_ name: String) throws(InferenceError) -> ModelMetadata {
@@ -45,6 +43,7 @@ struct ModelGateway: Sendable {
         let limits = models[model.name] ?? ServedModel(metadata: model)
         let check = RequestCheck(model: model, maxTextLength: limits.maxTextLength, maxRows: limits.maxRows)
         let plan = try check.plan(request)
+        let defaultTimeoutMs = limits.defaultTimeoutMs
         let deadlines = [request.timeoutMs, callDeadline, defaultTimeoutMs == 0 ? nil : defaultTimeoutMs].compactMap { $0 }
         let timeoutMs = deadlines.min() ?? 0
         let priority = request.ferryPriority

@@ -8,12 +8,15 @@ public struct ServedModel: Sendable {
     public var maxRows: Int
     /// Longest text, in characters, as `/proxy_classify` counts it.
     public var maxTextLength: Int
+    /// Deadline for a request that sets none; 0 means none.
+    public var defaultTimeoutMs: UInt32
 
     public var name: String { metadata.name }
 
-    public init(metadata: ModelMetadata, maxRows: Int = 10_000, maxTextLength: Int = 100_000) {
+    public init(metadata: ModelMetadata, maxRows: Int = 10_000, maxTextLength: Int = 100_000, defaultTimeoutMs: UInt32 = 0) {
         self.metadata = metadata
         self.maxRows = maxRows
         self.maxTextLength = maxTextLength
+        self.defaultTimeoutMs = defaultTimeoutMs
     }
 }

@@ -94,10 +94,10 @@ final class ModelLane {
                   slots: workerReady && hasCapacity ? UInt32(core.configuration.slots) : 0)
     }
 
-    func statusMessage(drainPerS: Double, maxQueued: Int) -> Message {
+    func statusMessage(now: Int64) -> Message {
         .status(SchedulerStatus(model: model, queued: UInt32(core.queuedCount), inFlight: UInt32(core.inFlightCount),
-                                highWater: UInt32(core.highWater), maxQueued: UInt32(maxQueued),
-                                drainPerS: UInt32(drainPerS.rounded()), strategy: core.strategy.name, degraded: core.fallbackReason ?? "",
+                                highWater: UInt32(core.highWater), maxQueued: UInt32(core.configuration.maxQueued),
+                                drainPerS: UInt32(drainRate.perSecond(now: now).rounded()), strategy: core.strategy.name, degraded: core.fallbackReason ?? "",
                                 cost: costSummary))
     }
 

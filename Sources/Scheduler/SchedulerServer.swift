@@ -67,13 +67,13 @@ public final class SchedulerServer {
         public init(name: String, strategy: any SchedulingStrategy, maxQueued: Int = 10_000, maxQueuedPerClient: Int? = nil,
                     costModel: CostModel = .seed(unitMs: 1), learning: CostLearner.Configuration? = nil,
                     predictiveAdmission: Bool = false) {
-            self.predictiveAdmission = predictiveAdmission
             self.name = name
             self.strategy = strategy
             self.maxQueued = maxQueued
             self.maxQueuedPerClient = maxQueuedPerClient
             self.costModel = costModel
             self.learning = learning
+            self.predictiveAdmission = predictiveAdmission
         }
     }
 
@@ -81,7 +81,6 @@ public final class SchedulerServer {
     /// In configuration order; a lane's index is its place here.
     private let lanes: [ModelLane]
     private let laneByModel: [String: ModelLane]
-    private let maxQueued: [String: Int]
     private let configuration: Configuration
     private var logger: Logger
     private var server: LinkListener?
@@ -111,7 +110,6 @@ public final class SchedulerServer {
                       reactor: reactor, metrics: metrics)
         }
         laneByModel = Dictionary(lanes.map { ($0.model, $0) }, uniquingKeysWith: { first, _ in first })
-        maxQueued = Dictionary(models.map { ($0.name, $0.maxQueued) }, uniquingKeysWith: { first, _ in first })
         self.metrics = metrics
         for lane in lanes {
             let name = lanes.count > 1 ? "model \(lane.model): " : ""
@@ -211,7 +209,7 @@ public final class SchedulerServer {
 
     private var statusMessages: [Message] {
         let now = reactor.nowNanoseconds
-        return lanes.map { $0.statusMessage(drainPerS: $0.drainRate.perSecond(now: now), maxQueued: maxQueued[$0.model] ?? 0) }
+        return lanes.map { $0.statusMessage(now: now) }
     }
 
     // MARK: - Losses and their verdicts
