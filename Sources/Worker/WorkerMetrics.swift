@@ -1,6 +1,6 @@
 import Prometheus
 
-/// The worker's Prometheus samples: calls by outcome and, for the http
+/// The worker's Prometheus samples: calls by model and outcome and, for the http
 /// backend, every try at each upstream by result. Sent to the scheduler,
 /// which passes them on to ingress's `/metrics`.
 ///
@@ -13,21 +13,24 @@ public final class WorkerMetrics: Sendable {
     }
 
     private let registry = PrometheusCollectorRegistry()
-    private let calls: [CallOutcome: Counter]
 
-    public init() {
-        let name = MetricNameDescriptor(namespace: "ferry", metricName: "worker_calls", unitName: "total",
-                                        helpText: "Batches the worker ran (ok, failed) or refused (over its limits)")
-        var calls: [CallOutcome: Counter] = [:]
-        for outcome in CallOutcome.allCases {
-            calls[outcome] = registry.makeCounter(descriptor: name, labels: [("outcome", outcome.rawValue)])
+    /// `models`' counters start at 0, so each shows before its first call.
+    public init(models: [String] = ["classifier"]) {
+        for model in models {
+            for outcome in CallOutcome.allCases { _ = counter(model: model, outcome) }
         }
-        self.calls = calls
     }
 
-    /// One batch ended with `outcome`.
-    func call(_ outcome: CallOutcome) {
-        calls[outcome]?.increment()
+    private func counter(model: String, _ outcome: CallOutcome) -> Counter {
+        let name = MetricNameDescriptor(namespace: "ferry", metricName: "worker_calls", unitName: "total",
+                                        helpText: "Batches the worker ran (ok, failed) or refused (over its limits, or for a model it does not serve)")
+        return registry.makeCounter(descriptor: name, labels: [("model", model), ("outcome", outcome.rawValue)])
+    }
+
+    /// One batch of `model` ended with `outcome` (the registry hands back the
+    /// counter it has for these labels).
+    func call(model: String, _ outcome: CallOutcome) {
+        counter(model: model, outcome).increment()
     }
 
     /// One try at `upstream` ended with `result` ("ok", "retryable", "unreachable", "final").

@@ -143,7 +143,7 @@ public final class WorkerServer {
     private func run(_ batch: Batch, for connection: MessageLink, key: Int) {
         if let refusal = refusal(for: batch, from: key) {
             logger.warning("refused batch \(batch.batchID) from \(connection.label): \(refusal.reason)")
-            metrics.call(.refused)
+            metrics.call(model: batch.model, .refused)
             metricsReport?.poke()
             let outcome = BatchResult.Outcome(status: refusal.status, body: Array(refusal.reason.utf8))
             connection.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: 0,
@@ -177,7 +177,7 @@ public final class WorkerServer {
             let failed = outcomes.filter { $0.status != .ok }.count
             self.callLog?.record(batchID: batch.batchID, model: batch.model, items: batch.items.count, startNs: start, endNs: end, failed: failed,
                                  keys: batch.items.map { PayloadKey.of($0.payload) }, sizes: batch.items.map(\.cost))
-            self.metrics.call(failed == 0 ? .ok : .failed)
+            self.metrics.call(model: batch.model, failed == 0 ? .ok : .failed)
             self.metricsReport?.poke()
             connection?.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(max(0, end - start)), outcomes: outcomes)))
             self.startHeld(model: batch.model)

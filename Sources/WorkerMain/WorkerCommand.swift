@@ -26,7 +26,7 @@ struct WorkerCommand: ParsableCommand {
         let logger = Logger(label: "worker")
         let loop = try UVLoop()
         let reactor = UVReactor(loop: loop)
-        let metrics = WorkerMetrics()
+        let metrics = WorkerMetrics(models: settings.servedModels.map(\.name))
         let served = try Backends.make(models: settings.servedModels, reactor: reactor, logger: logger, metrics: metrics)
         let server = WorkerServer(reactor: reactor, served: served,
                                   configuration: .init(settings: settings, socketPath: try child.required(\.listen, by: "worker"),

@@ -18,7 +18,7 @@ import TestSupport
             // The other processes report within about a second of a change: wait (bounded) for the last call.
             let m = try await ferry.metrics(via: http) { m in
                 m["ferry_queue_depth{model=\"classifier\"}"] == 0 && m["ferry_in_flight_batches{model=\"classifier\"}"] == 0
-                    && m["ferry_worker_calls_total{outcome=\"ok\"}"] == calls && m["ferry_batch_size_count{model=\"classifier\"}"] == calls
+                    && m["ferry_worker_calls_total{model=\"classifier\",outcome=\"ok\"}"] == calls && m["ferry_batch_size_count{model=\"classifier\"}"] == calls
             }
             #expect(m.malformed.isEmpty, "not Prometheus text: \(m.malformed)")
             // ingress
@@ -36,7 +36,7 @@ import TestSupport
             #expect((m["ferry_strategy_decision_seconds_count{model=\"classifier\"}"] ?? 0) >= 1)
             #expect(m["ferry_strategy_fallbacks_total{model=\"classifier\"}"] == 0)
             // worker
-            #expect(m["ferry_worker_calls_total{outcome=\"ok\"}"] == calls && m["ferry_worker_calls_total{outcome=\"refused\"}"] == 0)
+            #expect(m["ferry_worker_calls_total{model=\"classifier\",outcome=\"ok\"}"] == calls && m["ferry_worker_calls_total{model=\"classifier\",outcome=\"refused\"}"] == 0)
             // supervisor
             for child in ["worker", "scheduler", "ingress"] {
                 #expect(m["ferry_child_up{child=\"\(child)\"}"] == 1 && m["ferry_child_restarts_total{child=\"\(child)\"}"] == 0, "\(child)")

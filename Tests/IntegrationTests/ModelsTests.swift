@@ -94,8 +94,10 @@ import Wire
             let classifierItems = Double(classifierTexts.count + 1 + 8)
             let m = try await ferry.metrics(via: http) { m in
                 m[#"ferry_batch_size_sum{model="sorter"}"#] == 7 && m[#"ferry_batch_size_sum{model="classifier"}"#] == classifierItems
+                    && m[#"ferry_worker_calls_total{model="sorter",outcome="ok"}"#] == m[#"ferry_batch_size_count{model="sorter"}"#]
             }
             #expect(m[#"ferry_queue_limit{model="sorter"}"#] == 7)
+            #expect(m[#"ferry_worker_calls_total{model="classifier",outcome="refused"}"#] == 0)
             #expect(m[#"ferry_batch_size_bucket{model="sorter",le="4.0"}"#] == m[#"ferry_batch_size_count{model="sorter"}"#])
             #expect(m[#"ferry_batch_size_bucket{model="classifier",le="2.0"}"#] == m[#"ferry_batch_size_count{model="classifier"}"#])
             #expect(try await ferry.stop() == 0)
