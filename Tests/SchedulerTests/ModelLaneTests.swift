@@ -46,14 +46,6 @@ import Wire
         .submit(Submit(id: id, model: model, client: "C", cost: UInt64(text.count), payload: Array(text.utf8)))
     }
 
-    static func batches(_ messages: [Message]) -> [Batch] {
-        messages.compactMap { if case let .batch(b) = $0 { b } else { nil } }
-    }
-
-    static func results(_ messages: [Message]) -> [RequestResult] {
-        messages.compactMap { if case let .result(r) = $0 { r } else { nil } }
-    }
-
     static func answer(_ batch: Batch) -> Message {
         .batchResult(BatchResult(batchID: batch.batchID, serviceNs: 1_000,
                                  outcomes: batch.items.map { .init(status: .ok, body: Array("\(batch.model):".utf8) + $0.payload) }))
@@ -70,26 +62,26 @@ import Wire
         // One of each first: both backends idle, so both run at once.
         i.send(Self.submit(1, "a", "a1"), Self.submit(2, "b", "b1"))
         reactor.run()
-        let first = Self.batches(w.take())
+        let first = w.take().batches
         #expect(first.map(\.model).sorted() == ["a", "b"])
         // More of each while both are busy: they queue in their own lanes.
         i.send(Self.submit(3, "a", "a2"), Self.submit(4, "a", "a3"), Self.submit(5, "b", "b2"), Self.submit(6, "a", "a4"))
         reactor.run()
-        #expect(Self.batches(w.take()).isEmpty)
+        #expect(w.take().batches.isEmpty)
         // Model b's backend frees: only b's next item runs (its batch limit is 1).
         w.send(Self.answer(first.first { $0.model == "b" }!))
         reactor.run()
-        let nextB = Self.batches(w.take())
+        let nextB = w.take().batches
         #expect(nextB.map(\.model) == ["b"] && nextB.map { $0.items.map { String(decoding: $0.payload, as: UTF8.self) } } == [["b2"]])
         // Model a's frees: its three queued items go in one batch (its limit is 3).
         w.send(Self.answer(first.first { $0.model == "a" }!))
         reactor.run()
-        let nextA = Self.batches(w.take())
+        let nextA = w.take().batches
         #expect(nextA.map { $0.items.map { String(decoding: $0.payload, as: UTF8.self) } } == [["a2", "a3", "a4"]])
         #expect(Set(first.map(\.batchID) + nextA.map(\.batchID) + nextB.map(\.batchID)).count == 4)  // ids unique across models
         w.send(Self.answer(nextA[0]), Self.answer(nextB[0]))
         reactor.run()
-        let answers = Self.results(i.take())
+        let answers = i.take().results
         #expect(answers.count == 6 && answers.allSatisfy { $0.status == .ok })
         #expect(answers.first { $0.id == 5 }?.body == Array("b:b2".utf8))
         #expect(answers.first { $0.id == 6 }?.body == Array("a:a4".utf8))
@@ -100,16 +92,16 @@ import Wire
         let (i, _) = try ingress()
         i.send(Self.submit(1, "b", "running"))  // dispatched: b's backend is busy from here on
         reactor.run()
-        #expect(Self.batches(w.take()).count == 1)
+        #expect(w.take().batches.count == 1)
         i.send(Self.submit(2, "b", "q1"), Self.submit(3, "b", "q2"), Self.submit(4, "b", "over"))
         i.send(Self.submit(5, "a", "a is not full"), Self.submit(6, "nope", "x"))
         reactor.run()
-        let answers = Self.results(i.take())
+        let answers = i.take().results
         #expect(answers.first { $0.id == 4 }?.status == .rejected)  // b holds 2 queued: its bound
         #expect(answers.first { $0.id == 5 } == nil)  // a's own queue took it (and ran it)
         let unknown = answers.first { $0.id == 6 }
         #expect(unknown?.status == .invalid && String(decoding: unknown?.body ?? [], as: UTF8.self).contains("'a', 'b'"))
-        #expect(Self.batches(w.take()).map(\.model) == ["a"])
+        #expect(w.take().batches.map(\.model) == ["a"])
     }
 
     @Test func aModelTheWorkerHasNotAnnouncedGetsNoBatches() throws {
@@ -118,10 +110,10 @@ import Wire
         #expect(greeting.contains(.capacity(model: "b", batchLimit: 5, slots: 0)))
         i.send(Self.submit(1, "b", "waits"), Self.submit(2, "a", "runs"))
         reactor.run()
-        #expect(Self.batches(w.take()).map(\.model) == ["a"])
+        #expect(w.take().batches.map(\.model) == ["a"])
         w.send(.capacity(model: "b", batchLimit: 5, slots: 1))
         reactor.run()
-        #expect(Self.batches(w.take()).map(\.model) == ["b"])
+        #expect(w.take().batches.map(\.model) == ["b"])
         #expect(i.take().contains(.capacity(model: "b", batchLimit: 5, slots: 1)))
     }
 }
@@ -170,7 +162,7 @@ struct OneLane {
         for n in 1...12 {
             lane.ingress.send(OneLane.submit(UInt64(n), n))
             lane.reactor.run()
-            let batch = try #require(ModelLaneTests.batches(lane.worker.take()).first)
+            let batch = try #require(lane.worker.take().batches.first)
             let ns = 5_000_000 + 2_000 * n * n
             lane.worker.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(ns), outcomes: [.init(status: .ok, body: [])])))
             lane.reactor.run()
@@ -192,14 +184,14 @@ struct OneLane {
         // One call running (10 + 100 ms), then four queued of size 10: two calls of 110 ms ahead.
         lane.ingress.send(OneLane.submit(1, 10))
         lane.reactor.run()
-        #expect(ModelLaneTests.batches(lane.worker.take()).count == 1)
+        #expect(lane.worker.take().batches.count == 1)
         lane.ingress.send(OneLane.submit(2, 10), OneLane.submit(3, 10), OneLane.submit(4, 10), OneLane.submit(5, 10))
         lane.reactor.run()
         // 40 ms later: 70 ms left of the running call + 220 ms queued + its own 11 ms ≈ 301 ms.
         lane.reactor.advance(byMilliseconds: 40)
         lane.ingress.send(OneLane.submit(6, 1, timeoutMs: 250), OneLane.submit(7, 1, timeoutMs: 400), OneLane.submit(8, 1))
         lane.reactor.run()
-        let answers = ModelLaneTests.results(lane.ingress.take())
+        let answers = lane.ingress.take().results
         let refused = try #require(answers.first { $0.id == 6 })
         #expect(refused.status == .rejected && refused.retryAfterMs >= 1_000)
         #expect(String(decoding: refused.body, as: UTF8.self).hasPrefix("predicted to finish in 301 ms, after its deadline of 250 ms"),
@@ -212,6 +204,6 @@ struct OneLane {
         _ = lane.ingress.take()
         lane.ingress.send(OneLane.submit(1, 50), OneLane.submit(2, 1, timeoutMs: 5))
         lane.reactor.run()
-        #expect(ModelLaneTests.results(lane.ingress.take()).isEmpty)  // admitted; it expires later, unsent
+        #expect(lane.ingress.take().results.isEmpty)  // admitted; it expires later, unsent
     }
 }

@@ -48,14 +48,6 @@ import Wire
         .submit(Submit(id: id, client: "A", cost: UInt64(text.count), timeoutMs: timeoutMs, payload: Array(text.utf8)))
     }
 
-    static func batches(_ messages: [Message]) -> [Batch] {
-        messages.compactMap { if case let .batch(b) = $0 { b } else { nil } }
-    }
-
-    static func results(_ messages: [Message]) -> [RequestResult] {
-        messages.compactMap { if case let .result(r) = $0 { r } else { nil } }
-    }
-
     /// Answers `batch` with each payload upper-cased.
     static func answer(_ batch: Batch) -> Message {
         .batchResult(BatchResult(batchID: batch.batchID, serviceNs: 1_000,
@@ -68,15 +60,15 @@ import Wire
         i.send(Self.submit(10, "aa"))  // dispatched at once: the backend is idle
         i.send(Self.submit(11, "bb"), Self.submit(12, "cc"))
         reactor.run()
-        let first = Self.batches(w.take())
+        let first = w.take().batches
         #expect(first.map { $0.items.count } == [1])
         w.send(Self.answer(first[0]))
         reactor.run()
-        let second = Self.batches(w.take())
+        let second = w.take().batches
         #expect(second.map { $0.items.map { String(decoding: $0.payload, as: UTF8.self) } } == [["bb", "cc"]])
         w.send(Self.answer(second[0]))
         reactor.run()
-        let answers = Self.results(i.take())
+        let answers = i.take().results
         #expect(answers.map(\.id) == [10, 11, 12])
         #expect(answers.map { String(decoding: $0.body, as: UTF8.self) } == ["AA", "BB", "CC"])
     }
@@ -88,14 +80,14 @@ import Wire
         var first: EmbeddedPeer? = try ingress()
         first?.send(Self.submit(1, "a"))
         reactor.run()
-        let batch = try #require(Self.batches(w.take()).first)
+        let batch = try #require(w.take().batches.first)
         first?.link.close()
         first = nil
         reactor.run()
         let second = try ingress()
         w.send(Self.answer(batch))
         reactor.run()
-        #expect(Self.results(second.take()).isEmpty)
+        #expect(second.take().results.isEmpty)
     }
 
     @Test func aResubmissionOfAHeldRequestIsIdempotent() throws {
@@ -103,11 +95,11 @@ import Wire
         let i = try ingress()
         i.send(Self.submit(1, "x"), Self.submit(1, "x"))
         reactor.run()
-        let sent = Self.batches(w.take())
+        let sent = w.take().batches
         #expect(sent.flatMap(\.items).count == 1)
         w.send(Self.answer(sent[0]))
         reactor.run()
-        #expect(Self.results(i.take()).map(\.id) == [1])
+        #expect(i.take().results.map(\.id) == [1])
     }
 
     static func statuses(_ messages: [Message]) -> [SchedulerStatus] {
@@ -134,7 +126,7 @@ import Wire
         let i = try s.ingress()  // no worker yet: everything stays queued
         i.send(Self.submit(1, "a"), Self.submit(2, "b"), Self.submit(3, "c"))
         s.reactor.run()
-        let refused = try #require(Self.results(i.take()).first)
+        let refused = try #require(i.take().results.first)
         #expect(refused.id == 3 && refused.status == .rejected && refused.retryAfterMs >= 1_000)
         #expect(String(decoding: refused.body, as: UTF8.self) == "queue full (2 requests)")
     }
@@ -148,22 +140,22 @@ import Wire
         w.send(.capacity(model: "classifier", batchLimit: 5, slots: 1))
         i.send(Self.submit(1, "a"), Self.submit(2, "b"), Self.submit(3, "c"))
         reactor.run()
-        _ = Self.batches(w.take())  // [a]; b and c wait
+        _ = w.take().batches  // [a]; b and c wait
         w.send(Self.answer(Batch(batchID: 1, items: [.init(id: 1, payload: Array("a".utf8))])))
         reactor.run()
-        #expect(Self.batches(w.take()).flatMap(\.items).count == 2)  // [b, c] in flight
+        #expect(w.take().batches.flatMap(\.items).count == 2)  // [b, c] in flight
         w.link.close()  // the worker dies with the call
         reactor.advance(byMilliseconds: 10)  // the reconnect timer (5 ms)
         let again = try worker()
         reactor.run()
         var seen: [[String]] = []
-        while let b = Self.batches(again.take()).first {
+        while let b = again.take().batches.first {
             seen.append(b.items.map { String(decoding: $0.payload, as: UTF8.self) })
             again.send(Self.answer(b))
             reactor.run()
         }
         #expect(seen == [["b"], ["c"]])
-        #expect(Self.results(i.take()).map(\.status) == [.ok, .ok, .ok])
+        #expect(i.take().results.map(\.status) == [.ok, .ok, .ok])
     }
 
     /// The supervisor says the worker was killed from outside: nobody's
@@ -175,7 +167,7 @@ import Wire
         let i = try s.ingress()
         i.send(Self.submit(1, "a"))
         s.reactor.run()
-        _ = Self.batches(w.take())
+        _ = w.take().batches
         i.send(Self.submit(2, "b"), Self.submit(3, "c"))
         s.reactor.run()
         for _ in 0..<4 {  // more kills than the 3 tries a crash would allow
@@ -186,15 +178,15 @@ import Wire
             _ = try s.worker()
         }
         let last = try #require(s.workers.accepted.last)
-        let batch = try #require(Self.batches(last.take()).first)
+        let batch = try #require(last.take().batches.first)
         #expect(batch.items.map { String(decoding: $0.payload, as: UTF8.self) } == ["a"])
         last.send(Self.answer(batch))
         s.reactor.run()
-        let rest = try #require(Self.batches(last.take()).first)
+        let rest = try #require(last.take().batches.first)
         #expect(rest.items.count == 2, "after a kill from outside the call's items stay together")
         last.send(Self.answer(rest))
         s.reactor.run()
-        #expect(Self.results(i.take()).map(\.status) == [.ok, .ok, .ok])
+        #expect(i.take().results.map(\.status) == [.ok, .ok, .ok])
     }
 
     @Test func aBusyAnswerQueuesTheCallAgainAndNeverReachesTheClient() throws {
@@ -202,28 +194,28 @@ import Wire
         let i = try ingress()
         i.send(Self.submit(1, "a"))
         reactor.run()
-        let batch = try #require(Self.batches(w.take()).first)
+        let batch = try #require(w.take().batches.first)
         w.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: 0,
                                         outcomes: [.init(status: .busy, body: Array("backend busy".utf8))])))
         reactor.run()
-        #expect(Self.results(i.take()).isEmpty)
-        #expect(Self.batches(w.take()).isEmpty, "sent again at once: a hot loop")
+        #expect(i.take().results.isEmpty)
+        #expect(w.take().batches.isEmpty, "sent again at once: a hot loop")
         reactor.advance(byMilliseconds: 25)
-        let again = try #require(Self.batches(w.take()).first)
+        let again = try #require(w.take().batches.first)
         w.send(Self.answer(again))
         reactor.run()
-        #expect(Self.results(i.take()).map { String(decoding: $0.body, as: UTF8.self) } == ["A"])
+        #expect(i.take().results.map { String(decoding: $0.body, as: UTF8.self) } == ["A"])
     }
 
     @Test func aDeadlineThatPassesWhileNoWorkerIsConnectedIsAnsweredExpired() throws {
         let i = try ingress()  // no worker has connected
         i.send(Self.submit(1, "a", timeoutMs: 50))
         reactor.advance(byMilliseconds: 60)
-        let expired = try #require(Self.results(i.take()).first)
+        let expired = try #require(i.take().results.first)
         #expect(expired.status == .expired)
         _ = try worker()
         reactor.run()
-        #expect(Self.batches(workers.accepted.last!.take()).isEmpty, "an expired request reached the backend")
+        #expect(workers.accepted.last!.take().batches.isEmpty, "an expired request reached the backend")
     }
 
     /// A worker that dies before its hello (crashing at start) was never a
