@@ -118,6 +118,42 @@ import Wire
         (0..<7).map { PayloadKey.hex(PayloadKey.of(Array("x = \($0);".utf8))) }
     }
 
+    /// The worker dies while both models' calls run: each model's lost call
+    /// goes back to its own queue and is answered, nothing is mixed or lost.
+    @Test func aWorkerKilledMidCallOfTwoModelsLosesNeither() async throws {
+        let config = try Self.write("""
+            [backend]
+            unit_ms = 1
+
+            [[models]]
+            name = "a"
+
+            [[models]]
+            name = "b"
+            """)
+        let ferry = try FerryInstance(arguments: ["--config", config])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            // 40 characters: 1.6 s calls, on both models' backends at once.
+            let text = String(repeating: "y", count: 40)
+            async let a = InferenceHTTP.infer(model: "a", json: try Self.request([text], input: "TEXT"), via: http, base: ferry.baseURL)
+            async let b = InferenceHTTP.infer(model: "b", json: try Self.request([text + ";"], input: "TEXT"), via: http, base: ferry.baseURL)
+            _ = try await ferry.readyz(client: http) { body in
+                let models = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["models"] as? [String: [String: String]]
+                return models?["a"]?["in_flight"] == "1" && models?["b"]?["in_flight"] == "1"
+            }
+            let worker = try #require(ferry.pid(of: "worker"))
+            kill(worker, SIGKILL)
+            let (answerA, answerB) = try await (a, b)
+            #expect(answerA.status == 200 && (answerA.json["outputs"] as? [[String: Any]])?.first?["data"] as? [String] == ["not code"], "\(answerA.text)")
+            #expect(answerB.status == 200 && (answerB.json["outputs"] as? [[String: Any]])?.first?["data"] as? [String] == ["code"], "\(answerB.text)")
+            #expect(ferry.pid(of: "worker") != worker)
+            #expect(try await ferry.stop() == 0)
+        }
+        // Each model's item ran on its own backend, again after the kill: never together.
+        #expect(try ferry.calls().allSatisfy { $0.items == 1 })
+    }
+
     @Test func aModelsBadStrategyIsRefusedBeforeAnythingStarts() async throws {
         let config = try Self.write("""
             [[models]]
