@@ -119,24 +119,24 @@ public struct CostLearner: Sendable {
         let terms = configuration.terms
         let k = terms.count
         guard k > 0, !calls.isEmpty else { return configuration.prior.only(terms) }
-        func features(_ call: Call, over y: Double) -> [Double] {
-            terms.map { $0.feature(n: Double(call.count), m: Double(call.longest)) / y }
+        // Each call's features over its time: the error is relative.
+        let rows = calls.map { call in
+            terms.map { $0.feature(n: Double(call.count), m: Double(call.longest)) / Double(call.serviceNs) }
         }
         var scale = [Double](repeating: 0, count: k)
-        for call in calls {
-            for (j, x) in features(call, over: Double(call.serviceNs)).enumerated() { scale[j] += x * x }
+        for row in rows {
+            for (j, x) in row.enumerated() { scale[j] += x * x }
         }
         scale = scale.map { $0 > 0 ? ($0 / Double(calls.count)).squareRoot() : 1 }
         var a = [Double](repeating: 0, count: k * k)
         var b = [Double](repeating: 0, count: k)
-        func add(_ call: Call, time y: Double, weight: Double) {
-            let z = features(call, over: y).enumerated().map { $0.element / scale[$0.offset] }
+        for row in rows {
+            let z = row.enumerated().map { $0.element / scale[$0.offset] }
             for i in 0..<k {
-                b[i] += weight * z[i]
-                for j in 0..<k { a[i * k + j] += weight * z[i] * z[j] }
+                b[i] += z[i]
+                for j in 0..<k { a[i * k + j] += z[i] * z[j] }
             }
         }
-        for call in calls { add(call, time: Double(call.serviceNs), weight: 1) }
         for j in 0..<k { a[j * k + j] += 1e-9 }  // a term no call exercises stays solvable (at 0)
         var best: (objective: Double, phi: [Double])?
         for mask in 1..<(1 << k) {
