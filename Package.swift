@@ -180,6 +180,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "OpenInferenceTests", dependencies: ["OpenInference"]),
+        .testTarget(name: "IngressTests", dependencies: ["Ingress"]),
         .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig", "FerryLog"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "StrategySDK", "CostModel"]),
         .testTarget(name: "CostModelTests", dependencies: ["CostModel"]),

@@ -5,6 +5,8 @@
   magika  Google's magika (ONNX model shipped in its wheel, run on onnxruntime):
           "code" when magika's output group is "code", else "not code". Its
           cost is the real model run on this machine; unit_ms does not apply.
+  minilm  not a classifier: all-MiniLM-L6-v2 sentence embeddings (minilm.py),
+          384 floats a text, a batch costing what its longest text costs.
 
 Used by model_server.py (the seed's server and its Open Inference Protocol
 faces), triton_server.py (Triton through pytriton) and mlserver/runtime.py.
@@ -127,11 +129,20 @@ class MagikaClassifier:
 
 
 def make_classifier(name, device="cpu", threads=0):
-    """None for "rule" (the caller applies rule_label and the sleep law); a MagikaClassifier for "magika"."""
+    """None for "rule" (the caller applies rule_label and the sleep law); a MagikaClassifier for "magika";
+    for "minilm" an embedder (minilm.py): not a classifier, its rows are 384 floats (its `output`)."""
     if name == "rule":
         if device != "cpu":
-            raise ValueError("--device applies to --classifier magika only")
+            raise ValueError("--device applies to --classifier magika or minilm only")
         return None
     if name == "magika":
         return MagikaClassifier(device, threads)
-    raise ValueError(f"unknown classifier {name!r} (rule or magika)")
+    if name == "minilm":
+        from minilm import MiniLMEmbedder
+        return MiniLMEmbedder(device, threads)
+    raise ValueError(f"unknown classifier {name!r} (rule, magika or minilm)")
+
+
+def output_of(classifier):
+    """(name, datatype, row shape) of what `classifier` answers per text: a label unless it says otherwise."""
+    return getattr(classifier, "output", ("LABEL", "BYTES", []))

@@ -12,6 +12,12 @@ One call at a time. The classifier (--classifier):
           through one model run (see classifiers.py); --unit-ms does not apply.
           --device cuda uses onnxruntime's CUDAExecutionProvider, and exits
           with an error where onnxruntime lacks it (never falls back to CPU).
+  minilm  all-MiniLM-L6-v2 sentence embeddings (minilm.py; exported once by
+          .ci/install): one forward pass a call, its texts padded to the
+          longest, so a call costs about n x cost(longest). The output is
+          EMBEDDING, FP32 [N,384] (unit length), on the Open Inference
+          Protocol only (/classify answers 404: an embedding is no label).
+          --device cuda as for magika.
 
 The same model also speaks the Open Inference Protocol (KServe v2), as the
 model --model-name (default "classifier", version "1"): input TEXT (BYTES,
@@ -111,8 +117,27 @@ def batch_size(shape, max_batch):
     return shape[0]
 
 
-def answer_shape(request_shape, n):
+def answer_shape(request_shape, n, row=()):
+    """LABEL comes back in the request's shape; a row of several values (an embedding) as [n] + row."""
+    if row:
+        return [n] + list(row)
     return [n] if len(request_shape) == 1 else [n, 1]
+
+
+def output_bytes(results, datatype):
+    """The output tensor's raw bytes: BYTES elements, or the rows' numbers packed little-endian."""
+    if datatype == "BYTES":
+        return bytes_tensor([s.encode("utf-8") for s in results])
+    import numpy as np
+    return np.asarray(results, dtype=np.float32).astype("<f4").tobytes()
+
+
+def output_data(results, datatype):
+    """The output tensor as JSON data: the labels, or the rows' numbers flattened in row-major order."""
+    if datatype == "BYTES":
+        return list(results)
+    import numpy as np
+    return np.asarray(results, dtype=np.float32).reshape(-1).tolist()
 
 
 class Model:
@@ -122,6 +147,7 @@ class Model:
                  classifier=None, model_name="classifier"):
         self.unit_ms, self.fail_every, self.slow_every, self.slow_ms = unit_ms, fail_every, slow_every, slow_ms
         self.wrong_every, self.max_batch, self.classifier, self.name = wrong_every, max_batch, classifier, model_name
+        self.output, self.output_datatype, self.output_row = classifiers.output_of(classifier)
         self.lock = asyncio.Lock()
         self.stats = {"calls": 0, "texts": 0, "max_batch": 0, "overlaps": 0, "active": 0,
                       "failed": 0, "slowed": 0, "wrong": 0, "refused_batches": 0,
@@ -163,10 +189,10 @@ class Model:
     def metadata(self):
         return {"name": self.name, "versions": [VERSION], "platform": "ferry-reference",
                 "inputs": [{"name": INPUT, "datatype": "BYTES", "shape": [-1]}],
-                "outputs": [{"name": OUTPUT, "datatype": "BYTES", "shape": [-1]}]}
+                "outputs": [{"name": self.output, "datatype": self.output_datatype, "shape": [-1] + self.output_row}]}
 
 
-def parse_http_infer(header, binary, max_batch):
+def parse_http_infer(header, binary, max_batch, output=OUTPUT):
     """(texts, shape, binary output?, id) from an HTTP infer request's JSON header and binary part."""
     if not isinstance(header, dict):
         raise BadTensor("the request is not a JSON object", refused=False)
@@ -212,8 +238,8 @@ def parse_http_infer(header, binary, max_batch):
         if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
             raise BadTensor("outputs must be a list of objects")
         for o in outputs:
-            if o.get("name") != OUTPUT:
-                raise BadTensor(f"unknown output {o.get('name')!r} (the model has {OUTPUT})")
+            if o.get("name") != output:
+                raise BadTensor(f"unknown output {o.get('name')!r} (the model has {output})")
             p = o.get("parameters") or {}
             if "binary_data" in p:
                 binary_out = bool(p["binary_data"])
@@ -234,6 +260,9 @@ def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, 
             body = await request.json()
         except Exception:
             return JSONResponse({"detail": "body is not JSON"}, status_code=400)
+        if model.output_datatype != "BYTES":
+            return JSONResponse({"detail": f"this server's model answers {model.output_datatype} {model.output}, "
+                                           f"not labels: use POST /v2/models/{model_name}/infer"}, status_code=404)
         seqs = body.get("sequences") if isinstance(body, dict) else None
         if not isinstance(seqs, list) or not seqs or len(seqs) > max_batch or not all(isinstance(s, str) for s in seqs):
             stats["refused_batches"] += 1
@@ -309,7 +338,7 @@ def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, 
         except (ValueError, OSError, zlib.error) as e:
             return error(f"cannot read the request: {e}", 400)
         try:
-            texts, shape, binary_out, request_id = parse_http_infer(header, binary, max_batch)
+            texts, shape, binary_out, request_id = parse_http_infer(header, binary, max_batch, model.output)
         except BadTensor as e:
             if e.refused:
                 stats["refused_batches"] += 1
@@ -318,14 +347,15 @@ def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, 
             labels = await model.run(texts, "oip_http_calls")
         except InjectedFailure:
             return error("injected failure", 500)
-        out = {"name": OUTPUT, "datatype": "BYTES", "shape": answer_shape(shape, len(labels))}
+        out = {"name": model.output, "datatype": model.output_datatype,
+               "shape": answer_shape(shape, len(labels), model.output_row)}
         answer = {"model_name": model_name, "model_version": VERSION, "outputs": [out]}
         if request_id is not None:
             answer["id"] = request_id
         if not binary_out:
-            out["data"] = labels
+            out["data"] = output_data(labels, model.output_datatype)
             return answer
-        raw = bytes_tensor([s.encode("utf-8") for s in labels])
+        raw = output_bytes(labels, model.output_datatype)
         out["parameters"] = {"binary_data_size": len(raw)}
         head = json.dumps(answer, separators=(",", ":")).encode("utf-8")
         return Response(head + raw, media_type="application/octet-stream",
@@ -362,8 +392,8 @@ def make_grpc_servicer(model):
         if len(elements) != n:
             raise BadTensor(f"{INPUT} has shape {shape} but {len(elements)} elements")
         for o in request.outputs:
-            if o.name != OUTPUT:
-                raise BadTensor(f"unknown output '{o.name}' (the model has {OUTPUT})")
+            if o.name != model.output:
+                raise BadTensor(f"unknown output '{o.name}' (the model has {model.output})")
         return [e.decode("utf-8", errors="replace") for e in elements], shape
 
     class Servicer(pb_grpc.GRPCInferenceServiceServicer):
@@ -403,9 +433,10 @@ def make_grpc_servicer(model):
             except InjectedFailure:
                 await context.abort(grpc.StatusCode.UNAVAILABLE, "injected failure")
             out = pb.ModelInferResponse.InferOutputTensor(
-                name=OUTPUT, datatype="BYTES", shape=answer_shape(shape, len(labels)))
+                name=model.output, datatype=model.output_datatype,
+                shape=answer_shape(shape, len(labels), model.output_row))
             return pb.ModelInferResponse(model_name=model.name, model_version=VERSION, id=request.id, outputs=[out],
-                                         raw_output_contents=[bytes_tensor([s.encode("utf-8") for s in labels])])
+                                         raw_output_contents=[output_bytes(labels, model.output_datatype)])
 
     return Servicer(), pb_grpc.add_GRPCInferenceServiceServicer_to_server
 
@@ -458,12 +489,17 @@ def main():
     p.add_argument("--wrong-every", type=int, default=0)
     p.add_argument("--keep-alive-s", type=float, default=5, help="idle keep-alive timeout (uvicorn's default is 5 s)")
     p.add_argument("--max-batch", type=int, default=5, help="most texts in one call, on every face")
-    p.add_argument("--classifier", choices=["rule", "magika"], default="rule")
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where magika runs (onnxruntime)")
-    p.add_argument("--threads", type=int, default=0, help="magika: onnxruntime intra-op threads (0: one per core)")
+    p.add_argument("--classifier", choices=["rule", "magika", "minilm"], default="rule",
+                   help="minilm: sentence embeddings (output EMBEDDING, FP32 [N,384]) on the Open Inference Protocol only")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where magika or minilm runs (onnxruntime)")
+    p.add_argument("--threads", type=int, default=0, help="magika, minilm: onnxruntime intra-op threads (0: one per core)")
     p.add_argument("--model-name", default="classifier", help="the model's name on the Open Inference Protocol")
     p.add_argument("--grpc-port", type=int, default=0, help="Open Inference Protocol on gRPC (0: off)")
     a = p.parse_args()
+    # A parent that blocks SIGTERM (a test runner does) passes the mask on: unblock it, so that
+    # SIGTERM stops uvicorn at once instead of after the caller's wait for it runs out.
+    import signal
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     try:
         classifier = classifiers.make_classifier(a.classifier, a.device, a.threads)
     except (classifiers.DeviceUnavailable, ValueError) as e:

@@ -14,6 +14,9 @@ sends TEXT with shape [N,1], 1 <= N <= max-batch, and gets LABEL [N,1]:
           model_server.py does for one call.
   magika  Google's magika on onnxruntime (see classifiers.py), the whole batch
           in one model run.
+  minilm  all-MiniLM-L6-v2 sentence embeddings (minilm.py): output EMBEDDING
+          (FP32, dims [384]) in place of LABEL, the batch padded to its
+          longest text and run in one forward pass.
 Model "argmax", version 1, for tensors other than BYTES: input VALUES (FP32,
 dims [4]) and output INDEX (INT64, dims [1]), the index of each row's largest
 value, batched the same way.
@@ -56,9 +59,9 @@ def main():
     p.add_argument("--http-port", type=int, default=8020)
     p.add_argument("--grpc-port", type=int, default=8021)
     p.add_argument("--metrics-port", type=int, default=8022, help="0: no metrics")
-    p.add_argument("--classifier", choices=["rule", "magika"], default="rule")
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where magika runs (onnxruntime)")
-    p.add_argument("--threads", type=int, default=0, help="magika: onnxruntime intra-op threads (0: one per core)")
+    p.add_argument("--classifier", choices=["rule", "magika", "minilm"], default="rule")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where magika or minilm runs (onnxruntime)")
+    p.add_argument("--threads", type=int, default=0, help="magika, minilm: onnxruntime intra-op threads (0: one per core)")
     p.add_argument("--unit-ms", type=float, default=1.0, help="rule: ms per squared character of the longest text")
     p.add_argument("--max-batch", type=int, default=5)
     p.add_argument("--queue-delay-us", type=int, default=0, help="dynamic batcher: longest wait for a fuller batch")
@@ -113,6 +116,13 @@ def main():
             labels = classifier.classify(texts)
         return {"LABEL": np.array([s.encode("utf-8") for s in labels], dtype=np.object_).reshape(-1, 1)}
 
+    output, output_datatype, output_row = classifiers.output_of(classifier)
+
+    @batch
+    def embed(TEXT):
+        texts = [(x.decode("utf-8", errors="replace") if isinstance(x, bytes) else str(x)) for x in TEXT.reshape(-1)]
+        return {output: np.asarray(classifier.classify(texts), dtype=np.float32)}
+
     @batch
     def argmax(VALUES):
         return {"INDEX": np.argmax(VALUES, axis=1).astype(np.int64).reshape(-1, 1)}
@@ -132,10 +142,16 @@ def main():
         # statistics open so that /v2/models/NAME/stats can be read for a benchmark.
         security = TritonSecurityConfig(restricted_endpoints=["shared-memory", "model-repository", "trace", "logging"])
         with Triton(config=config, security_config=security) as triton:
-            triton.bind(model_name=a.model_name, infer_func=infer,
-                        inputs=[Tensor(name="TEXT", dtype=bytes, shape=(1,))],
-                        outputs=[Tensor(name="LABEL", dtype=bytes, shape=(1,))],
-                        config=model_config, strict=True)
+            if output_datatype == "BYTES":
+                triton.bind(model_name=a.model_name, infer_func=infer,
+                            inputs=[Tensor(name="TEXT", dtype=bytes, shape=(1,))],
+                            outputs=[Tensor(name=output, dtype=bytes, shape=(1,))],
+                            config=model_config, strict=True)
+            else:  # an embedder: a row of floats a text
+                triton.bind(model_name=a.model_name, infer_func=embed,
+                            inputs=[Tensor(name="TEXT", dtype=bytes, shape=(1,))],
+                            outputs=[Tensor(name=output, dtype=np.float32, shape=tuple(output_row))],
+                            config=model_config, strict=True)
             triton.bind(model_name="argmax", infer_func=argmax,
                         inputs=[Tensor(name="VALUES", dtype=np.float32, shape=(4,))],
                         outputs=[Tensor(name="INDEX", dtype=np.int64, shape=(1,))],

@@ -34,6 +34,7 @@ extension ModelSettings {
         ("default_timeout_ms", "limits.default_timeout_ms"),
         ("admission", "limits.admission"),
         ("max_sequence_length", "limits.max_sequence_length"),
+        ("item_size", "limits.item_size"),
     ]
 
     /// What is wrong with a datatype's name.

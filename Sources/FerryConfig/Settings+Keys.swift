@@ -50,6 +50,7 @@ extension Settings {
         .number("limits.client_rate", "--client-rate", \.clientRate, 0...Double.infinity),
         .int("limits.max_body_bytes", "--max-body-bytes", \.maxBodyBytes, 2...(256 << 20)),
         .int("limits.max_sequence_length", "--max-sequence-length", \.maxSequenceLength, 1...Int.max),
+        .choice("limits.item_size", "--item-size", \.itemSize, ["characters", "words", "bytes"]),
 
         .choice("logging.level", "--log-level", \.logLevel, Logger.Level.allCases.map(\.rawValue)),
         .choice("logging.format", "--log-format", \.logFormat, LogFormat.allCases.map(\.rawValue)),

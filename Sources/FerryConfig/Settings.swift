@@ -56,6 +56,9 @@ public struct Settings: Sendable, Equatable {
     public var clientRate = 0.0
     public var maxBodyBytes = 1 << 20
     public var maxSequenceLength = 100_000
+    /// What an item's size (the cost law's input) counts in a text: "characters"
+    /// (the seed's law), "words" (BERT's pre-tokens, about a tokenizer's count) or "bytes".
+    public var itemSize = "characters"
 
     // [logging]
     public var logLevel = "info"

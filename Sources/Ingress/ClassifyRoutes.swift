@@ -12,6 +12,8 @@ struct ClassifyRoutes {
     let scheduler: SchedulerClient
     /// The model `/proxy_classify` submits to.
     let model: String
+    /// What the model's cost follows in a text.
+    let itemSize: ItemSize
     let readiness: IngressReadiness
     let limits: IngressConfiguration.Limits
     let gate: ClientGate
@@ -108,7 +110,7 @@ struct ClassifyRoutes {
             }
             timeoutMs = t
         }
-        let result = await scheduler.submit(model: model, client: client, cost: UInt64(text.unicodeScalars.count), timeoutMs: timeoutMs,
+        let result = await scheduler.submit(model: model, client: client, cost: itemSize.size(of: Array(text.utf8), isText: true), timeoutMs: timeoutMs,
                                             payload: Array(text.utf8), cancelledBy: channel)
         let reason = String(decoding: result.body, as: UTF8.self)
         switch result.status {

@@ -32,8 +32,9 @@ public struct IngressServer: Sendable {
         let limiter = configuration.limits.clientRate > 0 ? RateLimiter(rate: configuration.limits.clientRate) : nil
         let performance = PerformanceLog(logger: logger)
         let gate = ClientGate(apiKeys: configuration.apiKeys, rateLimiter: limiter)
-        ClassifyRoutes(scheduler: scheduler, model: configuration.proxyModel, readiness: readiness, limits: configuration.limits, gate: gate,
-                       metrics: metrics, performance: performance)
+        let proxySize = configuration.models.first { $0.name == configuration.proxyModel }?.itemSize ?? .characters
+        ClassifyRoutes(scheduler: scheduler, model: configuration.proxyModel, itemSize: proxySize, readiness: readiness,
+                       limits: configuration.limits, gate: gate, metrics: metrics, performance: performance)
             .register(on: router)
         let gateway = ModelGateway(scheduler: scheduler, readiness: readiness,
                                    models: Dictionary(configuration.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))

@@ -29,7 +29,8 @@ extension IngressConfiguration {
                                                        inputs: [.init(name: model.input, datatype: input, shape: [-1] + model.inputShape.map(Int64.init))],
                                                        outputs: [.init(name: model.output, datatype: output, shape: [-1] + model.outputShape.map(Int64.init))]),
                                maxRows: m.maxQueuedPerClient.map { min($0, m.maxQueued) } ?? m.maxQueued,
-                               maxTextLength: m.maxSequenceLength, defaultTimeoutMs: UInt32(clamping: m.defaultTimeoutMs))
+                               maxTextLength: m.maxSequenceLength, defaultTimeoutMs: UInt32(clamping: m.defaultTimeoutMs),
+                               itemSize: ItemSize(rawValue: m.itemSize) ?? .characters)
         }
     }
 }

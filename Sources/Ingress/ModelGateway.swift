@@ -48,6 +48,7 @@ struct ModelGateway: Sendable {
         let timeoutMs = deadlines.min() ?? 0
         let priority = request.ferryPriority
         let isText = request.inputs.first?.datatype == .bytes
+        let itemSize = limits.itemSize
         let scheduler = self.scheduler
         let name = model.name
         let withdrawal = given ?? RowWithdrawal(scheduler: scheduler)
@@ -55,8 +56,8 @@ struct ModelGateway: Sendable {
         connection?.closeFuture.whenComplete { _ in withdrawal.withdraw(reason: "client went away") }
         let results = await withTaskGroup(of: (Int, RequestResult).self) { group in
             for (i, row) in plan.rows.enumerated() {
-                // The cost hint is what the seed's classifier counts: characters for a text.
-                let cost = UInt64(isText ? String(decoding: row, as: UTF8.self).unicodeScalars.count : row.count)
+                // The cost hint: what the model's cost follows (characters for the seed's classifier).
+                let cost = itemSize.size(of: row, isText: isText)
                 group.addTask {
                     (i, await scheduler.submit(model: name, client: client, priority: priority, cost: cost, timeoutMs: timeoutMs,
                                                payload: row, submitted: withdrawal.submitted))

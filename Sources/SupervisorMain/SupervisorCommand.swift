@@ -67,6 +67,9 @@ struct SupervisorCommand: ParsableCommand {
     var costWindow: Int?
     @Option(help: .init(S.help("'bound' (refuse only when the queue is full) or 'predictive' (also refuse at once a request the cost law says would finish after its deadline).", \.admission)))
     var admission: String?
+
+    @Option(help: .init(S.help("What a text's size (the cost law's input) counts: 'characters', 'words' (BERT-style pre-tokens plus 2, about a transformer tokenizer's count) or 'bytes'.", \.itemSize)))
+    var itemSize: String?
     @Option(help: .init(S.help("Model server base URL, e.g. http://127.0.0.1:8010, or grpc://127.0.0.1:8021 for the oip backend (repeat for several).", \.upstream)))
     var upstream: [String] = []
     @Option(help: .init(S.help("Per-call timeout for the http backend, in ms.", \.upstreamTimeoutMs)))
@@ -139,6 +142,7 @@ struct SupervisorCommand: ParsableCommand {
         s.override(\.costTerms, with: costTerm)
         s.override(\.costWindow, with: costWindow)
         s.override(\.admission, with: admission)
+        s.override(\.itemSize, with: itemSize)
         s.override(\.upstream, with: upstream)
         s.override(\.upstreamTimeoutMs, with: upstreamTimeoutMs)
         s.override(\.upstreamAttempts, with: upstreamAttempts)
