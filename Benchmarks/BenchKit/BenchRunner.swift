@@ -45,6 +45,14 @@ public struct BenchRunner {
             .appendingPathComponent("workloads").path
     }
 
+    /// Every workload file, live-only ones included.
+    public func loadWorkloadsAllowingLive() throws -> [Workload] {
+        var options = options
+        options.live = true
+        options.workloads = []
+        return try BenchRunner(options: options).loadWorkloads()
+    }
+
     public func loadWorkloads() throws -> [Workload] {
         let dir = workloadDirectory()
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".toml") }.sorted()

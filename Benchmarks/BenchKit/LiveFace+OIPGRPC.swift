@@ -12,10 +12,11 @@ import OpenInference
 struct OIPGRPCFace: LiveFace {
     let service: Inference_GRPCInferenceService.Client<HTTP2ClientTransport.Posix>
     let model: String
+    let output: String
 
     /// Connects to `host:port`, waits (bounded) until `ServerReady` says
     /// ready, runs `body`, then closes the connection.
-    static func with<T: Sendable>(host: String, port: Int, model: String, within seconds: Double = 60,
+    static func with<T: Sendable>(host: String, port: Int, model: String, output: String = "LABEL", within seconds: Double = 60,
                                   _ body: (any LiveFace) async throws -> T) async throws -> T {
         let isIPv4 = host.split(separator: ".", omittingEmptySubsequences: false).count == 4
             && host.split(separator: ".").allSatisfy { UInt8($0) != nil }
@@ -23,7 +24,7 @@ struct OIPGRPCFace: LiveFace {
                                                   : ResolvableTargets.DNS.dns(host: host, port: port)
         let transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: .plaintext)
         return try await withGRPCClient(transport: transport) { client in
-            let face = OIPGRPCFace(service: .init(wrapping: client), model: model)
+            let face = OIPGRPCFace(service: .init(wrapping: client), model: model, output: output)
             try await face.waitReady(within: seconds, address: "\(host):\(port)")
             return try await body(face)
         }
@@ -48,14 +49,14 @@ struct OIPGRPCFace: LiveFace {
 
     func classify(_ text: String, client: String, timeoutMs: Int?) async -> LiveAnswer {
         let request = Inference_ModelInferRequest(InferenceRequest(
-            modelName: model, inputs: [.bytes(name: "TEXT", [Array(text.utf8)])], outputs: [.init(name: "LABEL")]))
+            modelName: model, inputs: [.bytes(name: "TEXT", [Array(text.utf8)], shape: [1, 1])], outputs: [.init(name: output)]))
         var metadata = Metadata()
         metadata.addString(client, forKey: "x-client-id")
         var options = CallOptions.defaults
         if let timeoutMs { options.timeout = .milliseconds(timeoutMs) }
         do {
             let message = try await service.modelInfer(request, metadata: metadata, options: options)
-            return LiveAnswer(outcome: .ok, status: "OK", label: Self.label(in: message) ?? "")
+            return LiveAnswer(outcome: .ok, status: "OK", label: Self.label(in: message, output: output) ?? "")
         } catch let error as RPCError {
             let status = Self.name(of: error.code)
             switch error.code {
@@ -68,12 +69,26 @@ struct OIPGRPCFace: LiveFace {
         }
     }
 
-    /// `LABEL`'s first element, raw or typed contents alike.
-    static func label(in message: Inference_ModelInferResponse) -> String? {
+    /// `LABEL`'s first element, raw or typed contents alike, or what
+    /// `LiveTexts.embeddingLabel` makes of an FP32 `EMBEDDING`.
+    static func label(in message: Inference_ModelInferResponse, output name: String = "LABEL") -> String? {
         guard let response = try? InferenceResponse(message),
-              let output = response.outputs.first(where: { $0.name == "LABEL" }),
-              case let .bytes(values) = output.elements, let first = values.first else { return nil }
-        return String(decoding: first, as: UTF8.self)
+              let output = response.outputs.first(where: { $0.name == name }) else { return nil }
+        switch output.elements {
+        case let .bytes(values): return values.first.map { String(decoding: $0, as: UTF8.self) }
+        case let .fixed(raw) where output.datatype == .fp32:
+            var floats: [Float] = []
+            floats.reserveCapacity(raw.count / 4)
+            for i in stride(from: 0, to: raw.count - 3, by: 4) {
+                var bits = UInt32(raw[i])
+                bits |= UInt32(raw[i + 1]) << 8
+                bits |= UInt32(raw[i + 2]) << 16
+                bits |= UInt32(raw[i + 3]) << 24
+                floats.append(Float(bitPattern: bits))
+            }
+            return LiveTexts.embeddingLabel(floats)
+        case .fixed: return nil
+        }
     }
 
     /// The status as gRPC spells it: `resourceExhausted` → `RESOURCE_EXHAUSTED`.

@@ -22,15 +22,20 @@ public enum LiveProtocol: String, CaseIterable, Sendable, Codable {
     /// The model the Open Inference Protocol faces ask for.
     public static let model = "classifier"
 
+    /// The output they read: the classifier's label, or the MiniLM model's embedding.
+    static func output(for texts: Workload.Texts) -> String { texts == .words ? "EMBEDDING" : "LABEL" }
+
     /// Runs `body` with this protocol's face to `endpoint`, ready to send;
     /// closes whatever it opened (a gRPC client's connections) afterwards.
     /// `http` is the runner's client, shared by the HTTP faces.
-    func withFace<T: Sendable>(endpoint: LiveEndpoint, http: HTTPClient,
+    func withFace<T: Sendable>(endpoint: LiveEndpoint, http: HTTPClient, texts: Workload.Texts = .marked,
                                _ body: (any LiveFace) async throws -> T) async throws -> T {
+        let output = Self.output(for: texts)
         switch self {
-        case .seed: try await body(SeedFace(http: http, base: endpoint.httpBase))
-        case .oipHTTP: try await body(OIPHTTPFace(http: http, base: endpoint.httpBase, model: Self.model))
-        case .oipGRPC: try await OIPGRPCFace.with(host: endpoint.grpcHost, port: endpoint.grpcPort, model: Self.model, body)
+        case .seed: return try await body(SeedFace(http: http, base: endpoint.httpBase))
+        case .oipHTTP: return try await body(OIPHTTPFace(http: http, base: endpoint.httpBase, model: Self.model, output: output))
+        case .oipGRPC: return try await OIPGRPCFace.with(host: endpoint.grpcHost, port: endpoint.grpcPort, model: Self.model,
+                                                         output: output, body)
         }
     }
 }
@@ -96,10 +101,43 @@ public enum LiveTexts {
         return (index % 2 == 1 ? "{" : "x") + String(repeating: "x", count: length - 1)
     }
 
+    /// Common English words, each one token of all-MiniLM-L6-v2's vocabulary.
+    static let vocabulary = ["the", "weather", "train", "was", "late", "and", "city", "river", "people", "water", "house",
+                             "school", "music", "book", "world", "day", "time", "work", "family", "road", "night", "morning",
+                             "small", "large", "green", "old", "new", "good", "long", "short", "from", "with", "over", "into"]
+
+    /// A text of `tokens` tokens for the MiniLM model (its `[CLS]` and `[SEP]`
+    /// included): `tokens - 2` words, a different sequence for each index.
+    public static func words(index: Int, tokens: Int) -> String {
+        (0..<max(1, tokens - 2)).map { vocabulary[(index &* 7 &+ $0 &* 13 &+ $0 / vocabulary.count) % vocabulary.count] }
+            .joined(separator: " ")
+    }
+
+    /// The text of request `index` for a workload's texts.
+    public static func text(index: Int, length: Int, texts: Workload.Texts) -> String {
+        texts == .words ? words(index: index, tokens: length) : text(index: index, length: length)
+    }
+
+    /// What a right answer is: the seed's label, or "embedding" (see `embeddingLabel`).
+    public static func expected(_ text: String, texts: Workload.Texts) -> String {
+        texts == .words ? "embedding" : expectedLabel(text)
+    }
+
     /// The seed's rule (Ferry's simulated backend, the reference model server):
     /// "code" when the text contains `;`, `{`, `}`, `def ` or `class `.
     public static func expectedLabel(_ text: String) -> String {
         [";", "{", "}", "def ", "class "].contains(where: { text.contains($0) }) ? "code" : "not code"
+    }
+
+    /// "embedding" for one or more rows of 384 floats of unit length (what
+    /// MiniLM answers), "bad embedding" for anything else.
+    public static func embeddingLabel(_ values: [Float]) -> String {
+        guard !values.isEmpty, values.count % 384 == 0 else { return "bad embedding" }
+        for row in stride(from: 0, to: values.count, by: 384) {
+            let norm = values[row..<(row + 384)].reduce(0) { $0 + $1 * $1 }
+            if abs(norm - 1) > 0.01 { return "bad embedding" }
+        }
+        return "embedding"
     }
 }
 

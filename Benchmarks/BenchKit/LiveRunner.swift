@@ -23,11 +23,16 @@ public struct LiveRunner: Sendable {
     public let upstreams: [String]
     /// The face the trace is sent through.
     public let `protocol`: LiveProtocol
+    /// Flags that replace the backend part of Ferry's command line (the
+    /// backend kind, upstreams, cost law): how `bench versus` puts Ferry in
+    /// front of Triton. Nil: the simulated backend, or `upstreams` over http.
+    public let backendArguments: [String]?
 
-    public init(supervisorPath: String, upstreams: [String] = [], protocol: LiveProtocol = .seed) {
+    public init(supervisorPath: String, upstreams: [String] = [], protocol: LiveProtocol = .seed, backendArguments: [String]? = nil) {
         self.supervisorPath = supervisorPath
         self.upstreams = upstreams
         self.protocol = `protocol`
+        self.backendArguments = backendArguments
     }
 
     /// One live run: the records (as the simulator's) and what the answers were.
@@ -39,9 +44,10 @@ public struct LiveRunner: Sendable {
     /// The supervisor's flags for one strategy on `backend`.
     func arguments(strategy: String, config: String, backend: Workload.Backend) -> [String] {
         var arguments = ["--strategy", strategy, "--strategy-config", config,
-                         "--unit-ms", "\(backend.unitMs)", "--call-ms", "\(backend.callMs ?? 0)",
                          "--batch-limit", "\(backend.batchLimit)", "--concurrency", "\(backend.concurrency)",
                          "--max-queued", "\(backend.maxQueued ?? 100_000)"]
+        if let backendArguments { return arguments + backendArguments }
+        arguments += ["--unit-ms", "\(backend.unitMs)", "--call-ms", "\(backend.callMs ?? 0)"]
         if !upstreams.isEmpty { arguments += ["--backend", "http"] + upstreams.flatMap { ["--upstream", $0] } }
         return arguments
     }
@@ -72,7 +78,7 @@ public struct LiveRunner: Sendable {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
         do {
             try await ferry?.waitReady(http: http)
-            let result = try await `protocol`.withFace(endpoint: endpoint, http: http) { face in
+            let result = try await `protocol`.withFace(endpoint: endpoint, http: http, texts: workload.texts ?? .marked) { face in
                 try await replay(arrivals: arrivals, workload: workload, face: face, progress: progress)
             }
             try await http.shutdown()
@@ -119,7 +125,8 @@ public struct LiveRunner: Sendable {
                         progress: @escaping @Sendable (String) -> Void) async throws -> (records: [Simulator.Record], endNs: Int64, tally: LiveTally) {
         let start = ContinuousClock.now
         let ledger = Ledger(arrivals, backend: workload.backend.model, protocol: `protocol`, start: start)
-        let texts = arrivals.indices.map { LiveTexts.text(index: $0, length: arrivals[$0].length) }
+        let style = workload.texts ?? .marked
+        let texts = arrivals.indices.map { LiveTexts.text(index: $0, length: arrivals[$0].length, texts: style) }
         @Sendable func ns(_ instant: ContinuousClock.Instant) -> Int64 {
             let d = instant - start
             return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
@@ -129,7 +136,7 @@ public struct LiveRunner: Sendable {
             let answer = await face.classify(texts[i], client: arrivals[i].client, timeoutMs: arrivals[i].timeoutMs)
             let finish = ns(.now)
             let released = await ledger.answered(i, scheduledNs: scheduled, finishNs: finish, answer: answer,
-                                                 expected: LiveTexts.expectedLabel(texts[i]))
+                                                 expected: LiveTexts.expected(texts[i], texts: style))
             await withTaskGroup(of: Void.self) { group in
                 for j in released { group.addTask { await send(j, atNs: finish + arrivals[j].timeNs) } }
             }

@@ -15,14 +15,31 @@ public struct Workload: Codable, Sendable {
         public var callMs: Double?
         /// Queue bound (rejections beyond it).
         public var maxQueued: Int?
+        /// A transformer's terms (ms): per item, per item × longest, per item × longest².
+        public var perItemMs: Double?
+        public var paddedMs: Double?
+        public var paddedSquaredMs: Double?
 
         enum CodingKeys: String, CodingKey {
             case batchLimit = "batch_limit", concurrency, unitMs = "unit_ms", callMs = "call_ms", maxQueued = "max_queued"
+            case perItemMs = "per_item_ms", paddedMs = "padded_ms", paddedSquaredMs = "padded_squared_ms"
         }
 
         public var model: BackendModel {
-            BackendModel(batchLimit: batchLimit, concurrency: concurrency, unitNs: unitMs * 1e6, callNs: (callMs ?? 0) * 1e6)
+            BackendModel(batchLimit: batchLimit, concurrency: concurrency, unitNs: unitMs * 1e6, callNs: (callMs ?? 0) * 1e6,
+                         perItemNs: (perItemMs ?? 0) * 1e6, paddedNs: (paddedMs ?? 0) * 1e6, paddedSquaredNs: (paddedSquaredMs ?? 0) * 1e6)
         }
+    }
+
+    /// What the request texts are and which real model answers them in a
+    /// run against real servers (`bench versus`).
+    public enum Texts: String, Codable, Sendable {
+        /// `x`s, every other one opening with `{`: the seed's classifier's texts
+        /// (length in characters), labelled by the seed's rule.
+        case marked
+        /// English words from the model's vocabulary (length in tokens,
+        /// `[CLS]` and `[SEP]` included), answered with embeddings: the MiniLM model.
+        case words
     }
 
     public var name: String
@@ -33,9 +50,11 @@ public struct Workload: Codable, Sendable {
     /// Options for strategies on this workload, by strategy name.
     public var strategyConfig: [String: String]?
     public var clients: [ClientSpec]
+    /// The texts (default `marked`); `words` is the MiniLM model's workload.
+    public var texts: Texts?
 
     enum CodingKeys: String, CodingKey {
-        case name, description, liveOnly = "live_only", backend, strategyConfig = "strategy_config", clients
+        case name, description, liveOnly = "live_only", backend, strategyConfig = "strategy_config", clients, texts
     }
 
     /// Reads and checks a workload file; errors name the file and the problem.
@@ -58,7 +77,8 @@ public struct Workload: Codable, Sendable {
     var problem: String? {
         if backend.batchLimit < 1 { return "backend.batch_limit must be at least 1" }
         if backend.concurrency < 1 { return "backend.concurrency must be at least 1" }
-        if backend.unitMs < 0 || (backend.callMs ?? 0) < 0 { return "backend times must not be negative" }
+        let times = [backend.unitMs, backend.callMs, backend.perItemMs, backend.paddedMs, backend.paddedSquaredMs]
+        if times.contains(where: { ($0 ?? 0) < 0 }) { return "backend times must not be negative" }
         if clients.isEmpty { return "no [[clients]]" }
         for c in clients { if let p = c.problem { return "client \(c.name): \(p)" } }
         return nil

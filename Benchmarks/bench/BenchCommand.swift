@@ -9,8 +9,8 @@ import Foundation
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmark Ferry: compare strategies (default) or run a chaos soak.",
-        subcommands: [CompareCommand.self, ChaosCommand.self, FitCostCommand.self],
+        abstract: "Benchmark Ferry: compare strategies (default), run a chaos soak, fit a cost law, or race Triton's batcher.",
+        subcommands: [CompareCommand.self, ChaosCommand.self, FitCostCommand.self, VersusCommand.self],
         defaultSubcommand: CompareCommand.self)
 }
 

@@ -23,10 +23,11 @@ def rule_label(text):
     return CODE if any(m in text for m in MARKERS) else NOT_CODE
 
 
-def rule_cost_s(texts, unit_ms):
-    """What one call of these texts costs under the seed's law: unit_ms x longest^2."""
+def rule_cost_s(texts, unit_ms, call_ms=0.0):
+    """What one call of these texts costs under the seed's law: call_ms + unit_ms x longest^2
+    (call_ms alone is an LLM API's fixed cost per call, whatever it holds)."""
     longest = max(len(t) for t in texts)
-    return unit_ms * longest * longest / 1000
+    return (call_ms + unit_ms * longest * longest) / 1000
 
 
 class DeviceUnavailable(RuntimeError):

@@ -8,10 +8,11 @@ serving the seed's classifier as model "classifier".
 Model "classifier", version 1: input TEXT (BYTES, dims [1]) and output LABEL
 (BYTES, dims [1]) behind a batch dimension of up to --max-batch, so a client
 sends TEXT with shape [N,1], 1 <= N <= max-batch, and gets LABEL [N,1]:
-"code" or "not code". One model instance: Triton runs one batch at a time.
+"code" or "not code". One model instance (--instances: more) runs one batch
+at a time.
   rule    (default) the seed's marker rule, each batch sleeping
-          unit_ms x (longest text length)^2 (--unit-ms, default 1), as
-          model_server.py does for one call.
+          call_ms + unit_ms x (longest text length)^2 (--call-ms, default 0;
+          --unit-ms, default 1), as model_server.py does for one call.
   magika  Google's magika on onnxruntime (see classifiers.py), the whole batch
           in one model run.
   minilm  all-MiniLM-L6-v2 sentence embeddings (minilm.py): output EMBEDDING
@@ -63,6 +64,8 @@ def main():
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where magika or minilm runs (onnxruntime)")
     p.add_argument("--threads", type=int, default=0, help="magika, minilm: onnxruntime intra-op threads (0: one per core)")
     p.add_argument("--unit-ms", type=float, default=1.0, help="rule: ms per squared character of the longest text")
+    p.add_argument("--call-ms", type=float, default=0.0, help="rule: fixed ms per call (an LLM API's round trip)")
+    p.add_argument("--instances", type=int, default=1, help="model instances: batches Triton runs at once")
     p.add_argument("--max-batch", type=int, default=5)
     p.add_argument("--queue-delay-us", type=int, default=0, help="dynamic batcher: longest wait for a fuller batch")
     p.add_argument("--no-batching", action="store_true", help="no dynamic batcher: each request runs alone")
@@ -104,13 +107,13 @@ def main():
     from pytriton.model_config import DynamicBatcher, ModelConfig, Tensor
     from pytriton.triton import Triton, TritonConfig, TritonSecurityConfig
 
-    unit_ms = a.unit_ms
+    unit_ms, call_ms = a.unit_ms, a.call_ms
 
     @batch
     def infer(TEXT):
         texts = [(x.decode("utf-8", errors="replace") if isinstance(x, bytes) else str(x)) for x in TEXT.reshape(-1)]
         if classifier is None:
-            time.sleep(classifiers.rule_cost_s(texts, unit_ms))
+            time.sleep(classifiers.rule_cost_s(texts, unit_ms, call_ms))
             labels = [classifiers.rule_label(t) for t in texts]
         else:
             labels = classifier.classify(texts)
@@ -143,12 +146,12 @@ def main():
         security = TritonSecurityConfig(restricted_endpoints=["shared-memory", "model-repository", "trace", "logging"])
         with Triton(config=config, security_config=security) as triton:
             if output_datatype == "BYTES":
-                triton.bind(model_name=a.model_name, infer_func=infer,
+                triton.bind(model_name=a.model_name, infer_func=[infer] * a.instances,
                             inputs=[Tensor(name="TEXT", dtype=bytes, shape=(1,))],
                             outputs=[Tensor(name=output, dtype=bytes, shape=(1,))],
                             config=model_config, strict=True)
             else:  # an embedder: a row of floats a text
-                triton.bind(model_name=a.model_name, infer_func=embed,
+                triton.bind(model_name=a.model_name, infer_func=[embed] * a.instances,
                             inputs=[Tensor(name="TEXT", dtype=bytes, shape=(1,))],
                             outputs=[Tensor(name=output, dtype=np.float32, shape=tuple(output_row))],
                             config=model_config, strict=True)

@@ -43,16 +43,27 @@ public struct BackendModel: Sendable, Equatable, Codable {
     public var unitNs: Double
     /// Fixed time per call, whatever it holds (an LLM API's round trip).
     public var callNs: Double
+    /// Per item of the call, and per item padded to the longest (`n·m`,
+    /// `n·m²`): a transformer's law (all zero for the seed's).
+    public var perItemNs: Double = 0
+    public var paddedNs: Double = 0
+    public var paddedSquaredNs: Double = 0
 
-    public init(batchLimit: Int, concurrency: Int, unitNs: Double, callNs: Double = 0) {
+    public init(batchLimit: Int, concurrency: Int, unitNs: Double, callNs: Double = 0,
+                perItemNs: Double = 0, paddedNs: Double = 0, paddedSquaredNs: Double = 0) {
         self.batchLimit = batchLimit
         self.concurrency = concurrency
         self.unitNs = unitNs
         self.callNs = callNs
+        self.perItemNs = perItemNs
+        self.paddedNs = paddedNs
+        self.paddedSquaredNs = paddedSquaredNs
     }
 
     /// The backend's cost law, as the live scheduler and backend use it.
-    public var costModel: CostModel { CostModel(fixedNs: callNs, longestSquaredNs: unitNs) }
+    public var costModel: CostModel {
+        CostModel(fixedNs: callNs, perItemNs: perItemNs, longestSquaredNs: unitNs, paddedNs: paddedNs, paddedSquaredNs: paddedSquaredNs)
+    }
 
     /// How long a call with items of these lengths takes.
     public func serviceNs(lengths: some Sequence<Int>) -> Int64 {

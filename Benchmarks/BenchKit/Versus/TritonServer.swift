@@ -1,0 +1,67 @@
+import Foundation
+
+/// One Triton Inference Server (2.51, PyPI's nvidia-pytriton), started by
+/// `Benchmarks/upstream/triton_server.py` on free ports for a `bench versus`
+/// run and stopped when it ends. Ready once the script prints its `ready`
+/// line (every model loaded and answering ready).
+///
+/// `@unchecked Sendable`: its fields are `let`s set before the process
+/// starts; `Process` is only asked whether it runs and signalled, which it
+/// answers under its own lock.
+public final class TritonServer: @unchecked Sendable {
+    public let httpPort: Int
+    public let grpcPort: Int
+    /// What it was started as, for tables and errors ("dynamic batcher, delay 0 µs").
+    public let role: String
+    let process = Process()
+    let logFile: URL
+
+    /// Starts `python3 triton_server.py` with `arguments` (ports added here).
+    public init(script: String, arguments: [String], role: String) throws {
+        httpPort = try FreePort.find()
+        grpcPort = try FreePort.find()
+        self.role = role
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-triton-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--http-port", "\(httpPort)", "--grpc-port", "\(grpcPort)", "--metrics-port", "0"] + arguments
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    /// `HOST:PORT` of its gRPC face.
+    public var grpcAddress: String { "127.0.0.1:\(grpcPort)" }
+
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// Waits (bounded) for the `ready` line; throws with the log's tail if it
+    /// exits first or takes too long (a model load takes ~2 s).
+    public func waitReady(within seconds: Double = 180) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if log.contains("\nready http=") || log.hasPrefix("ready http=") { return }
+            guard process.isRunning else {
+                throw BenchError.live("Triton (\(role)) exited before it was ready (run .ci/install):\n\(log.suffix(2000))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BenchError.live("Triton (\(role)) not ready within \(Int(seconds)) s:\n\(log.suffix(2000))")
+    }
+
+    /// SIGTERM (the script stops tritonserver and its workspace), SIGKILL
+    /// after 30 s; then removes the log.
+    public func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning && Date() < deadline { usleep(50_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: logFile)
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Simulation
+
+/// What `swift run bench versus` was asked to do.
+public struct VersusOptions: Sendable {
+    public var workloads = ["seed-mix", "llm-fixed", "minilm-mix"]
+    /// Ferry's strategies; empty: every built one.
+    public var strategies: [String] = []
+    /// Triton dynamic batcher delays (µs) to run: 0 and a tuned value.
+    public var delaysUs = [0, 10_000]
+    public var reps = 2
+    /// Arrival-rate multipliers (a ladder): 2 sends the same trace twice as fast.
+    public var rates: [Double] = [1]
+    public var seed: UInt64 = 1
+    /// onnxruntime threads for the MiniLM model (the same in every system).
+    public var modelThreads = 1
+    public var out = "Benchmarks/results/versus"
+    public var quiet = false
+
+    public init() {}
+}
+
+/// Ferry against Triton Inference Server's own dynamic batcher, on the same
+/// traffic and the same model function: for each workload it starts one
+/// Triton per dynamic-batcher delay and one with batching off, then sends the
+/// workload's trace (over the Open Inference Protocol's gRPC face, open loop
+/// as the live bench does) to each batcher, to the unbatched Triton alone,
+/// and through Ferry (one per strategy, learning its cost law from the calls
+/// from a neutral prior) to the unbatched Triton. Repetitions are interleaved
+/// (every system once, then again), so a slow minute of the machine hurts
+/// all of them alike; tables give medians over the repetitions.
+public struct VersusRunner {
+    public let options: VersusOptions
+    let bench: BenchRunner
+
+    public init(options: VersusOptions, bench: BenchRunner) {
+        self.options = options
+        self.bench = bench
+    }
+
+    /// One run's figures.
+    public struct Run: Codable, Sendable {
+        public var workload: String
+        public var rate: Double
+        public var rep: Int
+        public var system: String
+        public var figures: Figures
+        public var rightAnswers: Int
+        public var wrongAnswers: Int
+    }
+
+    func progress(_ line: String) {
+        if !options.quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    }
+
+    /// Triton's model flags for a workload: the seed's rule with the workload's
+    /// law (as a sleep), or the MiniLM model; its batch limit and concurrency.
+    func modelArguments(_ workload: Workload) -> [String] {
+        let b = workload.backend
+        var arguments = ["--max-batch", "\(b.batchLimit)", "--instances", "\(b.concurrency)"]
+        if workload.texts == .words {
+            arguments += ["--classifier", "minilm", "--threads", "\(options.modelThreads)"]
+        } else {
+            arguments += ["--classifier", "rule", "--unit-ms", "\(b.unitMs)", "--call-ms", "\(b.callMs ?? 0)"]
+        }
+        return arguments
+    }
+
+    /// Ferry's backend flags: the unbatched Triton over gRPC, and a neutral
+    /// prior (5 ms a call) that the learned law replaces, so what Ferry knows
+    /// of the cost it learned. MiniLM: embeddings out, items sized in tokens,
+    /// the padded terms offered to the learner.
+    func ferryArguments(_ workload: Workload, upstream: TritonServer, config: String) -> [String] {
+        var arguments = ["--backend", "oip", "--upstream", "grpc://\(upstream.grpcAddress)", "--upstream-row-shape", "1",
+                         "--unit-ms", "0", "--call-ms", "5"]
+        if workload.texts == .words {
+            arguments += ["--config", config, "--item-size", "words"]
+                + ["fixed", "padded", "padded_squared"].flatMap { ["--cost-term", $0] }
+        }
+        return arguments
+    }
+
+    static let minilmConfig = """
+        # bench versus: the MiniLM model as Ferry serves it (the rest comes from flags).
+        [[models]]
+        name = "classifier"
+        output = "EMBEDDING"
+        output_datatype = "FP32"
+        output_shape = [384]
+        upstream_output = "EMBEDDING"
+        """
+
+    func script() -> String {
+        let local = "Benchmarks/upstream/triton_server.py"
+        if FileManager.default.fileExists(atPath: local) { return local }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("upstream/triton_server.py").path
+    }
+
+    /// Everything, as asked; prints a table per workload and rate, writes
+    /// `versus.json` and `versus.md` under `out`.
+    public func run() async throws {
+        let all = try bench.loadWorkloadsAllowingLive()
+        let workloads = try options.workloads.map { name in
+            guard let w = all.first(where: { $0.name == name }) else {
+                throw BenchError.usage("no workload named '\(name)' (have: \(all.map(\.name).joined(separator: ", ")))")
+            }
+            return w
+        }
+        let strategies = options.strategies.isEmpty ? try bench.strategies() : options.strategies
+        let systems = options.delaysUs.map { VersusSystem.tritonBatcher(delayUs: $0) } + [.tritonAlone]
+            + strategies.map { VersusSystem.ferry(strategy: $0) }
+        try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
+        let config = "\(options.out)/minilm-model.toml"
+        try Self.minilmConfig.write(toFile: config, atomically: true, encoding: .utf8)
+        var runs: [Run] = []
+        var markdown = ""
+        let total = workloads.count * options.rates.count * options.reps * systems.count
+        var done = 0
+        for workload in workloads {
+            progress("\(workload.name): starting \(options.delaysUs.count + 1) Tritons (\(modelArguments(workload).joined(separator: " ")))")
+            let batchers = try options.delaysUs.map { delay in
+                try TritonServer(script: script(), arguments: modelArguments(workload) + ["--queue-delay-us", "\(delay)"],
+                                 role: VersusSystem.tritonBatcher(delayUs: delay).label)
+            }
+            let alone = try TritonServer(script: script(), arguments: modelArguments(workload) + ["--no-batching"],
+                                         role: VersusSystem.tritonAlone.label)
+            defer {
+                for t in batchers { t.stop() }
+                alone.stop()
+            }
+            for t in batchers + [alone] { try await t.waitReady() }
+            for t in batchers + [alone] { try await warmUp(t, workload: workload) }
+            for rate in options.rates {
+                let arrivals = Self.scaled(workload.arrivals(seed: options.seed), by: rate)
+                var here: [Run] = []
+                for rep in 1...options.reps {
+                    for system in systems {
+                        done += 1
+                        let started = ContinuousClock.now
+                        let live: LiveRunner.Run
+                        switch system {
+                        case let .tritonBatcher(delay):
+                            let triton = batchers[options.delaysUs.firstIndex(of: delay)!]
+                            live = try await LiveRunner(supervisorPath: "", protocol: .oipGRPC)
+                                .run(arrivals: arrivals, workload: workload, strategy: nil, config: "", url: triton.grpcAddress, progress: { _ in })
+                        case .tritonAlone:
+                            live = try await LiveRunner(supervisorPath: "", protocol: .oipGRPC)
+                                .run(arrivals: arrivals, workload: workload, strategy: nil, config: "", url: alone.grpcAddress, progress: { _ in })
+                        case let .ferry(strategy):
+                            let runner = LiveRunner(supervisorPath: "\(bench.pluginDirectory)/supervisor", protocol: .oipGRPC,
+                                                    backendArguments: ferryArguments(workload, upstream: alone, config: config))
+                            live = try await runner.run(arrivals: arrivals, workload: workload, strategy: strategy,
+                                                        config: workload.strategyConfig?[BenchRunner.label(strategy)] ?? "", url: nil,
+                                                        progress: { _ in })
+                        }
+                        let figures = Figures(strategy: system.label, result: live.result, backend: workload.backend.model)
+                        here.append(Run(workload: workload.name, rate: rate, rep: rep, system: system.label, figures: figures,
+                                        rightAnswers: live.tally.rightLabels, wrongAnswers: live.tally.wrongLabels))
+                        let elapsed = (ContinuousClock.now - started).formatted(.units(allowed: [.seconds], width: .narrow))
+                        progress("[\(done)/\(total)] \(workload.name) ×\(Self.number(rate)) rep \(rep) \(system.label): mean \(Report.ms(figures.all.meanMs)) ms, \(live.tally.rightLabels) right, \(live.tally.wrongLabels) wrong (\(elapsed))")
+                    }
+                }
+                let table = VersusTable(workload: workload, rate: rate, systems: systems.map(\.label), runs: here).text
+                print(table)
+                fflush(nil)  // every stream: naming `stdout` is not concurrency-safe
+                markdown += table + "\n"
+                runs += here
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(runs).write(to: URL(fileURLWithPath: "\(options.out)/versus.json"))
+        try markdown.write(toFile: "\(options.out)/versus.md", atomically: true, encoding: .utf8)
+        progress("wrote \(options.out)/versus.json and versus.md")
+    }
+
+    /// A few requests through a Triton before it is measured: its first call
+    /// loads the model function's imports.
+    func warmUp(_ triton: TritonServer, workload: Workload) async throws {
+        let arrivals = Array(workload.arrivals(seed: options.seed &+ 99).filter { $0.afterGroup == nil }.prefix(8))
+            .map { Arrival(client: $0.client, timeNs: 0, length: $0.length) }
+        _ = try await LiveRunner(supervisorPath: "", protocol: .oipGRPC)
+            .run(arrivals: arrivals, workload: workload, strategy: nil, config: "", url: triton.grpcAddress, progress: { _ in })
+    }
+
+    /// The trace sent `rate` times as fast (closed-loop offsets shrink alike).
+    public static func scaled(_ arrivals: [Arrival], by rate: Double) -> [Arrival] {
+        guard rate != 1 else { return arrivals }
+        return arrivals.map { a in
+            var a = a
+            a.timeNs = Int64((Double(a.timeNs) / rate).rounded())
+            return a
+        }
+    }
+
+    static func number(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(format: "%.2g", v) }
+}

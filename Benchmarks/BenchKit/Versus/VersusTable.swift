@@ -1,0 +1,41 @@
+import Foundation
+
+/// The table `bench versus` prints for one workload at one rate: a row per
+/// system, each figure the median of its repetitions.
+struct VersusTable {
+    let workload: Workload
+    let rate: Double
+    let systems: [String]
+    let runs: [VersusRunner.Run]
+
+    static func median(_ values: [Double]) -> Double {
+        let s = values.sorted()
+        guard !s.isEmpty else { return 0 }
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    var text: String {
+        let clients = Set(runs.flatMap { $0.figures.clients.keys }).sorted()
+        let reps = Set(runs.map(\.rep)).count
+        var out = "\(workload.name) ×\(VersusRunner.number(rate)) rate — \(workload.description)\n"
+        out += "(median of \(reps) interleaved run\(reps == 1 ? "" : "s"); latency in ms; bound: the lower bound of the mean)\n\n"
+        out += "| system | mean (× bound) | p50 | p99 | " + clients.map { "\($0) mean / p99" }.joined(separator: " | ")
+            + " | req/s | items/call | not answered | wrong |\n"
+        out += "|---|---|---|---|" + clients.map { _ in "---|" }.joined() + "---|---|---|---|\n"
+        for system in systems {
+            let mine = runs.filter { $0.system == system }.map(\.figures)
+            guard !mine.isEmpty else { continue }
+            func m(_ f: (Figures) -> Double) -> Double { Self.median(mine.map(f)) }
+            let fill = m { $0.batchFill * Double(workload.backend.batchLimit) }
+            var row = "| \(system) | \(Report.ms(m { $0.all.meanMs })) (\(String(format: "%.2f", m { $0.ratioToBound }))) "
+            row += "| \(Report.ms(m { $0.all.p50Ms })) | \(Report.ms(m { $0.all.p99Ms })) | "
+            row += clients.map { c in "\(Report.ms(m { $0.clients[c]?.meanMs ?? 0 })) / \(Report.ms(m { $0.clients[c]?.p99Ms ?? 0 }))" }
+                .joined(separator: " | ")
+            row += " | \(String(format: "%.1f", m { $0.throughputPerS })) | \(fill > 0 ? String(format: "%.2f", fill) : "–") "
+            row += "| \(Int(m { Double($0.rejected + $0.expired + $0.failed) })) "
+            row += "| \(Int(Self.median(runs.filter { $0.system == system }.map { Double($0.wrongAnswers) }))) |\n"
+            out += row
+        }
+        return out
+    }
+}

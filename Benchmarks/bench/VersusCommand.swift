@@ -1,0 +1,80 @@
+import ArgumentParser
+import BenchKit
+import Foundation
+
+/// `swift run bench versus` — Ferry against Triton Inference Server's own
+/// dynamic batcher, on the same traffic and model function.
+struct VersusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "versus",
+        abstract: "Ferry against Triton's own dynamic batcher, on the same traffic and model function.",
+        discussion: """
+            For each workload it starts Triton 2.51 (nvidia-pytriton; .ci/install puts it in its venv) once per
+            --queue-delay-us with its dynamic batcher on and once with batching off, all running the workload's
+            model function (the seed's law as a sleep, a fixed cost per call, or the MiniLM model for texts =
+            "words"), with the workload's batch limit and instances = its concurrency. It then replays the
+            workload's trace over gRPC to each batcher, to the unbatched Triton alone (one item a call), and
+            through Ferry (each strategy; its cost law learned from a neutral 5 ms prior) to the unbatched
+            Triton. Repetitions are interleaved; tables show medians. Results: OUT/versus.json and versus.md.
+            """)
+
+    @Option(name: .customLong("workload"), help: "Workloads (repeat or comma-separate).")
+    var workloads: [String] = ["seed-mix", "llm-fixed", "minilm-mix"]
+
+    @Option(name: .customLong("strategy"), help: "Ferry's strategies (repeat or comma-separate). Default: every built one.")
+    var strategies: [String] = []
+
+    @Option(name: .customLong("queue-delay-us"), help: "Triton dynamic batcher delays to run, µs (repeat or comma-separate).")
+    var delays: [String] = ["0", "10000"]
+
+    @Option(help: "Interleaved repetitions of every system.")
+    var reps = 2
+
+    @Option(name: .customLong("rate"), help: "Arrival-rate multipliers, a ladder (repeat or comma-separate): 2 sends the trace twice as fast.")
+    var rates: [String] = ["1"]
+
+    @Option(help: "Seed of the traffic generator.")
+    var seed: UInt64 = 1
+
+    @Option(help: "onnxruntime threads for the MiniLM model, the same in every system.")
+    var modelThreads = 1
+
+    @Option(help: "Folder for versus.json and versus.md.")
+    var out = "Benchmarks/results/versus"
+
+    @Option(help: "Folder of workload files (default: Benchmarks/workloads).")
+    var workloadsDir: String?
+
+    @Flag(help: "No progress lines on stderr.")
+    var quiet = false
+
+    static func list(_ values: [String]) -> [String] { values.flatMap { $0.split(separator: ",").map(String.init) } }
+
+    func run() async throws {
+        var options = VersusOptions()
+        options.workloads = Self.list(workloads)
+        options.strategies = Self.list(strategies)
+        options.reps = reps
+        options.seed = seed
+        options.modelThreads = modelThreads
+        options.out = out
+        options.quiet = quiet
+        do {
+            options.delaysUs = try Self.list(delays).map {
+                guard let v = Int($0), v >= 0 else { throw BenchError.usage("--queue-delay-us takes whole µs ≥ 0, got '\($0)'") }
+                return v
+            }
+            options.rates = try Self.list(rates).map {
+                guard let v = Double($0), v > 0 else { throw BenchError.usage("--rate takes multipliers > 0, got '\($0)'") }
+                return v
+            }
+            guard reps >= 1 else { throw BenchError.usage("--reps must be at least 1") }
+            var benchOptions = BenchOptions()
+            benchOptions.workloadDirectory = workloadsDir
+            try await VersusRunner(options: options, bench: BenchRunner(options: benchOptions)).run()
+        } catch let error as BenchError {
+            FileHandle.standardError.write(Data("bench versus: \(error)\n".utf8))
+            throw ExitCode(64)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import BenchKit
+import Foundation
+import Simulation
+import Testing
+import TestSupport
+
+/// `bench versus`'s pieces, and one whole run against real Tritons.
+@Suite struct VersusPiecesTests {
+    @Test func aFasterRateShrinksEveryTimeAlike() {
+        let arrivals = [Arrival(client: "A", timeNs: 1_000, length: 5), Arrival(client: "B", timeNs: 3_000, length: 9, afterGroup: 0)]
+        let twice = VersusRunner.scaled(arrivals, by: 2)
+        #expect(twice.map(\.timeNs) == [500, 1_500] && twice.map(\.length) == [5, 9] && twice[1].afterGroup == 0)
+        #expect(VersusRunner.scaled(arrivals, by: 1) == arrivals)
+    }
+
+    @Test func wordTextsHaveTheirTokenCountAndVary() {
+        // Words of the vocabulary are one token each; [CLS] and [SEP] make the other two.
+        for tokens in [3, 8, 40, 256] {
+            #expect(LiveTexts.words(index: 7, tokens: tokens).split(separator: " ").count == tokens - 2)
+        }
+        #expect(LiveTexts.words(index: 1, tokens: 12) != LiveTexts.words(index: 2, tokens: 12))
+        #expect(LiveTexts.expected("anything", texts: .words) == "embedding")
+    }
+
+    @Test func anEmbeddingIsRowsOf384UnitLengthFloats() {
+        let unit = [Float](repeating: 0, count: 383) + [1]
+        #expect(LiveTexts.embeddingLabel(unit + unit) == "embedding")
+        #expect(LiveTexts.embeddingLabel(Array(unit.dropLast())) == "bad embedding")
+        #expect(LiveTexts.embeddingLabel([Float](repeating: 0, count: 384)) == "bad embedding")
+        #expect(LiveTexts.embeddingLabel([]) == "bad embedding")
+    }
+}
+
+@Suite(.serialized) struct VersusCommandTests {
+    /// A small trace through every kind of system: Triton's batcher, Triton
+    /// alone, and Ferry in front of the unbatched Triton; every request
+    /// answered with the right label by each, and the files written.
+    @Test func everySystemAnswersTheSameTraceRight() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-versus-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try """
+            name = "tiny"
+            description = "24 short texts, two clients"
+            [backend]
+            batch_limit = 4
+            concurrency = 1
+            unit_ms = 0.05
+            [[clients]]
+            name = "A"
+            shape = "poisson"
+            count = 16
+            rate_per_s = 100.0
+            length = [5, 12]
+            [[clients]]
+            name = "B"
+            shape = "poisson"
+            count = 8
+            rate_per_s = 50.0
+            length = [20, 30]
+            """.write(to: dir.appendingPathComponent("tiny.toml"), atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try BuildProducts.executable("bench"))
+        process.arguments = ["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0", "--reps", "1",
+                             "--workloads-dir", dir.path, "--out", out]
+        process.currentDirectoryURL = Repository.root
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text.suffix(3000))")
+        let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
+        #expect(runs.map(\.system) == ["Triton dynamic batcher, delay 0 µs", "Triton alone, no batching", "Ferry sjf → Triton (batching off)"])
+        for run in runs {
+            #expect(run.rightAnswers == 24 && run.wrongAnswers == 0 && run.figures.all.count == 24, "\(run.system): \(run.rightAnswers) right")
+        }
+        // Ferry batched: its calls are in its call log, at most the batch limit each.
+        #expect(runs[2].figures.calls >= 6 && runs[2].figures.batchFill <= 1)
+        #expect(text.contains("| Ferry sjf → Triton (batching off) |"))
+    }
+}
