@@ -31,6 +31,9 @@ extension Workload.Backend {
         unitMs = unit
         callMs = try c.number(.callMs)
         maxQueued = try c.decodeIfPresent(Int.self, forKey: .maxQueued)
+        perItemMs = try c.number(.perItemMs)
+        paddedMs = try c.number(.paddedMs)
+        paddedSquaredMs = try c.number(.paddedSquaredMs)
     }
 }
 

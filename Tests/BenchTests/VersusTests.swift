@@ -82,3 +82,18 @@ import TestSupport
         #expect(text.contains("| Ferry sjf → Triton (batching off) |"))
     }
 }
+
+@Suite struct MiniLMWorkloadTests {
+    /// The workload's law is the padded transformer's: a call of n items
+    /// padded to L tokens costs 3.5 + 0.094·n·L + 0.000144·n·L² ms.
+    @Test func theMiniLMWorkloadCostsByPaddedTokens() throws {
+        let workload = try Workload.load(path: Repository.root.appendingPathComponent("Benchmarks/workloads/minilm-mix.toml").path)
+        let law = workload.backend.model
+        #expect(workload.texts == .words)
+        let expectedMs: Double = 3.5 + 0.094 * 256 + 0.000144 * 65_536
+        let ms = Double(law.serviceNs(lengths: [256])) / 1e6
+        #expect(abs(ms - expectedMs) < 0.01, "\(ms) ms; \(workload.backend)")
+        // One long document among seven short queries costs as much as eight documents.
+        #expect(law.serviceNs(lengths: [256] + [Int](repeating: 16, count: 7)) == law.serviceNs(lengths: [Int](repeating: 256, count: 8)))
+    }
+}
