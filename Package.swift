@@ -195,7 +195,7 @@ let package = Package(
         ]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "LibUVTests", dependencies: ["LibUV"]),
-        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "StrategySDK", "Simulation", "TestSupport"]),
+        .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "StrategySDK", "Simulation", "CostModel", "TestSupport"]),
         .target(name: "TestSupport", dependencies: [
             "StrategyHost", "BenchKit", "OpenInference",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -8,6 +8,13 @@ import StrategySDK
 /// An item that has waited longer than `aging_ms` goes first in the next
 /// batch (filled with the shortest others), so long items cannot starve.
 ///
+/// A batch stops early where batching stops paying: when the next item would
+/// make the call (as the host's cost model, learned or configured, estimates
+/// it) longer than the call without it plus a call of that item alone. Under
+/// the seed's law (a call costs its longest item) that never happens; for a
+/// transformer that pads every row to the longest, a long document does not
+/// join a batch of short queries.
+///
 /// Fails: the long client's latency grows towards the aging bound under a
 /// steady stream of short work; it ignores deadlines and per-client fairness,
 /// and takes the shortest items even when a slightly different grouping
@@ -23,9 +30,14 @@ public final class SJF: FerryStrategy {
     public var queued: QueuedItems? { items }
     private var byCost = KeyOrder()
     private var byArrival = ArrivalOrder()
+    private var host: HostEstimates?
 
     public init(config: StrategyConfig) throws {
         agingNs = Int64(try config.double("aging_ms", default: 1000, in: 0...86_400_000) * 1_000_000)
+    }
+
+    public func attached(_ host: HostEstimates) {
+        self.host = host
     }
 
     public func arrived(_ item: Item, now: Int64) {
@@ -33,15 +45,28 @@ public final class SJF: FerryStrategy {
         byArrival.append(item.id)
     }
 
+    /// Whether an item of `cost` pays its way into a batch of `count` items
+    /// whose largest is `longest`: the call grows by less than its own call.
+    /// A host older than ABI 1.1 gives no estimates: the seed's law, where it always does.
+    private func joins(cost: UInt64, count: Int, longest: UInt64) -> Bool {
+        guard count > 0, let host else { return true }
+        let grown = host.callServiceNs(count: count + 1, longest: max(longest, cost)) - host.callServiceNs(count: count, longest: longest)
+        return grown <= host.callServiceNs(count: 1, longest: cost)
+    }
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
+        var longest: UInt64 = 0
         if let oldest = byArrival.first(live: items), let item = items[oldest], now - item.arrivalNs >= agingNs {
             items.take(oldest)
             batch.append(oldest)
+            longest = item.cost
         }
-        while !batch.isFull, let id = byCost.popFirst(live: items) {
+        while !batch.isFull, let id = byCost.first(live: items), let item = items[id] {
+            guard joins(cost: item.cost, count: batch.count, longest: longest) else { break }
+            _ = byCost.popFirst(live: items)
             items.take(id)
             batch.append(id)
+            longest = max(longest, item.cost)
         }
         return Item.never
     }

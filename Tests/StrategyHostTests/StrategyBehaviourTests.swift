@@ -2,6 +2,7 @@ import StrategySDK
 import Foundation
 import Scheduling
 import Simulation
+import CostModel
 import StrategyHost
 import Testing
 import TestSupport
@@ -30,6 +31,36 @@ import TestSupport
         }
         #expect(core.refusedAnswers == 0)
         return out
+    }
+
+    /// Queues `costs` at t=0 under `law` and returns the batches' costs in dispatch order.
+    func batchCosts(_ strategy: any SchedulingStrategy, costs: [UInt64], limit: Int, law: CostModel) -> [[UInt64]] {
+        let core = SchedulingCore(strategy: strategy, configuration: .init(batchLimit: limit, slots: 1, costModel: law))
+        var costOf: [ItemID: UInt64] = [:]
+        for c in costs { if let id = core.enqueue(client: "c", cost: c, now: 0) { costOf[id] = c } }
+        var out: [[UInt64]] = []
+        var t: Int64 = 0
+        while core.queuedCount > 0 {
+            for d in core.schedule(now: t).dispatches {
+                out.append(d.ids.map { costOf[$0] ?? 0 })
+                core.complete(batchID: d.batchID, success: true, serviceNs: 1, now: t)
+            }
+            t += 1
+        }
+        return out
+    }
+
+    @Test func sjfBatchesOnlyWhileBatchingPays() throws {
+        // The seed's law (a call costs its longest item): a longer item always joins.
+        let seed = batchCosts(try load("sjf"), costs: [200, 16, 16, 16, 16, 16, 16, 16], limit: 8, law: .seed(unitMs: 1))
+        #expect(seed == [[16, 16, 16, 16, 16, 16, 16, 200]])
+        // A padded transformer (MiniLM's law): the long document would cost its
+        // length for every short query beside it, so it goes alone; the short ones batch.
+        let padded = CostModel(fixedNs: 3.5e6, paddedNs: 0.094e6, paddedSquaredNs: 144)
+        let split = batchCosts(try load("sjf"), costs: [200, 16, 16, 16, 16, 16, 16, 16], limit: 8, law: padded)
+        #expect(split == [[16, 16, 16, 16, 16, 16, 16], [200]])
+        // Equal items still batch: each saves the fixed cost of a call.
+        #expect(batchCosts(try load("sjf"), costs: [64, 64, 64], limit: 8, law: padded) == [[64, 64, 64]])
     }
 
     @Test func batchTakesOldestFirstUpToTheLimit() throws {
