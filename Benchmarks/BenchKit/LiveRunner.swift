@@ -52,15 +52,23 @@ public struct LiveRunner: Sendable {
         return arguments
     }
 
-    /// Runs the trace against `strategy` (started here) or `url`.
+    /// Runs the trace against `strategy` (started here) or `url`; with
+    /// `keepingCallLog`, Ferry's worker call log is copied there (for `bench fit-cost`).
     public func run(arrivals: [Arrival], workload: Workload, strategy: String?, config: String, url: String?,
+                    keepingCallLog kept: String? = nil,
                     progress: @escaping @Sendable (String) -> Void) async throws -> Run {
         if let url {
             let endpoint = try LiveEndpoint.parse(url, for: `protocol`)
             return try await run(arrivals: arrivals, workload: workload, endpoint: endpoint, ferry: nil, progress: progress)
         }
         let files = try FerryFiles.temporary(prefix: "ferry-bench-")
-        defer { files.remove() }
+        defer {
+            if let kept {
+                try? FileManager.default.removeItem(atPath: kept)
+                try? FileManager.default.copyItem(at: files.callLog, to: URL(fileURLWithPath: kept))
+            }
+            files.remove()
+        }
         let ferry = try FerryProcess(supervisor: supervisorPath,
                                      arguments: arguments(strategy: strategy ?? "plugins/sjf.so", config: config, backend: workload.backend),
                                      files: files)

@@ -22,7 +22,7 @@ struct FitCostCommand: ParsableCommand {
     @Option(help: "Only this model's calls (default: all).")
     var model: String?
 
-    @Option(name: .customLong("term"), help: "A term to fit: fixed, per_item, longest_squared, padded (repeat; default fixed and longest_squared).")
+    @Option(name: .customLong("term"), help: "A term to fit: fixed, per_item, longest_squared, padded, padded_squared (repeat; default fixed and longest_squared).")
     var terms: [String] = []
 
     @Option(name: .customLong("unit-ms"), help: "The prior's ms per squared size (the seed's law).")

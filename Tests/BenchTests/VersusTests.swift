@@ -80,6 +80,8 @@ import TestSupport
         // Ferry batched: its calls are in its call log, at most the batch limit each.
         #expect(runs[2].figures.calls >= 6 && runs[2].figures.batchFill <= 1)
         #expect(text.contains("| Ferry sjf → Triton (batching off) |"))
+        // Ferry's call log is kept for `bench fit-cost`.
+        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-1.jsonl"))
     }
 }
 

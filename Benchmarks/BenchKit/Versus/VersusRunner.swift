@@ -98,7 +98,8 @@ public struct VersusRunner {
     }
 
     /// Everything, as asked; prints a table per workload and rate, writes
-    /// `versus.json` and `versus.md` under `out`.
+    /// `versus.json` and `versus.md` under `out`, and each Ferry run's call
+    /// log (`calls-WORKLOAD-xRATE-STRATEGY-REP.jsonl`, for `bench fit-cost`).
     public func run() async throws {
         let all = try bench.loadWorkloadsAllowingLive()
         let workloads = try options.workloads.map { name in
@@ -150,15 +151,16 @@ public struct VersusRunner {
                         case let .ferry(strategy):
                             let runner = LiveRunner(supervisorPath: "\(bench.pluginDirectory)/supervisor", protocol: .oipGRPC,
                                                     backendArguments: ferryArguments(workload, upstream: alone, config: config))
+                            let log = "\(options.out)/calls-\(workload.name)-x\(Self.number(rate))-\(BenchRunner.label(strategy))-\(rep).jsonl"
                             live = try await runner.run(arrivals: arrivals, workload: workload, strategy: strategy,
                                                         config: workload.strategyConfig?[BenchRunner.label(strategy)] ?? "", url: nil,
-                                                        progress: { _ in })
+                                                        keepingCallLog: log, progress: { _ in })
                         }
                         let figures = Figures(strategy: system.label, result: live.result, backend: workload.backend.model)
                         here.append(Run(workload: workload.name, rate: rate, rep: rep, system: system.label, figures: figures,
                                         rightAnswers: live.tally.rightLabels, wrongAnswers: live.tally.wrongLabels))
                         let elapsed = (ContinuousClock.now - started).formatted(.units(allowed: [.seconds], width: .narrow))
-                        progress("[\(done)/\(total)] \(workload.name) ×\(Self.number(rate)) rep \(rep) \(system.label): mean \(Report.ms(figures.all.meanMs)) ms, \(live.tally.rightLabels) right, \(live.tally.wrongLabels) wrong (\(elapsed))")
+                        progress("[\(done)/\(total)] \(workload.name) ×\(Self.number(rate)) rep \(rep) \(system.label): mean \(Report.ms(figures.all.meanMs))\(figures.all.meanMs >= 10_000 ? "" : " ms"), \(live.tally.rightLabels) right, \(live.tally.wrongLabels) wrong (\(elapsed))")
                     }
                 }
                 let table = VersusTable(workload: workload, rate: rate, systems: systems.map(\.label), runs: here).text
