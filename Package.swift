@@ -162,7 +162,11 @@ let package = Package(
             .product(name: "HeapModule", package: "swift-collections"),
         ], path: "Benchmarks/BenchKit"),
         .executableTarget(name: "Bench", dependencies: [
-            "BenchKit", "CostModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "BenchKit", "CostModel", "StrategyHost", "InferenceProtocol", "OpenInference",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
         ], path: "Benchmarks/bench"),
 
         // MARK: Strategy plugins (one folder each)
