@@ -87,16 +87,7 @@ import TestSupport
 
 @Suite(.serialized) struct BenchCommandTests {
     func bench(_ arguments: [String], workloads: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try BuildProducts.executable("bench"))
-        process.arguments = arguments + ["--workloads-dir", workloads ?? Repository.root.appendingPathComponent("Benchmarks/workloads").path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try BuildProducts.runBench(arguments + ["--workloads-dir", workloads ?? Repository.root.appendingPathComponent("Benchmarks/workloads").path])
     }
 
     func temp() -> String {

@@ -9,18 +9,9 @@ import TestSupport
     @Test func ferryAndTheBareServerAnswerTheSameLoad() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-throughput-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try BuildProducts.executable("bench"))
-        process.arguments = ["throughput", "--rate", "50", "--seconds", "0.4", "--clients", "2", "--closed-requests", "20",
-                             "--protocol", "seed,oip-grpc", "--out", out]
-        process.currentDirectoryURL = Repository.root
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text.suffix(3000))")
+        let (status, text) = try BuildProducts.runBench(["throughput", "--rate", "50", "--seconds", "0.4", "--clients", "2",
+                                                         "--closed-requests", "20", "--protocol", "seed,oip-grpc", "--out", out])
+        #expect(status == 0, "\(text.suffix(3000))")
         let rows = try JSONDecoder().decode([ThroughputRunner.Row].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/throughput.json")))
         // Two faces × two loads (open 50/s, closed 2) × two targets.
         #expect(rows.count == 8)

@@ -60,18 +60,9 @@ import TestSupport
             length = [20, 30]
             """.write(to: dir.appendingPathComponent("tiny.toml"), atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("out").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try BuildProducts.executable("bench"))
-        process.arguments = ["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0", "--reps", "1",
-                             "--workloads-dir", dir.path, "--out", out]
-        process.currentDirectoryURL = Repository.root
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text.suffix(3000))")
+        let (status, text) = try BuildProducts.runBench(["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0",
+                                                         "--reps", "1", "--workloads-dir", dir.path, "--out", out])
+        #expect(status == 0, "\(text.suffix(3000))")
         let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
         #expect(runs.map(\.system) == ["Triton dynamic batcher, delay 0 µs", "Triton alone, no batching", "Ferry sjf → Triton (batching off)"])
         for run in runs {

@@ -24,6 +24,22 @@ public enum BuildProducts {
     }
 
     public struct Missing: Error, CustomStringConvertible { public let description: String }
+
+    /// Runs the built `bench` with `arguments` from the repository root and
+    /// waits for it: its exit status and everything it printed.
+    public static func runBench(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try executable("bench"))
+        process.arguments = arguments
+        process.currentDirectoryURL = Repository.root
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
 }
 
 /// The repository checkout these tests belong to.
