@@ -110,7 +110,7 @@ struct ClassifyRoutes {
             }
             timeoutMs = t
         }
-        let result = await scheduler.submit(model: model, client: client, cost: itemSize.size(of: Array(text.utf8), isText: true), timeoutMs: timeoutMs,
+        let result = await scheduler.submit(model: model, client: client, cost: itemSize.size(ofText: text), timeoutMs: timeoutMs,
                                             payload: Array(text.utf8), cancelledBy: channel)
         let reason = String(decoding: result.body, as: UTF8.self)
         switch result.status {

@@ -14,11 +14,16 @@ public enum ItemSize: String, Sendable, CaseIterable {
 
     /// The size of one row; a row that is not text counts its bytes whatever the rule.
     public func size(of row: [UInt8], isText: Bool) -> UInt64 {
-        guard isText else { return UInt64(row.count) }
+        guard isText, self != .bytes else { return UInt64(row.count) }
+        return size(ofText: String(decoding: row, as: UTF8.self))
+    }
+
+    /// The size of a text.
+    public func size(ofText text: String) -> UInt64 {
         switch self {
-        case .bytes: return UInt64(row.count)
-        case .characters: return UInt64(String(decoding: row, as: UTF8.self).unicodeScalars.count)
-        case .words: return Self.words(in: String(decoding: row, as: UTF8.self))
+        case .bytes: return UInt64(text.utf8.count)
+        case .characters: return UInt64(text.unicodeScalars.count)
+        case .words: return Self.words(in: text)
         }
     }
 

@@ -22,6 +22,10 @@ import Testing
         #expect(Self.size(.characters, "héllo") == 5)
         #expect(Self.size(.bytes, "héllo") == 6)
         #expect(Self.size(.words, "héllo, 世界") == 2 + 1 + 1 + 2)  // a word, a comma, two ideographs
+        // A text already decoded counts the same as its bytes.
+        for rule in ItemSize.allCases {
+            #expect(rule.size(ofText: "héllo, 世界") == Self.size(rule, "héllo, 世界"))
+        }
     }
 
     @Test func aRowThatIsNotTextCountsItsBytesUnderEveryRule() {
