@@ -1,3 +1,5 @@
+import Foundation
+
 /// One line of the worker's call log (`--worker-call-log`): one backend call.
 /// Fields are named as the worker writes them, so the type decodes the log
 /// with no key mapping.
@@ -15,4 +17,17 @@ public struct BackendCall: Decodable, Sendable {
     public let keys: [String]
     /// Each item's size (the scheduler's cost hint: characters of a text), in batch order.
     public let sizes: [UInt64]?
+}
+
+extension BackendCall {
+    /// Reads a call log, one JSON object a line; a bad line is named by its number.
+    public static func read(log path: String) throws -> [BackendCall] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let decoder = JSONDecoder()
+        return try text.split(separator: "\n").enumerated().map { index, line in
+            do { return try decoder.decode(BackendCall.self, from: Data(line.utf8)) } catch {
+                throw BenchError.live("\(path):\(index + 1): not a call-log line (\(error))")
+            }
+        }
+    }
 }

@@ -26,22 +26,8 @@ public struct CostFit: Sendable {
     public static func fit(_ calls: [CostLearner.Call], model: String? = nil, configuration: CostLearner.Configuration,
                            trainFraction: Double = 0.8) -> CostFit {
         let result = CostLearner.heldOut(calls, configuration: configuration, trainFraction: trainFraction)
-        let errors = calls[result.trained...].map { call in
-            abs(result.model.callNs(count: call.count, longest: call.longest) - Double(call.serviceNs)) / Double(call.serviceNs)
-        }.sorted()
         return CostFit(model: model, prior: configuration.prior.only(configuration.terms), learned: result.model,
-                       trained: result.trained, errors: errors)
-    }
-
-    /// Reads a call log: one JSON object a line.
-    public static func read(log path: String) throws -> [BackendCall] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        let decoder = JSONDecoder()
-        return try text.split(separator: "\n").enumerated().map { index, line in
-            do { return try decoder.decode(BackendCall.self, from: Data(line.utf8)) } catch {
-                throw BenchError.live("\(path):\(index + 1): not a call-log line (\(error))")
-            }
-        }
+                       trained: result.trained, errors: result.errors.sorted())
     }
 
     /// The report's lines.

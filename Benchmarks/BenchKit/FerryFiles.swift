@@ -39,8 +39,7 @@ public struct FerryFiles: Sendable {
 
     /// Every backend call the worker recorded so far, oldest first.
     public func calls() throws -> [BackendCall] {
-        let text = (try? String(contentsOf: callLog, encoding: .utf8)) ?? ""
-        return try text.split(separator: "\n").map { try JSONDecoder().decode(BackendCall.self, from: Data($0.utf8)) }
+        FileManager.default.fileExists(atPath: callLog.path) ? try BackendCall.read(log: callLog.path) : []
     }
 
     public func remove() { try? FileManager.default.removeItem(at: directory) }

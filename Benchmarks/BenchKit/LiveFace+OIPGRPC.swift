@@ -74,21 +74,8 @@ struct OIPGRPCFace: LiveFace {
     static func label(in message: Inference_ModelInferResponse, output name: String = "LABEL") -> String? {
         guard let response = try? InferenceResponse(message),
               let output = response.outputs.first(where: { $0.name == name }) else { return nil }
-        switch output.elements {
-        case let .bytes(values): return values.first.map { String(decoding: $0, as: UTF8.self) }
-        case let .fixed(raw) where output.datatype == .fp32:
-            var floats: [Float] = []
-            floats.reserveCapacity(raw.count / 4)
-            for i in stride(from: 0, to: raw.count - 3, by: 4) {
-                var bits = UInt32(raw[i])
-                bits |= UInt32(raw[i + 1]) << 8
-                bits |= UInt32(raw[i + 2]) << 16
-                bits |= UInt32(raw[i + 3]) << 24
-                floats.append(Float(bitPattern: bits))
-            }
-            return LiveTexts.embeddingLabel(floats)
-        case .fixed: return nil
-        }
+        if case let .bytes(values) = output.elements { return values.first.map { String(decoding: $0, as: UTF8.self) } }
+        return output.floats.map(LiveTexts.embeddingLabel)
     }
 
     /// The status as gRPC spells it: `resourceExhausted` → `RESOURCE_EXHAUSTED`.

@@ -45,7 +45,7 @@ struct FitCostCommand: ParsableCommand {
             }
         }
         guard train > 0 && train < 1 else { throw ValidationError("--train must be between 0 and 1, got \(train)") }
-        let calls = CostFit.calls(in: try CostFit.read(log: callLog), model: model)
+        let calls = CostFit.calls(in: try BackendCall.read(log: callLog), model: model)
         guard calls.count >= 10 else {
             throw ValidationError("\(callLog): \(calls.count) usable call(s)\(model.map { " of model '\($0)'" } ?? ""); need at least 10 that ran whole and name their sizes")
         }

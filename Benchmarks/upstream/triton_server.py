@@ -109,9 +109,12 @@ def main():
 
     unit_ms, call_ms = a.unit_ms, a.call_ms
 
+    def texts_of(TEXT):
+        return [(x.decode("utf-8", errors="replace") if isinstance(x, bytes) else str(x)) for x in TEXT.reshape(-1)]
+
     @batch
     def infer(TEXT):
-        texts = [(x.decode("utf-8", errors="replace") if isinstance(x, bytes) else str(x)) for x in TEXT.reshape(-1)]
+        texts = texts_of(TEXT)
         if classifier is None:
             time.sleep(classifiers.rule_cost_s(texts, unit_ms, call_ms))
             labels = [classifiers.rule_label(t) for t in texts]
@@ -123,8 +126,7 @@ def main():
 
     @batch
     def embed(TEXT):
-        texts = [(x.decode("utf-8", errors="replace") if isinstance(x, bytes) else str(x)) for x in TEXT.reshape(-1)]
-        return {output: np.asarray(classifier.classify(texts), dtype=np.float32)}
+        return {output: np.asarray(classifier.classify(texts_of(TEXT)), dtype=np.float32)}
 
     @batch
     def argmax(VALUES):

@@ -47,22 +47,20 @@ public struct CostLearner: Sendable {
     public private(set) var model: CostModel
     /// Calls observed so far.
     public private(set) var observations = 0
-    private var calls: [Call] = []
-    private var next = 0
+    private var calls: Recent<Call>
     /// Each recent call's relative error as predicted before it was seen.
-    private var errors: [Double] = []
-    private var nextError = 0
-    private static let errorWindow = 64
+    private var errors = Recent<Double>(capacity: 64)
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
         model = configuration.prior.only(configuration.terms)
+        calls = Recent(capacity: configuration.window)
     }
 
     /// The mean relative error of the recent predictions, each made before
     /// its call was seen (an honest, out-of-sample figure); nil before any.
     public var recentError: Double? {
-        errors.isEmpty ? nil : errors.reduce(0, +) / Double(errors.count)
+        errors.items.isEmpty ? nil : errors.items.reduce(0, +) / Double(errors.items.count)
     }
 
     /// Learns from one call (a successful one: a failed call's time says
@@ -70,31 +68,17 @@ public struct CostLearner: Sendable {
     public mutating func observe(_ call: Call) {
         guard call.count > 0, call.serviceNs > 0 else { return }
         let predicted = model.callNs(count: call.count, longest: call.longest)
-        record(error: abs(predicted - Double(call.serviceNs)) / Double(call.serviceNs))
-        if calls.count < configuration.window {
-            calls.append(call)
-        } else {
-            calls[next] = call
-            next = (next + 1) % configuration.window
-        }
+        errors.append(abs(predicted - Double(call.serviceNs)) / Double(call.serviceNs))
+        calls.append(call)
         observations += 1
         // Every call while the law is young, then every 16th: a refit is
         // O(window · subsets), too much to pay on every call of a busy backend.
         guard observations <= 32 || observations % 16 == 0 else { return }
         // The prior holds until `priorCalls` calls are in, giving way to the fit
         // in proportion (a far-off prior in a joint fit would outweigh the calls).
-        let fitted = Self.fit(calls, configuration)
-        let trust = configuration.priorCalls <= 0 ? 1 : min(1, Double(calls.count) / configuration.priorCalls)
+        let fitted = Self.fit(calls.items, configuration)
+        let trust = configuration.priorCalls <= 0 ? 1 : min(1, Double(calls.items.count) / configuration.priorCalls)
         model = Self.blend(configuration.prior.only(configuration.terms), fitted, trust)
-    }
-
-    private mutating func record(error: Double) {
-        if errors.count < Self.errorWindow {
-            errors.append(error)
-        } else {
-            errors[nextError] = error
-            nextError = (nextError + 1) % Self.errorWindow
-        }
     }
 
     /// The fit over `calls`: once on all of them, then again without those
@@ -210,14 +194,14 @@ extension CostLearner {
     /// How well a law learned from the first `trainFraction` of `calls` (in
     /// order) predicts the rest: their mean relative error, and the model.
     public static func heldOut(_ calls: [Call], configuration: Configuration, trainFraction: Double = 0.8)
-        -> (model: CostModel, error: Double, trained: Int, tested: Int) {
+        -> (model: CostModel, error: Double, errors: [Double], trained: Int, tested: Int) {
         let cut = min(calls.count, max(0, Int((Double(calls.count) * trainFraction).rounded())))
         var learner = CostLearner(configuration)
         for call in calls[..<cut] { learner.observe(call) }
-        let tested = calls[cut...].filter { $0.count > 0 && $0.serviceNs > 0 }
-        let error = tested.isEmpty ? 0 : tested.map { call in
+        let errors = calls[cut...].filter { $0.count > 0 && $0.serviceNs > 0 }.map { call in
             abs(learner.model.callNs(count: call.count, longest: call.longest) - Double(call.serviceNs)) / Double(call.serviceNs)
-        }.reduce(0, +) / Double(tested.count)
-        return (learner.model, error, cut, tested.count)
+        }
+        let error = errors.isEmpty ? 0 : errors.reduce(0, +) / Double(errors.count)
+        return (learner.model, error, errors, cut, errors.count)
     }
 }

@@ -140,15 +140,14 @@ struct ClassifyRoutes {
     }
 }
 
-/// A small JSON object response: `{"key":"value",…}` in key order.
+/// A small JSON object response: `{"key":"value",…}` in key order, then
+/// each of `objects` as `"name":{"key":{…},…}`.
 func json(_ status: HTTPResponse.Status, _ fields: [String: String], objects: [String: [String: [String: String]]] = [:]) -> Response {
-    func object(_ fields: [String: String]) -> String {
-        "{" + fields.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(fields[$0]!))" }.joined(separator: ",") + "}"
+    func members<Value>(_ values: [String: Value], _ render: (Value) -> String) -> [String] {
+        values.keys.sorted().map { "\(jsonQuoted($0)):\(render(values[$0]!))" }
     }
-    var members = fields.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(fields[$0]!))" }
-    for (name, nested) in objects.sorted(by: { $0.key < $1.key }) {
-        members.append("\(jsonQuoted(name)):{" + nested.keys.sorted().map { "\(jsonQuoted($0)):\(object(nested[$0]!))" }.joined(separator: ",") + "}")
-    }
-    let body = "{" + members.joined(separator: ",") + "}"
+    func object(_ fields: [String: String]) -> String { "{" + members(fields, jsonQuoted).joined(separator: ",") + "}" }
+    let nested = members(objects) { "{" + members($0, object).joined(separator: ",") + "}" }
+    let body = "{" + (members(fields, jsonQuoted) + nested).joined(separator: ",") + "}"
     return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
 }

@@ -121,3 +121,11 @@ public struct InferenceTensor: Equatable, Sendable {
         return InferenceTensor(name: name, datatype: datatype, shape: shape, elements: .fixed(raw))
     }
 }
+
+extension InferenceTensor {
+    /// An FP32 tensor's values, in row-major order; nil for any other datatype.
+    public var floats: [Float]? {
+        guard datatype == .fp32, case .fixed = elements else { return nil }
+        return HTTPInferenceCodec.jsonData(self).compactMap { $0 as? Float }
+    }
+}

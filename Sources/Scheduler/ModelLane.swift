@@ -39,6 +39,8 @@ final class ModelLane {
     let predictiveAdmission: Bool
     private let wakeTimer: ReactorTimer
     private var wakeAtNs: Int64?
+    /// What runs when the wake-up is due (the scheduler pumps this lane); set once.
+    var onWake: () -> Void = {}
 
     init(index: Int, configuration: Configuration, reactor: Reactor, metrics: SchedulerMetrics) {
         model = configuration.model
@@ -84,6 +86,9 @@ final class ModelLane {
         return "\(law) (learned from \(learner.observations) calls; recent error \(Int((error * 100).rounded()))%)"
     }
 
+    /// What log lines about this lane begin with: its model, when there are several.
+    func logPrefix(among lanes: Int) -> String { lanes > 1 ? "model \(model): " : "" }
+
     /// The lane an item or batch id belongs to.
     static func index(of id: UInt64) -> Int { Int(id >> idShift) }
 
@@ -101,8 +106,8 @@ final class ModelLane {
                                 cost: costSummary))
     }
 
-    /// Arms the wake-up for `wake` (none when nil); `fire` runs when it is due.
-    func armWake(_ wake: Int64?, now: Int64, fire: @escaping () -> Void) {
+    /// Arms the wake-up for `wake` (none when nil); `onWake` runs when it is due.
+    func armWake(_ wake: Int64?, now: Int64) {
         guard wake != wakeAtNs else { return }
         wakeAtNs = wake
         guard let wake else { wakeTimer.stop(); return }
@@ -110,7 +115,7 @@ final class ModelLane {
         let ms = UInt64(max(0, (wake - now + 999_999) / 1_000_000))
         wakeTimer.start(afterMilliseconds: ms) { [unowned self] in
             self.wakeAtNs = nil
-            fire()
+            self.onWake()
         }
     }
 

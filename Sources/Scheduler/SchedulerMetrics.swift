@@ -57,7 +57,7 @@ public final class SchedulerMetrics {
             calls[outcome] = registry.makeCounter(descriptor: callsName, labels: labels + [("outcome", outcome.rawValue)])
         }
         var law: [CostTerm: Gauge] = [:]
-        let lawName = ferry("cost_law", "ns", "The cost law in force, per term: ns per call (fixed), per item, per size² of the largest (longest_squared), per item × largest size (padded)")
+        let lawName = ferry("cost_law", "ns", "The cost law in force, per term: ns per call (fixed), per item, per size² of the largest (longest_squared), per item × largest size (padded), per item × largest size² (padded_squared)")
         for term in CostTerm.allCases {
             law[term] = registry.makeGauge(descriptor: lawName, labels: labels + [("term", term.rawValue)])
         }

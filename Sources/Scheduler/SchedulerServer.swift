@@ -112,7 +112,7 @@ public final class SchedulerServer {
         laneByModel = Dictionary(lanes.map { ($0.model, $0) }, uniquingKeysWith: { first, _ in first })
         self.metrics = metrics
         for lane in lanes {
-            let name = lanes.count > 1 ? "model \(lane.model): " : ""
+            let name = lane.logPrefix(among: lanes.count)
             lane.core.onStrategyReplaced = { [logger] reason in logger.error("\(name)\(reason)") }
             if let reason = configuration.fallbackReason {
                 lane.core.replaceStrategy(reason: reason, now: reactor.nowNanoseconds)
@@ -147,7 +147,8 @@ public final class SchedulerServer {
                                        sendMetrics: { [unowned self] text in self.control?.sendMetrics(source: .scheduler, text: text) })
         self.reports = reports
         for lane in lanes {
-            let name = lanes.count > 1 ? "model \(lane.model): " : ""
+            let name = lane.logPrefix(among: lanes.count)
+            lane.onWake = { [unowned self, unowned lane] in self.pump(lane) }
             lane.core.onRefusedAnswer = { [logger, metrics = lane.metrics] line in
                 logger.warning("\(name)\(line)")
                 metrics.fallbacks.increment()
@@ -173,7 +174,7 @@ public final class SchedulerServer {
             self.acceptIngress(link)
         }
         let strategies = lanes.map { lane in
-            "\(lanes.count > 1 ? "model \(lane.model): " : "")strategy \(lane.core.strategy.name)\(lane.core.fallbackReason.map { " (\($0))" } ?? "")"
+            "\(lane.logPrefix(among: lanes.count))strategy \(lane.core.strategy.name)\(lane.core.fallbackReason.map { " (\($0))" } ?? "")"
         }
         logger.info("listening on \(configuration.socketPath); \(strategies.joined(separator: "; "))")
         worker.connect()
@@ -300,7 +301,7 @@ public final class SchedulerServer {
             guard lane.core.requeue(batchID: result.batchID, now: now) != nil else { return }
             logger.warning("worker refused batch \(result.batchID) of model '\(lane.model)' as busy (\(body)); queued again")
             lane.pausedUntilNs = now + 20_000_000
-            lane.armWake(lane.pausedUntilNs, now: now) { [unowned self, unowned lane] in self.pump(lane) }
+            lane.armWake(lane.pausedUntilNs, now: now)
             return
         }
         let success = result.outcomes.allSatisfy { $0.status == .ok }
@@ -412,13 +413,12 @@ public final class SchedulerServer {
         defer { reports?.statusChanged() }
         let now = reactor.nowNanoseconds
         let core = lane.core
-        let wake: () -> Void = { [unowned self, unowned lane] in self.pump(lane) }
         guard workerReady, lane.hasCapacity, let worker, now >= lane.pausedUntilNs else {
             // No dispatch now, but deadlines still win: expired requests are answered at once.
             let (expired, next) = core.expireDue(now: now)
             for id in expired { held.answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend") }
             let paused: Int64? = workerReady && now < lane.pausedUntilNs ? lane.pausedUntilNs : nil
-            lane.armWake([paused, next].compactMap { $0 }.min(), now: now, fire: wake)
+            lane.armWake([paused, next].compactMap { $0 }.min(), now: now)
             finishIfDrained()
             return
         }
@@ -444,7 +444,7 @@ public final class SchedulerServer {
         }
         if !outcome.dispatches.isEmpty { reports?.metricsChanged() }
         worker.send(frames)
-        lane.armWake(outcome.wakeAtNs, now: now, fire: wake)
+        lane.armWake(outcome.wakeAtNs, now: now)
         finishIfDrained()
     }
 

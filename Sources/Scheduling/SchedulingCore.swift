@@ -84,9 +84,8 @@ public final class SchedulingCore {
     private var queue: [ItemID: Item] = [:]
     private var arrivalOrder = Deque<ItemID>()
     private var deadlines = Heap<DeadlineEntry>()
-    private var inFlight: [UInt64: [Item]] = [:]
-    /// When each batch in flight was dispatched (for the admission's prediction).
-    private var inFlightSince: [UInt64: Int64] = [:]
+    /// Each batch in flight: its items, and when it was dispatched (for the admission's prediction).
+    private var inFlight: [UInt64: (items: [Item], sinceNs: Int64)] = [:]
     private var nextItemID: ItemID = 1
     private var nextBatchID: UInt64 = 1
     private var clientIndex: [String: UInt32] = [:]
@@ -202,7 +201,7 @@ public final class SchedulingCore {
                 redispatch.prepend(Array(live[configuration.batchLimit...]))
                 live = Array(live[..<configuration.batchLimit])
             }
-            outcome.dispatches.append(take(live))
+            outcome.dispatches.append(take(live, now: now))
             for id in live { tellRemoved(id, reason: .takenByHost, now: now) }
         }
         while freeSlots > 0 && !queue.isEmpty {
@@ -250,7 +249,7 @@ public final class SchedulingCore {
                 continue
             }
             consecutiveRefusals = 0
-            outcome.dispatches.append(take(scratch))
+            outcome.dispatches.append(take(scratch, now: now))
         }
         trimArrivalOrder()
         let nextDeadline = nextLiveDeadline()
@@ -260,7 +259,6 @@ public final class SchedulingCore {
         case let (nil, b?): outcome.wakeAtNs = b
         default: outcome.wakeAtNs = nil
         }
-        for dispatch in outcome.dispatches { inFlightSince[dispatch.batchID] = now }
         return outcome
     }
 
@@ -277,18 +275,17 @@ public final class SchedulingCore {
     /// strategy. Returns its ids in dispatch order, or nil for an unknown batch.
     @discardableResult
     public func complete(batchID: UInt64, success: Bool, serviceNs: Int64, now: Int64) -> [ItemID]? {
-        inFlightSince[batchID] = nil
-        guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
+        guard let items = inFlight.removeValue(forKey: batchID)?.items else { return nil }
         let ids = items.map(\.id)
         ids.withUnsafeBufferPointer { strategy.completed(ids: BatchIDs($0), serviceNs: serviceNs, success: success, now: now) }
         return ids
     }
 
     /// Ids of the batches in flight, by batch id.
-    public var inFlightBatches: [UInt64: [ItemID]] { inFlight.mapValues { $0.map(\.id) } }
+    public var inFlightBatches: [UInt64: [ItemID]] { inFlight.mapValues { $0.items.map(\.id) } }
 
     /// The sizes (cost hints) of a batch in flight, in batch order.
-    public func sizes(ofBatch batchID: UInt64) -> [UInt64]? { inFlight[batchID]?.map(\.cost) }
+    public func sizes(ofBatch batchID: UInt64) -> [UInt64]? { inFlight[batchID]?.items.map(\.cost) }
 
     /// Replaces the cost law (a learned one): items queued from now on, and
     /// every batch offered to the strategy, are estimated by it.
@@ -303,8 +300,7 @@ public final class SchedulingCore {
     /// again. Returns its ids, or nil for an unknown batch.
     @discardableResult
     public func requeue(batchID: UInt64, now: Int64, isolate: Bool = false) -> [ItemID]? {
-        inFlightSince[batchID] = nil
-        guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
+        guard let items = inFlight.removeValue(forKey: batchID)?.items else { return nil }
         for item in items.reversed() {
             insert(item)
             arrivalOrder.removeLast()
@@ -348,8 +344,7 @@ public final class SchedulingCore {
     /// error by the caller). Returns its ids, or nil for an unknown batch.
     @discardableResult
     public func abandon(batchID: UInt64, now: Int64) -> [ItemID]? {
-        inFlightSince[batchID] = nil
-        guard let items = inFlight.removeValue(forKey: batchID) else { return nil }
+        guard let items = inFlight.removeValue(forKey: batchID)?.items else { return nil }
         let ids = items.map(\.id)
         ids.withUnsafeBufferPointer { strategy.completed(ids: BatchIDs($0), serviceNs: 0, success: false, now: now) }
         return ids
@@ -453,9 +448,9 @@ public final class SchedulingCore {
     public func predictedFinishNs(cost: UInt64, now: Int64) -> Int64 {
         let law = configuration.costModel
         var work = 0.0
-        for (batchID, items) in inFlight {
+        for (items, sinceNs) in inFlight.values {
             let estimate = law.callNs(count: items.count, longest: items.map(\.cost).max() ?? 0)
-            work += max(0, estimate - Double(now - (inFlightSince[batchID] ?? now)))
+            work += max(0, estimate - Double(now - sinceNs))
         }
         var count = 0
         var longest: UInt64 = 0
@@ -473,11 +468,11 @@ public final class SchedulingCore {
         return now + Int64(wait.rounded()) + law.itemNs(size: cost)
     }
 
-    private func take(_ ids: [ItemID]) -> Dispatch {
+    private func take(_ ids: [ItemID], now: Int64) -> Dispatch {
         let items = ids.compactMap { unqueue($0) }
         let batchID = nextBatchID
         nextBatchID += 1
-        inFlight[batchID] = items
+        inFlight[batchID] = (items, now)
         return Dispatch(batchID: batchID, ids: ids)
     }
 
@@ -493,7 +488,7 @@ public final class SchedulingCore {
         while ids.count < configuration.batchLimit, let id = arrivalOrder.popFirst() {
             if queue[id] != nil { ids.append(id) }
         }
-        let dispatch = take(ids)
+        let dispatch = take(ids, now: now)
         for id in ids { tellRemoved(id, reason: .takenByHost, now: now) }
         var announced = Set<ItemID>()
         for id in refused where announced.insert(id).inserted {

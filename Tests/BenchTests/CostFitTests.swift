@@ -27,7 +27,7 @@ import Testing
     @Test func aLogOfSeedLawCallsFitsTheSeedLaw() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("calls-\(UUID().uuidString).jsonl").path
         try Self.log(.seed(unitMs: 0.5, callMs: 2), calls: 200).write(toFile: path, atomically: true, encoding: .utf8)
-        let calls = CostFit.calls(in: try CostFit.read(log: path), model: "classifier")
+        let calls = CostFit.calls(in: try BackendCall.read(log: path), model: "classifier")
         #expect(calls.count == 200)
         let fit = CostFit.fit(calls, model: "classifier", configuration: .init(prior: .seed(unitMs: 1)))
         #expect(fit.trained == 160 && fit.errors.count == 40)
@@ -39,7 +39,7 @@ import Testing
     @Test func aBrokenLineIsNamedWithItsNumber() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("calls-\(UUID().uuidString).jsonl").path
         try (Self.log(.seed(unitMs: 1), calls: 2) + "not json\n").write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: (any Error).self) { try CostFit.read(log: path) }
-        do { _ = try CostFit.read(log: path) } catch { #expect("\(error)".contains("\(path):5:"), "\(error)") }
+        #expect(throws: (any Error).self) { try BackendCall.read(log: path) }
+        do { _ = try BackendCall.read(log: path) } catch { #expect("\(error)".contains("\(path):5:"), "\(error)") }
     }
 }
