@@ -54,6 +54,10 @@ let package = Package(
             providers: [.apt(["libuv1-dev"])]
         ),
         .target(name: "LibUV", dependencies: ["CLibUV"]),
+        // Redis through hiredis (Debian's libhiredis-dev) on a libuv loop: the
+        // C shim compiles hiredis' libuv adapter; Redis is the Swift face.
+        .target(name: "CRedis", dependencies: ["CLibUV"], linkerSettings: [.linkedLibrary("hiredis")]),
+        .target(name: "Redis", dependencies: ["CRedis", "LibUV"]),
         .target(name: "Wire"),
         .target(name: "CostModel"),
         // The Open Inference Protocol's data model and HTTP/JSON form (pure).
@@ -199,9 +203,10 @@ let package = Package(
         ]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "LibUVTests", dependencies: ["LibUV"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "LibUV", "TestSupport"]),
         .testTarget(name: "StrategyHostTests", dependencies: ["StrategyHost", "Scheduling", "StrategySDK", "Simulation", "CostModel", "TestSupport"]),
         .target(name: "TestSupport", dependencies: [
-            "StrategyHost", "BenchKit", "OpenInference",
+            "StrategyHost", "BenchKit", "OpenInference", "Redis", "LibUV",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Tests/TestSupport", exclude: ["Fixtures"]),
         .testTarget(name: "BenchTests", dependencies: ["BenchKit", "CostModel", "Simulation", "Scheduling", "StrategySDK", "TestSupport"]),

@@ -1,0 +1,76 @@
+import Foundation
+import LibUV
+import Redis
+
+/// A real `redis-server` (Debian's, installed by `.ci/install`) for a test:
+/// on a Unix socket in a private directory, no TCP port, no persistence;
+/// killed when stopped or released.
+/// `@unchecked Sendable`: its fields are `let`s set before the server starts;
+/// `Process` is only asked whether it runs, and killed once.
+public final class RedisServer: @unchecked Sendable {
+    public let directory: URL
+    public let socketPath: String
+    let process = Process()
+
+    public init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-redis-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        socketPath = directory.appendingPathComponent("redis.sock").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["redis-server", "--port", "0", "--unixsocket", socketPath, "--unixsocketperm", "700",
+                             "--save", "", "--appendonly", "no", "--dir", directory.path,
+                             "--logfile", directory.appendingPathComponent("redis.log").path]
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// `unix://PATH`, as Ferry's `stream.redis` takes it.
+    public var address: String { "unix://\(socketPath)" }
+
+    /// Waits (bounded) until it answers PING.
+    public func waitUntilUp(within seconds: Double = 30) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else {
+                throw RedisError("redis-server exited (run .ci/install for redis-server): \(log)")
+            }
+            if FileManager.default.fileExists(atPath: socketPath), (try? command(["PING"])) == .status("PONG") { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw RedisError("redis-server not up within \(seconds) s: \(log)")
+    }
+
+    public var log: String {
+        (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
+    }
+
+    /// Runs one command on a connection of its own and returns the reply
+    /// (blocking: a loop of its own runs until the reply comes).
+    public func command(_ arguments: [[UInt8]]) throws -> RedisReply {
+        let loop = try UVLoop()
+        var reply: RedisReply = .error("no reply")
+        var failure: RedisError?
+        let connection = try RedisConnection(loop: loop, address: .unix(path: socketPath)) { error in failure = error }
+        connection.command(arguments) { r in
+            reply = r
+            connection.close()
+        }
+        loop.run()
+        loop.close()
+        if let failure { throw failure }
+        return reply
+    }
+
+    public func command(_ arguments: [String]) throws -> RedisReply {
+        try command(arguments.map { Array($0.utf8) })
+    }
+}
