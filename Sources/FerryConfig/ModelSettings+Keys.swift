@@ -35,6 +35,14 @@ extension ModelSettings {
         ("admission", "limits.admission"),
         ("max_sequence_length", "limits.max_sequence_length"),
         ("item_size", "limits.item_size"),
+        ("stream", "stream.key"),
+        ("stream_results", "stream.results"),
+        ("stream_dead_letter", "stream.dead_letter"),
+        ("stream_group", "stream.group"),
+        ("stream_consumer", "stream.consumer"),
+        ("stream_in_flight", "stream.in_flight"),
+        ("stream_claim_idle_ms", "stream.claim_idle_ms"),
+        ("stream_max_deliveries", "stream.max_deliveries"),
     ]
 
     /// What is wrong with a datatype's name.

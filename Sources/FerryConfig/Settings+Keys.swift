@@ -4,7 +4,7 @@ import Logging
 
 extension Settings {
     /// The sections of the config file, in the order `--print-config` writes them.
-    static let sections = ["strategy", "server", "backend", "limits", "logging", "supervisor"]
+    static let sections = ["strategy", "server", "backend", "limits", "stream", "logging", "supervisor"]
 
     /// Every setting: TOML key, flag, type and allowed values.
     static let keys: [SettingKey] = [
@@ -52,6 +52,16 @@ extension Settings {
         .int("limits.max_sequence_length", "--max-sequence-length", \.maxSequenceLength, 1...Int.max),
         .choice("limits.item_size", "--item-size", \.itemSize, ["characters", "words", "bytes"]),
 
+        .text("stream.redis", "--redis", \.redis) { redisAddressProblem($0) },
+        .text("stream.key", "--stream", \.streamKey) { $0.isEmpty ? "must name a stream" : nil },
+        .text("stream.results", "--stream-results", \.streamResults) { $0.isEmpty ? "must name a stream" : nil },
+        .text("stream.dead_letter", "--stream-dead-letter", \.streamDeadLetter) { $0.isEmpty ? "must name a stream" : nil },
+        .text("stream.group", "--stream-group", \.streamGroup) { $0.isEmpty ? "must name a consumer group" : nil },
+        .text("stream.consumer", "--stream-consumer", \.streamConsumer) { $0.isEmpty ? "must name this consumer" : nil },
+        .int("stream.in_flight", "--stream-in-flight", \.streamInFlight, 1...100_000),
+        .int("stream.claim_idle_ms", "--stream-claim-idle-ms", \.streamClaimIdleMs, 1...Int(Int32.max)),
+        .int("stream.max_deliveries", "--stream-max-deliveries", \.streamMaxDeliveries, 1...1000),
+
         .choice("logging.level", "--log-level", \.logLevel, Logger.Level.allCases.map(\.rawValue)),
         .choice("logging.format", "--log-format", \.logFormat, LogFormat.allCases.map(\.rawValue)),
         .text("logging.file", "--log-file", \.logFile),
@@ -66,6 +76,16 @@ extension Settings {
 
     /// `CostTerm`'s names (FerryConfig does not depend on the cost model).
     static let costTermNames = ["fixed", "per_item", "longest_squared", "padded", "padded_squared"]
+
+    /// `HOST:PORT`, `[IPv6]:PORT`, a Unix socket path, or `unix://PATH`
+    /// (the forms the stream ingress's `RedisAddress` reads).
+    static func redisAddressProblem(_ text: String) -> String? {
+        if text.hasPrefix("/") || (text.hasPrefix("unix:///") && text.count > 8) { return nil }
+        let plain = text.hasPrefix("redis://") ? String(text.dropFirst(8)) : text
+        if let colon = plain.lastIndex(of: ":"), colon != plain.startIndex,
+           let port = Int(plain[plain.index(after: colon)...]), (1...65535).contains(port) { return nil }
+        return "must be HOST:PORT or a Unix socket path (/run/redis.sock, unix:///run/redis.sock), got \(jsonQuoted(text))"
+    }
 
     private static func readable(_ path: String) -> String? {
         FileManager.default.isReadableFile(atPath: path) ? nil : "names \(jsonQuoted(path)), which cannot be read"

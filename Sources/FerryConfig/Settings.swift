@@ -60,6 +60,26 @@ public struct Settings: Sendable, Equatable {
     /// (the seed's law), "words" (BERT's pre-tokens, about a tokenizer's count) or "bytes".
     public var itemSize = "characters"
 
+    // [stream]
+    /// The Redis server the stream ingress reads from (`HOST:PORT` or a Unix
+    /// socket path); nil: no stream ingress.
+    public var redis: String?
+    /// The stream a model's requests come from (per model); nil: none.
+    public var streamKey: String?
+    /// Where answers go (nil: "KEY:results") and entries that keep failing
+    /// (nil: "KEY:dead").
+    public var streamResults: String?
+    public var streamDeadLetter: String?
+    /// The consumer group, and this Ferry's name in it (nil: the host name).
+    public var streamGroup = "ferry"
+    public var streamConsumer: String?
+    /// Entries read but not yet answered, per stream: the broker holds the rest.
+    public var streamInFlight = 64
+    /// A consumer's entry unanswered this long is taken over (its consumer died).
+    public var streamClaimIdleMs = 30_000
+    /// Deliveries of one entry before it goes to the dead-letter stream.
+    public var streamMaxDeliveries = 5
+
     // [logging]
     public var logLevel = "info"
     public var logFormat = "text"
@@ -129,11 +149,21 @@ public struct Settings: Sendable, Equatable {
                 throw ConfigError(origin: model.origin, key: "models[\(index)].name",
                                   problem: "is \(jsonQuoted(model.name)), as is models[\(first)]'s (\(models[first].origin)); names must be unique")
             }
+            // One stream feeds one model: two readers in one group would split its entries between two models.
+            if let key = model.settings.streamKey,
+               let first = models[..<index].firstIndex(where: { $0.settings.streamKey == key && $0.settings.redis == model.settings.redis }) {
+                throw ConfigError(origin: model.origin, key: "models[\(index)].stream",
+                                  problem: "is \(jsonQuoted(key)), which models[\(first)] (\(models[first].name)) reads too; give each model its own stream (a top-level stream.key reaches every model that does not set its own)")
+            }
         }
     }
 
     /// The rules between keys.
     private func checkRules() throws(ConfigError) {
+        if streamKey != nil && redis == nil {
+            throw ConfigError(origin: origin(of: Self.key(named: "stream.key")!), key: "stream.key",
+                              problem: "names a stream but stream.redis (--redis) does not say which Redis server holds it")
+        }
         if backend != "simulated" && upstream.isEmpty {
             throw ConfigError(origin: origin(of: Self.key(named: "backend.kind")!), key: "backend.kind",
                               problem: "is \"\(backend)\" but no upstream is given (backend.upstreams or --upstream)")

@@ -97,6 +97,25 @@ struct SupervisorCommand: ParsableCommand {
     var clientRate: Double?
     @Option(help: .init(S.help("Largest accepted request body, in bytes.", \.maxBodyBytes)))
     var maxBodyBytes: Int?
+    @Option(help: .init(S.help("Redis server of the stream ingress: HOST:PORT or a Unix socket path.", \.redis)))
+    var redis: String?
+    @Option(help: .init(S.help("Redis stream the model's requests come from (starts the stream ingress).", \.streamKey)))
+    var stream: String?
+    @Option(help: .init(S.help("Stream the answers go to (unset: STREAM:results).", \.streamResults)))
+    var streamResults: String?
+    @Option(help: .init(S.help("Stream for entries that keep failing (unset: STREAM:dead).", \.streamDeadLetter)))
+    var streamDeadLetter: String?
+    @Option(help: .init(S.help("Consumer group Ferry reads the stream in.", \.streamGroup)))
+    var streamGroup: String?
+    @Option(help: .init(S.help("This Ferry's consumer name in the group (unset: the host name).", \.streamConsumer)))
+    var streamConsumer: String?
+    @Option(help: .init(S.help("Entries read and not yet answered, per stream.", \.streamInFlight)))
+    var streamInFlight: Int?
+    @Option(help: .init(S.help("Milliseconds a dead consumer's entry waits before this Ferry takes it over.", \.streamClaimIdleMs)))
+    var streamClaimIdleMs: Int?
+    @Option(help: .init(S.help("Deliveries of one entry before it goes to the dead-letter stream.", \.streamMaxDeliveries)))
+    var streamMaxDeliveries: Int?
+
     @Option(help: .init(S.help("Longest accepted sequence, in characters.", \.maxSequenceLength)))
     var maxSequenceLength: Int?
 
@@ -158,6 +177,15 @@ struct SupervisorCommand: ParsableCommand {
         s.override(\.clientRate, with: clientRate)
         s.override(\.maxBodyBytes, with: maxBodyBytes)
         s.override(\.maxSequenceLength, with: maxSequenceLength)
+        s.override(\.redis, with: redis)
+        s.override(\.streamKey, with: stream)
+        s.override(\.streamResults, with: streamResults)
+        s.override(\.streamDeadLetter, with: streamDeadLetter)
+        s.override(\.streamGroup, with: streamGroup)
+        s.override(\.streamConsumer, with: streamConsumer)
+        s.override(\.streamInFlight, with: streamInFlight)
+        s.override(\.streamClaimIdleMs, with: streamClaimIdleMs)
+        s.override(\.streamMaxDeliveries, with: streamMaxDeliveries)
         s.override(\.logLevel, with: logLevel)
         s.override(\.logFormat, with: logFormat)
         s.override(\.logFile, with: logFile)

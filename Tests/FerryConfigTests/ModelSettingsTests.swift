@@ -159,7 +159,7 @@ import Testing
         let error = Self.loadError("[[models]]\nname = \"a\"\n[[models]]\nname = \"b\"\nbatch_limt = 3\n")
         #expect(error?.origin == "ferry.toml:5" && error?.key == "models[1].batch_limt")
         #expect(error?.problem.hasPrefix("is not a known key; [[models]] takes name, version, input, output, input_datatype, output_datatype, input_shape, output_shape, strategy, strategy_options, backend, batch_limit") == true)
-        #expect(error?.problem.hasSuffix("max_sequence_length, item_size") == true)
+        #expect(error?.problem.hasSuffix("item_size, stream, stream_results, stream_dead_letter, stream_group, stream_consumer, stream_in_flight, stream_claim_idle_ms, stream_max_deliveries") == true)
     }
 
     @Test func aModelWithoutANameIsNamedByItsHeader() {
@@ -255,5 +255,65 @@ import Testing
         #expect(again.models[2].settings.maxQueuedPerClient == 4 && again.models[2].settings.unitMs == 0.5)
         #expect(again.models[2].settings.crashOn == "BOOM" && again.models[0].settings.crashOn == "POISON")
         #expect(Self.values(again) == Self.values(s))
+    }
+}
+
+@Suite struct StreamSettingsTests {
+    static func load(_ toml: String) throws(ConfigError) -> Settings {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-stream-\(UUID().uuidString).toml").path
+        FileManager.default.createFile(atPath: path, contents: Data(toml.utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var s = Settings()
+        try s.load(file: path)
+        try s.validate()
+        return s
+    }
+
+    @Test func aStreamNeedsARedisServer() {
+        #expect(throws: ConfigError.self) { try Self.load("[stream]\nkey = \"frames\"\n") }
+        do { _ = try Self.load("[stream]\nkey = \"frames\"\n") } catch {
+            #expect(error.key == "stream.key" && error.problem.contains("stream.redis"))
+        }
+    }
+
+    @Test func redisAddressesAreChecked() throws {
+        for good in ["127.0.0.1:6379", "[::1]:6379", "/run/redis.sock", "unix:///run/redis.sock", "redis://h:1"] {
+            #expect(try Self.load("[stream]\nredis = \"\(good)\"\n").redis == good)
+        }
+        do { _ = try Self.load("[stream]\nredis = \"localhost\"\n"); Issue.record("accepted") } catch {
+            #expect(error.key == "stream.redis" && error.problem.contains("HOST:PORT"))
+        }
+    }
+
+    /// A top-level stream reaches every model that does not name its own:
+    /// two models reading one stream is refused, naming both.
+    @Test func oneStreamFeedsOneModel() throws {
+        let ok = try Self.load("""
+            [stream]
+            redis = "127.0.0.1:6379"
+            [[models]]
+            name = "a"
+            stream = "sa"
+            [[models]]
+            name = "b"
+            stream = "sb"
+            stream_results = "out"
+            """)
+        #expect(ok.models.map(\.settings.streamKey) == ["sa", "sb"])
+        #expect(ok.models[1].settings.streamResults == "out")
+        do {
+            _ = try Self.load("""
+                [stream]
+                redis = "127.0.0.1:6379"
+                key = "frames"
+                [[models]]
+                name = "a"
+                [[models]]
+                name = "b"
+                """)
+            Issue.record("two models reading one stream were accepted")
+        } catch {
+            #expect(error.key == "models[1].stream" && error.problem.contains("models[0] (a)"))
+        }
     }
 }
