@@ -123,7 +123,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Ingress", dependencies: [
-            "Wire", "Link", "LinkNIO", "FerryLog", "FerryConfig", "OpenInference", "InferenceProtocol",
+            "Wire", "Link", "LinkNIO", "FerryLog", "FerryConfig", "OpenInference", "InferenceProtocol", "CostModel",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -188,7 +188,6 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "OpenInferenceTests", dependencies: ["OpenInference"]),
-        .testTarget(name: "IngressTests", dependencies: ["Ingress"]),
         .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig", "FerryLog"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "StrategySDK", "CostModel"]),
         .testTarget(name: "CostModelTests", dependencies: ["CostModel"]),

@@ -1,3 +1,4 @@
+import CostModel
 import FerryLog
 import Foundation
 import Hummingbird

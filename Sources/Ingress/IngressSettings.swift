@@ -1,3 +1,4 @@
+import CostModel
 import FerryConfig
 import OpenInference
 

@@ -1,3 +1,4 @@
+import CostModel
 import OpenInference
 
 /// A model the ingress serves: what its metadata says (and requests are

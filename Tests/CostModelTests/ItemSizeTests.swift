@@ -1,4 +1,4 @@
-import Ingress
+import CostModel
 import Testing
 
 /// `item_size`: what the cost law is fed for a text. The `words` counts are
