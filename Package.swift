@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "ingress", targets: ["IngressMain"]),
         .executable(name: "scheduler", targets: ["SchedulerMain"]),
         .executable(name: "worker", targets: ["WorkerMain"]),
+        .executable(name: "streamer", targets: ["StreamIngressMain"]),
         // Built-in strategies: each is a plugin named lib<name>.so.
         .library(name: "fifo", type: .dynamic, targets: ["FIFOStrategy"]),
         .library(name: "batch", type: .dynamic, targets: ["BatchStrategy"]),
@@ -135,6 +136,9 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        .target(name: "StreamIngress", dependencies: [
+            "Redis", "LibUV", "Wire", "Link", "FerryConfig", "CostModel", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Supervisor", dependencies: [
             "LibUV", "Wire", "Link", "LinkUV", "FerryConfig", "FerryLog",
             .product(name: "Logging", package: "swift-log"),
@@ -153,6 +157,10 @@ let package = Package(
         ]),
         .executableTarget(name: "WorkerMain", dependencies: [
             "Worker", "LibUV", "LinkUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .executableTarget(name: "StreamIngressMain", dependencies: [
+            "StreamIngress", "LibUV", "LinkUV", "FerryLog", "FerryConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: The bench
@@ -210,7 +218,7 @@ let package = Package(
         ], path: "Tests/TestSupport", exclude: ["Fixtures"]),
         .testTarget(name: "BenchTests", dependencies: ["BenchKit", "CostModel", "Simulation", "Scheduling", "StrategySDK", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "TestSupport", "Wire",
+            "TestSupport", "Wire", "Redis",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ]

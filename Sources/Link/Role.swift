@@ -3,6 +3,8 @@ import Wire
 /// Who is at each end of a link: the `role` of the hello message.
 public enum Role: String, Sendable, CaseIterable {
     case supervisor, ingress, scheduler, worker
+    /// The stream ingress: reads a broker's stream, submits as the ingress does.
+    case streamer
 }
 
 /// The hello exchange every link starts with, written once. The connecting

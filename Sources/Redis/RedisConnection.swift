@@ -125,6 +125,14 @@ public final class RedisConnection {
         command(arguments.map { Array($0.utf8) }, done)
     }
 
+    /// Closes at once: commands still waiting (a blocking read) are answered
+    /// `.error`, then `onClose(nil)` runs. Safe inside a reply's callback
+    /// (hiredis then frees the context when the callback returns).
+    public func abort() {
+        guard let context else { return }
+        redisAsyncFree(context)
+    }
+
     /// Closes after the replies already asked for arrive; `onClose(nil)` follows.
     public func close() {
         guard let context else { return }

@@ -345,7 +345,7 @@ public final class SchedulerServer {
     private func handleIngress(_ message: Message, from connection: MessageLink, key: HeldRequests.LinkID) {
         switch message {
         case .hello:
-            if case let .failure(error) = Handshake.accept(message, allowed: [.ingress]) {
+            if case let .failure(error) = Handshake.accept(message, allowed: [.ingress, .streamer]) {
                 logger.error("\(connection.label): \(error); closing")
                 connection.close()
                 return

@@ -1,8 +1,9 @@
 import Link
 
-/// Ferry's three children as specs, in start order: the worker, the
-/// scheduler (which loads the plugin), the ingress. Every setting reaches
-/// them in one file; the socket paths are their wiring.
+/// Ferry's children as specs, in start order: the worker, the scheduler
+/// (which loads the plugin), the ingress, and the stream ingress when a model
+/// names a stream. Every setting reaches them in one file; the socket paths
+/// are their wiring.
 enum FerryChildren {
     static func specs(configuration c: SupervisorConfiguration, runtime: RuntimeDirectory, settingsFile: String) -> [ChildSpec] {
         let common = ["--settings", settingsFile, "--control", runtime.socket("control")]
@@ -21,8 +22,12 @@ enum FerryChildren {
         }
         var ingress = spec(.ingress, ["--connect", runtime.socket("scheduler")])
         ingress.servesSupervisorMetrics = true
-        return [worker, scheduler, ingress]
+        guard roles(c).contains(.streamer) else { return [worker, scheduler, ingress] }
+        return [worker, scheduler, ingress, spec(.streamer, ["--connect", runtime.socket("scheduler")])]
     }
 
-    static let roles: [Role] = [.worker, .scheduler, .ingress]
+    static func roles(_ c: SupervisorConfiguration) -> [Role] {
+        let streams = c.settings.servedModels.contains { $0.settings.streamKey != nil }
+        return streams ? [.worker, .scheduler, .ingress, .streamer] : [.worker, .scheduler, .ingress]
+    }
 }

@@ -30,7 +30,7 @@ public final class Supervisor {
     private var startedAt: Int64 = 0
     private var heartbeat: UVTimer?
     private var pingSequence: UInt64 = 0
-    private let metrics = SupervisorMetrics(children: FerryChildren.roles.map(\.rawValue))
+    private let metrics: SupervisorMetrics
     /// The latest samples each process sent, by source.
     private var latestMetrics: [String: Message] = [:]
     /// The children's lines go to these (each line is flushed at once). Own
@@ -43,7 +43,8 @@ public final class Supervisor {
     public init(configuration: SupervisorConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        for name in FerryChildren.roles.map(\.rawValue) {
+        metrics = SupervisorMetrics(children: FerryChildren.roles(configuration).map(\.rawValue))
+        for name in FerryChildren.roles(configuration).map(\.rawValue) {
             let path = "\(configuration.executableDirectory)/\(name)"
             guard access(path, X_OK) == 0 else { throw SupervisorError.missingExecutable(child: name, path: path) }
         }

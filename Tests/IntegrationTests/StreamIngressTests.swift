@@ -1,0 +1,140 @@
+import Foundation
+import Redis
+import Testing
+import TestSupport
+
+/// The stream ingress end to end: a real redis-server, Ferry started as a
+/// user would with `--redis` and `--stream`, entries written with XADD and
+/// answers read back from the results stream.
+@Suite struct StreamIngressTests {
+    /// An entry's payload and the label the simulated backend gives it.
+    static func payload(_ n: Int) -> (text: String, label: String) {
+        n % 2 == 0 ? ("def f(): return \(n)", "code") : ("plain words \(n)", "not code")
+    }
+
+    /// The results stream as `entry id → fields`, failing on an entry answered twice.
+    static func answers(_ redis: RedisServer, stream: String = "frames:results") throws -> [String: [String: String]] {
+        var byEntry: [String: [String: String]] = [:]
+        for row in try redis.command(["XRANGE", stream, "-", "+"]).elements ?? [] {
+            guard let pair = row.elements, pair.count == 2, let flat = pair[1].elements else { continue }
+            var fields: [String: String] = [:]
+            for i in stride(from: 0, to: flat.count - 1, by: 2) { fields[flat[i].text ?? ""] = flat[i + 1].text ?? "" }
+            let entry = fields["entry"] ?? "?"
+            #expect(byEntry[entry] == nil, "entry \(entry) answered twice in \(stream)")
+            byEntry[entry] = fields
+        }
+        return byEntry
+    }
+
+    static func length(_ redis: RedisServer, _ stream: String) throws -> Int {
+        if case let .integer(n) = try redis.command(["XLEN", stream]) { return Int(n) }
+        return 0
+    }
+
+    /// Waits (bounded) until `stream` holds `count` entries.
+    static func waitForLength(_ redis: RedisServer, _ stream: String, atLeast count: Int, ferry: FerryInstance,
+                              within seconds: Double = 120) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while try length(redis, stream) < count {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("\(stream) holds \(try length(redis, stream)) of \(count) entries after \(seconds) s:\n\(ferry.log)")
+                throw FerryInstance.Failure(description: "timed out")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Entries written before Ferry started, some of them taken by a consumer
+    /// that then died (they sit in its pending list), and more written while
+    /// it runs: every one is answered exactly once, with the right label and
+    /// the entry's own fields; the dead consumer's are taken over.
+    @Test func everyEntryIsAnsweredOnceIncludingADeadConsumers() async throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        try await redis.waitUntilUp()
+        var ids: [String: Int] = [:]
+        func add(_ n: Int) throws {
+            let p = Self.payload(n)
+            ids[try redis.command(["XADD", "frames", "*", "data", p.text, "n", "\(n)"]).text ?? "?"] = n
+        }
+        for n in 0..<40 { try add(n) }
+        _ = try redis.command(["XGROUP", "CREATE", "frames", "ferry", "0"])
+        // A consumer "ghost" reads 5 entries and never answers them.
+        let ghost = StreamEntryIDs.of(try redis.command(["XREADGROUP", "GROUP", "ferry", "ghost", "COUNT", "5", "STREAMS", "frames", ">"]))
+        #expect(ghost.count == 5)
+
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.02", "--redis", redis.address,
+                                                  "--stream", "frames", "--stream-claim-idle-ms", "300", "--stream-in-flight", "16"])
+        try await Self.waitForLength(redis, "frames:results", atLeast: 35, ferry: ferry)
+        for n in 40..<100 { try add(n) }
+        try await Self.waitForLength(redis, "frames:results", atLeast: 100, ferry: ferry)
+
+        let answers = try Self.answers(redis)
+        #expect(answers.count == 100)
+        for (id, n) in ids {
+            let a = answers[id]
+            #expect(a?["status"] == "ok" && a?["result"] == Self.payload(n).label && a?["n"] == "\(n)" && a?["model"] == "classifier",
+                    "entry \(id) (n = \(n)): \(String(describing: a))")
+        }
+        for id in ghost { #expect(Int(answers[id]?["deliveries"] ?? "0")! >= 2, "ghost's entry \(id): \(String(describing: answers[id]))") }
+        #expect(ferry.log.contains("took over"))
+        #expect(try redis.command(["XPENDING", "frames", "ferry"]).elements?.first == .integer(0))
+        #expect(try Self.length(redis, "frames:dead") == 0)
+        #expect(try await ferry.stop() == 0)
+    }
+
+    /// The stream ingress killed with SIGKILL in the middle of a backlog: the
+    /// supervisor restarts it, it finds its own unanswered entries first,
+    /// and every entry is answered exactly once; none is left pending.
+    @Test func aKilledStreamIngressLosesNothingAndAnswersNothingTwice() async throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        try await redis.waitUntilUp()
+        let total = 300
+        for n in 0..<total { _ = try redis.command(["XADD", "frames", "*", "data", Self.payload(n).text]) }
+        // ~20 chars at 0.2 ms per squared character: ~80 ms a call of 5, ~5 s in all.
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "0.2", "--redis", redis.address,
+                                                  "--stream", "frames", "--stream-in-flight", "32"])
+        try await Self.waitForLength(redis, "frames:results", atLeast: 40, ferry: ferry)
+        let pid = try #require(ferry.pid(of: "streamer"))
+        kill(pid, SIGKILL)
+        try await Self.waitForLength(redis, "frames:results", atLeast: total, ferry: ferry)
+        #expect(ferry.pid(of: "streamer") != pid)
+        #expect(ferry.log.contains("of this consumer found again"), "the restarted stream ingress did not recover its own entries")
+        let answers = try Self.answers(redis)
+        #expect(answers.count == total)
+        #expect(answers.values.allSatisfy { $0["status"] == "ok" })
+        #expect(try redis.command(["XPENDING", "frames", "ferry"]).elements?.first == .integer(0))
+        #expect(try await ferry.stop() == 0)
+        #expect(try Self.length(redis, "frames:results") == total)
+    }
+
+    /// An entry that crashes the backend fails alone and, after its
+    /// deliveries, goes to the dead-letter stream with its error and its
+    /// payload; one without a payload goes there at once; the rest are answered.
+    @Test func entriesThatKeepFailingGoToTheDeadLetterStream() async throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        try await redis.waitUntilUp()
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "0.02", "--crash-on", "POISON",
+                                                  "--redis", redis.address, "--stream", "frames", "--stream-max-deliveries", "1"])
+        for n in 0..<8 { _ = try redis.command(["XADD", "frames", "*", "data", Self.payload(n).text]) }
+        let poison = try redis.command(["XADD", "frames", "*", "data", "POISON pill"]).text ?? "?"
+        let empty = try redis.command(["XADD", "frames", "*", "note", "no payload"]).text ?? "?"
+        try await Self.waitForLength(redis, "frames:results", atLeast: 8, ferry: ferry)
+        try await Self.waitForLength(redis, "frames:dead", atLeast: 2, ferry: ferry)
+        let dead = try Self.answers(redis, stream: "frames:dead")
+        #expect(dead[poison]?["status"] == "failed" && dead[poison]?["data"] == "POISON pill", "\(String(describing: dead[poison]))")
+        #expect(dead[empty]?["status"] == "invalid" && dead[empty]?["error"]?.contains("no \"data\" field") == true && dead[empty]?["note"] == "no payload")
+        #expect(try Self.answers(redis).values.allSatisfy { $0["status"] == "ok" })
+        #expect(try redis.command(["XPENDING", "frames", "ferry"]).elements?.first == .integer(0))
+        #expect(try await ferry.stop() == 0)
+    }
+}
+
+/// The entry ids of an XREADGROUP reply.
+enum StreamEntryIDs {
+    static func of(_ reply: RedisReply) -> [String] {
+        (reply.elements?.first?.elements?.last?.elements ?? []).compactMap { $0.elements?.first?.text }
+    }
+}
