@@ -29,6 +29,9 @@ when a label differs from the text's known one). Exits 1 on any error unless
 --allow-errors, 2 when the server cannot be reached or the arguments are bad.
 --json-out FILE also writes the figures as JSON.
 
+Images (--images DIR, with --input IMAGE): the .jpg/.png files of DIR; with
+--verify, a label "CLASS:SCORE" must name a class DIR's labels.json accepts.
+
 Texts (--texts): `seed` are the seed clients' strings ("a" × 5-12, "b" × 10-25;
 "not code" by the seed's rule); `code-and-prose` alternates short source
 snippets and English sentences whose labels the seed's rule and magika agree
@@ -38,6 +41,7 @@ import argparse
 import ipaddress
 import json
 import math
+import os
 import random
 import socket
 import sys
@@ -71,6 +75,25 @@ PROSE = [
 def seed_rule(text):
     """The seed's rule (Ferry's simulated backend, the reference model server)."""
     return "code" if any(m in text for m in (";", "{", "}", "def ", "class ")) else "not code"
+
+
+def make_images(folder):
+    """(JPEG or PNG bytes, accepted classes or None) pairs from `folder`; the
+    classes come from its labels.json when there is one (make_test_images.py
+    writes it), and a label "CLASS:SCORE" is right when CLASS is accepted."""
+    labels = {}
+    path = os.path.join(folder, "labels.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            labels = json.load(f)
+    names = sorted(n for n in os.listdir(folder) if n.lower().endswith((".jpg", ".jpeg", ".png")))
+    if not names:
+        raise SystemExit(f"oip_load: no .jpg or .png files in {folder}")
+    pairs = []
+    for n in names:
+        with open(os.path.join(folder, n), "rb") as f:
+            pairs.append((f.read(), labels.get(n)))
+    return pairs
 
 
 def make_texts(kind, seed):
@@ -167,16 +190,16 @@ def make_client(a):
 
 
 def build_inputs(tc, a, texts):
-    data = np.array([t.encode("utf-8") for t in texts], dtype=np.object_)
+    data = np.array([t.encode("utf-8") if isinstance(t, str) else t for t in texts], dtype=np.object_)
     if a.shape == "n1":
         data = data.reshape(-1, 1)
-    inp = tc.InferInput("TEXT", list(data.shape), "BYTES")
+    inp = tc.InferInput(a.input, list(data.shape), "BYTES")
     if a.protocol == "http":
         inp.set_data_from_numpy(data, binary_data=not a.http_json)
-        out = tc.InferRequestedOutput("LABEL", binary_data=not a.http_json)
+        out = tc.InferRequestedOutput(a.output, binary_data=not a.http_json)
     else:
         inp.set_data_from_numpy(data)
-        out = tc.InferRequestedOutput("LABEL")
+        out = tc.InferRequestedOutput(a.output)
     return [inp], [out]
 
 
@@ -194,17 +217,22 @@ def one_request(tc, client, a, texts, headers):
         return status.replace("StatusCode.", ""), None, e.message() or str(e)
     except Exception as e:  # a connection refused or reset: counted, never hidden
         return type(e).__name__, None, str(e)
-    label = result.as_numpy("LABEL")
+    label = result.as_numpy(a.output)
     if label is None:
-        return "no LABEL", None, "the answer has no LABEL output"
+        return f"no {a.output}", None, f"the answer has no {a.output} output"
     got = [x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x) for x in label.reshape(-1)]
     if len(got) != len(texts):
         return "wrong row count", None, f"{len(got)} labels for {len(texts)} rows"
     if a.verify:
-        wrong = [(t, want, g) for (t, want), g in zip(texts, got) if g != want]
+        def right(want, g):
+            if isinstance(want, list):  # an image's accepted classes; the label is "CLASS:SCORE"
+                return g.rsplit(":", 1)[0] in want
+            return want is None or g == want
+        wrong = [(t, want, g) for (t, want), g in zip(texts, got) if not right(want, g)]
         if wrong:
             t, want, g = wrong[0]
-            return "wrong label", None, f"{t[:40]!r}: expected {want!r}, got {g!r}"
+            shown = t[:40] if isinstance(t, str) else f"{len(t)}-byte image"
+            return "wrong label", None, f"{shown!r}: expected {want!r}, got {g!r}"
     return None, got, None
 
 
@@ -260,6 +288,9 @@ def main():
     p.add_argument("--rate", type=float, default=0, help="open loop: requests per second (0: closed loop)")
     p.add_argument("--batch", type=int, default=1, help="rows (texts) per request")
     p.add_argument("--texts", choices=["seed", "code-and-prose"], default="code-and-prose")
+    p.add_argument("--images", metavar="DIR", help="send the .jpg/.png files of DIR (with --input IMAGE) instead of texts")
+    p.add_argument("--input", default="TEXT", help="the model's input tensor (BYTES)")
+    p.add_argument("--output", default="LABEL", help="the model's output tensor (BYTES)")
     p.add_argument("--shape", choices=["n1", "n"], default="n1", help="TEXT as [K, 1] (default) or [K]")
     p.add_argument("--http-json", action="store_true", help="HTTP: JSON tensors instead of the binary extension")
     p.add_argument("--verify", action="store_true", help="count a label other than the text's known one as an error")
@@ -316,7 +347,7 @@ def main():
         print(f"oip_load: cannot reach {a.protocol}://{a.url}: {e}", file=sys.stderr)
         return 2
 
-    run = Run(a, make_texts(a.texts, a.seed))
+    run = Run(a, make_images(a.images) if a.images else make_texts(a.texts, a.seed))
     ready = threading.Semaphore(0)
     go = threading.Event()
     threads = [threading.Thread(target=worker, args=(run, w, ready, go), daemon=True) for w in range(a.concurrency)]
@@ -341,7 +372,7 @@ def main():
         figures = {
             "url": a.url, "protocol": a.protocol, "model": a.model,
             "loop": f"open {a.rate:g}/s" if a.rate else "closed",
-            "concurrency": a.concurrency, "batch": a.batch, "texts": a.texts,
+            "concurrency": a.concurrency, "batch": a.batch, "texts": a.images or a.texts,
             "requests": run.sent, "ok": run.ok, "errors": dict(sorted(run.errors.items())),
             "wall_s": round(wall, 3),
             "requests_per_s": round(run.ok / wall, 1), "rows_per_s": round(run.ok * a.batch / wall, 1),
@@ -360,7 +391,7 @@ def main():
     L = figures["latency_ms"]
     fmt = lambda v: "-" if v is None else f"{v:.2f}"
     print(f"oip_load: {a.protocol}://{a.url} model={a.model} {figures['loop']} loop, concurrency {a.concurrency}, "
-          f"{a.batch} row(s)/request, texts {a.texts}")
+          f"{a.batch} row(s)/request, " + (f"images from {a.images}" if a.images else f"texts {a.texts}"))
     print(f"  requests  {run.sent} sent, {run.ok} ok, {run.sent - run.ok} errors, in {wall:.2f} s")
     print(f"  throughput  {figures['requests_per_s']:.1f} requests/s, {figures['rows_per_s']:.1f} rows/s")
     print(f"  latency ms  mean {fmt(L['mean'])}  p50 {fmt(L['p50'])}  p90 {fmt(L['p90'])}  p99 {fmt(L['p99'])}  max {fmt(L['max'])}")

@@ -254,7 +254,7 @@ final class StreamReader {
     private func submit(_ id: String) {
         guard var p = pending[id] else { return }
         let request = Submit(id: 0, model: config.model, client: config.key, priority: p.priority,
-                             cost: config.itemSize.size(of: p.payload, isText: true), timeoutMs: config.timeoutMs, payload: p.payload)
+                             cost: config.itemSize.size(of: p.payload, isText: String(validating: p.payload, as: UTF8.self) != nil), timeoutMs: config.timeoutMs, payload: p.payload)
         let rid = sink.submit(request, for: self)
         p.request = rid
         pending[id] = p

@@ -64,8 +64,9 @@ import TestSupport
             let notJSON = try await InferenceHTTP.infer(model: "classifier", json: "{", via: http, base: base)
             #expect(notJSON.status == 400 && notJSON.text.hasPrefix("{\"error\":"), "\(notJSON.text)")
 
-            // A 1.8 s call occupies the backend; a row that may wait 100 ms passes its deadline.
-            let long = String(repeating: "z", count: 30)
+            // A 6.4 s call occupies the backend (long enough for the steps below on a loaded
+            // machine); a row that may wait 100 ms passes its deadline.
+            let long = String(repeating: "z", count: 80)
             async let blocker = InferenceHTTP.infer(model: "classifier", json: one.replacingOccurrences(of: "\"x\"", with: "\"\(long)\""), via: http, base: base)
             _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
             let late = try await InferenceHTTP.infer(model: "classifier", json: #"{"parameters":{"timeout":100000},"inputs":[{"name":"TEXT","shape":[1],"datatype":"BYTES","data":["hurry"]}]}"#, via: http, base: base)

@@ -53,11 +53,11 @@ import TestSupport
         defer { redis.stop() }
         try await redis.waitUntilUp()
         var ids: [String: Int] = [:]
-        func add(_ n: Int) throws {
-            let p = Self.payload(n)
-            ids[try redis.command(["XADD", "frames", "*", "data", p.text, "n", "\(n)"]).text ?? "?"] = n
+        func add(_ range: Range<Int>) throws {
+            let replies = try redis.commands(range.map { ["XADD", "frames", "*", "data", Self.payload($0).text, "n", "\($0)"] })
+            for (n, reply) in zip(range, replies) { ids[reply.text ?? "?"] = n }
         }
-        for n in 0..<40 { try add(n) }
+        try add(0..<40)
         _ = try redis.command(["XGROUP", "CREATE", "frames", "ferry", "0"])
         // A consumer "ghost" reads 5 entries and never answers them.
         let ghost = StreamEntryIDs.of(try redis.command(["XREADGROUP", "GROUP", "ferry", "ghost", "COUNT", "5", "STREAMS", "frames", ">"]))
@@ -66,7 +66,7 @@ import TestSupport
         let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.02", "--redis", redis.address,
                                                   "--stream", "frames", "--stream-claim-idle-ms", "300", "--stream-in-flight", "16"])
         try await Self.waitForLength(redis, "frames:results", atLeast: 35, ferry: ferry)
-        for n in 40..<100 { try add(n) }
+        try add(40..<100)
         try await Self.waitForLength(redis, "frames:results", atLeast: 100, ferry: ferry)
 
         let answers = try Self.answers(redis)
@@ -91,7 +91,7 @@ import TestSupport
         defer { redis.stop() }
         try await redis.waitUntilUp()
         let total = 300
-        for n in 0..<total { _ = try redis.command(["XADD", "frames", "*", "data", Self.payload(n).text]) }
+        _ = try redis.commands((0..<total).map { ["XADD", "frames", "*", "data", Self.payload($0).text] })
         // ~20 chars at 0.2 ms per squared character: ~80 ms a call of 5, ~5 s in all.
         let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "0.2", "--redis", redis.address,
                                                   "--stream", "frames", "--stream-in-flight", "32"])
@@ -118,7 +118,7 @@ import TestSupport
         try await redis.waitUntilUp()
         let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "0.02", "--crash-on", "POISON",
                                                   "--redis", redis.address, "--stream", "frames", "--stream-max-deliveries", "1"])
-        for n in 0..<8 { _ = try redis.command(["XADD", "frames", "*", "data", Self.payload(n).text]) }
+        _ = try redis.commands((0..<8).map { ["XADD", "frames", "*", "data", Self.payload($0).text] })
         let poison = try redis.command(["XADD", "frames", "*", "data", "POISON pill"]).text ?? "?"
         let empty = try redis.command(["XADD", "frames", "*", "note", "no payload"]).text ?? "?"
         try await Self.waitForLength(redis, "frames:results", atLeast: 8, ferry: ferry)

@@ -53,24 +53,31 @@ public final class RedisServer: @unchecked Sendable {
         (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
     }
 
-    /// Runs one command on a connection of its own and returns the reply
-    /// (blocking: a loop of its own runs until the reply comes).
-    public func command(_ arguments: [[UInt8]]) throws -> RedisReply {
+    /// Runs commands in order on a connection of their own and returns their
+    /// replies (blocking, briefly: a loop of its own runs until the last reply).
+    public func commands(_ list: [[[UInt8]]]) throws -> [RedisReply] {
         let loop = try UVLoop()
-        var reply: RedisReply = .error("no reply")
+        var replies: [RedisReply] = []
         var failure: RedisError?
         let connection = try RedisConnection(loop: loop, address: .unix(path: socketPath)) { error in failure = error }
-        connection.command(arguments) { r in
-            reply = r
-            connection.close()
+        for arguments in list {
+            connection.command(arguments) { r in
+                replies.append(r)
+                if replies.count == list.count { connection.close() }
+            }
         }
+        if list.isEmpty { connection.close() }
         loop.run()
         loop.close()
         if let failure { throw failure }
-        return reply
+        return replies
+    }
+
+    public func commands(_ list: [[String]]) throws -> [RedisReply] {
+        try commands(list.map { $0.map { Array($0.utf8) } })
     }
 
     public func command(_ arguments: [String]) throws -> RedisReply {
-        try command(arguments.map { Array($0.utf8) })
+        try commands([arguments])[0]
     }
 }
