@@ -7,10 +7,15 @@
           cost is the real model run on this machine; unit_ms does not apply.
   minilm  not a classifier: all-MiniLM-L6-v2 sentence embeddings (minilm.py),
           384 floats a text, a batch costing what its longest text costs.
+  efficientnet  an image classifier: EfficientNet-Lite0 on ImageNet (efficientnet.py);
+          its rows are encoded images (input IMAGE, raw bytes), its labels
+          "CLASS:SCORE".
 
 Used by model_server.py (the seed's server and its Open Inference Protocol
 faces), triton_server.py (Triton through pytriton) and mlserver/runtime.py.
 Nothing here imports magika or onnxruntime until a magika classifier is built.
+A classifier says what it takes and answers (input_of, output_of); the
+default is the seed's: input TEXT (rows decoded as UTF-8), output LABEL.
 """
 import io
 from pathlib import Path
@@ -32,6 +37,11 @@ def rule_cost_s(texts, unit_ms, call_ms=0.0):
 
 class DeviceUnavailable(RuntimeError):
     """--device cuda asked for, but onnxruntime has no CUDAExecutionProvider."""
+
+
+class BadInput(ValueError):
+    """A row the model cannot take (an image that does not decode): the caller's fault, so the
+    servers answer 400 / INVALID_ARGUMENT with this message, which names the row."""
 
 
 def make_magika(device="cpu", threads=0):
@@ -131,17 +141,27 @@ class MagikaClassifier:
 
 def make_classifier(name, device="cpu", threads=0):
     """None for "rule" (the caller applies rule_label and the sleep law); a MagikaClassifier for "magika";
-    for "minilm" an embedder (minilm.py): not a classifier, its rows are 384 floats (its `output`)."""
+    for "minilm" an embedder (minilm.py): not a classifier, its rows are 384 floats (its `output`);
+    for "efficientnet" an image classifier (efficientnet.py) whose rows are encoded images (its `input`)."""
     if name == "rule":
         if device != "cpu":
-            raise ValueError("--device applies to --classifier magika or minilm only")
+            raise ValueError("--device applies to --classifier magika, minilm or efficientnet only")
         return None
     if name == "magika":
         return MagikaClassifier(device, threads)
     if name == "minilm":
         from minilm import MiniLMEmbedder
         return MiniLMEmbedder(device, threads)
-    raise ValueError(f"unknown classifier {name!r} (rule, magika or minilm)")
+    if name == "efficientnet":
+        from efficientnet import EfficientNetClassifier
+        return EfficientNetClassifier(device, threads)
+    raise ValueError(f"unknown classifier {name!r} (rule, magika, minilm or efficientnet)")
+
+
+def input_of(classifier):
+    """(name, raw) of what `classifier` takes per row: raw False for text (the bytes decoded as UTF-8),
+    True for the bytes as sent (an encoded image). TEXT unless it says otherwise."""
+    return getattr(classifier, "input", ("TEXT", False))
 
 
 def output_of(classifier):

@@ -18,11 +18,18 @@ One call at a time. The classifier (--classifier):
           EMBEDDING, FP32 [N,384] (unit length), on the Open Inference
           Protocol only (/classify answers 404: an embedding is no label).
           --device cuda as for magika.
+  efficientnet  EfficientNet-Lite0, an ImageNet image classifier
+          (efficientnet.py; exported once by .ci/install): input IMAGE, each
+          element one encoded image (JPEG, PNG), all of a call in one forward
+          pass; output LABEL, "CLASS:SCORE" (top-1 and its probability, e.g.
+          "analog clock:0.8123"). A row that does not decode answers 400 /
+          INVALID_ARGUMENT naming the row. Open Inference Protocol only
+          (/classify answers 404). --device cuda as for magika.
 
 The same model also speaks the Open Inference Protocol (KServe v2), as the
 model --model-name (default "classifier", version "1"): input TEXT (BYTES,
-shape [N] or [N,1], 1 <= N <= --max-batch), output LABEL (BYTES, the
-request's shape). On the same HTTP port:
+shape [N] or [N,1], 1 <= N <= --max-batch; IMAGE for efficientnet), output
+LABEL (BYTES, the request's shape). On the same HTTP port:
   GET  /v2/health/live  /v2/health/ready  /v2  /v2/models/{m}  /v2/models/{m}/ready
   POST /v2/models/{m}/infer   (also under /v2/models/{m}/versions/1/...)
        JSON tensors, or the binary tensor data extension: the JSON header's
@@ -52,6 +59,8 @@ Once both ports listen it prints one line on stdout: "ready http=P grpc=Q"
 
   python3 Benchmarks/upstream/model_server.py --port 8010
   python3 Benchmarks/upstream/model_server.py --port 8010 --grpc-port 8011 --classifier magika
+  python3 Benchmarks/upstream/model_server.py --port 8030 --grpc-port 8031 --classifier efficientnet \
+      --model-name image --max-batch 16
 """
 import argparse
 import asyncio
@@ -107,13 +116,13 @@ def bytes_tensor(elements):
     return b"".join(struct.pack("<I", len(e)) + e for e in elements)
 
 
-def batch_size(shape, max_batch):
+def batch_size(shape, max_batch, name=INPUT):
     """N from shape [N] or [N,1], if 1 <= N <= max_batch."""
     shape = [int(d) for d in shape]
     if not (len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)):
-        raise BadTensor(f"{INPUT} shape must be [N] or [N,1], not {shape}")
+        raise BadTensor(f"{name} shape must be [N] or [N,1], not {shape}")
     if not 1 <= shape[0] <= max_batch:
-        raise BadTensor(f"{INPUT} must hold 1 to {max_batch} elements, not {shape[0]}")
+        raise BadTensor(f"{name} must hold 1 to {max_batch} elements, not {shape[0]}")
     return shape[0]
 
 
@@ -148,13 +157,19 @@ class Model:
         self.unit_ms, self.fail_every, self.slow_every, self.slow_ms = unit_ms, fail_every, slow_every, slow_ms
         self.wrong_every, self.max_batch, self.classifier, self.name = wrong_every, max_batch, classifier, model_name
         self.output, self.output_datatype, self.output_row = classifiers.output_of(classifier)
+        self.input, self.input_raw = classifiers.input_of(classifier)
         self.lock = asyncio.Lock()
         self.stats = {"calls": 0, "texts": 0, "max_batch": 0, "overlaps": 0, "active": 0,
                       "failed": 0, "slowed": 0, "wrong": 0, "refused_batches": 0,
                       "oip_http_calls": 0, "oip_grpc_calls": 0}
 
+    def rows(self, elements):
+        """The input tensor's elements as the classifier takes them: text, or the bytes as sent."""
+        return elements if self.input_raw else [e.decode("utf-8", errors="replace") for e in elements]
+
     async def run(self, seqs, face=None):
-        """Labels for seqs (already checked: 1..max_batch strings); InjectedFailure for an injected 500."""
+        """Labels for seqs (already checked: 1..max_batch rows); InjectedFailure for an injected 500,
+        classifiers.BadInput for a row the classifier cannot take (400)."""
         stats = self.stats
         stats["calls"] += 1
         if face:
@@ -188,30 +203,30 @@ class Model:
 
     def metadata(self):
         return {"name": self.name, "versions": [VERSION], "platform": "ferry-reference",
-                "inputs": [{"name": INPUT, "datatype": "BYTES", "shape": [-1]}],
+                "inputs": [{"name": self.input, "datatype": "BYTES", "shape": [-1]}],
                 "outputs": [{"name": self.output, "datatype": self.output_datatype, "shape": [-1] + self.output_row}]}
 
 
-def parse_http_infer(header, binary, max_batch, output=OUTPUT):
-    """(texts, shape, binary output?, id) from an HTTP infer request's JSON header and binary part."""
+def parse_http_infer(header, binary, max_batch, output=OUTPUT, input_name=INPUT):
+    """(elements as bytes, shape, binary output?, id) from an HTTP infer request's JSON header and binary part."""
     if not isinstance(header, dict):
         raise BadTensor("the request is not a JSON object", refused=False)
     inputs = header.get("inputs")
     if not isinstance(inputs, list) or len(inputs) != 1 or not isinstance(inputs[0], dict) \
-            or inputs[0].get("name") != INPUT:
-        raise BadTensor(f"expected exactly one input, {INPUT}")
+            or inputs[0].get("name") != input_name:
+        raise BadTensor(f"expected exactly one input, {input_name}")
     inp = inputs[0]
     if inp.get("datatype") != "BYTES":
-        raise BadTensor(f"{INPUT} must be BYTES, not {inp.get('datatype')}")
+        raise BadTensor(f"{input_name} must be BYTES, not {inp.get('datatype')}")
     shape = inp.get("shape")
     if not isinstance(shape, list) or not all(isinstance(d, int) for d in shape):
-        raise BadTensor(f"{INPUT} needs a shape, a list of integers")
-    n = batch_size(shape, max_batch)
+        raise BadTensor(f"{input_name} needs a shape, a list of integers")
+    n = batch_size(shape, max_batch, input_name)
     params = inp.get("parameters") or {}
     if "binary_data_size" in params:
         size = params["binary_data_size"]
         if not isinstance(size, int) or size < 0 or size > len(binary):
-            raise BadTensor(f"{INPUT}: binary_data_size {size} but {len(binary)} bytes follow the header")
+            raise BadTensor(f"{input_name}: binary_data_size {size} but {len(binary)} bytes follow the header")
         elements = bytes_elements(binary[:size])
     else:
         data = inp.get("data")
@@ -224,14 +239,14 @@ def parse_http_infer(header, binary, max_batch, output=OUTPUT):
             elif isinstance(x, str):
                 flat.append(x.encode("utf-8"))
             else:
-                raise BadTensor(f"{INPUT} data must be strings")
+                raise BadTensor(f"{input_name} data must be strings")
 
         if not isinstance(data, list):
-            raise BadTensor(f"{INPUT} has neither data nor binary_data_size")
+            raise BadTensor(f"{input_name} has neither data nor binary_data_size")
         walk(data)
         elements = flat
     if len(elements) != n:
-        raise BadTensor(f"{INPUT} has shape {shape} but {len(elements)} elements")
+        raise BadTensor(f"{input_name} has shape {shape} but {len(elements)} elements")
     binary_out = bool((header.get("parameters") or {}).get("binary_data_output", False))
     outputs = header.get("outputs")
     if outputs is not None:
@@ -243,8 +258,7 @@ def parse_http_infer(header, binary, max_batch, output=OUTPUT):
             p = o.get("parameters") or {}
             if "binary_data" in p:
                 binary_out = bool(p["binary_data"])
-    texts = [e.decode("utf-8", errors="replace") for e in elements]
-    return texts, shape, binary_out, header.get("id")
+    return elements, shape, binary_out, header.get("id")
 
 
 def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, max_batch=5,
@@ -263,6 +277,9 @@ def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, 
         if model.output_datatype != "BYTES":
             return JSONResponse({"detail": f"this server's model answers {model.output_datatype} {model.output}, "
                                            f"not labels: use POST /v2/models/{model_name}/infer"}, status_code=404)
+        if model.input_raw:  # /classify carries JSON strings, not images
+            return JSONResponse({"detail": f"this server's model takes {model.input}, not texts: "
+                                           f"use POST /v2/models/{model_name}/infer"}, status_code=404)
         seqs = body.get("sequences") if isinstance(body, dict) else None
         if not isinstance(seqs, list) or not seqs or len(seqs) > max_batch or not all(isinstance(s, str) for s in seqs):
             stats["refused_batches"] += 1
@@ -338,15 +355,19 @@ def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, 
         except (ValueError, OSError, zlib.error) as e:
             return error(f"cannot read the request: {e}", 400)
         try:
-            texts, shape, binary_out, request_id = parse_http_infer(header, binary, max_batch, model.output)
+            elements, shape, binary_out, request_id = parse_http_infer(header, binary, max_batch, model.output,
+                                                                       model.input)
         except BadTensor as e:
             if e.refused:
                 stats["refused_batches"] += 1
             return error(str(e), 400)
         try:
-            labels = await model.run(texts, "oip_http_calls")
+            labels = await model.run(model.rows(elements), "oip_http_calls")
         except InjectedFailure:
             return error("injected failure", 500)
+        except classifiers.BadInput as e:
+            stats["refused_batches"] += 1
+            return error(str(e), 400)
         out = {"name": model.output, "datatype": model.output_datatype,
                "shape": answer_shape(shape, len(labels), model.output_row)}
         answer = {"model_name": model_name, "model_version": VERSION, "outputs": [out]}
@@ -376,13 +397,14 @@ def make_grpc_servicer(model):
             await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown version '{version}' of model '{name}'")
 
     def parse(request):
-        if len(request.inputs) != 1 or request.inputs[0].name != INPUT:
-            raise BadTensor(f"expected exactly one input, {INPUT}")
+        name = model.input
+        if len(request.inputs) != 1 or request.inputs[0].name != name:
+            raise BadTensor(f"expected exactly one input, {name}")
         inp = request.inputs[0]
         if inp.datatype != "BYTES":
-            raise BadTensor(f"{INPUT} must be BYTES, not {inp.datatype}")
+            raise BadTensor(f"{name} must be BYTES, not {inp.datatype}")
         shape = list(inp.shape)
-        n = batch_size(shape, model.max_batch)
+        n = batch_size(shape, model.max_batch, name)
         if request.raw_input_contents:
             if len(request.raw_input_contents) != 1:
                 raise BadTensor("raw_input_contents must hold one entry per input")
@@ -390,11 +412,11 @@ def make_grpc_servicer(model):
         else:
             elements = list(inp.contents.bytes_contents)
         if len(elements) != n:
-            raise BadTensor(f"{INPUT} has shape {shape} but {len(elements)} elements")
+            raise BadTensor(f"{name} has shape {shape} but {len(elements)} elements")
         for o in request.outputs:
             if o.name != model.output:
                 raise BadTensor(f"unknown output '{o.name}' (the model has {model.output})")
-        return [e.decode("utf-8", errors="replace") for e in elements], shape
+        return model.rows(elements), shape
 
     class Servicer(pb_grpc.GRPCInferenceServiceServicer):
         async def ServerLive(self, request, context):
@@ -423,15 +445,18 @@ def make_grpc_servicer(model):
         async def ModelInfer(self, request, context):
             await check_model(request.model_name, request.model_version, context)
             try:
-                texts, shape = parse(request)
+                rows, shape = parse(request)
             except BadTensor as e:
                 if e.refused:
                     model.stats["refused_batches"] += 1
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
             try:
-                labels = await model.run(texts, "oip_grpc_calls")
+                labels = await model.run(rows, "oip_grpc_calls")
             except InjectedFailure:
                 await context.abort(grpc.StatusCode.UNAVAILABLE, "injected failure")
+            except classifiers.BadInput as e:
+                model.stats["refused_batches"] += 1
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
             out = pb.ModelInferResponse.InferOutputTensor(
                 name=model.output, datatype=model.output_datatype,
                 shape=answer_shape(shape, len(labels), model.output_row))
@@ -489,10 +514,13 @@ def main():
     p.add_argument("--wrong-every", type=int, default=0)
     p.add_argument("--keep-alive-s", type=float, default=5, help="idle keep-alive timeout (uvicorn's default is 5 s)")
     p.add_argument("--max-batch", type=int, default=5, help="most texts in one call, on every face")
-    p.add_argument("--classifier", choices=["rule", "magika", "minilm"], default="rule",
-                   help="minilm: sentence embeddings (output EMBEDDING, FP32 [N,384]) on the Open Inference Protocol only")
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where magika or minilm runs (onnxruntime)")
-    p.add_argument("--threads", type=int, default=0, help="magika, minilm: onnxruntime intra-op threads (0: one per core)")
+    p.add_argument("--classifier", choices=["rule", "magika", "minilm", "efficientnet"], default="rule",
+                   help="minilm: sentence embeddings (output EMBEDDING, FP32 [N,384]); efficientnet: images (input "
+                        "IMAGE, encoded images; output LABEL, \"CLASS:SCORE\"); both on the Open Inference Protocol only")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                   help="where magika, minilm or efficientnet runs (onnxruntime)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="magika, minilm, efficientnet: onnxruntime intra-op threads (0: one per core)")
     p.add_argument("--model-name", default="classifier", help="the model's name on the Open Inference Protocol")
     p.add_argument("--grpc-port", type=int, default=0, help="Open Inference Protocol on gRPC (0: off)")
     a = p.parse_args()
