@@ -138,6 +138,7 @@ let package = Package(
         ]),
         .target(name: "StreamIngress", dependencies: [
             "Redis", "LibUV", "Wire", "Link", "FerryConfig", "CostModel", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Supervisor", dependencies: [
             "LibUV", "Wire", "Link", "LinkUV", "FerryConfig", "FerryLog",

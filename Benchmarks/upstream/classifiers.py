@@ -44,6 +44,33 @@ class BadInput(ValueError):
     servers answer 400 / INVALID_ARGUMENT with this message, which names the row."""
 
 
+def onnx_session(path, device, threads, model):
+    """An onnxruntime session for the ONNX file `path` on `device` ("cpu" or
+    "cuda") with `threads` intra-op threads (0: one per core). For cuda,
+    CUDAExecutionProvider must be there and must really start: onnxruntime
+    otherwise falls back to the CPU silently. `model` names it in errors."""
+    import onnxruntime as rt
+
+    options = rt.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    if device == "cuda":
+        if "CUDAExecutionProvider" not in rt.get_available_providers():
+            raise DeviceUnavailable(
+                "--device cuda: onnxruntime has no CUDAExecutionProvider "
+                f"(available: {', '.join(rt.get_available_providers())}); install onnxruntime-gpu")
+        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    elif device == "cpu":
+        providers = ["CPUExecutionProvider"]
+    else:
+        raise ValueError(f"unknown device {device!r} (cpu or cuda)")
+    session = rt.InferenceSession(path, sess_options=options, providers=providers)
+    if device == "cuda" and "CUDAExecutionProvider" not in session.get_providers():
+        raise DeviceUnavailable(f"--device cuda: onnxruntime could not start CUDAExecutionProvider for {model} "
+                                f"(session providers: {session.get_providers()})")
+    return session
+
+
 def make_magika(device="cpu", threads=0):
     """A Magika whose onnxruntime session runs on `device` ("cpu" or "cuda"),
     with `threads` intra-op threads (0: onnxruntime's default, one per core).

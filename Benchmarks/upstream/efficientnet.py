@@ -11,7 +11,7 @@ Used by model_server.py (--classifier efficientnet).
 """
 import os
 
-from classifiers import BadInput, DeviceUnavailable
+from classifiers import BadInput, onnx_session
 
 SIDE = 224
 
@@ -31,7 +31,6 @@ class EfficientNetClassifier:
     def __init__(self, device="cpu", threads=0):
         import json
 
-        import onnxruntime as rt
         try:  # fail at start, not on the first request, where OpenCV is missing
             import cv2  # noqa: F401
         except ImportError as e:
@@ -45,24 +44,7 @@ class EfficientNetClassifier:
                              "Benchmarks/upstream/export_efficientnet.py), or point FERRY_EFFICIENTNET_DIR at an export")
         with open(os.path.join(folder, "classes.json")) as f:
             self.classes = json.load(f)
-        options = rt.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        if device == "cuda":
-            if "CUDAExecutionProvider" not in rt.get_available_providers():
-                raise DeviceUnavailable(
-                    "--device cuda: onnxruntime has no CUDAExecutionProvider "
-                    f"(available: {', '.join(rt.get_available_providers())}); install onnxruntime-gpu")
-            providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
-        elif device == "cpu":
-            providers = ["CPUExecutionProvider"]
-        else:
-            raise ValueError(f"unknown device {device!r} (cpu or cuda)")
-        self.session = rt.InferenceSession(path, sess_options=options, providers=providers)
-        # onnxruntime falls back to CPU silently where CUDA cannot start: say so instead
-        if device == "cuda" and "CUDAExecutionProvider" not in self.session.get_providers():
-            raise DeviceUnavailable("--device cuda: onnxruntime could not start CUDAExecutionProvider for "
-                                    f"EfficientNet (session providers: {self.session.get_providers()})")
+        self.session = onnx_session(path, device, threads, "EfficientNet")
         self.device = device
 
     @staticmethod

@@ -23,10 +23,9 @@ class MiniLMEmbedder:
     output = ("EMBEDDING", "FP32", [DIMS])
 
     def __init__(self, device="cpu", threads=0):
-        import onnxruntime as rt
         from tokenizers import Tokenizer
 
-        from classifiers import DeviceUnavailable
+        from classifiers import onnx_session
 
         folder = model_dir()
         path = os.path.join(folder, "model.onnx")
@@ -36,23 +35,7 @@ class MiniLMEmbedder:
         self.tokenizer = Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        options = rt.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        if device == "cuda":
-            if "CUDAExecutionProvider" not in rt.get_available_providers():
-                raise DeviceUnavailable(
-                    "--device cuda: onnxruntime has no CUDAExecutionProvider "
-                    f"(available: {', '.join(rt.get_available_providers())}); install onnxruntime-gpu")
-            providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
-        elif device == "cpu":
-            providers = ["CPUExecutionProvider"]
-        else:
-            raise ValueError(f"unknown device {device!r} (cpu or cuda)")
-        self.session = rt.InferenceSession(path, sess_options=options, providers=providers)
-        if device == "cuda" and "CUDAExecutionProvider" not in self.session.get_providers():
-            raise DeviceUnavailable("--device cuda: onnxruntime could not start CUDAExecutionProvider for MiniLM "
-                                    f"(session providers: {self.session.get_providers()})")
+        self.session = onnx_session(path, device, threads, "MiniLM")
         self.device = device
 
     def tokens(self, texts):

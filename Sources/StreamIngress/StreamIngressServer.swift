@@ -38,6 +38,8 @@ public final class StreamIngressServer: RequestSink {
     private let reconnectTimer: ReactorTimer
     private var draining = false
     private var finished = false
+    private let metrics: StreamMetrics
+    private var metricsReport: CoalescingTimer?
     /// Runs once when the process should exit, with its status.
     public var onFinished: ((Int32) -> Void)?
 
@@ -47,10 +49,16 @@ public final class StreamIngressServer: RequestSink {
         self.configuration = configuration
         self.logger = logger
         reconnectTimer = reactor.makeTimer()
+        metrics = StreamMetrics(streams: configuration.streams)
     }
 
     public func start() throws {
-        readers = try configuration.streams.map { try StreamReader(config: $0, loop: loop, sink: self, logger: logger) }
+        let report = CoalescingTimer(reactor: reactor, delayMilliseconds: 1_000) { [unowned self] in
+            self.control?.sendMetrics(source: .streamer, text: self.metrics.render())
+        }
+        metricsReport = report
+        readers = try configuration.streams.map { try StreamReader(config: $0, loop: loop, sink: self, metrics: metrics, logger: logger) }
+        for reader in readers { reader.onMetricsChange = { report.poke() } }
         connectScheduler()
         guard let controlPath = configuration.controlPath else { return }
         ControlLink.connect(reactor: reactor, address: controlPath, role: .streamer,
@@ -58,6 +66,7 @@ public final class StreamIngressServer: RequestSink {
                             onFatal: { [unowned self] reason in self.logger.error("\(reason); exiting"); self.finish(status: 1) },
                             connected: { [unowned self] link in
                                 self.control = link
+                                link.sendMetrics(source: .streamer, text: self.metrics.render())
                                 if self.started { link.sendReady() }
                             })
     }
@@ -156,6 +165,7 @@ public final class StreamIngressServer: RequestSink {
         guard !finished else { return }
         finished = true
         reconnectTimer.close()
+        metricsReport?.close()
         scheduler?.close()
         control?.close()
         onFinished?(status)

@@ -30,6 +30,9 @@ final class StreamReader {
     private let loop: UVLoop
     private let logger: Logger
     private unowned let sink: RequestSink
+    private let metrics: StreamMetrics
+    /// Called when a count changed (the metrics report coalesces them).
+    var onMetricsChange: (() -> Void)?
     private var reader: RedisConnection?
     private var writer: RedisConnection?
     /// Bumped on every (re)start: a reply of an older session is ignored.
@@ -67,10 +70,11 @@ final class StreamReader {
     private(set) var deadLettered = 0
     private(set) var claimed = 0
 
-    init(config: StreamConfig, loop: UVLoop, sink: RequestSink, logger: Logger) throws {
+    init(config: StreamConfig, loop: UVLoop, sink: RequestSink, metrics: StreamMetrics, logger: Logger) throws {
         self.config = config
         self.loop = loop
         self.sink = sink
+        self.metrics = metrics
         self.logger = logger
         claimTimer = try UVTimer(loop: loop)
         retryTimer = try UVTimer(loop: loop)
@@ -126,6 +130,7 @@ final class StreamReader {
         pending.removeAll()
         byRequest.removeAll()
         retryAt.removeAll()
+        metrics.inFlight(config, 0)
         writing = 0
         readingNew = false
         busy = false
@@ -204,6 +209,7 @@ final class StreamReader {
                 self.claimCursor = claim.cursor
                 if !claim.entries.isEmpty {
                     self.claimed += claim.entries.count
+                    self.metrics.claimed(self.config, claim.entries.count)
                     self.logger.warning("\(self.label): took over \(claim.entries.count) entr\(claim.entries.count == 1 ? "y" : "ies") idle over \(self.config.claimIdleMs) ms (their consumer died?)")
                 }
                 self.take(recovered: claim.entries)
@@ -248,6 +254,7 @@ final class StreamReader {
         }
         let priority = entry.field("priority").flatMap { Int32($0) } ?? 0
         pending[entry.id] = Pending(entry: entry, payload: data, priority: priority, attempts: deliveries)
+        metrics.inFlight(config, pending.count)
         submit(entry.id)
     }
 
@@ -331,12 +338,17 @@ final class StreamReader {
             if let error = reply.errorMessage { return self.lost("writing the answer of entry \(id) to \(target): \(error)") }
             if reply == .integer(0) {
                 self.logger.warning("\(self.label): entry \(id) was taken over by another consumer before its answer; that one answers it")
+                self.metrics.finished(self.config, .lost)
             } else if status == .ok {
                 self.answered += 1
+                self.metrics.finished(self.config, .answered)
             } else {
                 self.deadLettered += 1
+                self.metrics.finished(self.config, .deadLettered)
             }
             self.pending[id] = nil
+            self.metrics.inFlight(self.config, self.pending.count)
+            self.onMetricsChange?()
             if self.draining {
                 if self.pending.isEmpty && self.writing == 0 { self.finishDrain() }
             } else {

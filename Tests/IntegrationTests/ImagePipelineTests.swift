@@ -12,7 +12,7 @@ import TestSupport
 @Suite(.serialized) struct ImagePipelineTests {
     /// Ferry's configuration for the image model at `upstream`: images are
     /// BYTES rows (a JPEG each), a call's cost learned per call and per item.
-    static func config(upstream: String, redis: String? = nil) throws -> String {
+    static func config(upstream: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-image-\(UUID().uuidString).toml").path
         try """
             [backend]
@@ -22,13 +22,12 @@ import TestSupport
             unit_ms = 0.0
             call_ms = 10.0
             cost_terms = ["fixed", "per_item"]
-            \(redis.map { "[stream]\nredis = \"\($0)\"\nclaim_idle_ms = 2000\n" } ?? "")
+
             [[models]]
             name = "image"
             input = "IMAGE"
             upstream_model = "image"
             upstream_input = "IMAGE"
-            \(redis == nil ? "" : "stream = \"frames\"\nstream_in_flight = 16")
             """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -71,7 +70,10 @@ import TestSupport
         let made = try await PythonScript.run("Benchmarks/pipeline/producer.py", ["--make-video", video, "--seconds", "6", "--fps", "10"])
         #expect(made.status == 0, "\(made.output)")
 
-        let ferry = try FerryInstance(arguments: ["--config", try Self.config(upstream: server.grpcURL, redis: redis.address)])
+        // The README's configuration, pointed at this test's servers.
+        let shipped = Repository.root.appendingPathComponent("Benchmarks/pipeline/ferry-image.toml").path
+        let ferry = try FerryInstance(arguments: ["--config", shipped, "--upstream", server.grpcURL, "--redis", redis.address,
+                                                  "--stream-in-flight", "16"])
         let frames = 60
         let log = redis.directory.appendingPathComponent("frames.log").path
         async let consumer = PythonScript.run("Benchmarks/pipeline/consumer.py",

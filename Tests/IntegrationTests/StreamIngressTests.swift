@@ -80,6 +80,15 @@ import TestSupport
         #expect(ferry.log.contains("took over"))
         #expect(try redis.command(["XPENDING", "frames", "ferry"]).elements?.first == .integer(0))
         #expect(try Self.length(redis, "frames:dead") == 0)
+        // The stream ingress's counts on /metrics (through the supervisor, as every process's).
+        let labels = #"stream="frames",model="classifier""#
+        let answered = "ferry_stream_entries_total{\(labels),outcome=\"answered\"}"
+        let page = try await SeedClient.withHTTPClient { http in
+            try await ferry.metrics(via: http) { $0[answered] == 100 }
+        }
+        #expect(page[answered] == 100 && page["ferry_stream_claimed_total{\(labels)}"] == 5 && page["ferry_stream_in_flight{\(labels)}"] == 0,
+                "\(page.text)")
+        #expect(page.malformed.isEmpty, "\(page.malformed)")
         #expect(try await ferry.stop() == 0)
     }
 
