@@ -141,6 +141,35 @@ import TestSupport
     }
 }
 
+extension StreamIngressTests {
+    /// Redis dies under the stream ingress: HTTP serves on, the stream
+    /// ingress neither crashes nor stops Ferry, and once a Redis is back on
+    /// the same address (empty: no persistence) it serves the new entries.
+    @Test func aRedisThatDiesAndComesBackIsReadAgain() async throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        try await redis.waitUntilUp()
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.02", "--redis", redis.address,
+                                                  "--stream", "frames"])
+        _ = try redis.commands((0..<5).map { ["XADD", "frames", "*", "data", Self.payload($0).text] })
+        try await Self.waitForLength(redis, "frames:results", atLeast: 5, ferry: ferry)
+        let streamer = ferry.pid(of: "streamer")
+        redis.kill()
+        try await SeedClient.withHTTPClient { http in
+            #expect(await ferry.logContains("left pending in Redis; retrying in"))
+            let answer = try await SeedClient.classify("def g(): pass", client: "http", via: http, base: ferry.baseURL)
+            #expect(answer.status == 200)
+        }
+        try redis.start()
+        try await redis.waitUntilUp()
+        _ = try redis.commands((5..<10).map { ["XADD", "frames", "*", "data", Self.payload($0).text] })
+        try await Self.waitForLength(redis, "frames:results", atLeast: 5, ferry: ferry)
+        #expect(try Self.answers(redis).values.allSatisfy { $0["status"] == "ok" })
+        #expect(ferry.pid(of: "streamer") == streamer, "the stream ingress was restarted; it should have reconnected")
+        #expect(try await ferry.stop() == 0)
+    }
+}
+
 /// The entry ids of an XREADGROUP reply.
 enum StreamEntryIDs {
     static func of(_ reply: RedisReply) -> [String] {

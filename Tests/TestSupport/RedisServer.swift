@@ -1,21 +1,30 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LibUV
 import Redis
 
 /// A real `redis-server` (Debian's, installed by `.ci/install`) for a test:
 /// on a Unix socket in a private directory, no TCP port, no persistence;
 /// killed when stopped or released.
-/// `@unchecked Sendable`: its fields are `let`s set before the server starts;
-/// `Process` is only asked whether it runs, and killed once.
+/// `@unchecked Sendable`: a test starts and kills it from its own task only;
+/// `Process` is only asked whether it runs, and killed.
 public final class RedisServer: @unchecked Sendable {
     public let directory: URL
     public let socketPath: String
-    let process = Process()
+    private var process = Process()
 
     public init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-redis-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         socketPath = directory.appendingPathComponent("redis.sock").path
+        try start()
+    }
+
+    /// Starts the server (again, after `kill()`: on the same socket, empty).
+    public func start() throws {
+        process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["redis-server", "--port", "0", "--unixsocket", socketPath, "--unixsocketperm", "700",
                              "--save", "", "--appendonly", "no", "--dir", directory.path,
@@ -25,11 +34,16 @@ public final class RedisServer: @unchecked Sendable {
 
     deinit { stop() }
 
-    public func stop() {
+    /// Kills the server (SIGKILL: as a crash), keeping its directory.
+    public func kill() {
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+            Glibc.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+    }
+
+    public func stop() {
+        kill()
         try? FileManager.default.removeItem(at: directory)
     }
 
