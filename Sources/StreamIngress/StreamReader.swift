@@ -114,6 +114,7 @@ final class StreamReader {
             self.logger.info("reading \(self.label) at \(self.config.redis)")
             let every = UInt64(max(50, self.config.claimIdleMs / 2))
             self.claimTimer.start(afterMilliseconds: every, repeat: every) { [unowned self] in
+                self.keepOwnership()
                 self.claimDue = true
                 self.pump()
             }
@@ -225,6 +226,21 @@ final class StreamReader {
                 for entry in StreamEntry.fromRead(reply) { self.take(entry, deliveries: 1) }
                 self.pump()
             }
+        }
+    }
+
+    /// Resets the idle time of the entries this reader is still working on
+    /// (queued in Ferry, waiting to be retried): a live consumer's entries
+    /// must not look abandoned to another Ferry's `XAUTOCLAIM`, however long
+    /// Ferry's queue is. `XCLAIM … JUSTID` with no idle bound keeps them this
+    /// consumer's without counting a delivery.
+    private func keepOwnership() {
+        guard ready, !pending.isEmpty, let writer else { return }
+        let mine = session
+        writer.command(["XCLAIM", config.key, config.group, config.consumer, "0"] + pending.keys.sorted() + ["JUSTID"]) {
+            [unowned self] reply in
+            guard mine == self.session, let error = reply.errorMessage else { return }
+            self.lost("refreshing this consumer's entries: \(error)")
         }
     }
 

@@ -170,6 +170,31 @@ extension StreamIngressTests {
     }
 }
 
+extension StreamIngressTests {
+    /// Entries waiting long in Ferry's queue (longer than the claim idle
+    /// time) still belong to the live consumer, delivered once: another
+    /// consumer's XAUTOCLAIM takes none of them, and each is answered once.
+    @Test func aLiveConsumersQueuedEntriesAreNotTakenOver() async throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        try await redis.waitUntilUp()
+        // 30 characters at 2 ms per squared character: 1.8 s a call of 5, 9 s for 25 entries.
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "2", "--redis", redis.address,
+                                                  "--stream", "frames", "--stream-claim-idle-ms", "2000"])
+        _ = try redis.commands((0..<25).map { ["XADD", "frames", "*", "data", "entry \($0) " + String(repeating: "x", count: 22)] })
+        // When ten are answered, the last fifteen have waited 3.6 s in Ferry's queue: past the idle time.
+        try await Self.waitForLength(redis, "frames:results", atLeast: 10, ferry: ferry)
+        // Still delivered once each: kept, not re-claimed by Ferry itself (which would count deliveries).
+        let pending = try redis.command(["XPENDING", "frames", "ferry", "-", "+", "100"]).elements ?? []
+        #expect(!pending.isEmpty && pending.allSatisfy { $0.elements?.last == .integer(1) }, "\(pending)")
+        let taken = try redis.command(["XAUTOCLAIM", "frames", "ferry", "thief", "2000", "0-0", "COUNT", "100", "JUSTID"])
+        #expect(taken.elements?.count ?? 0 >= 2 && taken.elements?[1] == .array([]), "another consumer took over: \(taken)")
+        try await Self.waitForLength(redis, "frames:results", atLeast: 25, ferry: ferry)
+        #expect(try Self.answers(redis).count == 25)
+        #expect(try await ferry.stop() == 0)
+    }
+}
+
 /// The entry ids of an XREADGROUP reply.
 enum StreamEntryIDs {
     static func of(_ reply: RedisReply) -> [String] {
