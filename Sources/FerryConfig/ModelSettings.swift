@@ -62,6 +62,21 @@ extension Settings {
         return [.classifier(own)]
     }
 
+    /// A `[[models]]` entry that names no upstream model calls the upstream
+    /// model of its own name, unless the top level names one (in a file or
+    /// by `--upstream-model`), which then reaches every model that does not
+    /// set its own. Done once, by the supervisor after its flags: the value
+    /// becomes the model's own key, so the children's settings file carries it.
+    public mutating func resolveUpstreamModels() {
+        let key = "backend.model"
+        guard origins[key] == nil else { return }
+        for i in models.indices where !models[i].overridden.contains(key) {
+            models[i].settings.upstreamModel = models[i].name
+            models[i].settings.origins[key] = "\(models[i].origin) (the model's name)"
+            models[i].overridden.append(key)
+        }
+    }
+
     /// The model `name`, if served.
     public func model(named name: String) -> ModelSettings? {
         servedModels.first { $0.name == name }

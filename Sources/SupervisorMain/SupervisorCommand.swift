@@ -195,6 +195,7 @@ struct SupervisorCommand: ParsableCommand {
         s.override(\.maxRestarts, with: maxRestarts)
         s.override(\.restartWindowS, with: restartWindowS)
         s.override(\.drainGraceS, with: drainGraceS)
+        s.resolveUpstreamModels()
         try s.validate()
         return s
     }

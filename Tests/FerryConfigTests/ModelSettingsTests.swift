@@ -317,3 +317,42 @@ import Testing
         }
     }
 }
+
+@Suite struct UpstreamModelDefaultTests {
+    static let toml = """
+        [backend]
+        kind = "oip"
+        upstreams = ["grpc://127.0.0.1:8001"]
+        [[models]]
+        name = "image"
+        [[models]]
+        name = "argmax"
+        upstream_model = "arg"
+        """
+
+    /// A model names its upstream model, or calls the one of its own name;
+    /// the resolved value survives the children's settings file.
+    @Test func aModelCallsTheUpstreamModelOfItsOwnName() throws {
+        var s = try StreamSettingsTests.load(Self.toml)
+        s.resolveUpstreamModels()
+        #expect(s.models.map(\.settings.upstreamModel) == ["image", "arg"])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-rendered-\(UUID().uuidString).toml").path
+        try s.toml().write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var child = Settings()
+        try child.load(file: path)
+        #expect(child.models.map(\.settings.upstreamModel) == ["image", "arg"])
+    }
+
+    /// A top-level upstream model, from the file or a flag, reaches every
+    /// model that does not name its own.
+    @Test func aTopLevelUpstreamModelStillReachesTheModels() throws {
+        var fromFile = try StreamSettingsTests.load(Self.toml.replacingOccurrences(of: "[backend]\n", with: "[backend]\nmodel = \"shared\"\n"))
+        fromFile.resolveUpstreamModels()
+        #expect(fromFile.models.map(\.settings.upstreamModel) == ["shared", "arg"])
+        var fromFlag = try StreamSettingsTests.load(Self.toml)
+        fromFlag.override(\.upstreamModel, with: "flagged")
+        fromFlag.resolveUpstreamModels()
+        #expect(fromFlag.models.map(\.settings.upstreamModel) == ["flagged", "arg"])
+    }
+}

@@ -26,7 +26,6 @@ import TestSupport
             [[models]]
             name = "image"
             input = "IMAGE"
-            upstream_model = "image"
             upstream_input = "IMAGE"
             """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
