@@ -36,6 +36,8 @@ public final class StreamIngressServer: RequestSink {
     private var held: [UInt64: (submit: Submit, reader: StreamReader)] = [:]
     private var backoff = Backoff()
     private let reconnectTimer: ReactorTimer
+    /// The scheduler has said hello once: the readers run.
+    private var started = false
     private var draining = false
     private var finished = false
     private let metrics: StreamMetrics
@@ -126,7 +128,6 @@ public final class StreamIngressServer: RequestSink {
             logger.warning("scheduler sent an unexpected \(message.kindName); ignored")
         }
     }
-    private var started = false
 
     // MARK: RequestSink
 

@@ -41,11 +41,10 @@ final class StreamReader {
 
     private struct Pending {
         var entry: StreamEntry
-        var payload: [UInt8]
-        var priority: Int32
+        /// What it is submitted as (each submission gets its id from the sink).
+        var request: Submit
         /// Deliveries so far, Redis's count plus this reader's own retries.
         var attempts: Int
-        var request: UInt64?
     }
     private var pending: [String: Pending] = [:]
     private var byRequest: [UInt64: String] = [:]
@@ -264,24 +263,22 @@ final class StreamReader {
             writer?.command(["XACK", config.key, config.group, entry.id]) { _ in }
             return
         }
-        guard let data = entry.data else {
-            pending[entry.id] = Pending(entry: entry, payload: [], priority: 0, attempts: deliveries)
+        let data = entry.data ?? []
+        // A payload that is not UTF-8 text (an image) is sized in bytes.
+        let cost = String(validating: data, as: UTF8.self).map { config.itemSize.size(ofText: $0) } ?? UInt64(data.count)
+        let request = Submit(id: 0, model: config.model, client: config.key, priority: entry.field("priority").flatMap { Int32($0) } ?? 0,
+                             cost: cost, timeoutMs: config.timeoutMs, payload: data)
+        pending[entry.id] = Pending(entry: entry, request: request, attempts: deliveries)
+        guard entry.data != nil else {
             return finish(entry.id, status: .invalid, body: Array("entry has no \"\(StreamEntry.dataField)\" field".utf8))
         }
-        let priority = entry.field("priority").flatMap { Int32($0) } ?? 0
-        pending[entry.id] = Pending(entry: entry, payload: data, priority: priority, attempts: deliveries)
         metrics.inFlight(config, pending.count)
         submit(entry.id)
     }
 
     private func submit(_ id: String) {
-        guard var p = pending[id] else { return }
-        let request = Submit(id: 0, model: config.model, client: config.key, priority: p.priority,
-                             cost: config.itemSize.size(of: p.payload, isText: String(validating: p.payload, as: UTF8.self) != nil), timeoutMs: config.timeoutMs, payload: p.payload)
-        let rid = sink.submit(request, for: self)
-        p.request = rid
-        pending[id] = p
-        byRequest[rid] = id
+        guard let p = pending[id] else { return }
+        byRequest[sink.submit(p.request, for: self)] = id
     }
 
     // MARK: Answers
@@ -289,8 +286,6 @@ final class StreamReader {
     /// The scheduler's answer for request `id`.
     func answered(_ id: UInt64, _ result: RequestResult) {
         guard let entryID = byRequest.removeValue(forKey: id), var p = pending[entryID] else { return }
-        p.request = nil
-        pending[entryID] = p
         switch result.status {
         case .ok:
             finish(entryID, status: .ok, body: result.body)
@@ -343,7 +338,7 @@ final class StreamReader {
         } else {
             target = config.deadLetter
             fields.append(("error", body))
-            fields.append((StreamEntry.dataField, p.payload))
+            fields.append((StreamEntry.dataField, p.request.payload))
             logger.error("\(label): entry \(id) goes to \(config.deadLetter) after \(p.attempts) deliver\(p.attempts == 1 ? "y" : "ies"): \(status): \(String(decoding: body.prefix(300), as: UTF8.self))")
         }
         writing += 1

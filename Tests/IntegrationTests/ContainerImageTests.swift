@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Testing
 import TestSupport
@@ -50,7 +49,8 @@ import TestSupport
 
             // SIGTERM with a 2.5 s call in flight: it is answered, then the container exits 0.
             async let inFlight = SeedClient.classify(String(repeating: "x", count: 50), client: "container", via: http, base: base)
-            _ = try await Self.readyz(http, base) { $0.contains("\"in_flight\":\"1\"") }
+            let busy = try await FerryInstance.readyz(at: base, client: http) { $0.contains("\"in_flight\":\"1\"") }
+            #expect(busy.contains("\"in_flight\":\"1\""), "\(busy)")
             let stop = try await Self.podman(["stop", "--time", "60", name], within: 90)
             #expect(stop.status == 0, "\(stop.output)")
             let last = try await inFlight
@@ -60,15 +60,5 @@ import TestSupport
         let logs = try await Self.podman(["logs", name]).output
         #expect(exit.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "exit code \(exit.output):\n\(logs)")
         #expect(logs.contains("Ferry stopped cleanly"), "\(logs)")
-    }
-
-    /// Polls `/readyz` (bounded) until its body satisfies `until`.
-    static func readyz(_ http: HTTPClient, _ base: String, until: (String) -> Bool) async throws -> String {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if let r = try? await http.get(url: "\(base)/readyz").get(), let body = r.body.map({ String(buffer: $0) }), until(body) { return body }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw FerryInstance.Failure(description: "/readyz at \(base) never matched within 30 s")
     }
 }

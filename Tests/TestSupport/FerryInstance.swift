@@ -51,9 +51,14 @@ public final class FerryInstance: Sendable {
     /// Polls `/readyz` (bounded, 5 s) until its body satisfies `until`, and
     /// returns the last body: a way to wait for the scheduler's own report.
     public func readyz(client http: HTTPClient, until: (String) -> Bool) async throws -> String {
+        try await Self.readyz(at: baseURL, client: http, until: until)
+    }
+
+    /// The same for any Ferry at `base` (one in a container).
+    public static func readyz(at base: String, client http: HTTPClient, until: (String) -> Bool) async throws -> String {
         var last = ""
         for _ in 0..<250 {
-            let r = try await http.get(url: "\(baseURL)/readyz").get()
+            let r = try await http.get(url: "\(base)/readyz").get()
             last = String(buffer: r.body ?? ByteBuffer())
             if until(last) { return last }
             try await Task.sleep(for: .milliseconds(20))
