@@ -190,9 +190,7 @@ let package = Package(
         .target(name: "PriorityStrategy", dependencies: ["StrategySDK"], path: "Plugins/Priority"),
         .target(name: "FairStrategy", dependencies: ["StrategySDK"], path: "Plugins/Fair"),
         .target(name: "EDFStrategy", dependencies: ["StrategySDK"], path: "Plugins/EDF"),
-        .target(name: "OptimalStrategy", dependencies: [
-            "StrategySDK", .product(name: "DequeModule", package: "swift-collections"),
-        ], path: "Plugins/Optimal"),
+        .target(name: "OptimalStrategy", dependencies: ["StrategySDK"], path: "Plugins/Optimal"),
 
         // MARK: Tests
         .testTarget(name: "WireTests", dependencies: ["Wire"]),

@@ -77,6 +77,24 @@ public struct BenchRunner {
         return names
     }
 
+    /// Each strategy's decision cost at every depth of `options.decisionDepths`:
+    /// the median of `reps` measurements of `decisions` decisions each (the
+    /// machine's noise moves single runs by tens of percent).
+    public func decisionCosts(_ strategies: [String], decisions: Int = 2000, reps: Int = 1,
+                              progress: (String) -> Void) throws -> [String: [DecisionCost]] {
+        var costs: [String: [DecisionCost]] = [:]
+        for strategy in strategies {
+            progress("decision cost: \(Self.label(strategy)) at depths \(options.decisionDepths.map(String.init).joined(separator: ", "))")
+            costs[Self.label(strategy)] = try options.decisionDepths.map { depth in
+                let runs = try (0..<max(1, reps)).map { _ in
+                    DecisionCost.measure(try load(strategy, config: ""), depth: depth, batchLimit: 5, decisions: decisions)
+                }
+                return runs.sorted { $0.nsPerDecision < $1.nsPerDecision }[runs.count / 2]
+            }
+        }
+        return costs
+    }
+
     func load(_ strategy: String, config: String) throws -> PluginStrategy {
         let path = try StrategyLocator(builtinDirectory: pluginDirectory).resolve(strategy)
         return try PluginLoader.load(path: path, config: config)
@@ -169,13 +187,7 @@ public struct BenchRunner {
                 .write(toFile: "\(options.out)/\(workload.name).svg", atomically: true, encoding: .utf8)
         }
         if options.decisionCost && !options.live {
-            var costs: [String: [DecisionCost]] = [:]
-            for strategy in strategies {
-                progress("decision cost: \(Self.label(strategy)) at depths \(options.decisionDepths.map(String.init).joined(separator: ", "))")
-                costs[Self.label(strategy)] = try options.decisionDepths.map { depth in
-                    DecisionCost.measure(try load(strategy, config: ""), depth: depth, batchLimit: 5)
-                }
-            }
+            let costs = try decisionCosts(strategies, progress: progress)
             print(Report.decisionTable(costs), terminator: "")
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -198,7 +210,7 @@ public struct BenchRunner {
         return 0
     }
 
-    func progress(_ line: String) {
+    public func progress(_ line: String) {
         if !options.quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 

@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark Ferry: compare strategies (default), run a chaos soak, fit a cost law, or race Triton's batcher.",
-        subcommands: [CompareCommand.self, ChaosCommand.self, FitCostCommand.self, VersusCommand.self, ThroughputCommand.self,
+        subcommands: [CompareCommand.self, ChaosCommand.self, FitCostCommand.self, VersusCommand.self, ThroughputCommand.self, DecisionsCommand.self,
                       BareServerCommand.self],
         defaultSubcommand: CompareCommand.self)
 }

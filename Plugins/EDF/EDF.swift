@@ -22,8 +22,9 @@ public final class EDF: FerryStrategy {
     /// Its queued items, kept for it by the SDK (from arrival to departure).
     private let items = QueuedItems()
     public var queued: QueuedItems? { items }
-    private var byDeadline = KeyOrder()
-    private var running: [UInt64: Int64] = [:]  // id → its call's estimate, until completed
+    private let byDeadline = KeyOrder()
+    /// A call's estimate by its first id, until it completes.
+    private var running: [UInt64: Int64] = [:]
     private var chosen: [UInt64] = []
 
     public init(config: StrategyConfig) throws {
@@ -59,15 +60,15 @@ public final class EDF: FerryStrategy {
         // Still queued in the host until this answer returns: ask what the call will take.
         if let host, !chosen.isEmpty {
             let estimate = host.batchServiceNs(chosen)
-            for id in chosen { running[id] = estimate }
+            running[chosen[0]] = estimate
         }
         return Item.never
     }
 
     public func completed(ids: BatchIDs, serviceNs: Int64, success: Bool, now: Int64) {
-        var estimate: Int64 = 0
-        for id in ids { estimate = max(estimate, running.removeValue(forKey: id) ?? 0) }
-        guard success, estimate > 0, serviceNs > 0 else { return }
+        // A batch the host formed itself (a refused answer) has no estimate of ours.
+        guard let first = ids.first, let estimate = running.removeValue(forKey: first),
+              success, estimate > 0, serviceNs > 0 else { return }
         correction = 0.8 * correction + 0.2 * Double(serviceNs) / Double(estimate)
     }
 }

@@ -13,7 +13,7 @@ public final class FIFO: FerryStrategy {
     /// Its queued items, kept for it by the SDK (from arrival to departure).
     private let items = QueuedItems()
     public var queued: QueuedItems? { items }
-    private var order = ArrivalOrder()
+    private let order = ArrivalOrder()
 
     public init(config: StrategyConfig) throws {
     }

@@ -20,7 +20,7 @@ import StrategySDK
 /// Config: `weights` (`name:weight;…`, default 1 each; weight > 0).
 public final class Fair: FerryStrategy {
     private struct Client {
-        var order = ArrivalOrder()
+        let order = ArrivalOrder()
         var queued = 0
         var counter = 0.0
         var weight: Double
@@ -30,7 +30,8 @@ public final class Fair: FerryStrategy {
     /// Its queued items, kept for it by the SDK (from arrival to departure).
     private let items = QueuedItems()
     public var queued: QueuedItems? { items }
-    private var clients: [UInt32: Client] = [:]
+    /// By the host's interned client index (dense from 0); nil until a client's first item.
+    private var clients: [Client?] = []
     private var active: [UInt32] = []
 
     public init(config: StrategyConfig) throws {
@@ -38,15 +39,16 @@ public final class Fair: FerryStrategy {
     }
 
     public func arrived(_ item: Item, now: Int64) {
-        var client = clients[item.client] ?? Client(weight: weights[item.clientName] ?? 1)
-        if client.queued == 0 {
+        let key = Int(item.client)
+        if key >= clients.count { clients.append(contentsOf: repeatElement(nil, count: key + 1 - clients.count)) }
+        if clients[key] == nil { clients[key] = Client(weight: weights[item.clientName] ?? 1) }
+        if clients[key]!.queued == 0 {
             // Lift a returning client to the least-served active one: no banked credit.
-            if let floor = active.compactMap({ clients[$0]?.counter }).min() { client.counter = max(client.counter, floor) }
+            if let floor = active.map({ clients[Int($0)]!.counter }).min() { clients[key]!.counter = max(clients[key]!.counter, floor) }
             active.append(item.client)
         }
-        client.queued += 1
-        client.order.append(item.id)
-        clients[item.client] = client
+        clients[key]!.queued += 1
+        clients[key]!.order.append(item.id)
     }
 
     public func removed(_ id: UInt64, reason: RemovalReason, now: Int64) {
@@ -56,12 +58,13 @@ public final class Fair: FerryStrategy {
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         while !batch.isFull, let key = leastServed() {
-            guard let id = clients[key]!.order.popFirst(live: items), let item = items.take(id) else {
-                clients[key]!.queued = 0  // nothing live left: bookkeeping drifted; repair
+            let index = Int(key)
+            guard let id = clients[index]!.order.popFirst(live: items), let item = items.take(id) else {
+                clients[index]!.queued = 0  // nothing live left: bookkeeping drifted; repair
                 active.removeAll { $0 == key }
                 continue
             }
-            clients[key]!.counter += Double(item.serviceNs) / clients[key]!.weight
+            clients[index]!.counter += Double(item.serviceNs) / clients[index]!.weight
             left(key)
             batch.append(id)
         }
@@ -72,16 +75,17 @@ public final class Fair: FerryStrategy {
         var best: UInt32?
         var bestCounter = Double.infinity
         for key in active {
-            let c = clients[key]!.counter
+            let c = clients[Int(key)]!.counter
             if c < bestCounter || (c == bestCounter && key < best!) { best = key; bestCounter = c }
         }
         return best
     }
 
     private func left(_ key: UInt32) {
-        clients[key]!.queued -= 1
-        if clients[key]!.queued <= 0 {
-            clients[key]!.queued = 0
+        let index = Int(key)
+        clients[index]!.queued -= 1
+        if clients[index]!.queued <= 0 {
+            clients[index]!.queued = 0
             active.removeAll { $0 == key }
         }
     }

@@ -22,8 +22,8 @@ public final class Priority: FerryStrategy {
     /// Its queued items, kept for it by the SDK (from arrival to departure).
     private let items = QueuedItems()
     public var queued: QueuedItems? { items }
-    private var high = ArrivalOrder()
-    private var low = ArrivalOrder()
+    private let high = ArrivalOrder()
+    private let low = ArrivalOrder()
 
     public init(config: StrategyConfig) throws {
         shortCost = UInt64(try config.int("short_cost", default: 12, in: 0...Int(Int32.max)))

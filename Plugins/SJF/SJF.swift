@@ -19,7 +19,7 @@ import StrategySDK
 /// steady stream of short work; it ignores deadlines and per-client fairness,
 /// and takes the shortest items even when a slightly different grouping
 /// would finish more work sooner (see `optimal`).
-/// Decisions cost O(batch × log n).
+/// Decisions cost O(batch) amortised (`SizeOrder`).
 ///
 /// Config: `aging_ms` (default 1000, ≥ 0): the longest an item waits before
 /// it jumps the cost order.
@@ -28,8 +28,8 @@ public final class SJF: FerryStrategy {
     /// Its queued items, kept for it by the SDK (from arrival to departure).
     private let items = QueuedItems()
     public var queued: QueuedItems? { items }
-    private var byCost = KeyOrder()
-    private var byArrival = ArrivalOrder()
+    private let bySize = SizeOrder()
+    private let byArrival = ArrivalOrder()
     private var host: HostEstimates?
 
     public init(config: StrategyConfig) throws {
@@ -41,8 +41,12 @@ public final class SJF: FerryStrategy {
     }
 
     public func arrived(_ item: Item, now: Int64) {
-        byCost.insert(id: item.id, key: item.cost)
-        byArrival.append(item.id)
+        bySize.insert(id: item.id, size: item.cost)
+        byArrival.append(item)
+    }
+
+    public func removed(_ id: ItemID, reason: RemovalReason, now: Int64) {
+        if let item = items[id] { bySize.removed(size: item.cost) }
     }
 
     /// Whether an item of `cost` pays its way into a batch of `count` items
@@ -56,17 +60,16 @@ public final class SJF: FerryStrategy {
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         var longest: UInt64 = 0
-        if let oldest = byArrival.first(live: items), let item = items[oldest], now - item.arrivalNs >= agingNs {
-            items.take(oldest)
+        if let oldest = byArrival.first(arrivedBy: now &- agingNs, live: items), let item = items.take(oldest) {
+            bySize.removed(size: item.cost)
             batch.append(oldest)
             longest = item.cost
         }
-        while !batch.isFull, let id = byCost.first(live: items), let item = items[id] {
-            guard joins(cost: item.cost, count: batch.count, longest: longest) else { break }
-            _ = byCost.popFirst(live: items)
+        while !batch.isFull, let size = bySize.smallestSize, joins(cost: size, count: batch.count, longest: longest),
+              let (id, _) = bySize.popFirst(live: items) {
             items.take(id)
             batch.append(id)
-            longest = max(longest, item.cost)
+            longest = max(longest, size)
         }
         return Item.never
     }

@@ -18,7 +18,7 @@ public final class Timed: FerryStrategy {
     /// Its queued items, kept for it by the SDK (from arrival to departure).
     private let items = QueuedItems()
     public var queued: QueuedItems? { items }
-    private var order = ArrivalOrder()
+    private let order = ArrivalOrder()
     private var lastArrivalNs: Int64 = .min
 
     public init(config: StrategyConfig) throws {

@@ -81,11 +81,14 @@ public final class SchedulingCore {
     /// Called once when the strategy is replaced by the fallback.
     public var onStrategyReplaced: ((String) -> Void)?
 
-    private var queue: [ItemID: Item] = [:]
+    /// The queued items, as records (see `ItemRecord`); `queued(_:)` gives an item back.
+    private let queue = IDTable<ItemRecord>()
+    /// Client names by interned index.
+    private var clientNames: [String] = []
     private var arrivalOrder = Deque<ItemID>()
     private var deadlines = Heap<DeadlineEntry>()
     /// Each batch in flight: its items, and when it was dispatched (for the admission's prediction).
-    private var inFlight: [UInt64: (items: [Item], sinceNs: Int64)] = [:]
+    private let inFlight = IDTable<(items: [Item], sinceNs: Int64)>()
     private var nextItemID: ItemID = 1
     private var nextBatchID: UInt64 = 1
     private var clientIndex: [String: UInt32] = [:]
@@ -106,7 +109,8 @@ public final class SchedulingCore {
     public private(set) var highWater = 0
     /// Why the last `enqueue` refused, for the client's error message.
     public private(set) var lastRefusal = ""
-    private var queuedPerClient: [UInt32: Int] = [:]
+    /// Queued items per client, by the client's interned index.
+    private var queuedPerClient: [Int] = []
     /// Lost calls to send again before the strategy is asked, in order:
     /// whole (the strategy chose them already), or one item each after a
     /// crash (one of them may be poison).
@@ -124,10 +128,10 @@ public final class SchedulingCore {
         hostTable.initialize(to: ferry_host(
             size: UInt32(MemoryLayout<ferry_host>.size), context: nil,
             batch_service_ns: { context, ids, count in
-                SchedulingCore.of(context).batchServiceNs(UnsafeBufferPointer(start: ids, count: Int(count)))
+                SchedulingCore.of(context)._withUnsafeGuaranteedRef { $0.batchServiceNs(UnsafeBufferPointer(start: ids, count: Int(count))) }
             },
             call_service_ns: { context, count, longest in
-                SchedulingCore.of(context).callServiceNs(count: Int(count), longest: longest)
+                SchedulingCore.of(context)._withUnsafeGuaranteedRef { $0.callServiceNs(count: Int(count), longest: longest) }
             }))
         // The core owns the strategy, which holds the table: unretained, no cycle.
         hostTable.pointee.context = Unmanaged.passUnretained(self).toOpaque()
@@ -140,8 +144,10 @@ public final class SchedulingCore {
         hostTable.deallocate()
     }
 
-    private static func of(_ context: UnsafeMutableRawPointer?) -> SchedulingCore {
-        Unmanaged<SchedulingCore>.fromOpaque(context!).takeUnretainedValue()
+    /// The core behind a `ferry_host` context; used without a retain (the
+    /// core outlives every call its strategy makes).
+    private static func of(_ context: UnsafeMutableRawPointer?) -> Unmanaged<SchedulingCore> {
+        Unmanaged<SchedulingCore>.fromOpaque(context!)
     }
 
     public var queuedCount: Int { queue.count }
@@ -166,7 +172,7 @@ public final class SchedulingCore {
             return nil
         }
         let clientIndex = intern(client)
-        guard queuedPerClient[clientIndex, default: 0] < configuration.maxQueuedPerClient else {
+        guard queuedPerClient[Int(clientIndex)] < configuration.maxQueuedPerClient else {
             lastRefusal = "client \(client) has \(configuration.maxQueuedPerClient) requests queued, its limit"
             return nil
         }
@@ -195,7 +201,7 @@ public final class SchedulingCore {
         var strategyWake: Int64?
         // Lost calls go again first, minus what expired or was cancelled meanwhile.
         while freeSlots > 0, let ids = redispatch.popFirst() {
-            var live = ids.filter { queue[$0] != nil }
+            var live = ids.filter { queue.contains($0) }
             guard !live.isEmpty else { continue }
             if live.count > configuration.batchLimit {  // the new worker takes fewer a call
                 redispatch.prepend(Array(live[configuration.batchLimit...]))
@@ -251,7 +257,9 @@ public final class SchedulingCore {
             consecutiveRefusals = 0
             outcome.dispatches.append(take(scratch, now: now))
         }
-        trimArrivalOrder()
+        // Trimmed when it has grown well past the queue (amortised O(1), and
+        // no lookup of the oldest item on every call).
+        if arrivalOrder.count > 2 * queue.count + 64 { trimArrivalOrder() }
         let nextDeadline = nextLiveDeadline()
         switch (strategyWake, nextDeadline) {
         case let (a?, b?): outcome.wakeAtNs = min(a, b)
@@ -275,14 +283,18 @@ public final class SchedulingCore {
     /// strategy. Returns its ids in dispatch order, or nil for an unknown batch.
     @discardableResult
     public func complete(batchID: UInt64, success: Bool, serviceNs: Int64, now: Int64) -> [ItemID]? {
-        guard let items = inFlight.removeValue(forKey: batchID)?.items else { return nil }
+        guard let items = inFlight.remove(batchID)?.items else { return nil }
         let ids = items.map(\.id)
         ids.withUnsafeBufferPointer { strategy.completed(ids: BatchIDs($0), serviceNs: serviceNs, success: success, now: now) }
         return ids
     }
 
     /// Ids of the batches in flight, by batch id.
-    public var inFlightBatches: [UInt64: [ItemID]] { inFlight.mapValues { $0.items.map(\.id) } }
+    public var inFlightBatches: [UInt64: [ItemID]] {
+        var batches: [UInt64: [ItemID]] = [:]
+        inFlight.forEach { id, batch in batches[id] = batch.items.map(\.id) }
+        return batches
+    }
 
     /// The sizes (cost hints) of a batch in flight, in batch order.
     public func sizes(ofBatch batchID: UInt64) -> [UInt64]? { inFlight[batchID]?.items.map(\.cost) }
@@ -300,7 +312,7 @@ public final class SchedulingCore {
     /// again. Returns its ids, or nil for an unknown batch.
     @discardableResult
     public func requeue(batchID: UInt64, now: Int64, isolate: Bool = false) -> [ItemID]? {
-        guard let items = inFlight.removeValue(forKey: batchID)?.items else { return nil }
+        guard let items = inFlight.remove(batchID)?.items else { return nil }
         for item in items.reversed() {
             insert(item)
             arrivalOrder.removeLast()
@@ -325,14 +337,23 @@ public final class SchedulingCore {
         strategy = fallback
         fallback.attached(HostEstimates(hostTable))
         trimArrivalOrder()
-        for id in arrivalOrder { if let item = queue[id] { tellArrived(item, now: now) } }
+        for id in arrivalOrder { if let item = queued(id) { tellArrived(item, now: now) } }
         onStrategyReplaced?(reason)
     }
 
     /// The estimate of a call holding `ids`, from the cost model (ids that
     /// are not queued are left out).
     public func batchServiceNs(_ ids: UnsafeBufferPointer<ItemID>) -> Int64 {
-        configuration.costModel.callNs(sizes: ids.lazy.compactMap { self.queue[$0]?.cost })
+        // A plain loop: the generic `callNs(sizes:)` over a lazy sequence built
+        // its type's metadata at run time on every call.
+        var count = 0
+        var longest: UInt64 = 0
+        for id in ids {
+            guard let item = queue[id] else { continue }
+            count += 1
+            longest = max(longest, item.cost)
+        }
+        return callServiceNs(count: count, longest: longest)
     }
 
     public func callServiceNs(count: Int, longest: UInt64) -> Int64 {
@@ -344,7 +365,7 @@ public final class SchedulingCore {
     /// error by the caller). Returns its ids, or nil for an unknown batch.
     @discardableResult
     public func abandon(batchID: UInt64, now: Int64) -> [ItemID]? {
-        guard let items = inFlight.removeValue(forKey: batchID)?.items else { return nil }
+        guard let items = inFlight.remove(batchID)?.items else { return nil }
         let ids = items.map(\.id)
         ids.withUnsafeBufferPointer { strategy.completed(ids: BatchIDs($0), serviceNs: 0, success: false, now: now) }
         return ids
@@ -365,24 +386,31 @@ public final class SchedulingCore {
     }
 
     private func insert(_ item: Item) {
-        queue[item.id] = item
+        queue.insert(item.id, ItemRecord(item))
         arrivalOrder.append(item.id)
-        queuedPerClient[item.client, default: 0] += 1
+        queuedPerClient[Int(item.client)] += 1
         highWater = max(highWater, queue.count)
         if item.deadlineNs != timeNever { deadlines.insert(DeadlineEntry(deadlineNs: item.deadlineNs, id: item.id)) }
     }
 
     /// Removes a queued item, keeping the per-client counts.
     private func unqueue(_ id: ItemID) -> Item? {
-        guard let item = queue.removeValue(forKey: id) else { return nil }
-        queuedPerClient[item.client, default: 1] -= 1
-        return item
+        guard let record = queue.remove(id) else { return nil }
+        queuedPerClient[Int(record.client)] -= 1
+        return record.item(id: id, clientName: clientNames[Int(record.client)])
+    }
+
+    /// A queued item, whole.
+    private func queued(_ id: ItemID) -> Item? {
+        queue[id].map { $0.item(id: id, clientName: clientNames[Int($0.client)]) }
     }
 
     private func intern(_ client: String) -> UInt32 {
         if let i = clientIndex[client] { return i }
         let i = UInt32(clientIndex.count)
         clientIndex[client] = i
+        clientNames.append(client)
+        queuedPerClient.append(0)
         return i
     }
 
@@ -412,18 +440,18 @@ public final class SchedulingCore {
     /// The oldest item still queued.
     private func oldestQueued() -> Item? {
         trimArrivalOrder()
-        return arrivalOrder.first.flatMap { queue[$0] }
+        return arrivalOrder.first.flatMap { queued($0) }
     }
 
     /// Drops ids that already left the queue from the front of the arrival
     /// order, so it holds at most what arrived since the oldest queued item.
     private func trimArrivalOrder() {
-        while let first = arrivalOrder.first, queue[first] == nil { arrivalOrder.removeFirst() }
+        while let first = arrivalOrder.first, !queue.contains(first) { arrivalOrder.removeFirst() }
     }
 
     private func nextLiveDeadline() -> Int64? {
         while let top = deadlines.min {
-            if queue[top.id] != nil { return top.deadlineNs }
+            if queue.contains(top.id) { return top.deadlineNs }
             _ = deadlines.popMin()
         }
         return nil
@@ -434,7 +462,7 @@ public final class SchedulingCore {
     private func validate(_ ids: [ItemID]) -> String? {
         // Batches are small: a quadratic duplicate check beats allocating a set.
         for (i, id) in ids.enumerated() {
-            if queue[id] == nil { return "returned id \(id), which is not queued" }
+            if !queue.contains(id) { return "returned id \(id), which is not queued" }
             if ids[..<i].contains(id) { return "returned id \(id) twice" }
         }
         return nil
@@ -448,9 +476,9 @@ public final class SchedulingCore {
     public func predictedFinishNs(cost: UInt64, now: Int64) -> Int64 {
         let law = configuration.costModel
         var work = 0.0
-        for (items, sinceNs) in inFlight.values {
-            let estimate = law.callNs(count: items.count, longest: items.map(\.cost).max() ?? 0)
-            work += max(0, estimate - Double(now - sinceNs))
+        inFlight.forEach { _, batch in
+            let estimate = law.callNs(count: batch.items.count, longest: batch.items.map(\.cost).max() ?? 0)
+            work += max(0, estimate - Double(now - batch.sinceNs))
         }
         var count = 0
         var longest: UInt64 = 0
@@ -472,7 +500,7 @@ public final class SchedulingCore {
         let items = ids.compactMap { unqueue($0) }
         let batchID = nextBatchID
         nextBatchID += 1
-        inFlight[batchID] = (items, now)
+        inFlight.insert(batchID, (items, now))
         return Dispatch(batchID: batchID, ids: ids)
     }
 
@@ -486,13 +514,13 @@ public final class SchedulingCore {
         onRefusedAnswer?("strategy \(name) \(reason) (ids: \(refused.prefix(16).map(String.init).joined(separator: ","))); dispatching oldest-first instead")
         var ids: [ItemID] = []
         while ids.count < configuration.batchLimit, let id = arrivalOrder.popFirst() {
-            if queue[id] != nil { ids.append(id) }
+            if queue.contains(id) { ids.append(id) }
         }
         let dispatch = take(ids, now: now)
         for id in ids { tellRemoved(id, reason: .takenByHost, now: now) }
         var announced = Set<ItemID>()
         for id in refused where announced.insert(id).inserted {
-            if let item = queue[id] { tellArrived(item, now: now) }
+            if let item = queued(id) { tellArrived(item, now: now) }
         }
         if consecutiveRefusals >= configuration.maxConsecutiveRefusals {
             replaceStrategy(reason: "strategy \(name) gave \(consecutiveRefusals) refused answers in a row (last: \(reason)); replaced by the built-in oldest-first", now: now)

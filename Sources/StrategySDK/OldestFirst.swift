@@ -1,5 +1,3 @@
-import DequeModule
-
 /// Oldest first, filled up to the batch limit: plain dynamic batching, what
 /// most serving frameworks do (without their timeout: the batch is formed the
 /// moment a backend slot frees, from all that is queued). It is the built-in
@@ -15,8 +13,10 @@ import DequeModule
 /// Config: none (any key is refused).
 public final class OldestFirst: FerryStrategy {
     public let name = "oldest-first"
-    private var order = Deque<ItemID>()
-    private var queued = Set<ItemID>()
+    /// Its queued items, kept for it by its host (from arrival to departure).
+    private let items = QueuedItems()
+    public var queued: QueuedItems? { items }
+    private let order = ArrivalOrder()
 
     public init() {}
 
@@ -24,16 +24,13 @@ public final class OldestFirst: FerryStrategy {
     }
 
     public func arrived(_ item: Item, now: Int64) {
-        if queued.insert(item.id).inserted { order.append(item.id) }
-    }
-
-    public func removed(_ id: ItemID, reason: RemovalReason, now: Int64) {
-        queued.remove(id)  // left in `order`, skipped lazily
+        order.append(item.id)
     }
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
-        while !batch.isFull, let id = order.popFirst() {
-            if queued.remove(id) != nil { batch.append(id) }
+        while !batch.isFull, let id = order.popFirst(live: items) {
+            items.take(id)
+            batch.append(id)
         }
         return Item.never
     }

@@ -3,29 +3,47 @@
 /// it from its arrival until it leaves — taken by the strategy (`take`),
 /// dispatched, expired or cancelled by the host. A strategy that offers one
 /// (`let queued = QueuedItems()`) keeps no table of its own in step with its
-/// indexes: they check liveness here.
+/// indexes: they check liveness here (one read, see `IDTable`).
 public final class QueuedItems {
-    private var items: [ItemID: Item] = [:]
+    @usableFromInline let records = IDTable<ItemRecord>()
+    /// Client names by the host's client index (the same for the process's life).
+    @exclusivity(unchecked) @usableFromInline var names: [String] = []
 
     public init() {}
 
-    public subscript(id: ItemID) -> Item? { items[id] }
-    public var count: Int { items.count }
-    public var isEmpty: Bool { items.isEmpty }
+    @inlinable
+    public subscript(id: ItemID) -> Item? {
+        guard let record = records[id] else { return nil }
+        return record.item(id: id, clientName: names[Int(record.client)])
+    }
+
+    public var count: Int { records.count }
+    public var isEmpty: Bool { records.isEmpty }
+
+    /// Whether `id` is still held.
+    @inlinable
+    public func contains(_ id: ItemID) -> Bool { records.contains(id) }
 
     /// The strategy takes `id` into a batch, or gives it up: it leaves now.
+    @inlinable
     @discardableResult
     public func take(_ id: ItemID) -> Item? {
-        items.removeValue(forKey: id)
+        guard let record = records.remove(id) else { return nil }
+        return record.item(id: id, clientName: names[Int(record.client)])
     }
 
     /// For host adapters: an item arrived (before the strategy hears of it).
+    @inlinable
     public func hostInsert(_ item: Item) {
-        items[item.id] = item
+        let client = Int(item.client)
+        if client >= names.count { names.append(contentsOf: repeatElement("", count: client + 1 - names.count)) }
+        if names[client] != item.clientName { names[client] = item.clientName }
+        records.insert(item.id, ItemRecord(item))
     }
 
     /// For host adapters: an item left (after the strategy heard of it).
+    @inlinable
     public func hostRemove(_ id: ItemID) {
-        items[id] = nil
+        records.remove(id)
     }
 }
