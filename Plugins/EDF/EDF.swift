@@ -49,11 +49,11 @@ public final class EDF: FerryStrategy {
             if item.deadlineNs != Item.never && finish > Double(item.deadlineNs) {
                 guard batch.expire(id) else { break }  // host buffer full: the rest next time
                 _ = byDeadline.popFirst(live: items)
-                items.take(id)
+                items.discard(id)
                 continue
             }
             _ = byDeadline.popFirst(live: items)
-            items.take(id)
+            items.discard(id)
             chosen.append(id)
             batch.append(id)
         }

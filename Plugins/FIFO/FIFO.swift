@@ -25,7 +25,7 @@ public final class FIFO: FerryStrategy {
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         if let id = order.popFirst(live: items) {
-            items.take(id)
+            items.discard(id)
             batch.append(id)
         }
         return Item.never

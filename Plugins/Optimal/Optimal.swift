@@ -117,7 +117,7 @@ public final class Optimal: FerryStrategy {
             bySize.removed(size: item.cost)
             batch.append(oldest)
             while !batch.isFull, let (id, _) = bySize.popFirst(live: items) {
-                items.take(id)
+                items.discard(id)
                 batch.append(id)
             }
             return Item.never
@@ -222,7 +222,7 @@ public final class Optimal: FerryStrategy {
         for pick in picks.reversed() {
             for _ in 0..<pick.count {
                 guard let id = bySize.pop(group: pick.group, live: items) else { break }
-                items.take(id)
+                items.discard(id)
                 batch.append(id)
             }
         }

@@ -41,11 +41,11 @@ public final class Priority: FerryStrategy {
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         while !batch.isFull, let id = high.popFirst(live: items) {
-            items.take(id)
+            items.discard(id)
             batch.append(id)
         }
         while !batch.isFull, let id = low.popFirst(live: items) {
-            items.take(id)
+            items.discard(id)
             batch.append(id)
         }
         return Item.never

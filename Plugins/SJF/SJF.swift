@@ -67,7 +67,7 @@ public final class SJF: FerryStrategy {
         }
         while !batch.isFull, let size = bySize.smallestSize, joins(cost: size, count: batch.count, longest: longest),
               let (id, _) = bySize.popFirst(live: items) {
-            items.take(id)
+            items.discard(id)
             batch.append(id)
             longest = max(longest, size)
         }

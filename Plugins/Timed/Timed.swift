@@ -39,7 +39,7 @@ public final class Timed: FerryStrategy {
             return idleSince + idleNs  // flush on idle time unless it fills first
         }
         while batch.count < full, let id = order.popFirst(live: items) {
-            items.take(id)
+            items.discard(id)
             batch.append(id)
         }
         return Item.never

@@ -29,7 +29,7 @@ public final class OldestFirst: FerryStrategy {
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         while !batch.isFull, let id = order.popFirst(live: items) {
-            items.take(id)
+            items.discard(id)
             batch.append(id)
         }
         return Item.never

@@ -23,44 +23,48 @@ public final class SizeOrder {
     @exclusivity(unchecked) @usableFromInline var counts: [Int] = []
     /// Ids per size in arrival order, the dead ones not yet skipped among them.
     @exclusivity(unchecked) @usableFromInline var groups: [Deque<UInt64>] = []
+    /// Emptied groups' storage, for the next new size (the smallest size
+    /// empties and comes back all the time: no allocation each time).
+    @exclusivity(unchecked) @usableFromInline var spare: [Deque<UInt64>] = []
     /// Live ids in all.
-    @exclusivity(unchecked) public private(set) var count = 0
+    @exclusivity(unchecked) @usableFromInline var liveCount = 0
+    public var count: Int { liveCount }
 
     public init() {}
 
     /// Distinct sizes queued.
-    public var sizeCount: Int { sizes.count }
+    @inlinable public var sizeCount: Int { sizes.count }
 
     /// The `i`-th smallest distinct size queued, and how many live ids have it.
-    public func group(_ i: Int) -> (size: UInt64, count: Int) { (sizes[i], counts[i]) }
+    @inlinable public func group(_ i: Int) -> (size: UInt64, count: Int) { (sizes[i], counts[i]) }
 
     /// The smallest size queued.
-    public var smallestSize: UInt64? { sizes.first }
+    @inlinable public var smallestSize: UInt64? { sizes.first }
 
-    public func insert(id: UInt64, size: UInt64) {
+    @inlinable public func insert(id: UInt64, size: UInt64) {
         let i = index(of: size)
         if i == sizes.count || sizes[i] != size {
             sizes.insert(size, at: i)
             counts.insert(0, at: i)
-            groups.insert(Deque(), at: i)
+            groups.insert(spare.popLast() ?? Deque(), at: i)
         }
         groups[i].append(id)
         counts[i] += 1
-        count += 1
+        liveCount += 1
     }
 
     /// A live id of `size` left by another way: it is skipped from now on.
-    public func removed(size: UInt64) {
+    @inlinable public func removed(size: UInt64) {
         let i = index(of: size)
         guard i < sizes.count, sizes[i] == size, counts[i] > 0 else { return }
         counts[i] -= 1
-        count -= 1
+        liveCount -= 1
         if counts[i] == 0 { dropGroup(i) }
     }
 
     /// Takes the oldest live id of the smallest size (it stays in `live`: the
     /// caller takes it there).
-    public func popFirst(live: some Liveness) -> (id: UInt64, size: UInt64)? {
+    @inlinable public func popFirst(live: some Liveness) -> (id: UInt64, size: UInt64)? {
         guard !sizes.isEmpty else { return nil }
         let size = sizes[0]
         guard let id = pop(group: 0, live: live) else { return nil }
@@ -70,29 +74,33 @@ public final class SizeOrder {
     /// Takes the oldest live id of the `i`-th smallest size. Takes from the
     /// largest index down when taking from several groups: a group whose
     /// last id leaves is dropped, and the ones after it move up.
-    public func pop(group i: Int, live: some Liveness) -> UInt64? {
+    @inlinable public func pop(group i: Int, live: some Liveness) -> UInt64? {
         while let id = groups[i].popFirst() {
             guard live.isLive(id) else { continue }
             counts[i] -= 1
-            count -= 1
+            liveCount -= 1
             if counts[i] == 0 { dropGroup(i) }
             return id
         }
         // Only dead ids were left: the counts had drifted (an owner missed a
         // `removed`); drop the group so it is not offered again.
-        count -= counts[i]
+        liveCount -= counts[i]
         dropGroup(i)
         return nil
     }
 
-    private func dropGroup(_ i: Int) {
+    @usableFromInline func dropGroup(_ i: Int) {
         sizes.remove(at: i)
         counts.remove(at: i)
-        groups.remove(at: i)
+        var group = groups.remove(at: i)
+        if spare.count < 16 {
+            group.removeAll(keepingCapacity: true)
+            spare.append(group)
+        }
     }
 
     /// The first index whose size is not below `size`.
-    private func index(of size: UInt64) -> Int {
+    @inlinable func index(of size: UInt64) -> Int {
         var low = 0, high = sizes.count
         while low < high {
             let mid = (low + high) >> 1

@@ -32,6 +32,15 @@ public final class QueuedItems {
         return record.item(id: id, clientName: names[Int(record.client)])
     }
 
+    /// `take` for a strategy that needs nothing more of the item (it has its
+    /// id and size already): it leaves now, and its record is not read.
+    /// False when it had already left.
+    @inlinable
+    @discardableResult
+    public func discard(_ id: ItemID) -> Bool {
+        records.discard(id)
+    }
+
     /// For host adapters: an item arrived (before the strategy hears of it).
     @inlinable
     public func hostInsert(_ item: Item) {
@@ -44,6 +53,6 @@ public final class QueuedItems {
     /// For host adapters: an item left (after the strategy heard of it).
     @inlinable
     public func hostRemove(_ id: ItemID) {
-        records.remove(id)
+        records.discard(id)
     }
 }
