@@ -33,6 +33,11 @@ public final class SchedulerClient: Service, @unchecked Sendable {
         var waiting: [UInt64: Waiting] = [:]
         var stopping = false
         var statuses: [String: SchedulerStatus] = [:]
+        /// Frames queued for the link in lock order, sent together by one
+        /// task on the loop (one wake-up and one write per batch of frames,
+        /// not per request).
+        var outbox: [Message] = []
+        var flushQueued = false
     }
 
     private let socketPath: String
@@ -58,11 +63,25 @@ public final class SchedulerClient: Service, @unchecked Sendable {
         link.with { $0?.send(messages) }
     }
 
-    /// Sends on the link always by way of the loop's queue, so messages
-    /// queued under the state lock go out in the lock's order (a row's
-    /// `submit` before its `cancel`), whichever thread queued them.
-    private func sendInLockOrder(_ messages: [Message]) {
-        reactor.eventLoop.execute { self.link.with { $0?.send(messages) } }
+    /// Queues a frame for the link, under the state lock, so frames go out
+    /// in the lock's order (a row's `submit` before its `cancel`) whichever
+    /// thread queued them. The first frame of a batch asks the loop for one
+    /// flush; the ones queued before it runs ride along.
+    private func queueInLockOrder(_ message: Message, _ s: inout State) {
+        s.outbox.append(message)
+        guard !s.flushQueued else { return }
+        s.flushQueued = true
+        reactor.eventLoop.execute { self.flushOutbox() }
+    }
+
+    /// On the loop: sends everything queued, in one write.
+    private func flushOutbox() {
+        let messages = state.withLockedValue { s -> [Message] in
+            s.flushQueued = false
+            defer { s.outbox.removeAll(keepingCapacity: true) }
+            return s.outbox
+        }
+        link.with { $0?.send(messages) }
     }
 
     /// Connected to the scheduler, and the scheduler has a worker for every model.
@@ -108,7 +127,7 @@ public final class SchedulerClient: Service, @unchecked Sendable {
             // with this send queues its cancel after it.
             if connected {
                 state.withLockedValue { s in
-                    if s.connected && s.waiting[submit.id] != nil { sendInLockOrder([.submit(submit)]) }
+                    if s.connected && s.waiting[submit.id] != nil { queueInLockOrder(.submit(submit), &s) }
                 }
             }
             connection?.closeFuture.whenComplete { [weak self] _ in self?.cancel(submit.id) }
@@ -122,7 +141,7 @@ public final class SchedulerClient: Service, @unchecked Sendable {
     func cancel(_ id: UInt64, reason: String = "client went away", status: Status = .unavailable) -> Bool {
         let waiter = state.withLockedValue { s -> Waiting? in
             guard let waiter = s.waiting.removeValue(forKey: id) else { return nil }
-            if s.connected { sendInLockOrder([.cancel(id: id)]) }
+            if s.connected { queueInLockOrder(.cancel(id: id), &s) }
             return waiter
         }
         guard let waiter else { return false }
@@ -149,6 +168,8 @@ public final class SchedulerClient: Service, @unchecked Sendable {
                     defer { s.greeted = false }
                     s.connected = false
                     s.slots = [:]
+                    // Frames for the link that ended: what they submitted is resent from `waiting` on the next hello.
+                    s.outbox.removeAll()
                     return (s.waiting.count, s.greeted)
                 }
                 onReadinessChange?()

@@ -8,6 +8,12 @@ open class UVStream<H>: UVHandle<H>, StreamEvents, ByteStream {
     private var onEnd: ((UVError?) -> Void)?
     var onConnect: ((UVError?) -> Void)?
     private var readBuffer: UnsafeMutableRawBufferPointer?
+    /// Bytes written this loop iteration, not yet handed to libuv.
+    private var outgoing: [UInt8] = []
+    /// Hands `outgoing` to libuv before the loop next waits; made on the first write.
+    private var flusher: UVPrepare?
+    /// `uv_write` calls made so far (each carries all of one iteration's writes).
+    public private(set) var writesIssued = 0
     private static var readBufferSize: Int { 64 * 1024 }
 
     /// The handle seen as a libuv stream.
@@ -55,14 +61,29 @@ open class UVStream<H>: UVHandle<H>, StreamEvents, ByteStream {
     }
 
     /// Queues `bytes` for writing. The bytes are copied; a failed write shows
-    /// up as an error or end of stream on the reading side.
+    /// up as an error or end of stream on the reading side. What one loop
+    /// iteration queues goes out in one `uv_write`, just before the loop next
+    /// waits (a scheduler answering a batch of eight sends one write, not eight).
     public func write(_ bytes: [UInt8]) {
         guard !isClosing, !bytes.isEmpty else { return }
-        let mem = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 1)
-        bytes.withUnsafeBytes { mem.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        outgoing.append(contentsOf: bytes)
+        if flusher == nil { flusher = try? UVPrepare(loopOf: handle) }
+        guard let flusher else { return flushWrites() }  // no handle to wait with: write now
+        if !flusher.isActive { flusher.start { [unowned self] in self.flushWrites() } }
+    }
+
+    /// Hands everything queued to libuv in one write.
+    func flushWrites() {
+        flusher?.stop()
+        guard !outgoing.isEmpty else { return }
+        let count = outgoing.count
+        let mem = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 1)
+        outgoing.withUnsafeBytes { mem.copyMemory(from: $0.baseAddress!, byteCount: count) }
+        outgoing.removeAll(keepingCapacity: true)
         let req = UnsafeMutablePointer<uv_write_t>.allocate(capacity: 1)
         req.pointee.data = mem
-        var buf = uv_buf_init(mem.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
+        writesIssued += 1
+        var buf = uv_buf_init(mem.assumingMemoryBound(to: CChar.self), UInt32(count))
         let rc = uv_write(req, stream, &buf, 1) { req, _ in
             req!.pointee.data.deallocate()
             req!.deallocate()
@@ -76,6 +97,11 @@ open class UVStream<H>: UVHandle<H>, StreamEvents, ByteStream {
     /// Closing on purpose is not an event the owner must hear about: the
     /// callbacks are dropped and `onEnd` does not run.
     override open func willClose() {
+        // What was queued goes to libuv first, as a write made before the
+        // close always did.
+        flushWrites()
+        flusher?.close()
+        flusher = nil
         onData = nil
         onEnd = nil
         onConnect = nil
