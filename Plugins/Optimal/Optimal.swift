@@ -31,7 +31,8 @@ import StrategySDK
 /// host is asked a call's cost once per distinct size and length. (A window
 /// of 32 chose as 128 did on seed-mix, heavy-tail and overload, at a quarter
 /// of the decision's cost.)
-/// Aging: an item that waited `aging_ms` goes first, with the cheapest others.
+/// Aging: an item that waited `aging_ms` goes first, with the largest others
+/// that fit under its size (then the cheapest).
 ///
 /// Optimises: mean latency (it approaches the lower bound on bursts).
 /// Fails: long items wait up to the aging bound while short work keeps
@@ -116,7 +117,9 @@ public final class Optimal: FerryStrategy {
         if let oldest = byArrival.first(arrivedBy: now &- agingNs, live: items), let item = items.take(oldest) {
             bySize.removed(size: item.cost)
             batch.append(oldest)
-            while !batch.isFull, let (id, _) = bySize.popFirst(live: items) {
+            // It sets the call's cost: the largest items that fit under it ride
+            // along (they would cost the most on their own), then the cheapest.
+            while !batch.isFull, let (id, _) = bySize.popLargest(atMost: item.cost, live: items) ?? bySize.popFirst(live: items) {
                 items.discard(id)
                 batch.append(id)
             }

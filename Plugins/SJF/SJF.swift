@@ -6,7 +6,12 @@ import StrategySDK
 /// lengths and its cost (set by its longest item) stays low: short bursts
 /// overtake long items, which lowers mean latency when costs differ a lot.
 /// An item that has waited longer than `aging_ms` goes first in the next
-/// batch (filled with the shortest others), so long items cannot starve.
+/// batch, so long items cannot starve. Its size sets that call's cost, so the
+/// items that ride along are the largest that fit under it (the ones that
+/// would cost most on their own: the other long items), then the shortest.
+/// (Filling it with the shortest instead sent aged long items one per call:
+/// simulated heavy-tail mean 545 → 385 ms and p99 4,198 → 2,273 ms with this
+/// fill; overload 711 → 838 requests answered.)
 ///
 /// A batch stops early where batching stops paying: when the next item would
 /// make the call (as the host's cost model, learned or configured, estimates
@@ -64,6 +69,15 @@ public final class SJF: FerryStrategy {
             bySize.removed(size: item.cost)
             batch.append(oldest)
             longest = item.cost
+            // The aged item sets the call's cost: the items that ride along
+            // are the largest that fit under it (they would cost the most to
+            // serve on their own), not the shortest.
+            while !batch.isFull, let size = bySize.largestSize(atMost: longest),
+                  joins(cost: size, count: batch.count, longest: longest),
+                  let (id, _) = bySize.popLargest(atMost: longest, live: items) {
+                items.discard(id)
+                batch.append(id)
+            }
         }
         while !batch.isFull, let size = bySize.smallestSize, joins(cost: size, count: batch.count, longest: longest),
               let (id, _) = bySize.popFirst(live: items) {

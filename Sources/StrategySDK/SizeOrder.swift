@@ -71,6 +71,28 @@ public final class SizeOrder {
         return (id, size)
     }
 
+    /// The largest size queued that is not above `size`.
+    @inlinable public func largestSize(atMost size: UInt64) -> UInt64? {
+        var i = index(of: size)
+        if i == sizes.count || sizes[i] > size { i -= 1 }
+        return i >= 0 ? sizes[i] : nil
+    }
+
+    /// Takes the oldest live id of the largest size not above `size` (nil
+    /// when every queued size is larger): the item that rides along in a call
+    /// whose cost a larger item already sets, and that would cost the most
+    /// to serve later.
+    @inlinable public func popLargest(atMost size: UInt64, live: some Liveness) -> (id: UInt64, size: UInt64)? {
+        var i = index(of: size)
+        if i == sizes.count || sizes[i] > size { i -= 1 }
+        while i >= 0 {
+            let found = sizes[i]
+            if let id = pop(group: i, live: live) { return (id, found) }
+            i -= 1  // only dead ids were left there; the group is gone
+        }
+        return nil
+    }
+
     /// Takes the oldest live id of the `i`-th smallest size. Takes from the
     /// largest index down when taking from several groups: a group whose
     /// last id leaves is dropped, and the ones after it move up.

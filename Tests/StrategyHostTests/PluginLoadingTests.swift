@@ -47,6 +47,22 @@ import Scheduling
         #expect(outcome.dispatches.first?.ids.first == 1)
     }
 
+    /// The aged item sets the call's cost (the seed's law: its size squared), so
+    /// what rides along is what would cost most alone: the other long items
+    /// that fit under it, not the short ones (they go next, cheaply).
+    @Test(arguments: ["sjf", "optimal"])
+    func anAgedItemTakesTheLargestItemsThatFitUnderIt(strategy: String) throws {
+        let plugin = try PluginLoader.load(path: try BuildProducts.plugin(strategy), config: "aging_ms=10")
+        let core = SchedulingCore(strategy: plugin, configuration: .init(batchLimit: 3, slots: 1))
+        let aged = core.enqueue(client: "B", cost: 25, now: 0)!
+        let short = (0..<4).map { _ in core.enqueue(client: "A", cost: 5, now: 15_000_000)! }
+        let long = [core.enqueue(client: "B", cost: 20, now: 15_000_000)!, core.enqueue(client: "B", cost: 24, now: 15_000_000)!]
+        _ = core.enqueue(client: "B", cost: 30, now: 15_000_000)  // larger than the aged one: would make the call dearer
+        let outcome = core.schedule(now: 20_000_000)
+        #expect(outcome.dispatches.first?.ids == [aged, long[1], long[0]])
+        #expect(!(outcome.dispatches.first?.ids.contains { short.contains($0) } ?? true))
+    }
+
     @Test func sjfRefusesAnUnknownConfigKey() throws {
         let path = try BuildProducts.plugin("sjf")
         #expect {
