@@ -10,7 +10,8 @@ public let timeNever = Int64.max
 /// plugin links its own copy of this small module).
 public struct Item: Sendable, Equatable {
     public var id: ItemID
-    /// Interned client index, stable for the process lifetime.
+    /// Interned client index, stable for the process lifetime; dense (0, 1, 2 …
+    /// in order of first appearance): index arrays by it.
     public var client: UInt32
     public var clientName: String
     /// Larger is more urgent; 0 by default.

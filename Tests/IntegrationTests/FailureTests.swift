@@ -75,7 +75,7 @@ import TestSupport
                 }
                 #expect(recovered, "no answer within 30 s after killing the \(child)")
                 report.append("\(child): answered again after \(ContinuousClock.now - killedAt)")
-                #expect(ferry.pid(of: child) != pid, "the \(child) was not restarted")
+                try await ferry.waitUntil("the \(child) restarted") { ferry.pid(of: child) != pid }
             }
             try await waitForAnswers(tally, atLeast: 50)
             stop.set()
@@ -280,7 +280,7 @@ import TestSupport
             let answer = try await SeedClient.classify("after the hang", client: "A", via: http, base: ferry.baseURL)
             #expect(answer.status == 200)
             #expect(ferry.log.contains("worker has not answered a heartbeat"))
-            #expect(ferry.pid(of: "worker") != worker)
+            try await ferry.waitUntil("a new worker reported") { ferry.pid(of: "worker") != worker }
             #expect(try await ferry.stop() == 0)
         }
     }
@@ -325,7 +325,7 @@ import TestSupport
                 let worker = try #require(ferry.pid(of: "worker"))
                 kill(worker, SIGKILL)
                 kills += 1
-                try await waitUntil { ferry.pid(of: "worker") != worker }
+                try await ferry.waitUntil("a new worker reported") { ferry.pid(of: "worker") != worker }
                 let before = lost
                 lost = try await ferry.metrics(via: http, within: 5) { ($0[#"ferry_backend_calls_total{model="classifier",outcome="lost"}"#] ?? 0) > before }[#"ferry_backend_calls_total{model="classifier",outcome="lost"}"#] ?? 0
             }
@@ -348,15 +348,6 @@ import TestSupport
             _ = try await ferry.waitForExit(within: 60)
             #expect(pids.allSatisfy { !FerryInstance.isAlive($0) })
             #expect(!ferry.log.contains("restarting"), "\(ferry.log)")
-        }
-    }
-
-    /// Polls `condition` (bounded: 30 s) — for events only the supervisor's report shows.
-    func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw FerryInstance.Failure(description: "condition not met within 30 s") }
-            try await Task.sleep(for: .milliseconds(10))
         }
     }
 
@@ -393,7 +384,7 @@ import TestSupport
             let answer = try await SeedClient.classify("POISON pill", client: "A", via: http, base: ferry.baseURL)
             #expect(answer.status == 502, "\(answer.body)")
             // The first worker leads its own process group; nothing of it may remain.
-            try await waitUntil { kill(-first, 0) != 0 && errno == ESRCH }
+            try await ferry.waitUntil("the first group gone") { kill(-first, 0) != 0 && errno == ESRCH }
             #expect(try await ferry.stop() == 0)
         }
         #expect(!ferry.log.contains("handles left open"), "\(ferry.log)")

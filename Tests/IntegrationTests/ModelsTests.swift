@@ -147,7 +147,7 @@ import Wire
             let (answerA, answerB) = try await (a, b)
             #expect(answerA.status == 200 && (answerA.json["outputs"] as? [[String: Any]])?.first?["data"] as? [String] == ["not code"], "\(answerA.text)")
             #expect(answerB.status == 200 && (answerB.json["outputs"] as? [[String: Any]])?.first?["data"] as? [String] == ["code"], "\(answerB.text)")
-            #expect(ferry.pid(of: "worker") != worker)
+            try await ferry.waitUntil("a new worker reported") { ferry.pid(of: "worker") != worker }
             #expect(try await ferry.stop() == 0)
         }
         // Each model's item ran on its own backend, again after the kill: never together.

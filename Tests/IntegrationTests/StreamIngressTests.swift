@@ -108,7 +108,7 @@ import TestSupport
         let pid = try #require(ferry.pid(of: "streamer"))
         kill(pid, SIGKILL)
         try await Self.waitForLength(redis, "frames:results", atLeast: total, ferry: ferry)
-        #expect(ferry.pid(of: "streamer") != pid)
+        try await ferry.waitUntil("a new stream ingress reported") { ferry.pid(of: "streamer") != pid }
         #expect(ferry.log.contains("of this consumer found again"), "the restarted stream ingress did not recover its own entries")
         let answers = try Self.answers(redis)
         #expect(answers.count == total)

@@ -81,6 +81,17 @@ public final class FerryInstance: Sendable {
     /// `supervisor.json` (nil while the child is down or before the file exists).
     public func pid(of child: String) -> Int32? { ferry.pid(of: child) }
 
+    /// Polls `condition` (bounded: 30 s) — for events only the supervisor's
+    /// report shows (a child's new pid is reported when it says it is
+    /// ready, which may come after it has already served requests).
+    public func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw Failure(description: "\(what): not within 30 s") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// The supervisor's own account of itself and its children.
     public var supervisorState: SupervisorState? { ferry.state }
 

@@ -71,7 +71,7 @@ typedef enum ferry_removed_reason {
 /* One queued request, as the strategy sees it. */
 typedef struct ferry_item {
     uint64_t id;             /* unique for the scheduler's lifetime, increasing with arrival */
-    uint32_t client;         /* host-interned client index, stable for the process lifetime */
+    uint32_t client;         /* host-interned client index, stable for the process lifetime; dense: 0, 1, 2 … in order of first appearance */
     int32_t priority;        /* larger is more urgent; 0 by default */
     uint64_t cost;           /* size hint in backend units (characters for the text classifier) */
     int64_t arrival_ns;      /* when the scheduler accepted it */
