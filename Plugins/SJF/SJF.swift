@@ -54,36 +54,63 @@ public final class SJF: FerryStrategy {
         if let item = items[id] { bySize.removed(size: item.cost) }
     }
 
+    /// The host's estimates asked during one decision, remembered for it
+    /// (the law does not change within a decision): what the batch so far
+    /// costs, and a call of one item of the size asked last (consecutive
+    /// candidates mostly share a size).
+    private struct Estimates {
+        var batchNs: Int64 = 0
+        /// What the batch would cost with the candidate `joins` accepted.
+        var withCandidateNs: Int64 = 0
+        var aloneSize: UInt64 = .max
+        var aloneNs: Int64 = 0
+    }
+
     /// Whether an item of `cost` pays its way into a batch of `count` items
     /// whose largest is `longest`: the call grows by less than its own call.
     /// A host older than ABI 1.1 gives no estimates: the seed's law, where it always does.
-    private func joins(cost: UInt64, count: Int, longest: UInt64) -> Bool {
-        guard count > 0, let host else { return true }
-        let grown = host.callServiceNs(count: count + 1, longest: max(longest, cost)) - host.callServiceNs(count: count, longest: longest)
-        return grown <= host.callServiceNs(count: 1, longest: cost)
+    private func joins(cost: UInt64, count: Int, longest: UInt64, _ memo: inout Estimates) -> Bool {
+        guard let host else { return true }
+        if memo.aloneSize != cost {
+            memo.aloneSize = cost
+            memo.aloneNs = host.callServiceNs(count: 1, longest: cost)
+        }
+        guard count > 0 else {
+            memo.withCandidateNs = memo.aloneNs
+            return true
+        }
+        let grown = host.callServiceNs(count: count + 1, longest: max(longest, cost))
+        guard grown - memo.batchNs <= memo.aloneNs else { return false }
+        memo.withCandidateNs = grown
+        return true
     }
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         var longest: UInt64 = 0
+        var memo = Estimates()
         if let oldest = byArrival.first(arrivedBy: now &- agingNs, live: items), let item = items.take(oldest) {
             bySize.removed(size: item.cost)
+            _ = joins(cost: item.cost, count: 0, longest: 0, &memo)
+            memo.batchNs = memo.withCandidateNs
             batch.append(oldest)
             longest = item.cost
             // The aged item sets the call's cost: the items that ride along
             // are the largest that fit under it (they would cost the most to
             // serve on their own), not the shortest.
             while !batch.isFull, let size = bySize.largestSize(atMost: longest),
-                  joins(cost: size, count: batch.count, longest: longest),
+                  joins(cost: size, count: batch.count, longest: longest, &memo),
                   let (id, _) = bySize.popLargest(atMost: longest, live: items) {
                 items.discard(id)
                 batch.append(id)
+                memo.batchNs = memo.withCandidateNs
             }
         }
-        while !batch.isFull, let size = bySize.smallestSize, joins(cost: size, count: batch.count, longest: longest),
+        while !batch.isFull, let size = bySize.smallestSize, joins(cost: size, count: batch.count, longest: longest, &memo),
               let (id, _) = bySize.popFirst(live: items) {
             items.discard(id)
             batch.append(id)
             longest = max(longest, size)
+            memo.batchNs = memo.withCandidateNs
         }
         return Item.never
     }
