@@ -101,9 +101,7 @@ let package = Package(
             "Scheduling", "CostModel", .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .target(name: "StrategySDK", dependencies: [
-            "StrategyABI", "StrategyTypes",
-            .product(name: "HeapModule", package: "swift-collections"),
-            .product(name: "DequeModule", package: "swift-collections"),
+            "StrategyABI", "StrategyTypes", .product(name: "DequeModule", package: "swift-collections"),
         ]),
 
         // MARK: Processes, as libraries

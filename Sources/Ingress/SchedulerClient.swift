@@ -81,7 +81,7 @@ public final class SchedulerClient: Service, @unchecked Sendable {
             defer { s.outbox.removeAll(keepingCapacity: true) }
             return s.outbox
         }
-        link.with { $0?.send(messages) }
+        send(messages)
     }
 
     /// Connected to the scheduler, and the scheduler has a worker for every model.

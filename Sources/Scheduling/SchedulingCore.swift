@@ -71,11 +71,9 @@ public final class SchedulingCore {
         public var wakeAtNs: Int64?
     }
 
-    public private(set) var configuration: Configuration
-    /// `configuration.costModel`, kept apart for the estimates strategies ask
-    /// for many times a decision: reading it costs no exclusivity check (the
-    /// core is used from one thread).
-    @exclusivity(unchecked) private var law: CostModel
+    /// Read for every estimate a strategy asks (many a decision): no dynamic
+    /// exclusivity check, as the core is used from one thread.
+    @exclusivity(unchecked) public private(set) var configuration: Configuration
     /// The strategy in charge: the plugin, or `OldestFirst` once replaced.
     public private(set) var strategy: any SchedulingStrategy
     /// Why the strategy was replaced by the fallback; nil while it is in charge.
@@ -123,7 +121,6 @@ public final class SchedulingCore {
     public init(strategy: any SchedulingStrategy, configuration: Configuration = .init()) {
         self.strategy = strategy
         self.configuration = configuration
-        law = configuration.costModel
         nextItemID = configuration.idBase + 1
         nextBatchID = configuration.idBase + 1
         idCapacity = max(1, configuration.batchLimit)
@@ -308,7 +305,6 @@ public final class SchedulingCore {
     /// every batch offered to the strategy, are estimated by it.
     public func setCostModel(_ model: CostModel) {
         configuration.costModel = model
-        law = model
     }
 
     /// Puts a batch that never came back (the backend died, or was busy) back
@@ -363,7 +359,7 @@ public final class SchedulingCore {
     }
 
     public func callServiceNs(count: Int, longest: UInt64) -> Int64 {
-        Int64(law.callNs(count: count, longest: longest).rounded())
+        Int64(configuration.costModel.callNs(count: count, longest: longest).rounded())
     }
 
 

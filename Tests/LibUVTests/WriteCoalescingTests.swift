@@ -5,37 +5,41 @@ import Testing
 /// A stream hands everything written during one loop iteration to libuv in
 /// one write, in order, and nothing written before a close is dropped.
 @Suite struct WriteCoalescingTests {
-    /// A connected pair over a Unix socket in a fresh directory: (server side, client side).
-    private func connectedPair(on loop: UVLoop) throws -> (server: UVPipeServer, accepted: () -> UVPipe?, client: UVPipe, path: String) {
+    /// What one exchange over a Unix socket gave: the bytes the other side
+    /// read, the writing side, and the handles left open on the loop after.
+    struct Exchange {
+        var received: [UInt8]
+        var client: UVPipe
+        var leftOpen: [String]
+    }
+
+    /// Connects a client to a server of its own, polls each millisecond until
+    /// the server side has accepted, then starts reading there, calls
+    /// `write` once (in one loop iteration) and closes everything when
+    /// `done(received, ended)` holds.
+    private func exchange(write: @escaping (UVPipe) -> Void, until done: @escaping ([UInt8], Bool) -> Bool) throws -> Exchange {
+        let loop = try UVLoop()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-uv-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("s").path
+        defer { try? FileManager.default.removeItem(at: dir) }
         let server = try UVPipeServer(loop: loop)
-        try server.bind(path: path)
+        try server.bind(path: dir.appendingPathComponent("s").path)
         var accepted: UVPipe?
         try server.listen { result in if case let .success(pipe) = result { accepted = pipe } }
         let client = try UVPipe(loop: loop)
-        client.connect(path: path) { error in #expect(error == nil) }
-        return (server, { accepted }, client, path)
-    }
-
-    @Test func oneIterationsWritesGoOutAsOneWriteInOrder() throws {
-        let loop = try UVLoop()
-        let (server, accepted, client, _) = try connectedPair(on: loop)
+        client.connect(path: server.path) { error in #expect(error == nil) }
         var received: [UInt8] = []
-        let timer = try UVTimer(loop: loop)
+        var ended = false
         var wrote = false
-        // Poll each millisecond: once connected, write three chunks in one callback.
+        let timer = try UVTimer(loop: loop)
         timer.start(afterMilliseconds: 1, repeat: 1) {
-            guard let peer = accepted() else { return }
+            guard let peer = accepted else { return }
             if !wrote {
                 wrote = true
-                try? peer.startReading(onData: { received.append(contentsOf: $0) }, onEnd: { _ in })
-                client.write(Array("one,".utf8))
-                client.write(Array("two,".utf8))
-                client.write(Array("three".utf8))
+                try? peer.startReading(onData: { received.append(contentsOf: $0) }, onEnd: { _ in ended = true })
+                write(client)
             }
-            if received.count == 13 {
+            if done(received, ended) {
                 timer.close()
                 peer.close()
                 client.close()
@@ -43,34 +47,26 @@ import Testing
             }
         }
         loop.run()
-        #expect(String(decoding: received, as: UTF8.self) == "one,two,three")
-        #expect(client.writesIssued == 1)
-        #expect(loop.close().isEmpty)
+        return Exchange(received: received, client: client, leftOpen: loop.close())
+    }
+
+    @Test func oneIterationsWritesGoOutAsOneWriteInOrder() throws {
+        let result = try exchange(write: { client in
+            client.write(Array("one,".utf8))
+            client.write(Array("two,".utf8))
+            client.write(Array("three".utf8))
+        }, until: { received, _ in received.count == 13 })
+        #expect(String(decoding: result.received, as: UTF8.self) == "one,two,three")
+        #expect(result.client.writesIssued == 1)
+        #expect(result.leftOpen.isEmpty)
     }
 
     @Test func whatWasWrittenBeforeACloseIsSent() throws {
-        let loop = try UVLoop()
-        let (server, accepted, client, _) = try connectedPair(on: loop)
-        var received: [UInt8] = []
-        var ended = false
-        let timer = try UVTimer(loop: loop)
-        var wrote = false
-        timer.start(afterMilliseconds: 1, repeat: 1) {
-            guard let peer = accepted() else { return }
-            if !wrote {
-                wrote = true
-                try? peer.startReading(onData: { received.append(contentsOf: $0) }, onEnd: { _ in ended = true })
-                client.write(Array("last words".utf8))
-                client.close()  // in the same iteration as the write
-            }
-            if ended {
-                timer.close()
-                peer.close()
-                server.close()
-            }
-        }
-        loop.run()
-        #expect(String(decoding: received, as: UTF8.self) == "last words")
-        #expect(loop.close().isEmpty)
+        let result = try exchange(write: { client in
+            client.write(Array("last words".utf8))
+            client.close()  // in the same iteration as the write
+        }, until: { _, ended in ended })
+        #expect(String(decoding: result.received, as: UTF8.self) == "last words")
+        #expect(result.leftOpen.isEmpty)
     }
 }
