@@ -38,8 +38,12 @@ import StrategySDK
 /// Fails: long items wait up to the aging bound while short work keeps
 /// arriving; it ignores deadlines and client fairness.
 ///
+/// A burst reaching an idle backend is held until it stops arriving when
+/// company rides free (`CompanyHold`, as in `sjf`).
+///
 /// Config: `aging_ms` (default 2000, ≥ 0), `window` (default 32, 1…100000),
-/// `exact` (default 8, 0…16: queue size up to which the search is exhaustive).
+/// `exact` (default 8, 0…16: queue size up to which the search is exhaustive),
+/// `hold_fraction` (0.02), `hold_max_ms` (10).
 public final class Optimal: FerryStrategy {
     private let agingNs: Int64
     private let window: Int
@@ -61,9 +65,11 @@ public final class Optimal: FerryStrategy {
     @exclusivity(unchecked) private var choice: [Int] = []
     @exclusivity(unchecked) private var limit = 1
     private var host: HostEstimates?
+    private var hold: CompanyHold
 
     public init(config: StrategyConfig) throws {
         agingNs = Int64(try config.double("aging_ms", default: 2000, in: 0...86_400_000) * 1_000_000)
+        hold = try CompanyHold(config: config)
         window = try config.int("window", default: 32, in: 1...100_000)
         exactLimit = try config.int("exact", default: 8, in: 0...16)
     }
@@ -104,6 +110,7 @@ public final class Optimal: FerryStrategy {
     }
 
     public func arrived(_ item: Item, now: Int64) {
+        hold.arrived(at: item.arrivalNs)
         byArrival.append(item)
         bySize.insert(id: item.id, size: item.cost)
     }
@@ -114,6 +121,10 @@ public final class Optimal: FerryStrategy {
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         limit = max(1, batch.capacity)
+        if let (oldest, arrivalNs) = byArrival.firstEntry(live: items),
+           let until = hold.until(now: now, oldestArrivalNs: arrivalNs, host: host, oldestSize: { items[oldest]?.cost }) {
+            return until
+        }
         if let oldest = byArrival.first(arrivedBy: now &- agingNs, live: items), let item = items.take(oldest) {
             bySize.removed(size: item.cost)
             batch.append(oldest)

@@ -26,8 +26,12 @@ import StrategySDK
 /// would finish more work sooner (see `optimal`).
 /// Decisions cost O(batch) amortised (`SizeOrder`).
 ///
+/// A burst reaching an idle backend is held until it stops arriving when
+/// company rides free (`CompanyHold`: at most 2% of the oldest item's call).
+///
 /// Config: `aging_ms` (default 1000, ≥ 0): the longest an item waits before
-/// it jumps the cost order.
+/// it jumps the cost order; `hold_fraction` (0.02) and `hold_max_ms` (10):
+/// the hold's budget (`hold_fraction=0`: never hold).
 public final class SJF: FerryStrategy {
     private let agingNs: Int64
     /// Its queued items, kept for it by the SDK (from arrival to departure).
@@ -36,9 +40,11 @@ public final class SJF: FerryStrategy {
     private let bySize = SizeOrder()
     private let byArrival = ArrivalOrder()
     private var host: HostEstimates?
+    private var hold: CompanyHold
 
     public init(config: StrategyConfig) throws {
         agingNs = Int64(try config.double("aging_ms", default: 1000, in: 0...86_400_000) * 1_000_000)
+        hold = try CompanyHold(config: config)
     }
 
     public func attached(_ host: HostEstimates) {
@@ -46,6 +52,7 @@ public final class SJF: FerryStrategy {
     }
 
     public func arrived(_ item: Item, now: Int64) {
+        hold.arrived(at: item.arrivalNs)
         bySize.insert(id: item.id, size: item.cost)
         byArrival.append(item)
     }
@@ -88,6 +95,10 @@ public final class SJF: FerryStrategy {
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         var longest: UInt64 = 0
         var memo = Estimates()
+        if let (oldest, arrivalNs) = byArrival.firstEntry(live: items),
+           let until = hold.until(now: now, oldestArrivalNs: arrivalNs, host: host, oldestSize: { items[oldest]?.cost }) {
+            return until
+        }
         if let oldest = byArrival.first(arrivedBy: now &- agingNs, live: items), let item = items.take(oldest) {
             bySize.removed(size: item.cost)
             _ = joins(cost: item.cost, count: 0, longest: 0, &memo)

@@ -42,6 +42,13 @@ public final class ArrivalOrder {
         return nil
     }
 
+    /// The oldest id still in `live`, with its arrival time.
+    @inlinable
+    public func firstEntry(live: some Liveness) -> (id: UInt64, arrivalNs: Int64)? {
+        guard let id = first(live: live), let entry = entries.first else { return nil }
+        return (id, entry.arrivalNs)
+    }
+
     /// The oldest id still in `live` if it arrived at or before `cutoff`
     /// (an aging check): while even the oldest entry, live or not, is
     /// younger, it answers nil at once.

@@ -1,6 +1,7 @@
 import Testing
 import TestSupport
 import Scheduling
+import CostModel
 @testable import StrategyHost
 
 @Suite struct PluginLoadingTests {
@@ -16,7 +17,8 @@ import Scheduling
                 batches.append(d.ids)
                 core.complete(batchID: d.batchID, success: true, serviceNs: 1, now: t)
             }
-            t += 1
+            // A strategy holding for company named when to ask again.
+            t = outcome.dispatches.isEmpty ? max(t + 1, outcome.wakeAtNs ?? t + 1) : t + 1
         }
         #expect(core.refusedAnswers == 0)
         return batches
@@ -61,6 +63,37 @@ import Scheduling
         let outcome = core.schedule(now: 20_000_000)
         #expect(outcome.dispatches.first?.ids == [aged, long[1], long[0]])
         #expect(!(outcome.dispatches.first?.ids.contains { short.contains($0) } ?? true))
+    }
+
+    /// A burst reaches Ferry over a millisecond or two: the first item is not
+    /// sent alone to the idle backend while company that rides free (the
+    /// seed's law) is still arriving, and the hold ends a quarter-budget after
+    /// the last arrival. Company that is not free (every row padded), or
+    /// `hold_fraction=0`, dispatches at once.
+    @Test(arguments: ["sjf", "optimal"])
+    func aBurstIsHeldUntilItStopsArrivingWhenCompanyRidesFree(strategy: String) throws {
+        let plugin = try PluginLoader.load(path: try BuildProducts.plugin(strategy))
+        let core = SchedulingCore(strategy: plugin, configuration: .init(batchLimit: 5, slots: 1))
+        let first = core.enqueue(client: "B", cost: 20, now: 0)!        // a 400 ms call: budget 8 ms, gap 2 ms
+        let held = core.schedule(now: 0)
+        #expect(held.dispatches.isEmpty)
+        #expect(held.wakeAtNs == 2_000_000)
+        let second = core.enqueue(client: "B", cost: 15, now: 1_000_000)!
+        let stillHeld = core.schedule(now: 1_000_000)
+        #expect(stillHeld.dispatches.isEmpty)
+        #expect(stillHeld.wakeAtNs == 3_000_000)
+        let sent = core.schedule(now: 3_000_000)
+        #expect(Set(sent.dispatches.first?.ids ?? []) == [first, second])
+
+        let padded = SchedulingCore(strategy: try PluginLoader.load(path: try BuildProducts.plugin(strategy)),
+                                    configuration: .init(batchLimit: 5, slots: 1, costModel: CostModel(paddedNs: 1_000_000)))
+        let lone = padded.enqueue(client: "B", cost: 20, now: 0)!
+        #expect(padded.schedule(now: 0).dispatches.first?.ids == [lone])
+
+        let off = SchedulingCore(strategy: try PluginLoader.load(path: try BuildProducts.plugin(strategy), config: "hold_fraction=0"),
+                                 configuration: .init(batchLimit: 5, slots: 1))
+        let alone = off.enqueue(client: "B", cost: 20, now: 0)!
+        #expect(off.schedule(now: 0).dispatches.first?.ids == [alone])
     }
 
     @Test func sjfRefusesAnUnknownConfigKey() throws {
