@@ -15,7 +15,10 @@ public struct DecisionCost: Codable, Sendable {
         func length() -> UInt64 { 5 + rng.next() % 200 }
         let clients = ["A", "B", "C", "D"]
         for i in 0..<depth { _ = core.enqueue(client: clients[i % 4], cost: length(), now: 0) }
-        var now: Int64 = 1_000
+        // Decide from 20 ms on: past any hold for company (a queue that all
+        // arrived this instant is a burst still arriving; `CompanyHold` waits
+        // at most 10 ms), well before any aging bound.
+        var now: Int64 = 20_000_000
         var total: UInt64 = 0
         var items = 0
         for i in 0..<decisions {
