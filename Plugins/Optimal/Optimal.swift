@@ -121,10 +121,7 @@ public final class Optimal: FerryStrategy {
 
     public func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
         limit = max(1, batch.capacity)
-        if let (oldest, arrivalNs) = byArrival.firstEntry(live: items),
-           let until = hold.until(now: now, oldestArrivalNs: arrivalNs, host: host, oldestSize: { items[oldest]?.cost }) {
-            return until
-        }
+        if let until = hold.until(now: now, arrivals: byArrival, items: items, host: host) { return until }
         if let oldest = byArrival.first(arrivedBy: now &- agingNs, live: items), let item = items.take(oldest) {
             bySize.removed(size: item.cost)
             batch.append(oldest)

@@ -60,4 +60,12 @@ public struct CompanyHold {
         let end = min(oldestArrivalNs &+ budget, lastArrivalNs &+ gap)
         return end > now ? end : nil
     }
+
+    /// `until` for a strategy that keeps its items in `QueuedItems` and an
+    /// `ArrivalOrder`: the oldest queued item read from them.
+    @inlinable
+    public func until(now: Int64, arrivals: ArrivalOrder, items: QueuedItems, host: HostEstimates?) -> Int64? {
+        guard let (oldest, arrivalNs) = arrivals.firstEntry(live: items) else { return nil }
+        return until(now: now, oldestArrivalNs: arrivalNs, host: host, oldestSize: { items[oldest]?.cost })
+    }
 }
