@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Link
 import LinkNIO
 import Logging
@@ -33,9 +34,9 @@ public struct IngressServer: Sendable {
         let performance = PerformanceLog(logger: logger)
         let gate = ClientGate(apiKeys: configuration.apiKeys, rateLimiter: limiter)
         let proxySize = configuration.models.first { $0.name == configuration.proxyModel }?.itemSize ?? .characters
-        ClassifyRoutes(scheduler: scheduler, model: configuration.proxyModel, itemSize: proxySize, readiness: readiness,
-                       limits: configuration.limits, gate: gate, metrics: metrics, performance: performance)
-            .register(on: router)
+        let exchange = ClassifyExchange(scheduler: scheduler, model: configuration.proxyModel, itemSize: proxySize,
+                                        limits: configuration.limits, gate: gate)
+        StatusRoutes(scheduler: scheduler, readiness: readiness, metrics: metrics).register(on: router)
         let gateway = ModelGateway(scheduler: scheduler, readiness: readiness,
                                    models: Dictionary(configuration.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
         InferenceRoutes(gateway: gateway, gate: gate, maxBodyBytes: configuration.limits.maxBodyBytes, metrics: metrics, performance: performance)
@@ -77,9 +78,17 @@ public struct IngressServer: Sendable {
 
         // The scheduler link is listed before the HTTP server, so on shutdown
         // the server stops and finishes its requests before the link closes.
+        // HTTP's connections share the scheduler link's loop, so the seed route
+        // (`ClassifyHandler`) goes from the socket to the link and back on one thread.
+        let http = HTTP1Channel.Configuration(idleTimeout: .seconds(configuration.limits.idleTimeoutSeconds))
+        let server = HTTPServerBuilder { [metrics] responder in
+            SeedRouteChannel(http: HTTP1Channel(responder: responder, configuration: http)) {
+                ClassifyHandler(exchange: exchange, metrics: metrics, performance: performance)
+            }
+        }
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.limits.idleTimeoutSeconds))),
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ferry"),
             services: [scheduler, grpc],
             onServerRunning: { [logger] channel in
@@ -87,6 +96,7 @@ public struct IngressServer: Sendable {
                 readiness.httpListening()
                 reportIfReady()
             },
+            eventLoopGroupProvider: .shared(reactor.eventLoop),
             logger: logger
         )
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

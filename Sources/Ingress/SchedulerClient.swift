@@ -20,7 +20,8 @@ import Wire
 public final class SchedulerClient: Service, @unchecked Sendable {
     private struct Waiting {
         var submit: Submit
-        var continuation: CheckedContinuation<RequestResult, Never>
+        /// Called once with the answer.
+        var answer: @Sendable (RequestResult) -> Void
     }
 
     private struct State {
@@ -109,29 +110,49 @@ public final class SchedulerClient: Service, @unchecked Sendable {
                        cancelledBy connection: (any Channel)? = nil,
                        submitted: (@Sendable (UInt64) -> Void)? = nil) async -> RequestResult {
         await withCheckedContinuation { continuation in
-            let (connected, submit): (Bool, Submit?) = state.withLockedValue { s in
-                if s.stopping { return (false, nil) }
-                let id = s.nextID
-                s.nextID += 1
-                let submit = Submit(id: id, model: model, client: client, priority: priority, cost: cost, timeoutMs: timeoutMs, payload: payload)
-                s.waiting[id] = Waiting(submit: submit, continuation: continuation)
-                return (s.connected, submit)
-            }
-            guard let submit else {
-                continuation.resume(returning: RequestResult(id: 0, status: .unavailable, body: Array("ingress is shutting down".utf8)))
-                return
-            }
-            submitted?(submit.id)
-            // Not connected: it is sent with the others on reconnect. Withdrawn already
-            // (by `submitted`): nothing to send. Under the lock: a withdrawal racing
-            // with this send queues its cancel after it.
-            if connected {
-                state.withLockedValue { s in
-                    if s.connected && s.waiting[submit.id] != nil { queueInLockOrder(.submit(submit), &s) }
-                }
-            }
-            connection?.closeFuture.whenComplete { [weak self] _ in self?.cancel(submit.id) }
+            let id = submit(model: model, client: client, priority: priority, cost: cost, timeoutMs: timeoutMs, payload: payload,
+                            submitted: submitted) { continuation.resume(returning: $0) }
+            if let id, let connection { connection.closeFuture.whenComplete { [weak self] _ in self?.cancel(id) } }
         }
+    }
+
+    /// Submits one request; `answer` is called once, with the scheduler's
+    /// answer on the link's loop, or with a withdrawal's or abandonment's on
+    /// the thread that made it. Called on the link's loop (the seed route's
+    /// handler is), nothing changes threads on the way to the scheduler.
+    /// The request's id (to `cancel` it), or nil when the ingress is
+    /// stopping (`answer` has then been called already).
+    @discardableResult
+    func submit(model: String, client: String, priority: Int32 = 0, cost: UInt64, timeoutMs: UInt32, payload: [UInt8],
+                submitted: (@Sendable (UInt64) -> Void)? = nil,
+                answer: @escaping @Sendable (RequestResult) -> Void) -> UInt64? {
+        let (sendAfterSubmitted, submit): (Bool, Submit?) = state.withLockedValue { s in
+            if s.stopping { return (false, nil) }
+            let id = s.nextID
+            s.nextID += 1
+            let submit = Submit(id: id, model: model, client: client, priority: priority, cost: cost, timeoutMs: timeoutMs, payload: payload)
+            s.waiting[id] = Waiting(submit: submit, answer: answer)
+            guard s.connected else { return (false, submit) }  // sent with the others on reconnect
+            // Nobody to learn the id first: it goes out now, in the same lock.
+            guard submitted != nil else {
+                queueInLockOrder(.submit(submit), &s)
+                return (false, submit)
+            }
+            return (true, submit)
+        }
+        guard let submit else {
+            answer(RequestResult(id: 0, status: .unavailable, body: Array("ingress is shutting down".utf8)))
+            return nil
+        }
+        submitted?(submit.id)
+        // Withdrawn already (by `submitted`): nothing to send. Under the lock:
+        // a withdrawal racing with this send queues its cancel after it.
+        if sendAfterSubmitted {
+            state.withLockedValue { s in
+                if s.connected && s.waiting[submit.id] != nil { queueInLockOrder(.submit(submit), &s) }
+            }
+        }
+        return submit.id
     }
 
     /// Withdraws a request whose client went away (or whose sibling rows
@@ -145,7 +166,7 @@ public final class SchedulerClient: Service, @unchecked Sendable {
             return waiter
         }
         guard let waiter else { return false }
-        defer { waiter.continuation.resume(returning: RequestResult(id: id, status: status, body: Array(reason.utf8))) }
+        defer { waiter.answer(RequestResult(id: id, status: status, body: Array(reason.utf8))) }
         return true
     }
 
@@ -242,7 +263,7 @@ public final class SchedulerClient: Service, @unchecked Sendable {
             state.withLockedValue { $0.statuses[status.model] = status }
         case let .result(result):
             let waiter = state.withLockedValue { $0.waiting.removeValue(forKey: result.id) }
-            waiter?.continuation.resume(returning: result)  // none: a late duplicate, dropped
+            waiter?.answer(result)  // none: a late duplicate, dropped
         default:
             logger.warning("scheduler sent an unexpected \(message.kindName); ignored")
         }
@@ -257,7 +278,7 @@ public final class SchedulerClient: Service, @unchecked Sendable {
             return Array(s.waiting.values)
         }
         for w in all {
-            w.continuation.resume(returning: RequestResult(id: w.submit.id, status: .unavailable, body: Array(reason.utf8)))
+            w.answer(RequestResult(id: w.submit.id, status: .unavailable, body: Array(reason.utf8)))
         }
     }
 }

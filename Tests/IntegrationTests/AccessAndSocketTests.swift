@@ -49,14 +49,8 @@ import TestSupport
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
             // Half a request, then silence.
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = try #require(Self.connectTCP(port: ferry.port))
             defer { close(fd) }
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = UInt16(ferry.port).bigEndian
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            #expect(connected == 0)
             let partial = "POST /proxy_classify HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"seq"
             _ = partial.withCString { send(fd, $0, strlen($0), 0) }
             // With a 1 s idle timeout the server may close the client's pooled
@@ -87,6 +81,66 @@ import TestSupport
             #expect(closed, "the stalled connection was not closed")
             #expect(try await ferry.stop() == 0)
         }
+    }
+
+    @Test func aPipelinedConnectionIsAnsweredInOrderAcrossRoutes() async throws {
+        // The seed route is served in the connection's pipeline, the others by
+        // the router: requests sent in one write, alternating between them,
+        // must come back in order, and "Connection: close" must be honoured.
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.01"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let fd = try #require(Self.connectTCP(port: ferry.port))
+            defer { close(fd) }
+            func post(body: String, path: String = "/proxy_classify", extra: String = "") -> String {
+                "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            }
+            func post(_ text: String, path: String = "/proxy_classify", extra: String = "") -> String {
+                post(body: "{\"sequence\":\"\(text)\"}", path: path, extra: extra)
+            }
+            let healthz = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+            let requests = post("def f(): return 1", path: "/proxy_classify?trace=1") + healthz + post("the weather is fine today")
+                + post(body: "{\"nope\":1}") + post("x = 1;", extra: "Connection: close\r\n") + healthz
+            _ = requests.withCString { send(fd, $0, strlen($0), 0) }
+            // Read until the server closes (after the fifth answer; the sixth request is never read).
+            var tv = timeval(tv_sec: 30, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { break }
+                received += buffer[..<n]
+            }
+            let text = String(decoding: received, as: UTF8.self)
+            let bodies = ["{\"result\":\"code\"}", "{\"status\":\"ok\"}", "{\"result\":\"\(SeedClient.expectedLabel("the weather is fine today"))\"}",
+                          "missing field 'sequence'", "{\"result\":\"code\"}"]
+            var from = text.startIndex
+            for body in bodies {
+                let found = text.range(of: body, range: from..<text.endIndex)
+                #expect(found != nil, "'\(body)' is not next in what came back: \(text)")
+                if let found { from = found.upperBound }
+            }
+            #expect(text.components(separatedBy: "HTTP/1.1 ").count - 1 == 5, "\(text)")
+            #expect(text.lowercased().contains("connection: close"), "\(text)")
+            #expect(text.contains("HTTP/1.1 400"), "\(text)")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
+    /// A TCP connection to 127.0.0.1:`port`, or nil.
+    static func connectTCP(port: Int) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 
     @Test func garbageOnTheSchedulerSocketClosesOnlyThatConnection() async throws {
