@@ -4,12 +4,11 @@ import HTTPTypes
 import NIOCore
 import Wire
 
-/// The seed route's rules, `POST /proxy_classify`, apart from how the bytes
-/// arrive: who the client is and whether it may send, what the body asks,
-/// and how the scheduler's answer reads back. `ClassifyHandler` drives it on
-/// the connection's event loop. Answers are byte-compatible with the seed's
+/// The seed route, `POST /proxy_classify`, as a `PipelineRoute`: who the
+/// client is and whether it may send, what the body asks, and how the
+/// scheduler's answer reads back. Answers are byte-compatible with the seed's
 /// FastAPI proxy (`{"result":"code"}`), so its clients work unchanged.
-struct ClassifyExchange: Sendable {
+struct ClassifyExchange: PipelineRoute {
     let scheduler: SchedulerClient
     /// The model `/proxy_classify` submits to.
     let model: String
@@ -18,86 +17,73 @@ struct ClassifyExchange: Sendable {
     let limits: IngressConfiguration.Limits
     let gate: ClientGate
 
-    /// A finished answer: its status, its JSON body and, for a 429, when to retry.
-    struct Reply {
-        var status: HTTPResponse.Status
-        var body: ByteBuffer
-        var retryAfterSeconds: Int?
+    static let path = "/proxy_classify"
+    static let timeoutHeader = HTTPField.Name("X-Timeout-Ms")!
 
-        init(_ status: HTTPResponse.Status, body: ByteBuffer, retryAfterSeconds: Int? = nil) {
-            self.status = status
-            self.body = body
-            self.retryAfterSeconds = retryAfterSeconds
-        }
+    func serves(_ head: HTTPRequest) -> Bool { head.method == .post && head.pathOnly == Self.path }
 
-        /// `{"error":"…"}`.
-        static func error(_ status: HTTPResponse.Status, _ message: String, retryAfterSeconds: Int? = nil) -> Reply {
-            Reply(status, body: ByteBuffer(string: "{\"error\":\(jsonQuoted(message))}"), retryAfterSeconds: retryAfterSeconds)
-        }
-    }
+    var maxBodyBytes: Int { limits.maxBodyBytes }
 
-    /// What the scheduler is asked to run for a request that passed every check.
-    struct Submission {
-        let cost: UInt64
-        let timeoutMs: UInt32
-        let payload: [UInt8]
-    }
+    var bodyTooLarge: PipelineReply { Self.error(.contentTooLarge, "request body over \(limits.maxBodyBytes) bytes") }
 
-    /// What becomes of a request: the scheduler runs it, or it is answered now (refused).
-    enum Step {
-        case submit(Submission)
-        case reply(Reply)
-    }
-
-    /// The client a request is from (for the metrics; "unauthenticated" when
-    /// its key is refused), and its next step.
-    func prepare(_ head: HTTPRequest, body: ByteBuffer) -> (client: String, step: Step) {
+    func run(_ head: HTTPRequest, body: ByteBuffer,
+             answer: @escaping @Sendable (PipelineReply, _ client: String) -> Void) -> (@Sendable () -> Void)? {
         let client: String
         switch gate.client(header: { HTTPField.Name($0).flatMap { head.headerFields[$0] } }) {
         case let .success(c): client = c
         case let .failure(refusal):
-            return ("unauthenticated", .reply(.error(HTTPResponse.Status(code: refusal.status), refusal.message)))
+            answer(Self.error(HTTPResponse.Status(code: refusal.status), refusal.message), "unauthenticated")
+            return nil
         }
         if let refusal = gate.admit(client) {
-            return (client, .reply(.error(.tooManyRequests, refusal.message, retryAfterSeconds: refusal.retryAfterSeconds)))
+            answer(Self.error(.tooManyRequests, refusal.message, retryAfterSeconds: refusal.retryAfterSeconds), client)
+            return nil
         }
         let text: String
         switch ClassifyRequestDecoder.decode(body: Array(buffer: body), contentType: head.headerFields[.contentType],
                                              maxSequenceLength: limits.maxSequenceLength) {
         case let .success(t): text = t
-        case let .failure(p): return (client, .reply(.error(HTTPResponse.Status(code: p.status), p.message)))
+        case let .failure(p):
+            answer(Self.error(HTTPResponse.Status(code: p.status), p.message), client)
+            return nil
         }
         var timeoutMs = limits.defaultTimeoutMs
         if let raw = head.headerFields[Self.timeoutHeader] {
             guard let t = UInt32(raw), t > 0 else {
-                return (client, .reply(.error(.badRequest, "X-Timeout-Ms must be a positive whole number of milliseconds, got '\(raw)'")))
+                answer(Self.error(.badRequest, "X-Timeout-Ms must be a positive whole number of milliseconds, got '\(raw)'"), client)
+                return nil
             }
             timeoutMs = t
         }
-        return (client, .submit(Submission(cost: itemSize.size(ofText: text), timeoutMs: timeoutMs, payload: Array(text.utf8))))
+        let id = scheduler.submit(model: model, client: client, cost: itemSize.size(ofText: text), timeoutMs: timeoutMs,
+                                  payload: Array(text.utf8)) { answer(Self.reply(to: $0), client) }
+        guard let id else { return nil }
+        return { [scheduler] in scheduler.cancel(id) }
     }
 
-    /// The answer to a body over `limits.maxBodyBytes`.
-    var bodyTooLarge: Reply { .error(.contentTooLarge, "request body over \(limits.maxBodyBytes) bytes") }
-
     /// The scheduler's answer in the seed's terms.
-    func reply(to result: RequestResult) -> Reply {
+    static func reply(to result: RequestResult) -> PipelineReply {
         let reason = String(decoding: result.body, as: UTF8.self)
         switch result.status {
         case .ok:
             // Exactly the seed's bytes: {"result":"code"}
-            return Reply(.ok, body: ByteBuffer(string: "{\"result\":\(jsonQuoted(reason))}"))
+            return PipelineReply(.ok, body: ByteBuffer(string: "{\"result\":\(jsonQuoted(reason))}"))
         case .rejected:
-            return .error(.tooManyRequests, reason, retryAfterSeconds: max(1, (Int(result.retryAfterMs) + 999) / 1000))
+            return error(.tooManyRequests, reason, retryAfterSeconds: max(1, (Int(result.retryAfterMs) + 999) / 1000))
         case .expired:
-            return .error(.gatewayTimeout, reason)
+            return error(.gatewayTimeout, reason)
         case .failed, .invalid:
-            return .error(.badGateway, reason)
+            return error(.badGateway, reason)
         case .unavailable, .busy:
             // The scheduler queues a busy call again and never answers with it; 503 if one ever did.
-            return .error(.serviceUnavailable, reason)
+            return error(.serviceUnavailable, reason)
         }
     }
 
-    static let timeoutHeader = HTTPField.Name("X-Timeout-Ms")!
+    /// `{"error":"…"}`, with a Retry-After for a 429.
+    static func error(_ status: HTTPResponse.Status, _ message: String, retryAfterSeconds: Int? = nil) -> PipelineReply {
+        var headers = HTTPFields()
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        return PipelineReply(status, body: ByteBuffer(string: "{\"error\":\(jsonQuoted(message))}"), headers: headers)
+    }
 }

@@ -39,8 +39,10 @@ public struct IngressServer: Sendable {
         StatusRoutes(scheduler: scheduler, readiness: readiness, metrics: metrics).register(on: router)
         let gateway = ModelGateway(scheduler: scheduler, readiness: readiness,
                                    models: Dictionary(configuration.models.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
-        InferenceRoutes(gateway: gateway, gate: gate, maxBodyBytes: configuration.limits.maxBodyBytes, metrics: metrics, performance: performance)
-            .register(on: router)
+        InferenceRoutes(gateway: gateway).register(on: router)
+        let hotRoutes: [any PipelineRoute] = [
+            exchange, InferenceExchange(gateway: gateway, gate: gate, maxBodyBytes: configuration.limits.maxBodyBytes),
+        ]
 
         // A drain (or the supervisor's loss) may come before the group exists:
         // it is kept and carried out as soon as the group is there.
@@ -78,12 +80,12 @@ public struct IngressServer: Sendable {
 
         // The scheduler link is listed before the HTTP server, so on shutdown
         // the server stops and finishes its requests before the link closes.
-        // HTTP's connections share the scheduler link's loop, so the seed route
-        // (`ClassifyHandler`) goes from the socket to the link and back on one thread.
+        // HTTP's connections share the scheduler link's loop, so the hot routes
+        // (`PipelineRouteHandler`) go from the socket to the link and back on one thread.
         let http = HTTP1Channel.Configuration(idleTimeout: .seconds(configuration.limits.idleTimeoutSeconds))
         let server = HTTPServerBuilder { [metrics] responder in
-            SeedRouteChannel(http: HTTP1Channel(responder: responder, configuration: http)) {
-                ClassifyHandler(exchange: exchange, metrics: metrics, performance: performance)
+            PipelineRouteChannel(http: HTTP1Channel(responder: responder, configuration: http)) {
+                PipelineRouteHandler(routes: hotRoutes, metrics: metrics, performance: performance)
             }
         }
         let app = Application(

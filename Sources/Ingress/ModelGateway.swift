@@ -40,44 +40,60 @@ struct ModelGateway: Sendable {
     func infer(_ request: InferenceRequest, model: ModelMetadata, client: String, timeoutMs callDeadline: UInt32? = nil,
                cancelledBy connection: (any Channel)? = nil,
                withdrawal given: RowWithdrawal? = nil) async throws(InferenceError) -> (InferenceResponse, RequestCheck.Plan) {
-        let limits = models[model.name] ?? ServedModel(metadata: model)
-        let check = RequestCheck(model: model, maxTextLength: limits.maxTextLength, maxRows: limits.maxRows)
-        let plan = try check.plan(request)
-        let defaultTimeoutMs = limits.defaultTimeoutMs
-        let deadlines = [request.timeoutMs, callDeadline, defaultTimeoutMs == 0 ? nil : defaultTimeoutMs].compactMap { $0 }
-        let timeoutMs = deadlines.min() ?? 0
-        let priority = request.ferryPriority
-        let isText = request.inputs.first?.datatype == .bytes
-        let itemSize = limits.itemSize
-        let scheduler = self.scheduler
-        let name = model.name
         let withdrawal = given ?? RowWithdrawal(scheduler: scheduler)
         // One callback a request (not a row): a client that goes away withdraws its rows.
         connection?.closeFuture.whenComplete { _ in withdrawal.withdraw(reason: "client went away") }
-        let results = await withTaskGroup(of: (Int, RequestResult).self) { group in
-            for (i, row) in plan.rows.enumerated() {
-                // The cost hint: what the model's cost follows (characters for the seed's classifier).
-                let cost = itemSize.size(of: row, isText: isText)
-                group.addTask {
-                    (i, await scheduler.submit(model: name, client: client, priority: priority, cost: cost, timeoutMs: timeoutMs,
-                                               payload: row, submitted: withdrawal.submitted))
+        let outcome = await withCheckedContinuation { continuation in
+            do throws(InferenceError) {
+                try infer(request, model: model, client: client, timeoutMs: callDeadline, withdrawal: withdrawal) {
+                    continuation.resume(returning: $0)
                 }
+            } catch {
+                continuation.resume(returning: .failure(error))
             }
-            var all = [RequestResult?](repeating: nil, count: plan.rows.count)
-            for await (i, r) in group {
-                all[i] = r
+        }
+        return try outcome.get()
+    }
+
+    /// The same without waiting: a request the protocol refuses throws at
+    /// once; otherwise its rows are submitted and `answer` is called once,
+    /// when the last row is answered (on the scheduler link's loop, or on the
+    /// thread of a withdrawal). The HTTP face calls it on the link's loop.
+    func infer(_ request: InferenceRequest, model: ModelMetadata, client: String, timeoutMs callDeadline: UInt32? = nil,
+               withdrawal: RowWithdrawal,
+               answer: @escaping @Sendable (Result<(InferenceResponse, RequestCheck.Plan), InferenceError>) -> Void) throws(InferenceError) {
+        let limits = models[model.name] ?? ServedModel(metadata: model)
+        let check = RequestCheck(model: model, maxTextLength: limits.maxTextLength, maxRows: limits.maxRows)
+        let plan = try check.plan(request)
+        // The check asks for a row at least; without one nothing would ever answer.
+        guard !plan.rows.isEmpty else { throw .invalidArgument("model '\(model.name)': the request has no rows") }
+        let defaultTimeoutMs = limits.defaultTimeoutMs
+        let deadlines = [request.timeoutMs, callDeadline, defaultTimeoutMs == 0 ? nil : defaultTimeoutMs].compactMap { $0 }
+        let timeoutMs = deadlines.min() ?? 0
+        let isText = request.inputs.first?.datatype == .bytes
+        let rows = RowAnswers(count: plan.rows.count) { results in
+            // The error of the row that failed first in row order, not one withdrawn for it;
+            // all withdrawn: the client went away (nobody reads this answer).
+            let failed = results.enumerated().filter { $0.element.status != .ok }
+            if let (i, bad) = failed.first(where: { !withdrawal.wasWithdrawn($0.element.id) }) ?? failed.first {
+                answer(.failure(Self.error(for: bad, row: i, of: results.count, model: request.modelName)))
+                return
+            }
+            do throws(InferenceError) {
+                answer(.success((try check.response(to: request, plan: plan, results: results.map(\.body)), plan)))
+            } catch {
+                answer(.failure(error))
+            }
+        }
+        for (i, row) in plan.rows.enumerated() {
+            // The cost hint: what the model's cost follows (characters for the seed's classifier).
+            scheduler.submit(model: model.name, client: client, priority: request.ferryPriority, cost: limits.itemSize.size(of: row, isText: isText),
+                             timeoutMs: timeoutMs, payload: row, submitted: withdrawal.submitted) { result in
                 // Once one row fails the request fails: the others would run for nobody.
-                if r.status != .ok { withdrawal.withdraw(reason: "another row of the request failed") }
+                if result.status != .ok { withdrawal.withdraw(reason: "another row of the request failed") }
+                rows.answered(i, result)
             }
-            return all.map { $0! }
         }
-        // The error of the row that failed first in row order, not one withdrawn for it;
-        // all withdrawn: the client went away (nobody reads this answer).
-        let failed = results.enumerated().filter { $0.element.status != .ok }
-        if let (i, bad) = failed.first(where: { !withdrawal.wasWithdrawn($0.element.id) }) ?? failed.first {
-            throw Self.error(for: bad, row: i, of: results.count, model: request.modelName)
-        }
-        return (try check.response(to: request, plan: plan, results: results.map(\.body)), plan)
     }
 
     /// The protocol's error for an item the scheduler did not answer `ok`.

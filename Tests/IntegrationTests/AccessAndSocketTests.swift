@@ -84,8 +84,8 @@ import TestSupport
     }
 
     @Test func aPipelinedConnectionIsAnsweredInOrderAcrossRoutes() async throws {
-        // The seed route is served in the connection's pipeline, the others by
-        // the router: requests sent in one write, alternating between them,
+        // The hot routes (the seed's, the protocol's infer) are served in the
+        // connection's pipeline, the others by the router: requests sent in one write, alternating between them,
         // must come back in order, and "Connection: close" must be honoured.
         let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.01"])
         try await SeedClient.withHTTPClient { http in
@@ -99,10 +99,11 @@ import TestSupport
                 post(body: "{\"sequence\":\"\(text)\"}", path: path, extra: extra)
             }
             let healthz = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-            let requests = post("def f(): return 1", path: "/proxy_classify?trace=1") + healthz + post("the weather is fine today")
+            let infer = post(body: #"{"inputs":[{"name":"TEXT","shape":[1],"datatype":"BYTES","data":["import os"]}]}"#, path: "/v2/models/classifier/infer")
+            let requests = post("def f(): return 1", path: "/proxy_classify?trace=1") + healthz + infer + post("the weather is fine today")
                 + post(body: "{\"nope\":1}") + post("x = 1;", extra: "Connection: close\r\n") + healthz
             _ = requests.withCString { send(fd, $0, strlen($0), 0) }
-            // Read until the server closes (after the fifth answer; the sixth request is never read).
+            // Read until the server closes (after the sixth answer; the seventh request is never read).
             var tv = timeval(tv_sec: 30, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
             var received: [UInt8] = []
@@ -113,7 +114,7 @@ import TestSupport
                 received += buffer[..<n]
             }
             let text = String(decoding: received, as: UTF8.self)
-            let bodies = ["{\"result\":\"code\"}", "{\"status\":\"ok\"}", "{\"result\":\"\(SeedClient.expectedLabel("the weather is fine today"))\"}",
+            let bodies = ["{\"result\":\"code\"}", "{\"status\":\"ok\"}", "\"data\":[\"\(SeedClient.expectedLabel("import os"))\"]", "{\"result\":\"\(SeedClient.expectedLabel("the weather is fine today"))\"}",
                           "missing field 'sequence'", "{\"result\":\"code\"}"]
             var from = text.startIndex
             for body in bodies {
@@ -121,7 +122,7 @@ import TestSupport
                 #expect(found != nil, "'\(body)' is not next in what came back: \(text)")
                 if let found { from = found.upperBound }
             }
-            #expect(text.components(separatedBy: "HTTP/1.1 ").count - 1 == 5, "\(text)")
+            #expect(text.components(separatedBy: "HTTP/1.1 ").count - 1 == 6, "\(text)")
             #expect(text.lowercased().contains("connection: close"), "\(text)")
             #expect(text.contains("HTTP/1.1 400"), "\(text)")
             #expect(try await ferry.stop() == 0)

@@ -56,6 +56,10 @@ import TestSupport
             #expect(long.status == 400 && long.body.contains("over the limit of 10"), "\(long.body)")
             let (code, text) = try await SeedClient.post(raw: String(repeating: "x", count: 300), via: http, base: ferry.baseURL)
             #expect(code == 413 && text.contains("over 200 bytes"), "\(text)")
+            // The protocol's infer route too, in its own error shape.
+            let big = #"{"inputs":[{"name":"TEXT","shape":[1],"datatype":"BYTES","data":["\#(String(repeating: "y", count: 300))"]}]}"#
+            let refused = try await InferenceHTTP.infer(model: "classifier", json: big, via: http, base: ferry.baseURL)
+            #expect(refused.status == 413 && refused.text.contains("{\"error\":") && refused.text.contains("over 200 bytes"), "\(refused.text)")
             #expect(try await SeedClient.classify("short", client: "A", via: http, base: ferry.baseURL).status == 200)
             // ...and logs its performance line at the file's interval.
             #expect(await ferry.logContains("[Ingress] last 1."), "\(ferry.log)")

@@ -5,18 +5,18 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
-/// Hummingbird's HTTP/1 child channel with `ClassifyHandler` in its pipeline,
+/// Hummingbird's HTTP/1 child channel with `PipelineRouteHandler` in its pipeline,
 /// right after the connection-state handler (which `HTTP1Channel`'s own
 /// `additionalChannelHandlers` would put it before, hiding its requests from
 /// the idle timeout and graceful shutdown), and NIO's pipelining handler
 /// after the codec: it holds a client's next request until the answer to
 /// the one before is written, so answers keep their order whether the seed
 /// route or the router gives them.
-struct SeedRouteChannel: ServerChildChannel {
+struct PipelineRouteChannel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     let http: HTTP1Channel
-    let makeHandler: @Sendable () -> ClassifyHandler
+    let makeHandler: @Sendable () -> PipelineRouteHandler
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         http.setup(channel: channel, logger: logger).flatMapThrowing { value in

@@ -1,0 +1,53 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// A route served inside the connection's channel pipeline, on its event
+/// loop, by `PipelineRouteHandler` (the hot routes: the seed's
+/// `/proxy_classify` and the protocol's `infer`), rather than by
+/// Hummingbird's router on Swift concurrency's pool.
+protocol PipelineRoute: Sendable {
+    /// Whether this route serves the request.
+    func serves(_ head: HTTPRequest) -> Bool
+    /// The largest body it reads.
+    var maxBodyBytes: Int { get }
+    /// The answer to a body over `maxBodyBytes`.
+    var bodyTooLarge: PipelineReply { get }
+    /// Runs a whole request: `answer` is called once, on any thread, with the
+    /// reply and the client it was for (for the metrics). What it returns
+    /// withdraws the request if the client goes away first.
+    func run(_ head: HTTPRequest, body: ByteBuffer,
+             answer: @escaping @Sendable (PipelineReply, _ client: String) -> Void) -> (@Sendable () -> Void)?
+}
+
+/// A finished answer: status, content type, body, and any other header.
+struct PipelineReply: Sendable {
+    var status: HTTPResponse.Status
+    var body: ByteBuffer
+    var contentType = "application/json"
+    var headers = HTTPFields()
+
+    init(_ status: HTTPResponse.Status, body: ByteBuffer, contentType: String = "application/json", headers: HTTPFields = [:]) {
+        self.status = status
+        self.body = body
+        self.contentType = contentType
+        self.headers = headers
+    }
+}
+
+extension PipelineReply {
+    /// The same answer from a route on Hummingbird's router.
+    var response: Response {
+        var fields = headers
+        fields[.contentType] = contentType
+        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
+    }
+}
+
+extension HTTPRequest {
+    /// The path without its query.
+    var pathOnly: Substring {
+        guard let path else { return "" }
+        return path.firstIndex(of: "?").map { path[..<$0] } ?? path[...]
+    }
+}
