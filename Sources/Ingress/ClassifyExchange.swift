@@ -28,15 +28,10 @@ struct ClassifyExchange: PipelineRoute {
 
     func run(_ head: HTTPRequest, body: ByteBuffer,
              answer: @escaping @Sendable (PipelineReply, _ client: String) -> Void) -> (@Sendable () -> Void)? {
-        let client: String
-        switch gate.client(header: { HTTPField.Name($0).flatMap { head.headerFields[$0] } }) {
-        case let .success(c): client = c
-        case let .failure(refusal):
-            answer(Self.error(HTTPResponse.Status(code: refusal.status), refusal.message), "unauthenticated")
-            return nil
-        }
-        if let refusal = gate.admit(client) {
-            answer(Self.error(.tooManyRequests, refusal.message, retryAfterSeconds: refusal.retryAfterSeconds), client)
+        let (client, refusal) = gate.pass(headers: head.headerFields)
+        if let refusal {
+            answer(Self.error(HTTPResponse.Status(code: refusal.status), refusal.message,
+                              retryAfterSeconds: refusal.status == 429 ? refusal.retryAfterSeconds : nil), client)
             return nil
         }
         let text: String

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import OpenInference
 
 /// Who is asking, and may they ask now: the same rules on every face (the
@@ -35,6 +36,16 @@ struct ClientGate: Sendable {
         guard let key else { return .failure(.init(status: 401, message: "an API key is required (Authorization: Bearer KEY or X-Api-Key)")) }
         guard let client = apiKeys.client(forKey: key) else { return .failure(.init(status: 401, message: "unknown API key")) }
         return .success(client)
+    }
+
+    /// `client` then `admit` in one step, for a face that serves HTTP
+    /// headers: who is asking (the metrics' name: "unauthenticated" when the
+    /// key is refused), and the refusal if they may not ask now.
+    func pass(headers: HTTPFields) -> (client: String, refusal: Refusal?) {
+        switch client(header: { HTTPField.Name($0).flatMap { headers[$0] } }) {
+        case let .failure(refusal): return ("unauthenticated", refusal)
+        case let .success(client): return (client, admit(client))
+        }
     }
 
     /// Nil when `client` may send now.

@@ -36,14 +36,8 @@ struct InferenceExchange: PipelineRoute {
 
     func run(_ head: HTTPRequest, body: ByteBuffer,
              answer: @escaping @Sendable (PipelineReply, _ client: String) -> Void) -> (@Sendable () -> Void)? {
-        let client: String
-        switch gate.client(header: { HTTPField.Name($0).flatMap { head.headerFields[$0] } }) {
-        case let .success(c): client = c
-        case let .failure(refusal):
-            answer(Self.failure(refusal.inferenceError), "unauthenticated")
-            return nil
-        }
-        if let refusal = gate.admit(client) {
+        let (client, refusal) = gate.pass(headers: head.headerFields)
+        if let refusal {
             answer(Self.failure(refusal.inferenceError), client)
             return nil
         }
