@@ -69,6 +69,22 @@ import Testing
         #expect(RawBytes.decode(Array(body[header...])) == [Array("code".utf8), Array("not code".utf8)])
     }
 
+    @Test func textAnswersAreWrittenAsJSONSerializationWritesThem() {
+        // The direct writer for text outputs must give the general path's bytes exactly.
+        let awkward = ["code", "", "a/b", "quote \" and \\ back", "tab\tnew\nline\r", "\u{0}\u{1}\u{8}\u{c}\u{1f}\u{7f}", "héllo wörld ✓ 🚀"]
+        for id in [nil, "7", "a\"b"] as [String?] {
+            let response = InferenceResponse(id: id, modelName: "clas/sifier", modelVersion: "1",
+                                             outputs: [.bytes(name: "LABEL", awkward.map { Array($0.utf8) }),
+                                                       .bytes(name: "OTHER", [Array("x".utf8)])])
+            let direct = HTTPInferenceCodec.encodeTextResponse(response, binaryOutputs: [])
+            let general = HTTPInferenceCodec.encodeGeneralResponse(response, binaryOutputs: []).body
+            #expect(direct.map { String(decoding: $0, as: UTF8.self) } == String(decoding: general, as: UTF8.self))
+        }
+        // Binary asked for, or a tensor of numbers: the general path.
+        let label = InferenceResponse(id: nil, modelName: "m", modelVersion: "1", outputs: [.bytes(name: "LABEL", [[65]])])
+        #expect(HTTPInferenceCodec.encodeTextResponse(label, binaryOutputs: ["LABEL"]) == nil)
+    }
+
     @Test func rawBytesRoundTripAndRefuseTruncation() {
         let values: [[UInt8]] = [[], [1], Array(repeating: 7, count: 300)]
         let raw = RawBytes.encode(values)
