@@ -42,10 +42,21 @@ struct ClientGate: Sendable {
     /// headers: who is asking (the metrics' name: "unauthenticated" when the
     /// key is refused), and the refusal if they may not ask now.
     func pass(headers: HTTPFields) -> (client: String, refusal: Refusal?) {
-        switch client(header: { HTTPField.Name($0).flatMap { headers[$0] } }) {
+        switch client(headers: headers) {
         case let .failure(refusal): return ("unauthenticated", refusal)
         case let .success(client): return (client, admit(client))
         }
+    }
+
+    /// Who is asking, without asking the rate limiter (for the metrics of a
+    /// request refused before it ran, such as one over the body limit).
+    func name(headers: HTTPFields) -> String {
+        (try? client(headers: headers).get()) ?? "unauthenticated"
+    }
+
+    /// `client(header:)` over HTTP's header fields.
+    func client(headers: HTTPFields) -> Result<String, Refusal> {
+        client(header: { HTTPField.Name($0).flatMap { headers[$0] } })
     }
 
     /// Nil when `client` may send now.

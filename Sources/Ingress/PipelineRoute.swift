@@ -9,6 +9,8 @@ import NIOCore
 protocol PipelineRoute: Sendable {
     /// Whether this route serves the request.
     func serves(_ head: HTTPRequest) -> Bool
+    /// Who may ask, and how often.
+    var gate: ClientGate { get }
     /// The largest body it reads.
     var maxBodyBytes: Int { get }
     /// The answer to a body over `maxBodyBytes`.

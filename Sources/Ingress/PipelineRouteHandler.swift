@@ -62,7 +62,8 @@ final class PipelineRouteHandler: ChannelInboundHandler, RemovableChannelHandler
             state = .idle  // no copy-on-write of `body` while it grows
             guard body.readableBytes + chunk.readableBytes <= route.maxBodyBytes else {
                 state = .discarding
-                respond(route.bodyTooLarge, client: "anonymous", startNs: startNs, closeAfter: Self.wantsClose(head), context: context)
+                respond(route.bodyTooLarge, client: route.gate.name(headers: head.headerFields), startNs: startNs,
+                        closeAfter: Self.wantsClose(head), context: context)
                 return
             }
             if body.readableBytes == 0 { body = chunk } else { body.writeBuffer(&chunk) }

@@ -58,8 +58,12 @@ import TestSupport
             #expect(code == 413 && text.contains("over 200 bytes"), "\(text)")
             // The protocol's infer route too, in its own error shape.
             let big = #"{"inputs":[{"name":"TEXT","shape":[1],"datatype":"BYTES","data":["\#(String(repeating: "y", count: 300))"]}]}"#
-            let refused = try await InferenceHTTP.infer(model: "classifier", json: big, via: http, base: ferry.baseURL)
+            let refused = try await InferenceHTTP.infer(model: "classifier", json: big, via: http, base: ferry.baseURL,
+                                                        headers: [("X-Client-Id", "big")])
             #expect(refused.status == 413 && refused.text.contains("{\"error\":") && refused.text.contains("over 200 bytes"), "\(refused.text)")
+            // Counted under the client that sent it.
+            let counted = #"ferry_requests_total{client="big",status="413"}"#
+            #expect(try await ferry.metrics(via: http) { $0[counted] == 1 }[counted] == 1)
             #expect(try await SeedClient.classify("short", client: "A", via: http, base: ferry.baseURL).status == 200)
             // ...and logs its performance line at the file's interval.
             #expect(await ferry.logContains("[Ingress] last 1."), "\(ferry.log)")
