@@ -1,5 +1,4 @@
 import HTTPTypes
-import Hummingbird
 import NIOCore
 
 /// A route served inside the connection's channel pipeline, on its event
@@ -20,30 +19,6 @@ protocol PipelineRoute: Sendable {
     /// withdraws the request if the client goes away first.
     func run(_ head: HTTPRequest, body: ByteBuffer,
              answer: @escaping @Sendable (PipelineReply, _ client: String) -> Void) -> (@Sendable () -> Void)?
-}
-
-/// A finished answer: status, content type, body, and any other header.
-struct PipelineReply: Sendable {
-    var status: HTTPResponse.Status
-    var body: ByteBuffer
-    var contentType = "application/json"
-    var headers = HTTPFields()
-
-    init(_ status: HTTPResponse.Status, body: ByteBuffer, contentType: String = "application/json", headers: HTTPFields = [:]) {
-        self.status = status
-        self.body = body
-        self.contentType = contentType
-        self.headers = headers
-    }
-}
-
-extension PipelineReply {
-    /// The same answer from a route on Hummingbird's router.
-    var response: Response {
-        var fields = headers
-        fields[.contentType] = contentType
-        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
-    }
 }
 
 extension HTTPRequest {
