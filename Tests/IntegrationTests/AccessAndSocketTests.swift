@@ -104,14 +104,20 @@ import TestSupport
                 + post(body: "{\"nope\":1}") + post("x = 1;", extra: "Connection: close\r\n") + healthz
             _ = requests.withCString { send(fd, $0, strlen($0), 0) }
             // Read until the server closes (after the sixth answer; the seventh request is never read).
-            var tv = timeval(tv_sec: 30, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-            var received: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = recv(fd, &buffer, buffer.count, 0)
-                if n <= 0 { break }
-                received += buffer[..<n]
+            // Blocking reads, off the test process's few concurrency threads (other suites run on them).
+            let received = await withCheckedContinuation { (done: CheckedContinuation<[UInt8], Never>) in
+                DispatchQueue.global().async {
+                    var tv = timeval(tv_sec: 30, tv_usec: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+                    var received: [UInt8] = []
+                    var buffer = [UInt8](repeating: 0, count: 65536)
+                    while true {
+                        let n = recv(fd, &buffer, buffer.count, 0)
+                        if n <= 0 { break }
+                        received += buffer[..<n]
+                    }
+                    done.resume(returning: received)
+                }
             }
             let text = String(decoding: received, as: UTF8.self)
             let bodies = ["{\"result\":\"code\"}", "{\"status\":\"ok\"}", "\"data\":[\"\(SeedClient.expectedLabel("import os"))\"]", "{\"result\":\"\(SeedClient.expectedLabel("the weather is fine today"))\"}",

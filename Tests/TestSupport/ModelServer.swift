@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 
 /// The reference model server (`Benchmarks/upstream/model_server.py`),
 /// started for a test on a free port and stopped when released.
@@ -44,11 +45,13 @@ public final class ModelServer: @unchecked Sendable {
     /// Waits (bounded) until it answers /healthz.
     public func waitUntilUp(client: HTTPClient) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
+        // Checked once more after the deadline (a stalled test process must not fail a server that is up).
+        while true {
             guard process.isRunning else {
                 throw FerryInstance.Failure(description: "model server exited (run .ci/install for fastapi and uvicorn):\n\(log)")
             }
             if let r = try? await client.get(url: "\(url)/healthz").get(), r.status == .ok { return }
+            if ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw FerryInstance.Failure(description: "model server not up within 60 s:\n\(log)")
@@ -56,7 +59,16 @@ public final class ModelServer: @unchecked Sendable {
 
     /// What it counted: calls, texts, max_batch, overlaps, failed, slowed, wrong.
     public func stats(client: HTTPClient) async throws -> [String: Int] {
-        let r = try await client.get(url: "\(url)/stats").get()
+        // uvicorn closes a connection idle for 5 s; a pooled one it closed just
+        // as it is reused fails this GET (idempotent): asked again on a fresh one.
+        let r: HTTPClient.Response
+        do {
+            r = try await client.get(url: "\(url)/stats").get()
+        } catch ChannelError.ioOnClosedChannel {
+            r = try await client.get(url: "\(url)/stats").get()
+        } catch let error as HTTPClientError where error == .remoteConnectionClosed {
+            r = try await client.get(url: "\(url)/stats").get()
+        }
         let data = Data((r.body.map { String(buffer: $0) } ?? "{}").utf8)
         return (try JSONSerialization.jsonObject(with: data) as? [String: Int]) ?? [:]
     }

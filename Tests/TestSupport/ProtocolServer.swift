@@ -37,11 +37,13 @@ public final class ProtocolServer: @unchecked Sendable {
     /// Waits (bounded) for the line the scripts print once both ports listen: `ready http=… grpc=…`.
     public func waitUntilReady(within seconds: Double = 120) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
+        // Checked once more after the deadline (a stalled test process must not fail a server that is up).
+        while true {
             if log.split(separator: "\n").contains(where: { $0.hasPrefix("ready http=") }) { return }
             guard process.isRunning else {
                 throw FerryInstance.Failure(description: "upstream server exited before it was ready (run .ci/install):\n\(log.suffix(3000))")
             }
+            if ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw FerryInstance.Failure(description: "upstream server not ready within \(Int(seconds)) s:\n\(log.suffix(3000))")
