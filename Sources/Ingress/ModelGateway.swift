@@ -1,4 +1,3 @@
-import NIOCore
 import OpenInference
 import Wire
 
@@ -35,14 +34,10 @@ struct ModelGateway: Sendable {
     /// model is NOT_FOUND before any complaint about the body; its version is
     /// checked with the rest of the request) through the scheduler. `timeoutMs` (the gRPC call's
     /// deadline) wins over the request's `timeout` parameter when sooner;
-    /// `withdrawal` (given by a face that can tell when its client gives up)
-    /// holds the rows so they can be withdrawn.
+    /// `withdrawal` holds the rows so the face can withdraw them when its
+    /// client gives up.
     func infer(_ request: InferenceRequest, model: ModelMetadata, client: String, timeoutMs callDeadline: UInt32? = nil,
-               cancelledBy connection: (any Channel)? = nil,
-               withdrawal given: RowWithdrawal? = nil) async throws(InferenceError) -> (InferenceResponse, RequestCheck.Plan) {
-        let withdrawal = given ?? RowWithdrawal(scheduler: scheduler)
-        // One callback a request (not a row): a client that goes away withdraws its rows.
-        connection?.closeFuture.whenComplete { _ in withdrawal.withdraw(reason: "client went away") }
+               withdrawal: RowWithdrawal) async throws(InferenceError) -> (InferenceResponse, RequestCheck.Plan) {
         let outcome = await withCheckedContinuation { continuation in
             do throws(InferenceError) {
                 try infer(request, model: model, client: client, timeoutMs: callDeadline, withdrawal: withdrawal) {

@@ -131,11 +131,9 @@ final class PipelineRouteHandler: ChannelInboundHandler, RemovableChannelHandler
 
     func channelInactive(context: ChannelHandlerContext) {
         // The client went away: nobody is left to answer, so withdraw it from the queue.
-        if case let .waiting(withdraw?, _, _) = state {
-            state = .idle
-            withdraw()
-        }
-        state = .idle
+        let was = state
+        state = .idle  // before the withdrawal, whose answer then finds nobody waiting
+        if case let .waiting(withdraw?, _, _) = was { withdraw() }
         context.fireChannelInactive()
     }
 

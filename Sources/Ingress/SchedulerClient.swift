@@ -101,25 +101,12 @@ public final class SchedulerClient: Service, @unchecked Sendable {
         state.withLockedValue { s in models.compactMap { s.statuses[$0] } }
     }
 
-    /// Submits one request and waits for the scheduler's answer. If
-    /// `cancelledBy` (the client's connection) closes first, the request is
-    /// withdrawn from the scheduler's queue: nobody is left to answer.
-    /// `submitted` learns the request's id (to `cancel` it, as a request of
-    /// several rows does with its other rows once one fails).
-    public func submit(model: String, client: String, priority: Int32 = 0, cost: UInt64, timeoutMs: UInt32, payload: [UInt8],
-                       cancelledBy connection: (any Channel)? = nil,
-                       submitted: (@Sendable (UInt64) -> Void)? = nil) async -> RequestResult {
-        await withCheckedContinuation { continuation in
-            let id = submit(model: model, client: client, priority: priority, cost: cost, timeoutMs: timeoutMs, payload: payload,
-                            submitted: submitted) { continuation.resume(returning: $0) }
-            if let id, let connection { connection.closeFuture.whenComplete { [weak self] _ in self?.cancel(id) } }
-        }
-    }
-
     /// Submits one request; `answer` is called once, with the scheduler's
     /// answer on the link's loop, or with a withdrawal's or abandonment's on
-    /// the thread that made it. Called on the link's loop (the seed route's
-    /// handler is), nothing changes threads on the way to the scheduler.
+    /// the thread that made it. Called on the link's loop (the pipeline
+    /// routes are), nothing changes threads on the way to the scheduler.
+    /// `submitted` learns the request's id before it is sent (to withdraw it,
+    /// as a request of several rows does with its other rows once one fails).
     /// The request's id (to `cancel` it), or nil when the ingress is
     /// stopping (`answer` has then been called already).
     @discardableResult
