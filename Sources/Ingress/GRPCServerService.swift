@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Logging
+import NIOPosix
 import ServiceLifecycle
 
 /// The gRPC server as a `Service` of the ingress's group: it serves until the
@@ -10,6 +11,9 @@ struct GRPCServerService: Service {
     let port: Int
     let services: [any RegistrableRPCService]
     let logger: Logger
+    /// The ingress's one I/O loop: the transport's connections and, through
+    /// the executor preference, the handlers run there.
+    let loop: MultiThreadedEventLoopGroup
     /// Called once it listens.
     let onListening: @Sendable () -> Void
     /// Called as a graceful stop begins, before the server quiesces.
@@ -23,12 +27,15 @@ struct GRPCServerService: Service {
     }
 
     func run() async throws {
-        let transport = HTTP2ServerTransport.Posix(address: Self.address(host: host, port: port), transportSecurity: .plaintext)
+        let transport = HTTP2ServerTransport.Posix(address: Self.address(host: host, port: port), transportSecurity: .plaintext,
+                                                   eventLoopGroup: loop)
         let server = GRPCServer(transport: transport, services: services)
+        // grpc-swift runs each call in a child task of serve(): they inherit this preference.
+        let executor = EventLoopTaskExecutor(eventLoop: loop.next())
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask {
-                    do { try await server.serve() } catch {
+                    do { try await withTaskExecutorPreference(executor) { try await server.serve() } } catch {
                         throw IngressError.listen("gRPC cannot serve on \(host):\(port) (--grpc-port): \(error)")
                     }
                 }

@@ -24,8 +24,22 @@ public struct IngressServer: Sendable {
     }
 
     public func run() async throws {
-        // One reactor for both links to Ferry's other processes (the ingress's I/O is NIO's).
-        let reactor = NIOReactor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        // One loop for all of the ingress's I/O: HTTP, gRPC and both links to
+        // Ferry's other processes, so a request stays on one thread from its
+        // socket to the scheduler link and back (hops between threads cost
+        // more CPU per request than the work on them).
+        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            try await run(on: loop)
+        } catch {
+            try? await loop.shutdownGracefully()
+            throw error
+        }
+        try await loop.shutdownGracefully()
+    }
+
+    private func run(on loop: MultiThreadedEventLoopGroup) async throws {
+        let reactor = NIOReactor(eventLoop: loop.next())
         let scheduler = SchedulerClient(socketPath: configuration.schedulerSocket, models: configuration.models.map(\.name),
                                         reactor: reactor, logger: logger)
         let readiness = IngressReadiness(scheduler: scheduler)
@@ -73,15 +87,14 @@ public struct IngressServer: Sendable {
             host: configuration.host, port: configuration.grpcPort,
             services: [InferenceGRPCService(gateway: gateway, gate: gate, metrics: metrics, performance: performance),
                        HealthGRPCService(isReady: { readiness.isReady })],
-            logger: logger, onListening: {
+            logger: logger, loop: loop, onListening: {
                 readiness.grpcListening()
                 reportIfReady()
             }, onStopping: { readiness.beginStopping() })
 
         // The scheduler link is listed before the HTTP server, so on shutdown
         // the server stops and finishes its requests before the link closes.
-        // HTTP's connections share the scheduler link's loop, so the hot routes
-        // (`PipelineRouteHandler`) go from the socket to the link and back on one thread.
+        // The hot HTTP routes (`PipelineRouteHandler`) go from the socket to the link and back on that loop.
         let http = HTTP1Channel.Configuration(idleTimeout: .seconds(configuration.limits.idleTimeoutSeconds))
         let server = HTTPServerBuilder { [metrics] responder in
             PipelineRouteChannel(http: HTTP1Channel(responder: responder, configuration: http)) {
@@ -109,7 +122,17 @@ public struct IngressServer: Sendable {
         if drainAsked { Task { await group.triggerGracefulShutdown() } }
         let reporter = Task { await performance.run(every: configuration.limits.performanceLogSeconds) { scheduler.statuses.reduce(0) { $0 + $1.queued } } }
         defer { reporter.cancel() }
-        try await group.run()
+        // Ending by itself: the control link is closed before the loop (and
+        // with it every channel) shuts down, so its end is not taken for the
+        // supervisor's loss.
+        let closeControl = { try? await reactor.eventLoop.submit { control.with { $0?.close() } }.get() }
+        do {
+            try await group.run()
+        } catch {
+            await closeControl()
+            throw error
+        }
+        await closeControl()
         logger.info("\(performance.summary())")
         logger.info("ingress stopped")
     }
