@@ -30,9 +30,12 @@ public final class Fair: FerryStrategy {
     /// Its queued items, kept for it by the SDK (from arrival to departure).
     private let items = QueuedItems()
     public var queued: QueuedItems? { items }
+    // Touched on every decision, only from the one thread all strategy calls
+    // come from, never across a call that comes back in: no dynamic
+    // exclusivity check per access.
     /// By the host's interned client index (dense from 0); nil until a client's first item.
-    private var clients: [Client?] = []
-    private var active: [UInt32] = []
+    @exclusivity(unchecked) private var clients: [Client?] = []
+    @exclusivity(unchecked) private var active: [UInt32] = []
 
     public init(config: StrategyConfig) throws {
         weights = try config.namedNumbers("weights", in: 1e-6...1e6)
