@@ -11,9 +11,11 @@ import TestSupport
         let ferry = try FerryInstance(arguments: ["--unit-ms", "1", "--batch-limit", "1", "--admission", "predictive"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
-            // 100 characters: a 10 s call under the seed's law (the prior, and what the backend
-            // does), long enough for the two requests below on a loaded machine.
-            async let long = SeedClient.classify(String(repeating: "x", count: 100), client: "A", via: http, base: ferry.baseURL)
+            // 142 characters: a 20 s call under the seed's law (the prior, and what the backend
+            // does): the two requests below are sent while it runs even when the test process
+            // stalls (a full run on two cores once stalled it over 10 s), and the roomy one's
+            // 60 s still covers it.
+            async let long = SeedClient.classify(String(repeating: "x", count: 142), client: "A", via: http, base: ferry.baseURL)
             _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
             let tight = try await SeedClient.classify("hi", client: "B", via: http, base: ferry.baseURL, headers: [("X-Timeout-Ms", "1000")])
             #expect(tight.status == 429 && tight.body.contains("predicted to finish in"), "\(tight.status) \(tight.body)")
