@@ -86,8 +86,8 @@ import TestSupport
 }
 
 @Suite(.serialized) struct BenchCommandTests {
-    func bench(_ arguments: [String], workloads: String? = nil) throws -> (status: Int32, output: String) {
-        try BuildProducts.runBench(arguments + ["--workloads-dir", workloads ?? Repository.root.appendingPathComponent("Benchmarks/workloads").path])
+    func bench(_ arguments: [String], workloads: String? = nil) async throws -> (status: Int32, output: String) {
+        try await BuildProducts.runBench(arguments + ["--workloads-dir", workloads ?? Repository.root.appendingPathComponent("Benchmarks/workloads").path])
     }
 
     func temp() -> String {
@@ -102,38 +102,40 @@ import TestSupport
         return dir
     }
 
-    @Test func theSameSeedGivesAByteIdenticalSummary() throws {
+    @Test func theSameSeedGivesAByteIdenticalSummary() async throws {
         let a = temp(), b = temp()
         let common = ["--workload", "seed-mix,llm-pipeline", "--no-decision-cost", "--quiet", "--seed", "7"]
-        #expect(try bench(common + ["--out", a]).status == 0)
-        #expect(try bench(common + ["--out", b]).status == 0)
+        #expect(try await bench(common + ["--out", a]).status == 0)
+        #expect(try await bench(common + ["--out", b]).status == 0)
         let first = try Data(contentsOf: URL(fileURLWithPath: "\(a)/summary.json"))
         let second = try Data(contentsOf: URL(fileURLWithPath: "\(b)/summary.json"))
         #expect(first == second)
         #expect(first.count > 1000)
         // And the other files are there: a CSV row per request, an SVG per workload.
         let csv = try String(contentsOfFile: "\(a)/requests.csv", encoding: .utf8)
-        #expect(csv.split(separator: "\n").count == 1 + 8 * (512 + 20))
+        let rows = csv.split(separator: "\n").count
+        let expectedRows = 1 + 8 * (512 + 20)
+        #expect(rows == expectedRows)
         #expect(FileManager.default.fileExists(atPath: "\(a)/seed-mix.svg"))
-        let different = try bench(["--workload", "seed-mix", "--no-decision-cost", "--quiet", "--seed", "8", "--out", b])
+        let different = try await bench(["--workload", "seed-mix", "--no-decision-cost", "--quiet", "--seed", "8", "--out", b])
         #expect(different.status == 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(b)/summary.json")) != first)
     }
 
-    @Test func theSLAGateExitsZeroWhenMetAndTwoWhenNot() throws {
+    @Test func theSLAGateExitsZeroWhenMetAndTwoWhenNot() async throws {
         let common = ["--workload", "low-load", "--strategy", "sjf", "--no-decision-cost", "--quiet", "--out", temp()]
-        let met = try bench(common + ["--sla", "mean<=10s,jain>=0.5"])
+        let met = try await bench(common + ["--sla", "mean<=10s,jain>=0.5"])
         #expect(met.status == 0 && met.output.contains("SLA met"))
-        let unmet = try bench(common + ["--sla", "p99<=1ms"])
+        let unmet = try await bench(common + ["--sla", "p99<=1ms"])
         #expect(unmet.status == 2)
         #expect(unmet.output.contains("low-load × sjf: p99<=1ms not met"))
-        let malformed = try bench(common + ["--sla", "p99 about 2s"])
+        let malformed = try await bench(common + ["--sla", "p99 about 2s"])
         #expect(malformed.status == 64 && malformed.output.contains("no comparison"))
-        let unknown = try bench(common + ["--sla", "speed>=3"])
+        let unknown = try await bench(common + ["--sla", "speed>=3"])
         #expect(unknown.status == 64 && unknown.output.contains("unknown metric 'speed'"))
     }
 
-    @Test func aZeroCostBackendShowsNoSlowdownFairnessOrBound() throws {
+    @Test func aZeroCostBackendShowsNoSlowdownFairnessOrBound() async throws {
         let dir = try workloadFolder("free", """
         name = "free"
         description = "a zero-cost backend"
@@ -149,7 +151,7 @@ import TestSupport
         gap_ms = [1, 2]
         length = [5, 20]
         """)
-        let run = try bench(["--workload", "free", "--strategy", "sjf,fifo", "--no-decision-cost", "--quiet", "--out", "\(dir)/out"], workloads: dir)
+        let run = try await bench(["--workload", "free", "--strategy", "sjf,fifo", "--no-decision-cost", "--quiet", "--out", "\(dir)/out"], workloads: dir)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("zero-cost: slowdown, fairness and bound undefined"))
         // slowdn, jain, bound and ×bound are dashes, not a division by zero.
@@ -157,22 +159,22 @@ import TestSupport
         #expect(sjf.split(separator: " ").filter { $0 == "–" }.count == 4, "\(sjf)")
     }
 
-    @Test func aBaselineAddsRatios() throws {
-        let run = try bench(["--workload", "seed-mix", "--strategy", "fifo,optimal", "--baseline", "fifo", "--no-decision-cost", "--quiet", "--out", temp()])
+    @Test func aBaselineAddsRatios() async throws {
+        let run = try await bench(["--workload", "seed-mix", "--strategy", "fifo,optimal", "--baseline", "fifo", "--no-decision-cost", "--quiet", "--out", temp()])
         #expect(run.status == 0)
         #expect(run.output.contains("vs fifo") && run.output.contains("1.00×"))
     }
 
     /// Runs `bench --live` on a small two-client workload; returns its exit
     /// status, its output and the first strategy's figures from summary.json.
-    func runTinyLive(_ extra: [String]) throws -> (Int32, String, [String: Any]) {
-        let (status, output, summary) = try runTinyLiveSummary(extra)
+    func runTinyLive(_ extra: [String]) async throws -> (Int32, String, [String: Any]) {
+        let (status, output, summary) = try await runTinyLiveSummary(extra)
         guard status == 0 else { return (status, output, [:]) }
         return (0, output, ((summary["workloads"] as! [[String: Any]])[0]["figures"] as! [[String: Any]])[0])
     }
 
     /// The same run; its exit status, output and the whole summary.json.
-    func runTinyLiveSummary(_ extra: [String]) throws -> (Int32, String, [String: Any]) {
+    func runTinyLiveSummary(_ extra: [String]) async throws -> (Int32, String, [String: Any]) {
         let dir = try workloadFolder("tiny", """
         name = "tiny"
         description = "a short live check"
@@ -195,7 +197,7 @@ import TestSupport
         gap_ms = [1, 2]
         length = [10, 25]
         """)
-        let (status, output) = try bench(["--live", "--workload", "tiny", "--strategy", "sjf", "--out", "\(dir)/out", "--quiet"] + extra, workloads: dir)
+        let (status, output) = try await bench(["--live", "--workload", "tiny", "--strategy", "sjf", "--out", "\(dir)/out", "--quiet"] + extra, workloads: dir)
         guard status == 0 else { return (status, output, [:]) }
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/out/summary.json"))) as! [String: Any]
         #expect(summary["mode"] as? String == "live")
@@ -205,8 +207,8 @@ import TestSupport
     /// A tiny live run over `protocol` answered every one of its 50 requests
     /// with the right label, and the report and the summary name the protocol.
     func expectEveryAnswerRight(_ extra: [String], protocol: String, status okStatus: String,
-                                sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let (status, output, summary) = try runTinyLiveSummary(["--protocol", `protocol`] + extra)
+                                sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let (status, output, summary) = try await runTinyLiveSummary(["--protocol", `protocol`] + extra)
         #expect(status == 0, "\(output)", sourceLocation: sourceLocation)
         guard status == 0 else { return }
         #expect(summary["protocol"] as? String == `protocol`, sourceLocation: sourceLocation)
@@ -224,16 +226,16 @@ import TestSupport
                 "\(output)", sourceLocation: sourceLocation)
     }
 
-    @Test func liveRunsOverTheOpenInferenceProtocolOnHTTP() throws {
-        try expectEveryAnswerRight([], protocol: "oip-http", status: "200")
+    @Test func liveRunsOverTheOpenInferenceProtocolOnHTTP() async throws {
+        try await expectEveryAnswerRight([], protocol: "oip-http", status: "200")
     }
 
-    @Test func liveRunsOverTheOpenInferenceProtocolOnGRPC() throws {
-        try expectEveryAnswerRight([], protocol: "oip-grpc", status: "OK")
+    @Test func liveRunsOverTheOpenInferenceProtocolOnGRPC() async throws {
+        try await expectEveryAnswerRight([], protocol: "oip-grpc", status: "OK")
     }
 
-    @Test func theSeedRouteChecksLabelsToo() throws {
-        try expectEveryAnswerRight([], protocol: "seed", status: "200")
+    @Test func theSeedRouteChecksLabelsToo() async throws {
+        try await expectEveryAnswerRight([], protocol: "seed", status: "200")
     }
 
     @Test func liveRunsOverGRPCToAnyOpenInferenceProtocolServer() async throws {
@@ -242,19 +244,19 @@ import TestSupport
         let model = try ModelServer(["--unit-ms", "0.01", "--grpc-port", "\(grpcPort)"])
         defer { model.stop() }
         try await SeedClient.withHTTPClient { http in try await model.waitUntilUp(client: http) }
-        try expectEveryAnswerRight(["--url", "127.0.0.1:\(grpcPort)"], protocol: "oip-grpc", status: "OK")
-        try expectEveryAnswerRight(["--url", model.url], protocol: "oip-http", status: "200")
+        try await expectEveryAnswerRight(["--url", "127.0.0.1:\(grpcPort)"], protocol: "oip-grpc", status: "OK")
+        try await expectEveryAnswerRight(["--url", model.url], protocol: "oip-http", status: "200")
     }
 
-    @Test func anUnknownProtocolOrAMalformedGRPCAddressIsAUsageError() throws {
-        let unknown = try bench(["--live", "--workload", "low-load", "--protocol", "carrier-pigeon", "--quiet", "--out", temp()])
+    @Test func anUnknownProtocolOrAMalformedGRPCAddressIsAUsageError() async throws {
+        let unknown = try await bench(["--live", "--workload", "low-load", "--protocol", "carrier-pigeon", "--quiet", "--out", temp()])
         #expect(unknown.status == 64 && unknown.output.contains("unknown protocol 'carrier-pigeon'"), "\(unknown.output)")
-        let address = try bench(["--workload", "low-load", "--protocol", "oip-grpc", "--url", "127.0.0.1", "--quiet", "--out", temp()])
+        let address = try await bench(["--workload", "low-load", "--protocol", "oip-grpc", "--url", "127.0.0.1", "--quiet", "--out", temp()])
         #expect(address.status == 64 && address.output.contains("HOST:PORT"), "\(address.output)")
     }
 
-    @Test func liveRunsEndToEndAgainstTheRealProcesses() throws {
-        let (status, output, figures) = try runTinyLive([])
+    @Test func liveRunsEndToEndAgainstTheRealProcesses() async throws {
+        let (status, output, figures) = try await runTinyLive([])
         #expect(status == 0, "\(output)")
         #expect(output.contains("live vs simulated") && output.contains("sjf: live mean"))
         #expect(output.contains("; p50 ") && output.contains(" ms, p99 "), "overhead as distribution deltas: \(output)")
@@ -266,7 +268,7 @@ import TestSupport
         let model = try ModelServer(["--unit-ms", "0.05"])
         defer { model.stop() }
         try await SeedClient.withHTTPClient { http in try await model.waitUntilUp(client: http) }
-        let (status, output, figures) = try runTinyLive(["--upstream", model.url])
+        let (status, output, figures) = try await runTinyLive(["--upstream", model.url])
         #expect(status == 0, "\(output)")
         #expect(output.contains("live in front of \(model.url) vs simulated") && output.contains("sjf: live mean"))
         #expect((figures["all"] as? [String: Any])?["count"] as? Int == 50)

@@ -6,10 +6,10 @@ import TestSupport
 /// `bench throughput` end to end: the bare server and Ferry take the same
 /// small load over two faces; every request is answered right by both.
 @Suite(.serialized) struct ThroughputCommandTests {
-    @Test func ferryAndTheBareServerAnswerTheSameLoad() throws {
+    @Test func ferryAndTheBareServerAnswerTheSameLoad() async throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-throughput-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let (status, text) = try BuildProducts.runBench(["throughput", "--rate", "50", "--seconds", "0.4", "--clients", "2",
+        let (status, text) = try await BuildProducts.runBench(["throughput", "--rate", "50", "--seconds", "0.4", "--clients", "2",
                                                          "--closed-requests", "20", "--protocol", "seed,oip-grpc", "--out", out])
         #expect(status == 0, "\(text.suffix(3000))")
         let rows = try JSONDecoder().decode([ThroughputRunner.Row].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/throughput.json")))

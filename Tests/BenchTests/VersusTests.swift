@@ -35,7 +35,7 @@ import TestSupport
     /// A small trace through every kind of system: Triton's batcher, Triton
     /// alone, and Ferry in front of the unbatched Triton; every request
     /// answered with the right label by each, and the files written.
-    @Test func everySystemAnswersTheSameTraceRight() throws {
+    @Test func everySystemAnswersTheSameTraceRight() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-versus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -60,7 +60,7 @@ import TestSupport
             length = [20, 30]
             """.write(to: dir.appendingPathComponent("tiny.toml"), atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("out").path
-        let (status, text) = try BuildProducts.runBench(["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0",
+        let (status, text) = try await BuildProducts.runBench(["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0",
                                                          "--reps", "1", "--workloads-dir", dir.path, "--out", out])
         #expect(status == 0, "\(text.suffix(3000))")
         let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))

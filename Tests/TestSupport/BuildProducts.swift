@@ -26,19 +26,30 @@ public enum BuildProducts {
     public struct Missing: Error, CustomStringConvertible { public let description: String }
 
     /// Runs the built `bench` with `arguments` from the repository root and
-    /// waits for it: its exit status and everything it printed.
-    public static func runBench(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable("bench"))
-        process.arguments = arguments
-        process.currentDirectoryURL = Repository.root
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// waits for it: its exit status and everything it printed. The blocking
+    /// read and wait run on a queue of their own: a bench run takes seconds
+    /// to a minute, and holding one of the test process's two concurrency
+    /// threads that long stalled every suite running beside it.
+    public static func runBench(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let path = try executable("bench")
+        return try await withCheckedThrowingContinuation { done in
+            DispatchQueue.global().async {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: path)
+                process.arguments = arguments
+                process.currentDirectoryURL = Repository.root
+                let pipe = Pipe()
+                process.standardOutput = pipe
+                process.standardError = pipe
+                do { try process.run() } catch {
+                    done.resume(throwing: error)
+                    return
+                }
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                done.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
+            }
+        }
     }
 }
 

@@ -49,13 +49,26 @@ public final class ProtocolServer: @unchecked Sendable {
         throw FerryInstance.Failure(description: "upstream server not ready within \(Int(seconds)) s:\n\(log.suffix(3000))")
     }
 
-    /// SIGTERM, then SIGKILL if it has not gone within 30 s.
+    /// SIGTERM now, then SIGKILL if it has not gone within 30 s. Returns at
+    /// once: a graceful stop takes seconds (pytriton stops its tritonserver;
+    /// uvicorn waits for idle keep-alive connections), and waiting here — in
+    /// a test's `defer`, on one of the test process's two concurrency threads
+    /// — stalled every suite running beside it.
     public func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(30)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        let watched = Watched(process)
+        DispatchQueue.global().async {
+            let deadline = Date().addingTimeInterval(30)
+            while watched.process.isRunning && Date() < deadline { usleep(50_000) }
+            if watched.process.isRunning { kill(watched.process.processIdentifier, SIGKILL) }
+        }
+    }
+
+    /// `@unchecked Sendable`: the process has started; it is only asked
+    /// whether it runs and signalled, which `Process` allows from any thread.
+    private final class Watched: @unchecked Sendable {
+        let process: Process
+        init(_ process: Process) { self.process = process }
     }
 }
