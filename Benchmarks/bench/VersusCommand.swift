@@ -28,6 +28,9 @@ struct VersusCommand: AsyncParsableCommand {
     @Option(name: .customLong("queue-delay-us"), help: "Triton dynamic batcher delays to run, µs (repeat or comma-separate).")
     var delays: [String] = ["0", "10000"]
 
+    @Option(name: .customLong("prior"), help: "Ferry's cost priors (repeat or comma-separate): neutral (5 ms a call, all learned) or law (the workload's own cost law; MiniLM has none: neutral).")
+    var priors: [String] = ["neutral"]
+
     @Option(help: "Interleaved repetitions of every system.")
     var reps = 2
 
@@ -68,6 +71,10 @@ struct VersusCommand: AsyncParsableCommand {
             options.rates = try Self.list(rates).map {
                 guard let v = Double($0), v > 0 else { throw BenchError.usage("--rate takes multipliers > 0, got '\($0)'") }
                 return v
+            }
+            options.priors = try Self.list(priors).map {
+                guard let p = CostPrior(rawValue: $0) else { throw BenchError.usage("--prior takes neutral or law, got '\($0)'") }
+                return p
             }
             guard reps >= 1 else { throw BenchError.usage("--reps must be at least 1") }
             var benchOptions = BenchOptions()

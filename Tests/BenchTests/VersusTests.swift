@@ -22,6 +22,22 @@ import TestSupport
         #expect(LiveTexts.expected("anything", texts: .words) == "embedding")
     }
 
+    @Test func theLawPriorIsTheWorkloadsOwnAndMiniLMStaysNeutral() throws {
+        let workloads = Repository.root.appendingPathComponent("Benchmarks/workloads")
+        let seed = try Workload.load(path: workloads.appendingPathComponent("seed-mix.toml").path)
+        let fixed = try Workload.load(path: workloads.appendingPathComponent("llm-fixed.toml").path)
+        let minilm = try Workload.load(path: workloads.appendingPathComponent("minilm-mix.toml").path)
+        func prior(_ w: Workload, _ p: CostPrior) -> [String] {
+            let a = VersusRunner.ferryArguments(w, upstreamGRPC: "127.0.0.1:1", config: "m.toml", prior: p)
+            let unit = a.firstIndex(of: "--unit-ms")!, call = a.firstIndex(of: "--call-ms")!
+            return [a[unit + 1], a[call + 1]]
+        }
+        #expect(prior(seed, .neutral) == ["0", "5"])
+        #expect(prior(seed, .law) == ["\(seed.backend.unitMs)", "\(seed.backend.callMs ?? 0)"] && seed.backend.unitMs == 1)
+        #expect(prior(fixed, .law) == ["\(fixed.backend.unitMs)", "\(fixed.backend.callMs ?? 0)"] && (fixed.backend.callMs ?? 0) > 0)
+        #expect(prior(minilm, .law) == ["0", "5"])
+    }
+
     @Test func anEmbeddingIsRowsOf384UnitLengthFloats() {
         let unit = [Float](repeating: 0, count: 383) + [1]
         #expect(LiveTexts.embeddingLabel(unit + unit) == "embedding")
@@ -61,10 +77,11 @@ import TestSupport
             """.write(to: dir.appendingPathComponent("tiny.toml"), atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("out").path
         let (status, text) = try await BuildProducts.runBench(["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0",
-                                                         "--reps", "1", "--workloads-dir", dir.path, "--out", out])
+                                                         "--prior", "neutral,law", "--reps", "1", "--workloads-dir", dir.path, "--out", out])
         #expect(status == 0, "\(text.suffix(3000))")
         let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
-        #expect(runs.map(\.system) == ["Triton dynamic batcher, delay 0 µs", "Triton alone, no batching", "Ferry sjf → Triton (batching off)"])
+        #expect(runs.map(\.system) == ["Triton dynamic batcher, delay 0 µs", "Triton alone, no batching", "Ferry sjf → Triton (batching off)",
+                                       "Ferry sjf, prior: the law → Triton (batching off)"])
         for run in runs {
             #expect(run.rightAnswers == 24 && run.wrongAnswers == 0 && run.figures.all.count == 24, "\(run.system): \(run.rightAnswers) right")
         }
@@ -73,6 +90,7 @@ import TestSupport
         #expect(text.contains("| Ferry sjf → Triton (batching off) |"))
         // Ferry's call log is kept for `bench fit-cost`.
         #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-1.jsonl"))
+        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-prior-law-1.jsonl"))
     }
 }
 

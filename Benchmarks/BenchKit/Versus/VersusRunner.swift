@@ -8,6 +8,8 @@ public struct VersusOptions: Sendable {
     public var strategies: [String] = []
     /// Triton dynamic batcher delays (µs) to run: 0 and a tuned value.
     public var delaysUs = [0, 10_000]
+    /// Ferry's cost priors to run (each strategy with each).
+    public var priors: [CostPrior] = [.neutral]
     public var reps = 2
     /// Arrival-rate multipliers (a ladder): 2 sends the same trace twice as fast.
     public var rates: [Double] = [1]
@@ -66,13 +68,15 @@ public struct VersusRunner {
         return arguments
     }
 
-    /// Ferry's backend flags: the unbatched Triton over gRPC, and a neutral
-    /// prior (5 ms a call) that the learned law replaces, so what Ferry knows
-    /// of the cost it learned. MiniLM: embeddings out, items sized in tokens,
-    /// the padded terms offered to the learner.
-    func ferryArguments(_ workload: Workload, upstream: TritonServer, config: String) -> [String] {
-        var arguments = ["--backend", "oip", "--upstream", "grpc://\(upstream.grpcAddress)", "--upstream-row-shape", "1",
-                         "--unit-ms", "0", "--call-ms", "5"]
+    /// Ferry's backend flags: the unbatched Triton over gRPC, and the prior
+    /// the learned law replaces — neutral (5 ms a call), so what Ferry knows
+    /// of the cost it learned, or the workload's law. MiniLM: embeddings out,
+    /// items sized in tokens, the padded terms offered to the learner.
+    public static func ferryArguments(_ workload: Workload, upstreamGRPC: String, config: String, prior: CostPrior) -> [String] {
+        let b = workload.backend
+        let law = prior == .law && workload.texts != .words
+        var arguments = ["--backend", "oip", "--upstream", "grpc://\(upstreamGRPC)", "--upstream-row-shape", "1",
+                         "--unit-ms", law ? "\(b.unitMs)" : "0", "--call-ms", law ? "\(b.callMs ?? 0)" : "5"]
         if workload.texts == .words {
             arguments += ["--config", config, "--item-size", "words"]
                 + ["fixed", "padded", "padded_squared"].flatMap { ["--cost-term", $0] }
@@ -110,7 +114,7 @@ public struct VersusRunner {
         }
         let strategies = options.strategies.isEmpty ? try bench.strategies() : options.strategies
         let systems = options.delaysUs.map { VersusSystem.tritonBatcher(delayUs: $0) } + [.tritonAlone]
-            + strategies.map { VersusSystem.ferry(strategy: $0) }
+            + options.priors.flatMap { prior in strategies.map { VersusSystem.ferry(strategy: $0, prior: prior) } }
         try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
         let config = "\(options.out)/minilm-model.toml"
         try Self.minilmConfig.write(toFile: config, atomically: true, encoding: .utf8)
@@ -148,10 +152,11 @@ public struct VersusRunner {
                         case .tritonAlone:
                             live = try await LiveRunner(supervisorPath: "", protocol: .oipGRPC)
                                 .run(arrivals: arrivals, workload: workload, strategy: nil, config: "", url: alone.grpcAddress, progress: { _ in })
-                        case let .ferry(strategy):
+                        case let .ferry(strategy, prior):
                             let runner = LiveRunner(supervisorPath: "\(bench.pluginDirectory)/supervisor", protocol: .oipGRPC,
-                                                    backendArguments: ferryArguments(workload, upstream: alone, config: config))
-                            let log = "\(options.out)/calls-\(workload.name)-x\(Self.number(rate))-\(BenchRunner.label(strategy))-\(rep).jsonl"
+                                                    backendArguments: Self.ferryArguments(workload, upstreamGRPC: alone.grpcAddress, config: config, prior: prior))
+                            let tag = prior == .neutral ? "" : "-prior-\(prior.rawValue)"
+                            let log = "\(options.out)/calls-\(workload.name)-x\(Self.number(rate))-\(BenchRunner.label(strategy))\(tag)-\(rep).jsonl"
                             live = try await runner.run(arrivals: arrivals, workload: workload, strategy: strategy,
                                                         config: workload.strategyConfig?[BenchRunner.label(strategy)] ?? "", url: nil,
                                                         keepingCallLog: log, progress: { _ in })

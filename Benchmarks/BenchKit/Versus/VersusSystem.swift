@@ -5,15 +5,28 @@ public enum VersusSystem: Sendable, Equatable, Hashable {
     case tritonBatcher(delayUs: Int)
     /// Triton with batching off, each request sent to it alone (one item a call).
     case tritonAlone
-    /// Ferry with `strategy` in front of Triton with batching off: Ferry batches.
-    case ferry(strategy: String)
+    /// Ferry with `strategy` in front of Triton with batching off: Ferry
+    /// batches, learning the cost law from `prior`.
+    case ferry(strategy: String, prior: CostPrior = .neutral)
 
     /// The table's name for it.
     public var label: String {
         switch self {
         case let .tritonBatcher(delayUs): "Triton dynamic batcher, delay \(delayUs >= 1000 ? "\(delayUs / 1000) ms" : "\(delayUs) µs")"
         case .tritonAlone: "Triton alone, no batching"
-        case let .ferry(strategy): "Ferry \(BenchRunner.label(strategy)) → Triton (batching off)"
+        case let .ferry(strategy, .neutral): "Ferry \(BenchRunner.label(strategy)) → Triton (batching off)"
+        case let .ferry(strategy, .law): "Ferry \(BenchRunner.label(strategy)), prior: the law → Triton (batching off)"
         }
     }
+}
+
+/// What Ferry believes of the cost before its first call, in `bench versus`;
+/// the calls' measurements replace it either way.
+public enum CostPrior: String, Sendable, Hashable, CaseIterable {
+    /// 5 ms a call, whatever it holds: what Ferry knows, it learned.
+    case neutral
+    /// The workload's own law (the seed's `unit_ms × longest²`, the fixed
+    /// cost a call): the prior the issue configures for the seed's model.
+    /// MiniLM has no law to state; there it is the neutral one.
+    case law
 }
