@@ -1,3 +1,4 @@
+import CostModel
 import Testing
 @testable import Scheduling
 import StrategySDK
@@ -51,6 +52,22 @@ final class ScriptedStrategy: SchedulingStrategy {
         let second = core.schedule(now: now)
         #expect(second.dispatches == [.init(batchID: 2, ids: [6, 7])])
         #expect(core.queuedCount == 0)
+    }
+
+    @Test func oldestFirstLetsAnItemJoinOnlyWhereItPaysItsWay() {
+        // A transformer's law (fixed 10 ms a call, every row padded to the
+        // longest): a long document beside short queries costs more than
+        // its own call, so it waits for the next call, keeping its place.
+        let padded = SchedulingCore(strategy: OldestFirst(), configuration: .init(
+            batchLimit: 5, slots: 1, costModel: CostModel(fixedNs: 10_000_000, paddedNs: 100_000)))
+        let ids = [8, 200, 10, 12].compactMap { padded.enqueue(client: "A", cost: UInt64($0), now: 0) }
+        #expect(padded.schedule(now: 0).dispatches.map(\.ids) == [[ids[0], ids[2], ids[3]]])
+        _ = padded.complete(batchID: 1, success: true, serviceNs: 1, now: 1)
+        #expect(padded.schedule(now: 1).dispatches.map(\.ids) == [[ids[1]]])
+        // Under the seed's law company is free: plain oldest-first, whatever the sizes.
+        let seed = SchedulingCore(strategy: OldestFirst(), configuration: .init(batchLimit: 5, slots: 1))
+        let all = [8, 200, 10, 12].compactMap { seed.enqueue(client: "A", cost: UInt64($0), now: 0) }
+        #expect(seed.schedule(now: 0).dispatches.map(\.ids) == [all])
     }
 
     @Test func lateBindingUsesEverythingQueuedWhenTheSlotFrees() {
