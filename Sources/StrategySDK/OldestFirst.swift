@@ -12,7 +12,7 @@
 /// every row to the longest — waits for a later call, keeping its place in
 /// arrival order. Under the seed's law or a fixed cost per call every item
 /// pays, so this is plain oldest-first there. At most `4 × limit` items are
-/// looked at past the oldest.
+/// looked at past the oldest (and `16 × limit` entries passed).
 ///
 /// Optimises: throughput and arrival order; no item waits for a timer.
 /// Fails: a burst of short work waits behind long items that came first.
@@ -54,9 +54,11 @@ public final class OldestFirst: FerryStrategy {
         var longest = first.cost
         var callNs = host.callServiceNs(count: 1, longest: longest)
         // The ones passed over stay in the order (dead entries of those taken are skipped later).
+        // Bounded: at most 4 × limit live items looked at, 16 × limit entries passed (dead ones included).
         var index = order.entries.startIndex
+        let end = min(order.entries.endIndex, index + 16 * batch.capacity)
         var looked = 0
-        while !batch.isFull, index < order.entries.endIndex, looked < 4 * batch.capacity {
+        while !batch.isFull, index < end, looked < 4 * batch.capacity {
             let id = order.entries[index].id
             index += 1
             guard let item = items[id] else { continue }
