@@ -22,7 +22,7 @@ public enum VersusSystem: Sendable, Equatable, Hashable {
 
 /// What Ferry believes of the cost before its first call, in `bench versus`;
 /// the calls' measurements replace it either way.
-public enum CostPrior: String, Sendable, Hashable, CaseIterable {
+public enum CostPrior: String, Sendable, Hashable {
     /// 5 ms a call, whatever it holds: what Ferry knows, it learned.
     case neutral
     /// The workload's own law (the seed's `unit_ms × longest²`, the fixed
