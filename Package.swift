@@ -89,6 +89,7 @@ let package = Package(
         .target(name: "Link", dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LinkUV", dependencies: ["Link", "Wire", "LibUV", .product(name: "Logging", package: "swift-log")]),
         .target(name: "LinkEmbedded", dependencies: ["Link", "Wire"]),
+        .target(name: "LoopExecutor", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "LinkNIO", dependencies: [
             "Link", "Wire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -108,7 +109,7 @@ let package = Package(
 
         // MARK: Processes, as libraries
         .target(name: "Worker", dependencies: [
-            "LibUV", "Wire", "Link", "LinkUV", "FerryConfig", "CostModel", "OpenInference", "InferenceProtocol",
+            "LibUV", "Wire", "Link", "LinkUV", "LoopExecutor", "FerryConfig", "CostModel", "OpenInference", "InferenceProtocol",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -124,7 +125,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Ingress", dependencies: [
-            "Wire", "Link", "LinkNIO", "FerryLog", "FerryConfig", "OpenInference", "InferenceProtocol", "CostModel",
+            "Wire", "Link", "LinkNIO", "LoopExecutor", "FerryLog", "FerryConfig", "OpenInference", "InferenceProtocol", "CostModel",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,5 +1,6 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import LoopExecutor
 import Logging
 import NIOPosix
 import ServiceLifecycle

@@ -5,7 +5,8 @@ import OpenInference
 
 /// The Open Inference Protocol over gRPC: one `ModelInfer` per batch, its
 /// input raw (`raw_input_contents`, as tritonclient sends). One client per
-/// upstream `grpc://HOST:PORT`, its HTTP/2 connection kept open.
+/// upstream `grpc://HOST:PORT`, its HTTP/2 connection kept open, on the
+/// worker's upstream loop (`UpstreamLoop`).
 public final class InferenceGRPCUpstream: UpstreamProtocol {
     public let name = "oip-grpc"
     let model: UpstreamModel
@@ -20,10 +21,11 @@ public final class InferenceGRPCUpstream: UpstreamProtocol {
             guard let (host, port) = Self.hostAndPort(url) else {
                 throw UpstreamCallError.final("upstream \(url) is not grpc://HOST:PORT")
             }
-            let transport = try HTTP2ClientTransport.Posix(target: Self.target(host: host, port: port), transportSecurity: .plaintext)
+            let transport = try HTTP2ClientTransport.Posix(target: Self.target(host: host, port: port), transportSecurity: .plaintext,
+                                                           eventLoopGroup: UpstreamLoop.group)
             clients[url] = GRPCClient(transport: transport)
         }
-        for client in clients.values { Task { try? await client.runConnections() } }
+        for client in clients.values { Task(executorPreference: UpstreamLoop.executor) { try? await client.runConnections() } }
         self.clients = clients
     }
 

@@ -24,8 +24,9 @@ import Wire
 ///   again without spending a try, the backoff growing to 1 s, for up to
 ///   `timeoutMs` in all — a model server that restarts costs its callers
 ///   latency, not answers; one that stays down fails them after that.
-/// Calls run on AsyncHTTPClient's threads; results come back on the worker's
-/// loop through an `UVAsync`.
+/// Calls run on the worker's upstream loop (`UpstreamLoop`), where the
+/// faces' connections are; results come back on the worker's libuv loop
+/// through an `UVAsync`.
 public final class UpstreamBackend: Backend {
     public struct Configuration: Sendable {
         public var urls: [String]
@@ -82,7 +83,7 @@ public final class UpstreamBackend: Backend {
         let first = leastBusy()
         inFlight[first] += 1
         let backend = LoopOnly(self), done = LoopOnly(completion)
-        Task { @Sendable [configuration, face, logger, wakeup, metrics] in
+        Task(executorPreference: UpstreamLoop.executor) { @Sendable [configuration, face, logger, wakeup, metrics] in
             var target = first
             var lastError = ""
             var attempt = 1

@@ -8,7 +8,7 @@ public enum UpstreamHTTP {
     /// Largest answer read from a model server.
     static let maxAnswerBytes = 64 << 20
 
-    /// Pooled, kept-alive connections retired after `idleTimeoutMs` (before
+    /// On the worker's upstream loop (`UpstreamLoop`). Pooled, kept-alive connections retired after `idleTimeoutMs` (before
     /// uvicorn closes them at 5 s); a refused connect reported at once, so a
     /// retry can pick another upstream rather than wait on a dead one.
     public static func makeClient(_ c: UpstreamBackend.Configuration) -> HTTPClient {
@@ -17,7 +17,7 @@ public enum UpstreamHTTP {
         http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, c.concurrency * 2)
         http.timeout.connect = .milliseconds(min(c.timeoutMs, 5_000))
         http.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        return HTTPClient(eventLoopGroupProvider: .shared(UpstreamLoop.group), configuration: http)
     }
 
     static func post(client: HTTPClient, url: String, body: [UInt8], headers: [(String, String)], upstream: String,
