@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import InferenceProtocol
+import NIOCore
 import OpenInference
 
 /// The Open Inference Protocol over gRPC: one `ModelInfer` per batch, its
@@ -50,20 +51,32 @@ public final class InferenceGRPCUpstream: UpstreamProtocol {
     public func call(url: String, payloads: [[UInt8]], timeoutMs: Int64) async -> Result<[[UInt8]], UpstreamCallError> {
         guard let client = clients[url] else { return .failure(.final("no gRPC client for upstream \(url)")) }
         var options = CallOptions.defaults
-        options.timeout = .milliseconds(timeoutMs)
         // A server that is down fails the call at once (and the backend decides), rather than waiting for it.
         options.waitForReady = false
         let message = Inference_ModelInferRequest(model.request(payloads))
+        // The deadline is a timer on the upstream loop that cancels the call,
+        // not `options.timeout`: grpc-swift races that with `Task.sleep`,
+        // which arms a timer on libdispatch's thread (a thread woken per call,
+        // and again when the timer lapses long after the call ended).
+        let deadline = NIODeadline.now() + .milliseconds(timeoutMs)
+        let rpc = Task(executorPreference: UpstreamLoop.executor) { [options] in
+            try await Inference_GRPCInferenceService.Client(wrapping: client).modelInfer(message, options: options)
+        }
+        let timer = UpstreamLoop.group.next().scheduleTask(deadline: deadline) { rpc.cancel() }
+        defer { timer.cancel() }
         do {
-            let answer = try await Inference_GRPCInferenceService.Client(wrapping: client).modelInfer(message, options: options)
+            let answer = try await withTaskCancellationHandler { try await rpc.value } onCancel: { rpc.cancel() }
             let response: InferenceResponse
             do throws(InferenceError) { response = try InferenceResponse(answer) } catch {
                 return .failure(.final("upstream \(url) answered model '\(model.name)' with \(error.message)"))
             }
             return model.rows(of: response, count: payloads.count, upstream: url)
-        } catch let error as RPCError {
-            return .failure(Self.sorted(error, url: url, model: model.name))
         } catch {
+            // Cancelled by the timer (grpc-swift reports it as a transport error, code unknown).
+            if NIODeadline.now() >= deadline {
+                return .failure(.retryable("upstream \(url) did not answer within \(timeoutMs) ms (model '\(model.name)')"))
+            }
+            if let error = error as? RPCError { return .failure(Self.sorted(error, url: url, model: model.name)) }
             return .failure(.retryable("upstream \(url): \(error)"))
         }
     }

@@ -67,4 +67,24 @@ import TestSupport
         }
         Issue.record("expected unreachable, got \(String(describing: last))")
     }
+
+    /// The call's deadline is the face's own timer (not grpc-swift's, which
+    /// sleeps on libdispatch's thread): a real server that takes 40 s (the
+    /// seed's rule, 200 characters at 1 ms per squared character) is given
+    /// up after the 500 ms asked, as a retryable try that names the time.
+    @Test func aCallPastItsDeadlineIsGivenUpAsARetryableTry() async throws {
+        let server = try ProtocolServer(script: "model_server.py", ["--port", "{http}", "--grpc-port", "{grpc}", "--unit-ms", "1"])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let face = try InferenceGRPCUpstream(urls: [server.grpcURL], model: model)
+        defer { face.shutdown() }
+        let quick = await face.call(url: server.grpcURL, payloads: [Array("ab".utf8)], timeoutMs: 30_000)
+        #expect(try quick.get() == [Array("not code".utf8)])
+        let slow = await face.call(url: server.grpcURL, payloads: [Array(String(repeating: "x", count: 200).utf8)], timeoutMs: 500)
+        guard case let .failure(.retryable(message)) = slow else {
+            Issue.record("expected a retryable timeout, got \(slow)")
+            return
+        }
+        #expect(message == "upstream \(server.grpcURL) did not answer within 500 ms (model 'classifier')")
+    }
 }
