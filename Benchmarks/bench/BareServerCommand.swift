@@ -51,7 +51,9 @@ struct BareServerCommand: AsyncParsableCommand {
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: httpPort), serverName: "bare"),
                               onServerRunning: { _ in print("ready http=\(httpPort) grpc=\(grpcPort)"); fflush(nil) })
-        let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: "127.0.0.1", port: grpcPort), transportSecurity: .plaintext)
+        // Flushes at once, as Ferry's ingress does (grpc-swift's default holds each flush up to 100 µs to coalesce).
+        let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: "127.0.0.1", port: grpcPort), transportSecurity: .plaintext,
+                                                   config: .defaults { $0.connection.flushCoalescing = nil })
         let grpc = GRPCServer(transport: transport, services: [BareInference()])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await grpc.serve() }

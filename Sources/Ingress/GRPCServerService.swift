@@ -29,7 +29,7 @@ struct GRPCServerService: Service {
 
     func run() async throws {
         let transport = HTTP2ServerTransport.Posix(address: Self.address(host: host, port: port), transportSecurity: .plaintext,
-                                                   eventLoopGroup: loop)
+                                                   config: .defaults { $0.connection.flushCoalescing = nil }, eventLoopGroup: loop)
         let server = GRPCServer(transport: transport, services: services)
         // grpc-swift runs each call in a child task of serve(): they inherit this preference.
         let executor = EventLoopTaskExecutor(eventLoop: loop.next())

@@ -23,6 +23,7 @@ public final class InferenceGRPCUpstream: UpstreamProtocol {
                 throw UpstreamCallError.final("upstream \(url) is not grpc://HOST:PORT")
             }
             let transport = try HTTP2ClientTransport.Posix(target: Self.target(host: host, port: port), transportSecurity: .plaintext,
+                                                           config: .defaults { $0.connection.flushCoalescing = nil },
                                                            eventLoopGroup: UpstreamLoop.group)
             clients[url] = GRPCClient(transport: transport)
         }
