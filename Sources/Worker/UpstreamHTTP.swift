@@ -8,9 +8,10 @@ public enum UpstreamHTTP {
     /// Largest answer read from a model server.
     static let maxAnswerBytes = 64 << 20
 
-    /// On the worker's upstream loop (`UpstreamLoop`). Pooled, kept-alive connections retired after `idleTimeoutMs` (before
-    /// uvicorn closes them at 5 s); a refused connect reported at once, so a
-    /// retry can pick another upstream rather than wait on a dead one.
+    /// On the worker's upstream loop (`UpstreamLoop`). Pooled, kept-alive
+    /// connections retired after `idleTimeoutMs` (before uvicorn closes them
+    /// at 5 s); a refused connect reported at once, so a retry can pick
+    /// another upstream rather than wait on a dead one.
     public static func makeClient(_ c: UpstreamBackend.Configuration) -> HTTPClient {
         var http = HTTPClient.Configuration()
         http.connectionPool.idleTimeout = .milliseconds(c.idleTimeoutMs)
