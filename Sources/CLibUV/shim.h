@@ -3,6 +3,7 @@
 #include <uv.h>
 #ifdef __linux__
 #include <sys/prctl.h>
+#include <sys/timerfd.h>
 #include <signal.h>
 #endif
 

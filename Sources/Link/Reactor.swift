@@ -10,6 +10,10 @@ public protocol Reactor: AnyObject {
     var nowNanoseconds: Int64 { get }
     /// A stopped timer.
     func makeTimer() -> ReactorTimer
+    /// A stopped one-shot timer that keeps nanoseconds (the scheduler's
+    /// wake-ups: a strategy's sub-millisecond hold must not last a whole
+    /// millisecond). By default a `makeTimer()` rounded up to milliseconds.
+    func makePreciseTimer() -> PreciseTimer
     /// Accepts links at `address`: a Unix socket path, or `tcp://HOST:PORT`
     /// (`tcp://[::1]:PORT` for IPv6) between hosts.
     func listen(at address: String, label: String, onAccept: @escaping (MessageLink) -> Void) throws -> LinkListener
@@ -29,6 +33,30 @@ extension ReactorTimer {
     public func start(afterMilliseconds milliseconds: UInt64, _ action: @escaping () -> Void) {
         start(afterMilliseconds: milliseconds, repeat: 0, action)
     }
+}
+
+/// A one-shot timer counted in nanoseconds. Life: make, start/stop any
+/// number of times, close once.
+public protocol PreciseTimer: AnyObject {
+    func start(afterNanoseconds nanoseconds: UInt64, _ action: @escaping () -> Void)
+    func stop()
+    func close()
+}
+
+extension Reactor {
+    public func makePreciseTimer() -> PreciseTimer { MillisecondTimer(makeTimer()) }
+}
+
+/// A `ReactorTimer` as a `PreciseTimer`: the wait rounded up to whole
+/// milliseconds, so it is never early (reactors with no finer timer).
+public final class MillisecondTimer: PreciseTimer {
+    public let timer: ReactorTimer
+    public init(_ timer: ReactorTimer) { self.timer = timer }
+    public func start(afterNanoseconds nanoseconds: UInt64, _ action: @escaping () -> Void) {
+        timer.start(afterMilliseconds: (nanoseconds + 999_999) / 1_000_000, action)
+    }
+    public func stop() { timer.stop() }
+    public func close() { timer.close() }
 }
 
 /// Where links are accepted; close to stop accepting.

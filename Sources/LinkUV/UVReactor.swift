@@ -25,6 +25,11 @@ public final class UVReactor: Reactor {
         return timer
     }
 
+    public func makePreciseTimer() -> PreciseTimer {
+        // A timerfd fails only when the process is out of descriptors: fall back to whole milliseconds.
+        (try? UVPreciseTimer(loop: loop)) ?? MillisecondTimer(makeTimer())
+    }
+
     public func listen(at address: String, label: String, onAccept: @escaping (MessageLink) -> Void) throws -> LinkListener {
         var accepted = 0
         guard let (host, port) = try TCPAddress.parse(address) else {
@@ -87,6 +92,7 @@ public final class UVReactor: Reactor {
 }
 
 extension UVTimer: ReactorTimer {}
+extension UVPreciseTimer: PreciseTimer {}
 extension UVPipeServer: LinkListener {
     public var address: String { path }
 }

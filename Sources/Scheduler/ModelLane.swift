@@ -37,7 +37,7 @@ final class ModelLane {
     /// The cost law learned from the calls' times; nil when not learning.
     private(set) var learner: CostLearner?
     let predictiveAdmission: Bool
-    private let wakeTimer: ReactorTimer
+    private let wakeTimer: PreciseTimer
     private var wakeAtNs: Int64?
     /// What runs when the wake-up is due (the scheduler pumps this lane); set once.
     var onWake: () -> Void = {}
@@ -49,7 +49,7 @@ final class ModelLane {
         core = SchedulingCore(strategy: configuration.strategy,
                               configuration: .init(maxQueued: configuration.maxQueued, maxQueuedPerClient: configuration.maxQueuedPerClient,
                                                    costModel: configuration.costModel, idBase: UInt64(index) << Self.idShift))
-        wakeTimer = reactor.makeTimer()
+        wakeTimer = reactor.makePreciseTimer()
         learner = configuration.learning.map(CostLearner.init)
         predictiveAdmission = configuration.predictiveAdmission
         self.metrics.costLaw(core.configuration.costModel, learner: learner)
@@ -111,9 +111,8 @@ final class ModelLane {
         guard wake != wakeAtNs else { return }
         wakeAtNs = wake
         guard let wake else { wakeTimer.stop(); return }
-        // Timers count whole milliseconds; round up so we are never early.
-        let ms = UInt64(max(0, (wake - now + 999_999) / 1_000_000))
-        wakeTimer.start(afterMilliseconds: ms) { [unowned self] in
+        // Nanoseconds: a strategy's hold of 70 µs must not become a whole millisecond.
+        wakeTimer.start(afterNanoseconds: UInt64(max(0, wake - now))) { [unowned self] in
             self.wakeAtNs = nil
             self.onWake()
         }
