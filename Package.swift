@@ -208,7 +208,7 @@ let package = Package(
             "Scheduler", "Scheduling", "StrategySDK", "CostModel", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WorkerTests", dependencies: [
-            "Worker", "Link", "LinkEmbedded", "Wire", "OpenInference", "TestSupport", .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "Logging", package: "swift-log"),
+            "Worker", "Link", "LinkEmbedded", "LibUV", "Wire", "OpenInference", "TestSupport", .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LinkTests", dependencies: [
             "Link", "LinkEmbedded", "LinkUV", "LinkNIO", "LibUV", "Wire", .product(name: "NIOPosix", package: "swift-nio"),

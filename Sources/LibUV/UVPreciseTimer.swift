@@ -44,8 +44,11 @@ public final class UVPreciseTimer: UVHandle<uv_poll_t> {
         }
     }
 
-    /// Disarms the timer; it can be started again.
+    /// Disarms the timer; it can be started again. (Not started, or already
+    /// fired: nothing to disarm, no system call — the scheduler stops its
+    /// lane's wake-up whenever a strategy wants none.)
     public func stop() {
+        guard isActive else { return }
         var spec = itimerspec()
         timerfd_settime(fd, 0, &spec, nil)
         uv_poll_stop(raw)

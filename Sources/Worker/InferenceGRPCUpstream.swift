@@ -63,7 +63,7 @@ public final class InferenceGRPCUpstream: UpstreamProtocol {
         let rpc = Task(executorPreference: UpstreamLoop.executor) { [options] in
             try await Inference_GRPCInferenceService.Client(wrapping: client).modelInfer(message, options: options)
         }
-        let timer = UpstreamLoop.group.next().scheduleTask(deadline: deadline) { rpc.cancel() }
+        let timer = UpstreamLoop.executor.eventLoop.scheduleTask(deadline: deadline) { rpc.cancel() }
         defer { timer.cancel() }
         do {
             let answer = try await withTaskCancellationHandler { try await rpc.value } onCancel: { rpc.cancel() }
