@@ -100,6 +100,8 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "StrategyHost", dependencies: ["StrategyABI", "StrategyTypes", "Scheduling"]),
+        // The seed's model: its labels (the simulated backend's and the bench's rule).
+        .target(name: "SeedModel"),
         .target(name: "Simulation", dependencies: [
             "Scheduling", "CostModel", .product(name: "HeapModule", package: "swift-collections"),
         ]),
@@ -109,7 +111,7 @@ let package = Package(
 
         // MARK: Processes, as libraries
         .target(name: "Worker", dependencies: [
-            "LibUV", "Wire", "Link", "LinkUV", "LoopExecutor", "FerryConfig", "CostModel", "OpenInference", "InferenceProtocol",
+            "LibUV", "Wire", "Link", "LinkUV", "LoopExecutor", "FerryConfig", "CostModel", "SeedModel", "OpenInference", "InferenceProtocol",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -172,7 +174,7 @@ let package = Package(
 
         // MARK: The bench
         .target(name: "BenchKit", dependencies: [
-            "Simulation", "Scheduling", "StrategyHost", "CostModel", "OpenInference", "InferenceProtocol",
+            "Simulation", "Scheduling", "StrategyHost", "CostModel", "SeedModel", "OpenInference", "InferenceProtocol",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -181,7 +183,7 @@ let package = Package(
             .product(name: "HeapModule", package: "swift-collections"),
         ], path: "Benchmarks/BenchKit"),
         .executableTarget(name: "Bench", dependencies: [
-            "BenchKit", "CostModel", "StrategyHost", "InferenceProtocol", "OpenInference",
+            "BenchKit", "CostModel", "SeedModel", "StrategyHost", "InferenceProtocol", "OpenInference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -208,7 +210,7 @@ let package = Package(
             "Scheduler", "Scheduling", "StrategySDK", "CostModel", "Link", "LinkEmbedded", "Wire", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WorkerTests", dependencies: [
-            "Worker", "Link", "LinkEmbedded", "LibUV", "Wire", "OpenInference", "TestSupport", .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "Logging", package: "swift-log"),
+            "Worker", "SeedModel", "Link", "LinkEmbedded", "LibUV", "Wire", "OpenInference", "TestSupport", .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LinkTests", dependencies: [
             "Link", "LinkEmbedded", "LinkUV", "LinkNIO", "LibUV", "Wire", .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import SeedModel
 import Simulation
 
 /// Which of Ferry's faces a live run drives: the seed's `/proxy_classify`
@@ -126,7 +127,7 @@ public enum LiveTexts {
     /// The seed's rule (Ferry's simulated backend, the reference model server):
     /// "code" when the text contains `;`, `{`, `}`, `def ` or `class `.
     public static func expectedLabel(_ text: String) -> String {
-        [";", "{", "}", "def ", "class "].contains(where: { text.contains($0) }) ? "code" : "not code"
+        TextClassifier.label(for: text)
     }
 
     /// "embedding" for one or more rows of 384 floats of unit length (what

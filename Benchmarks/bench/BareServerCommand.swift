@@ -5,6 +5,7 @@ import GRPCNIOTransportHTTP2Posix
 import Hummingbird
 import InferenceProtocol
 import OpenInference
+import SeedModel
 
 /// `bench bare-server` (hidden) — the yardstick of `bench throughput`: a
 /// server that answers every request at once, on the same faces and with the
@@ -23,10 +24,6 @@ struct BareServerCommand: AsyncParsableCommand {
     @Option(help: "gRPC port (the protocol's gRPC face).")
     var grpcPort: Int
 
-    static func label(_ text: String) -> String {
-        [";", "{", "}", "def ", "class "].contains(where: { text.contains($0) }) ? "code" : "not code"
-    }
-
     static func json(_ text: String) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
@@ -37,16 +34,16 @@ struct BareServerCommand: AsyncParsableCommand {
             let body = try await request.body.collect(upTo: 1 << 20)
             let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
             guard let text = object?["sequence"] as? String else { return Self.json(#"{"error":"missing sequence"}"#) }
-            return Self.json(#"{"result":"\#(Self.label(text))"}"#)
+            return Self.json(#"{"result":"\#(TextClassifier.label(for: text))"}"#)
         }
         router.post("v2/models/:model/infer") { request, context -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
-            let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
-            let input = (object?["inputs"] as? [[String: Any]])?.first
-            var data: Any? = (input?["data"] as? [Any])?.first
-            while let nested = data as? [Any] { data = nested.first }
-            let label = Self.label(data as? String ?? "")
             let model = context.parameters.get("model") ?? "classifier"
+            // The protocol's JSON decoded as Ferry's ingress decodes it, so the
+            // yardstick pays what any server of this face must.
+            let decoded = try? HTTPInferenceCodec.decodeRequest(body: Array(buffer: body), headerLength: nil, model: model, version: nil)
+            let text = decoded?.inputs.first?.rows().first.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let label = TextClassifier.label(for: text)
             return Self.json(#"{"model_name":"\#(model)","model_version":"1","outputs":[{"name":"LABEL","datatype":"BYTES","shape":[1,1],"data":["\#(label)"]}]}"#)
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: httpPort), serverName: "bare"),
@@ -105,7 +102,7 @@ struct BareInference: Inference_GRPCInferenceService.ServiceProtocol {
         let decoded = try InferenceRequest(request.message)
         var labels: [[UInt8]] = []
         if case let .bytes(values)? = decoded.inputs.first?.elements {
-            labels = values.map { Array(BareServerCommand.label(String(decoding: $0, as: UTF8.self)).utf8) }
+            labels = values.map { Array(TextClassifier.label(for: String(decoding: $0, as: UTF8.self)).utf8) }
         }
         let response = InferenceResponse(id: decoded.id, modelName: decoded.modelName, modelVersion: "1",
                                          outputs: [.bytes(name: "LABEL", labels, shape: [Int64(labels.count), 1])])

@@ -103,37 +103,48 @@ public struct CostLearner: Sendable {
         let terms = configuration.terms
         let k = terms.count
         guard k > 0, !calls.isEmpty else { return configuration.prior.only(terms) }
-        // Each call's features over its time: the error is relative.
-        let rows = calls.map { call in
-            terms.map { $0.feature(n: Double(call.count), m: Double(call.longest)) / Double(call.serviceNs) }
-        }
+        // Each call's features over its time (the error is relative), in one
+        // flat buffer: a refit runs every 16th call of a busy backend, and an
+        // array per call was most of its cost.
+        let n = calls.count
+        var x = [Double](repeating: 0, count: n * k)
         var scale = [Double](repeating: 0, count: k)
-        for row in rows {
-            for (j, x) in row.enumerated() { scale[j] += x * x }
+        for (i, call) in calls.enumerated() {
+            let (count, longest, time) = (Double(call.count), Double(call.longest), Double(call.serviceNs))
+            for j in 0..<k {
+                let v = terms[j].feature(n: count, m: longest) / time
+                x[i * k + j] = v
+                scale[j] += v * v
+            }
         }
-        scale = scale.map { $0 > 0 ? ($0 / Double(calls.count)).squareRoot() : 1 }
+        for j in 0..<k { scale[j] = scale[j] > 0 ? (scale[j] / Double(n)).squareRoot() : 1 }
         var a = [Double](repeating: 0, count: k * k)
         var b = [Double](repeating: 0, count: k)
-        for row in rows {
-            let z = row.enumerated().map { $0.element / scale[$0.offset] }
-            for i in 0..<k {
-                b[i] += z[i]
-                for j in 0..<k { a[i * k + j] += z[i] * z[j] }
+        var z = [Double](repeating: 0, count: k)
+        for i in 0..<n {
+            for j in 0..<k { z[j] = x[i * k + j] / scale[j] }
+            for r in 0..<k {
+                b[r] += z[r]
+                for c in 0..<k { a[r * k + c] += z[r] * z[c] }
             }
         }
         for j in 0..<k { a[j * k + j] += 1e-9 }  // a term no call exercises stays solvable (at 0)
         var best: (objective: Double, phi: [Double])?
+        var free: [Int] = [], sub: [Double] = [], rhs: [Double] = []
+        var phi = [Double](repeating: 0, count: k)
         for mask in 1..<(1 << k) {
-            let free = (0..<k).filter { mask & (1 << $0) != 0 }
-            var sub = [Double](repeating: 0, count: free.count * free.count)
-            var rhs = [Double](repeating: 0, count: free.count)
-            for (r, i) in free.enumerated() {
-                rhs[r] = b[i]
-                for (c, j) in free.enumerated() { sub[r * free.count + c] = a[i * k + j] }
+            free.removeAll(keepingCapacity: true)
+            for j in 0..<k where mask & (1 << j) != 0 { free.append(j) }
+            let f = free.count
+            sub.removeAll(keepingCapacity: true)
+            rhs.removeAll(keepingCapacity: true)
+            for i in free {
+                rhs.append(b[i])
+                for j in free { sub.append(a[i * k + j]) }
             }
-            guard let x = solveLinear(sub, rhs, free.count), x.allSatisfy({ $0 >= 0 }) else { continue }
-            var phi = [Double](repeating: 0, count: k)
-            for (r, i) in free.enumerated() { phi[i] = x[r] }
+            guard let solution = solveLinear(sub, rhs, f), solution.allSatisfy({ $0 >= 0 }) else { continue }
+            for j in 0..<k { phi[j] = 0 }
+            for (r, i) in free.enumerated() { phi[i] = solution[r] }
             // φᵀAφ − 2bᵀφ: the squared error up to the calls' constant.
             var objective = 0.0
             for i in 0..<k {
@@ -183,10 +194,34 @@ public struct CostLearner: Sendable {
         return x.allSatisfy(\.isFinite) ? x : nil
     }
 
-    private static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    /// The median by selection (Hoare's), not a sort: two per refit.
+    static func median(_ values: [Double]) -> Double {
+        var v = values
+        let n = v.count
+        let upper = select(&v, n / 2)
+        guard n % 2 == 0 else { return upper }
+        // The lower middle is the largest of what selection left below.
+        return (v[..<(n / 2)].max()! + upper) / 2
+    }
+
+    /// Puts the `k`-th smallest of `v` at `k`, smaller ones before it, and returns it.
+    private static func select(_ v: inout [Double], _ k: Int) -> Double {
+        var (low, high) = (0, v.count - 1)
+        while low < high {
+            let pivot = v[(low + high) / 2]
+            var (i, j) = (low, high)
+            while i <= j {
+                while v[i] < pivot { i += 1 }
+                while v[j] > pivot { j -= 1 }
+                if i <= j {
+                    v.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { high = j } else if k >= i { low = i } else { break }
+        }
+        return v[k]
     }
 }
 

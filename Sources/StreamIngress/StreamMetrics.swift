@@ -14,6 +14,11 @@ final class StreamMetrics {
     }
 
     private let registry = PrometheusCollectorRegistry()
+    /// Counters and gauges made so far, by metric and label values: the
+    /// registry's `make…` validates the name and looks the labels up each
+    /// time, too much to pay per entry.
+    private var counters: [[String]: Counter] = [:]
+    private var gauges: [[String]: Gauge] = [:]
 
     /// Every stream's counters start at 0, so each shows before its first entry.
     init(streams: [StreamConfig]) {
@@ -25,24 +30,36 @@ final class StreamMetrics {
     }
 
     private func counter(_ s: StreamConfig, _ outcome: Outcome) -> Counter {
-        registry.makeCounter(descriptor: .init(namespace: "ferry", metricName: "stream_entries", unitName: "total",
+        let key = ["stream_entries", s.key, s.model, outcome.rawValue]
+        if let made = counters[key] { return made }
+        let made = registry.makeCounter(descriptor: .init(namespace: "ferry", metricName: "stream_entries", unitName: "total",
                                                helpText: "Stream entries finished, by outcome: answered, dead_lettered, lost (another consumer answers it)"),
                              labels: [("stream", s.key), ("model", s.model), ("outcome", outcome.rawValue)])
+        counters[key] = made
+        return made
     }
 
     private func claims(_ s: StreamConfig) -> Counter {
-        registry.makeCounter(descriptor: .init(namespace: "ferry", metricName: "stream_claimed", unitName: "total",
+        let key = ["stream_claimed", s.key, s.model]
+        if let made = counters[key] { return made }
+        let made = registry.makeCounter(descriptor: .init(namespace: "ferry", metricName: "stream_claimed", unitName: "total",
                                                helpText: "Stream entries taken over from consumers idle past the claim time"),
                              labels: [("stream", s.key), ("model", s.model)])
+        counters[key] = made
+        return made
     }
 
     func finished(_ s: StreamConfig, _ outcome: Outcome) { counter(s, outcome).increment() }
     func claimed(_ s: StreamConfig, _ count: Int) { claims(s).increment(by: Int64(count)) }
 
     func inFlight(_ s: StreamConfig, _ count: Int) {
-        registry.makeGauge(descriptor: .init(namespace: "ferry", metricName: "stream_in_flight",
-                                             helpText: "Stream entries read and not yet answered"),
-                           labels: [("stream", s.key), ("model", s.model)]).set(Int64(count))
+        let key = [s.key, s.model]
+        if let gauge = gauges[key] { return gauge.set(Int64(count)) }
+        let gauge = registry.makeGauge(descriptor: .init(namespace: "ferry", metricName: "stream_in_flight", unitName: "",
+                                                         helpText: "Stream entries read and not yet answered"),
+                                       labels: [("stream", s.key), ("model", s.model)])
+        gauges[key] = gauge
+        gauge.set(Int64(count))
     }
 
     func render() -> [UInt8] { registry.emitToBuffer() }

@@ -1,5 +1,6 @@
 import CostModel
 import Link
+import SeedModel
 import Wire
 
 /// The seed's model server, simulated: each call lasts what the cost model

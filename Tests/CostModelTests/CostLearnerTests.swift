@@ -1,4 +1,4 @@
-import CostModel
+@testable import CostModel
 import Testing
 
 /// The learned cost law against backends whose true law the test knows.
@@ -100,5 +100,20 @@ import Testing
         let apart = result.model.callNs(count: 1, longest: 256) + result.model.callNs(count: 4, longest: 16)
         #expect(mixed > 3 * apart, "\(result.model)")
         #expect(result.model.longestSquaredNs * 256 * 256 < 0.1 * mixed, "\(result.model)")
+    }
+
+    /// The robust fit's median (by selection, not a sort) against a sort's, on
+    /// odd and even counts, ties, and values in every order.
+    @Test func theMedianBySelectionIsASortsMedian() {
+        var noise = CostLearnerTests.Noise(state: 7)
+        for count in [1, 2, 3, 4, 5, 8, 9, 16, 255, 256] {
+            for ties in [false, true] {
+                let values = (0..<count).map { _ in ties ? (noise.next() * 4).rounded(.down) : noise.next() * 100 - 50 }
+                let sorted = values.sorted()
+                let expected = count % 2 == 1 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2
+                #expect(CostLearner.median(values) == expected, "\(count) values, ties \(ties)")
+                #expect(CostLearner.median(sorted) == expected && CostLearner.median(sorted.reversed()) == expected)
+            }
+        }
     }
 }
