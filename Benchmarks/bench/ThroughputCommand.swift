@@ -12,9 +12,10 @@ struct ThroughputCommand: AsyncParsableCommand {
         discussion: """
             Starts Ferry (sjf, a zero-cost simulated backend: batches of 8, 4 calls at once) and `bench bare-server`
             (the same faces and answers, built on the same libraries, answering at once), then sends each the same
-            load, one after the other at each step: open loop at each --rate for --seconds, then --clients closed-loop
-            clients. Per face (the seed's route, the protocol's HTTP JSON and gRPC faces): achieved requests/s,
-            p50/p99/p99.9, Ferry ÷ bare, and the CPU each of Ferry's processes spent per request. Build with
+            load, one after the other at each step (--rounds times, the order flipped each round): open loop at each
+            --rate for --seconds, then --clients closed-loop clients. Per face (the seed's route, the protocol's HTTP JSON and gRPC faces): achieved requests/s,
+            p50/p99/p99.9, Ferry ÷ bare, and the CPU each of Ferry's processes spent per request, medians over the
+            rounds. Build with
             `swift build -c release` and run .build/release/bench for figures worth quoting.
             """)
 
@@ -30,6 +31,9 @@ struct ThroughputCommand: AsyncParsableCommand {
     @Option(help: "Closed-loop requests in all.")
     var closedRequests = 6_400
 
+    @Option(help: "Rounds of each step, bare and Ferry in turn; the table gives medians.")
+    var rounds = 3
+
     @Option(name: .customLong("protocol"), help: "Faces (repeat or comma-separate): seed, oip-http, oip-grpc. Default: all.")
     var faces: [String] = []
 
@@ -44,6 +48,7 @@ struct ThroughputCommand: AsyncParsableCommand {
         options.seconds = seconds
         options.closedClients = clients
         options.closedRequests = closedRequests
+        options.rounds = rounds
         options.out = out
         options.quiet = quiet
         do {
@@ -53,8 +58,8 @@ struct ThroughputCommand: AsyncParsableCommand {
             }
             let names = VersusCommand.list(faces)
             if !names.isEmpty { options.faces = try names.map { try LiveProtocol(argument: $0) } }
-            guard seconds > 0, clients >= 1, closedRequests >= clients else {
-                throw BenchError.usage("--seconds must be > 0, --clients ≥ 1 and --closed-requests ≥ --clients")
+            guard seconds > 0, clients >= 1, closedRequests >= clients, rounds >= 1 else {
+                throw BenchError.usage("--seconds must be > 0, --clients ≥ 1, --closed-requests ≥ --clients and --rounds ≥ 1")
             }
             let dir = StrategyLocator.executableDirectory()
             _ = try await ThroughputRunner(options: options, benchPath: "\(dir)/bench", supervisorPath: "\(dir)/supervisor").run()

@@ -49,6 +49,9 @@ struct VersusCommand: AsyncParsableCommand {
     @Option(help: "Folder of workload files (default: Benchmarks/workloads).")
     var workloadsDir: String?
 
+    @Flag(inversion: .prefixedNo, help: "Also run Ferry sending each item alone (fifo, batch limit 1): what its hops cost without batching.")
+    var oneACall = true
+
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
@@ -63,6 +66,7 @@ struct VersusCommand: AsyncParsableCommand {
         options.modelThreads = modelThreads
         options.out = out
         options.quiet = quiet
+        options.oneACall = oneACall
         do {
             options.delaysUs = try Self.list(delays).map {
                 guard let v = Int($0), v >= 0 else { throw BenchError.usage("--queue-delay-us takes whole µs ≥ 0, got '\($0)'") }

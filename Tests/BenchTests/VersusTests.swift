@@ -49,7 +49,8 @@ import TestSupport
 
 @Suite(.serialized) struct VersusCommandTests {
     /// A small trace through every kind of system: Triton's batcher, Triton
-    /// alone, and Ferry in front of the unbatched Triton; every request
+    /// alone, and Ferry (one item a call, and batching) in front of the
+    /// unbatched Triton; every request
     /// answered with the right label by each, and the files written.
     @Test func everySystemAnswersTheSameTraceRight() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-versus-\(UUID().uuidString)")
@@ -80,17 +81,21 @@ import TestSupport
                                                          "--prior", "neutral,law", "--reps", "1", "--workloads-dir", dir.path, "--out", out])
         #expect(status == 0, "\(text.suffix(3000))")
         let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
-        #expect(runs.map(\.system) == ["Triton dynamic batcher, delay 0 µs", "Triton alone, no batching", "Ferry sjf → Triton (batching off)",
+        #expect(runs.map(\.system) == ["Triton dynamic batcher, delay 0 µs", "Triton alone, no batching",
+                                       "Ferry, one item a call → Triton (batching off)", "Ferry sjf → Triton (batching off)",
                                        "Ferry sjf, prior: the law → Triton (batching off)"])
         for run in runs {
             #expect(run.rightAnswers == 24 && run.wrongAnswers == 0 && run.figures.all.count == 24, "\(run.system): \(run.rightAnswers) right")
         }
-        // Ferry batched: its calls are in its call log, at most the batch limit each.
-        #expect(runs[2].figures.calls >= 6 && runs[2].figures.batchFill <= 1)
+        // Ferry one item a call: 24 calls. Ferry batched: its calls are in its
+        // call log, at most the batch limit each.
+        #expect(runs[2].figures.calls == 24)
+        #expect(runs[3].figures.calls >= 6 && runs[3].figures.batchFill <= 1)
         #expect(text.contains("| Ferry sjf → Triton (batching off) |"))
         // Ferry's call log is kept for `bench fit-cost`.
         #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-1.jsonl"))
         #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-prior-law-1.jsonl"))
+        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-1.jsonl"))
     }
 }
 

@@ -11,6 +11,10 @@ public struct ThroughputOptions: Sendable {
     /// Closed-loop clients (each sends its next request when answered) and their requests in all.
     public var closedClients = 64
     public var closedRequests = 6_400
+    /// Each step is run this many times, bare and Ferry in turn (the order
+    /// flips each round, so a machine that drifts favours neither); the table
+    /// gives medians and the spread of Ferry ÷ bare across rounds.
+    public var rounds = 3
     public var faces: [LiveProtocol] = LiveProtocol.allCases
     public var out = "Benchmarks/results/throughput"
     public var quiet = false
@@ -22,9 +26,10 @@ public struct ThroughputOptions: Sendable {
 /// zero-cost simulated backend and `bench bare-server` (same faces, same
 /// libraries, no batching, no hops) take the same load — open loop at each
 /// rate of the ladder, then a closed-loop maximum — one after the other
-/// (interleaved: bare, then Ferry, at each step), over each face. Reported:
-/// achieved rate, p50/p99/p99.9, and the CPU each of Ferry's processes spent
-/// per request (from `/proc`, pids as the supervisor reports them).
+/// (interleaved: bare and Ferry in turn at each step, `rounds` times), over
+/// each face. Reported: achieved rate, p50/p99/p99.9, and the CPU each of
+/// Ferry's processes spent per request (from `/proc`, pids as the supervisor
+/// reports them); the table gives each figure's median over the rounds.
 public struct ThroughputRunner {
     public let options: ThroughputOptions
     /// The `bench` executable (for `bare-server`) and `supervisor`.
@@ -42,6 +47,8 @@ public struct ThroughputRunner {
         public var face: String
         public var target: String
         public var load: String
+        /// Which round of the step (1…`rounds`).
+        public var round: Int
         public var offeredPerS: Double?
         public var achievedPerS: Double
         public var p50Ms: Double
@@ -108,17 +115,20 @@ public struct ThroughputRunner {
         } + [("closed \(options.closedClients)", nil, Self.workload(Self.closed(clients: options.closedClients, requests: options.closedRequests)))]
         for face in options.faces {
             for (load, offered, workload) in loads {
-                for (target, url, pids) in [("bare", bare.url(for: face), [("bare", bare.pid)]),
-                                            ("ferry", face == .oipGRPC ? ferry.grpcAddress : ferry.baseURL, ferryPids)] {
-                    let arrivals = workload.arrivals(seed: 1)
-                    let before = pids.map { Self.cpuSeconds($0.1) }
-                    let live = try await LiveRunner(supervisorPath: "", protocol: face)
-                        .run(arrivals: arrivals, workload: workload, strategy: nil, config: "", url: url, progress: { _ in })
-                    let after = pids.map { Self.cpuSeconds($0.1) }
-                    let row = Self.row(face: face, target: target, load: load, offered: offered, result: live.result,
-                                       cpu: Dictionary(uniqueKeysWithValues: zip(pids.map(\.0), zip(before, after).map { $1 - $0 })))
-                    rows.append(row)
-                    progress("\(face.rawValue) \(load) \(target): \(String(format: "%.0f", row.achievedPerS))/s, p50 \(Report.ms(row.p50Ms)) p99 \(Report.ms(row.p99Ms)) ms, \(row.notOK) not ok")
+                for round in 1...max(1, options.rounds) {
+                    let targets = [("bare", bare.url(for: face), [("bare", bare.pid)]),
+                                   ("ferry", face == .oipGRPC ? ferry.grpcAddress : ferry.baseURL, ferryPids)]
+                    for (target, url, pids) in round % 2 == 1 ? targets : targets.reversed() {
+                        let arrivals = workload.arrivals(seed: UInt64(round))
+                        let before = pids.map { Self.cpuSeconds($0.1) }
+                        let live = try await LiveRunner(supervisorPath: "", protocol: face)
+                            .run(arrivals: arrivals, workload: workload, strategy: nil, config: "", url: url, progress: { _ in })
+                        let after = pids.map { Self.cpuSeconds($0.1) }
+                        let row = Self.row(face: face, target: target, load: load, round: round, offered: offered, result: live.result,
+                                           cpu: Dictionary(uniqueKeysWithValues: zip(pids.map(\.0), zip(before, after).map { $1 - $0 })))
+                        rows.append(row)
+                        progress("\(face.rawValue) \(load) round \(round) \(target): \(String(format: "%.0f", row.achievedPerS))/s, p50 \(Report.ms(row.p50Ms)) p99 \(Report.ms(row.p99Ms)) ms, \(row.notOK) not ok")
+                    }
                 }
             }
             print(ThroughputTable(face: face, rows: rows.filter { $0.face == face.rawValue }).text)
@@ -131,7 +141,7 @@ public struct ThroughputRunner {
         return rows
     }
 
-    static func row(face: LiveProtocol, target: String, load: String, offered: Double?, result: Simulator.Result,
+    static func row(face: LiveProtocol, target: String, load: String, round: Int, offered: Double?, result: Simulator.Result,
                     cpu: [String: Double]) -> Row {
         let ok = result.records.filter { $0.outcome == .ok }
         let latencies = ok.compactMap(\.latencyNs).sorted()
@@ -141,7 +151,7 @@ public struct ThroughputRunner {
         }
         let first = result.records.map(\.arrivalNs).min() ?? 0
         let span = Double(max(1, result.endNs - first)) / 1e9
-        return Row(face: face.rawValue, target: target, load: load, offeredPerS: offered, achievedPerS: Double(ok.count) / span,
+        return Row(face: face.rawValue, target: target, load: load, round: round, offeredPerS: offered, achievedPerS: Double(ok.count) / span,
                    p50Ms: pct(0.5), p99Ms: pct(0.99), p999Ms: pct(0.999), notOK: result.records.count - ok.count,
                    cpuUsPerRequest: cpu.mapValues { ok.isEmpty ? 0 : $0 / Double(ok.count) * 1e6 })
     }

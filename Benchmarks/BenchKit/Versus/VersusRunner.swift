@@ -10,6 +10,8 @@ public struct VersusOptions: Sendable {
     public var delaysUs = [0, 10_000]
     /// Ferry's cost priors to run (each strategy with each).
     public var priors: [CostPrior] = [.neutral]
+    /// Also run Ferry sending each item alone (`VersusSystem.ferryOneACall`).
+    public var oneACall = true
     public var reps = 2
     /// Arrival-rate multipliers (a ladder): 2 sends the same trace twice as fast.
     public var rates: [Double] = [1]
@@ -28,7 +30,8 @@ public struct VersusOptions: Sendable {
 /// workload's trace (over the Open Inference Protocol's gRPC face, open loop
 /// as the live bench does) to each batcher, to the unbatched Triton alone,
 /// and through Ferry (one per strategy, learning its cost law from the calls
-/// from a neutral prior) to the unbatched Triton. Repetitions are interleaved
+/// from a neutral prior, and Ferry sending each item alone) to the unbatched
+/// Triton. Repetitions are interleaved
 /// (every system once, then again), so a slow minute of the machine hurts
 /// all of them alike; tables give medians over the repetitions.
 public struct VersusRunner {
@@ -114,7 +117,7 @@ public struct VersusRunner {
         }
         let strategies = options.strategies.isEmpty ? try bench.strategies() : options.strategies
         let systems = options.delaysUs.map { VersusSystem.tritonBatcher(delayUs: $0) } + [.tritonAlone]
-            + options.priors.flatMap { prior in strategies.map { VersusSystem.ferry(strategy: $0, prior: prior) } }
+            + (options.oneACall ? [.ferryOneACall] : []) + options.priors.flatMap { prior in strategies.map { VersusSystem.ferry(strategy: $0, prior: prior) } }
         try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
         let config = "\(options.out)/minilm-model.toml"
         try Self.minilmConfig.write(toFile: config, atomically: true, encoding: .utf8)
@@ -152,6 +155,14 @@ public struct VersusRunner {
                         case .tritonAlone:
                             live = try await LiveRunner(supervisorPath: "", protocol: .oipGRPC)
                                 .run(arrivals: arrivals, workload: workload, strategy: nil, config: "", url: alone.grpcAddress, progress: { _ in })
+                        case .ferryOneACall:
+                            // The later --batch-limit wins: one item a call, in arrival order.
+                            let runner = LiveRunner(supervisorPath: "\(bench.pluginDirectory)/supervisor", protocol: .oipGRPC,
+                                                    backendArguments: Self.ferryArguments(workload, upstreamGRPC: alone.grpcAddress, config: config, prior: .neutral)
+                                                        + ["--batch-limit", "1"])
+                            let log = "\(options.out)/calls-\(workload.name)-x\(Self.number(rate))-one-a-call-\(rep).jsonl"
+                            live = try await runner.run(arrivals: arrivals, workload: workload, strategy: "fifo", config: "", url: nil,
+                                                        keepingCallLog: log, progress: { _ in })
                         case let .ferry(strategy, prior):
                             let runner = LiveRunner(supervisorPath: "\(bench.pluginDirectory)/supervisor", protocol: .oipGRPC,
                                                     backendArguments: Self.ferryArguments(workload, upstreamGRPC: alone.grpcAddress, config: config, prior: prior))

@@ -5,6 +5,11 @@ public enum VersusSystem: Sendable, Equatable, Hashable {
     case tritonBatcher(delayUs: Int)
     /// Triton with batching off, each request sent to it alone (one item a call).
     case tritonAlone
+    /// Ferry sending each item alone (`fifo`, a batch limit of 1) to the
+    /// unbatched Triton: what Ferry's hops cost with no batching at all, the
+    /// yardstick for whether its batching pays (a strategy that knows when
+    /// batching does not pay is never worse than this).
+    case ferryOneACall
     /// Ferry with `strategy` in front of Triton with batching off: Ferry
     /// batches, learning the cost law from `prior`.
     case ferry(strategy: String, prior: CostPrior = .neutral)
@@ -14,6 +19,7 @@ public enum VersusSystem: Sendable, Equatable, Hashable {
         switch self {
         case let .tritonBatcher(delayUs): "Triton dynamic batcher, delay \(delayUs >= 1000 ? "\(delayUs / 1000) ms" : "\(delayUs) µs")"
         case .tritonAlone: "Triton alone, no batching"
+        case .ferryOneACall: "Ferry, one item a call → Triton (batching off)"
         case let .ferry(strategy, .neutral): "Ferry \(BenchRunner.label(strategy)) → Triton (batching off)"
         case let .ferry(strategy, .law): "Ferry \(BenchRunner.label(strategy)), prior: the law → Triton (batching off)"
         }
