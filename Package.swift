@@ -224,6 +224,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Tests/TestSupport", exclude: ["Fixtures"]),
         .testTarget(name: "BenchTests", dependencies: ["BenchKit", "CostModel", "Simulation", "Scheduling", "StrategySDK", "TestSupport"]),
+        .testTarget(name: "IngressTests", dependencies: ["Ingress"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "TestSupport", "Wire", "Redis",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -15,13 +15,25 @@ struct InferenceExchange: PipelineRoute {
 
     /// The model and version an infer path names; nil for any other path.
     static func target(of path: Substring) -> (model: Substring, version: Substring?)? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        // "", "v2", "models", model, ["versions", version,] "infer"
-        guard parts.count == 5 || parts.count == 7, parts[0].isEmpty, parts[1] == "v2", parts[2] == "models",
-              !parts[3].isEmpty, parts.last == "infer" else { return nil }
-        if parts.count == 5 { return (parts[3], nil) }
-        guard parts[4] == "versions", !parts[5].isEmpty else { return nil }
-        return (parts[3], parts[5])
+        // /v2/models/MODEL[/versions/VERSION]/infer, read in place: every request
+        // asks this twice, and an array of its parts was a twentieth of the face's CPU.
+        guard let afterModels = Self.after("/v2/models/", in: path[...]),
+              let (model, tail) = Self.segment(afterModels) else { return nil }
+        if tail == "infer" { return (model, nil) }
+        guard let afterVersions = Self.after("versions/", in: tail), let (version, last) = Self.segment(afterVersions),
+              last == "infer" else { return nil }
+        return (model, version)
+    }
+
+    /// What follows `prefix` in `text`, if it starts with it.
+    private static func after(_ prefix: String, in text: Substring) -> Substring? {
+        text.hasPrefix(prefix) ? text.dropFirst(prefix.count) : nil
+    }
+
+    /// A non-empty segment up to the next `/`, and what follows that `/`.
+    private static func segment(_ text: Substring) -> (Substring, Substring)? {
+        guard let slash = text.firstIndex(of: "/"), slash != text.startIndex else { return nil }
+        return (text[..<slash], text[text.index(after: slash)...])
     }
 
     func serves(_ head: HTTPRequest) -> Bool { head.method == .post && Self.target(of: head.pathOnly) != nil }
