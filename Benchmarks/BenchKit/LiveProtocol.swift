@@ -125,7 +125,10 @@ public enum LiveTexts {
     }
 
     /// The seed's rule (Ferry's simulated backend, the reference model server):
-    /// "code" when the text contains `;`, `{`, `}`, `def ` or `class `.
+    /// "code" when the text contains `;`, `{`, `}`, `def ` or `class `. The
+    /// same `TextClassifier` the simulated backend answers with, so a live run
+    /// on it checks Ferry's routing of answers, not the rule (its unit tests
+    /// and the Python servers' runs check that).
     public static func expectedLabel(_ text: String) -> String {
         TextClassifier.label(for: text)
     }

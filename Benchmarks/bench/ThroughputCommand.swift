@@ -31,8 +31,8 @@ struct ThroughputCommand: AsyncParsableCommand {
     @Option(help: "Closed-loop requests in all.")
     var closedRequests = 6_400
 
-    @Option(help: "Rounds of each step, bare and Ferry in turn; the table gives medians.")
-    var rounds = 3
+    @Option(help: "Rounds of each step, bare and Ferry in turn, the order flipped each round (even counts cancel drift); the table gives medians.")
+    var rounds = 4
 
     @Option(name: .customLong("protocol"), help: "Faces (repeat or comma-separate): seed, oip-http, oip-grpc. Default: all.")
     var faces: [String] = []

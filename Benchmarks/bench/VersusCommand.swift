@@ -14,9 +14,11 @@ struct VersusCommand: AsyncParsableCommand {
             model function (the seed's law as a sleep, a fixed cost per call, or the MiniLM model for texts =
             "words"), with the workload's batch limit and instances = its concurrency. It then replays the
             workload's trace over gRPC to each batcher, to the unbatched Triton alone (one item a call), and
-            through Ferry (each strategy; its cost law learned from a neutral 5 ms prior) to the unbatched
-            Triton. Repetitions are interleaved; tables show medians. Results: OUT/versus.json and versus.md,
-            and each Ferry run's call log (OUT/calls-WORKLOAD-xRATE-STRATEGY-REP.jsonl) for `bench fit-cost`.
+            through Ferry to the unbatched Triton: sending each item alone (fifo, batch limit 1: what its hops
+            cost; --no-one-a-call leaves it out), and each strategy (its cost law learned from a neutral 5 ms
+            prior). Repetitions are interleaved; tables show medians. Results: OUT/versus.json and versus.md,
+            and each Ferry run's call log (OUT/calls-WORKLOAD-xRATE-STRATEGY-REP.jsonl, …-one-a-call-REP.jsonl)
+            for `bench fit-cost`.
             """)
 
     @Option(name: .customLong("workload"), help: "Workloads (repeat or comma-separate).")

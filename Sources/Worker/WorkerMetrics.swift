@@ -27,13 +27,16 @@ public final class WorkerMetrics: Sendable {
         }
     }
 
-    /// `metric`'s counter for `labels`, made (by `name`) on first use.
+    /// `metric`'s counter for `labels`, made (by `name`) on first use, under
+    /// the lock: one counter per key even when two tasks ask at once.
     private func counter(_ metric: String, _ labels: [(String, String)], _ name: () -> MetricNameDescriptor) -> Counter {
         let key = [metric] + labels.map(\.1)
-        if let counter = made.withLock({ $0[key] }) { return counter }
-        let counter = registry.makeCounter(descriptor: name(), labels: labels)
-        made.withLock { $0[key] = counter }
-        return counter
+        return made.withLock { made in
+            if let counter = made[key] { return counter }
+            let counter = registry.makeCounter(descriptor: name(), labels: labels)
+            made[key] = counter
+            return counter
+        }
     }
 
     private func counter(model: String, _ outcome: CallOutcome) -> Counter {

@@ -90,6 +90,9 @@ import TestSupport
         // Ferry one item a call: 24 calls. Ferry batched: its calls are in its
         // call log, at most the batch limit each.
         #expect(runs[2].figures.calls == 24)
+        let oneACall = try String(contentsOfFile: "\(out)/calls-tiny-x1-one-a-call-1.jsonl", encoding: .utf8)
+            .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(oneACall.count == 24 && oneACall.allSatisfy { $0?["items"] as? Int == 1 }, "\(oneACall.compactMap { $0?["items"] })")
         #expect(runs[3].figures.calls >= 6 && runs[3].figures.batchFill <= 1)
         #expect(text.contains("| Ferry sjf → Triton (batching off) |"))
         // Ferry's call log is kept for `bench fit-cost`.

@@ -8,6 +8,11 @@ import Testing
         #expect(plain?.model == "classifier" && plain?.version == nil)
         let versioned = InferenceExchange.target(of: "/v2/models/sorter/versions/3/infer")
         #expect(versioned?.model == "sorter" && versioned?.version == "3")
+        // Names that are the route's own words are names all the same.
+        #expect(InferenceExchange.target(of: "/v2/models/versions/infer")?.model == "versions")
+        #expect(InferenceExchange.target(of: "/v2/models/infer/infer")?.model == "infer")
+        let keywords = InferenceExchange.target(of: "/v2/models/m/versions/infer/infer")
+        #expect(keywords?.model == "m" && keywords?.version == "infer")
     }
 
     @Test func anythingElseIsNotTheRoute() {

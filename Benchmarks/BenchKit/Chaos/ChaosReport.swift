@@ -161,21 +161,14 @@ public struct ChaosReport: Sendable, Codable {
         }
     }
 
-    /// The middle of sorted `values` (the mean of the two middle ones for an even count).
-    static func median(_ values: [Double]) -> Double? {
-        guard !values.isEmpty else { return nil }
-        let mid = values.count / 2
-        return values.count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2
-    }
-
     static func recoveries(_ faults: [FaultRecord]) -> [Recovery] {
         FaultKind.allCases.compactMap { kind in
             let of = faults.filter { $0.kind == kind }
             guard !of.isEmpty else { return nil }
             let times = of.compactMap(\.recoveryMs).sorted()
             let back = of.flatMap { $0.targets.compactMap(\.backMs) }.sorted()
-            return Recovery(kind: kind, count: of.count, medianMs: median(times), worstMs: times.last,
-                            unrecovered: of.count - times.count, backMedianMs: median(back), backWorstMs: back.last)
+            return Recovery(kind: kind, count: of.count, medianMs: times.median, worstMs: times.last,
+                            unrecovered: of.count - times.count, backMedianMs: back.median, backWorstMs: back.last)
         }
     }
 }

@@ -11,10 +11,11 @@ public struct ThroughputOptions: Sendable {
     /// Closed-loop clients (each sends its next request when answered) and their requests in all.
     public var closedClients = 64
     public var closedRequests = 6_400
-    /// Each step is run this many times, bare and Ferry in turn (the order
-    /// flips each round, so a machine that drifts favours neither); the table
-    /// gives medians and the spread of Ferry ÷ bare across rounds.
-    public var rounds = 3
+    /// Each step is run this many times, bare and Ferry in turn; the order
+    /// flips each round, so over an even number of rounds a machine that
+    /// drifts favours neither. The table gives medians and the spread of
+    /// Ferry ÷ bare across rounds.
+    public var rounds = 4
     public var faces: [LiveProtocol] = LiveProtocol.allCases
     public var out = "Benchmarks/results/throughput"
     public var quiet = false
@@ -119,6 +120,7 @@ public struct ThroughputRunner {
                     let targets = [("bare", bare.url(for: face), [("bare", bare.pid)]),
                                    ("ferry", face == .oipGRPC ? ferry.grpcAddress : ferry.baseURL, ferryPids)]
                     for (target, url, pids) in round % 2 == 1 ? targets : targets.reversed() {
+                        // Each round its own draw of arrivals, the same for bare and Ferry.
                         let arrivals = workload.arrivals(seed: UInt64(round))
                         let before = pids.map { Self.cpuSeconds($0.1) }
                         let live = try await LiveRunner(supervisorPath: "", protocol: face)

@@ -12,7 +12,7 @@ struct ThroughputTable {
         let rounds = Set(rows.map(\.round)).count
         var out = "\(face.rawValue): Ferry (zero-cost backend) against a server that answers at once; latency in ms"
         out += rounds > 1 ? "; medians of \(rounds) rounds\n\n" : "\n\n"
-        out += "| load | bare req/s | Ferry req/s | Ferry ÷ bare\(rounds > 1 ? " (range)" : "") | bare p50 / p99 / p99.9 | Ferry p50 / p99 / p99.9 | Ferry CPU µs/request (ingress, scheduler, worker, supervisor) | not ok (bare, Ferry) |\n"
+        out += "| load | bare req/s | Ferry req/s | Ferry ÷ bare\(rounds > 1 ? " (range)" : "") | bare p50 / p99 / p99.9 | Ferry p50 / p99 / p99.9 | Ferry CPU µs/request (ingress, scheduler, worker, supervisor) | not ok (bare, Ferry\(rounds > 1 ? "; all rounds" : "")) |\n"
         out += "|---|---|---|---|---|---|---|---|\n"
         var loads: [String] = []
         for row in rows where !loads.contains(row.load) { loads.append(row.load) }
@@ -24,7 +24,7 @@ struct ThroughputTable {
             let ratios = ferries.compactMap { f in
                 bares.first { $0.round == f.round && $0.achievedPerS > 0 }.map { f.achievedPerS / $0.achievedPerS * 100 }
             }.sorted()
-            var ratio = ratios.isEmpty ? "–" : String(format: "%.0f%%", Self.median(ratios))
+            var ratio = ratios.median.map { String(format: "%.0f%%", $0) } ?? "–"
             if ratios.count > 1 { ratio += String(format: " (%.0f–%.0f)", ratios.first!, ratios.last!) }
             func lat(_ r: ThroughputRunner.Row) -> String { "\(Report.ms(r.p50Ms)) / \(Report.ms(r.p99Ms)) / \(Report.ms(r.p999Ms))" }
             let cpu = ["ingress", "scheduler", "worker", "supervisor"].map { String(format: "%.0f", ferry.cpuUsPerRequest[$0] ?? 0) }
@@ -35,10 +35,10 @@ struct ThroughputTable {
         return out
     }
 
-    /// Each figure's median over `rows` (one target at one load); not-ok answers summed.
+    /// Each figure's median over `rows` (one target at one load); not-ok answers summed over them.
     static func median(_ rows: [ThroughputRunner.Row]) -> ThroughputRunner.Row {
         var out = rows[0]
-        func m(_ value: (ThroughputRunner.Row) -> Double) -> Double { median(rows.map(value).sorted()) }
+        func m(_ value: (ThroughputRunner.Row) -> Double) -> Double { rows.map(value).median ?? 0 }
         out.achievedPerS = m(\.achievedPerS)
         out.p50Ms = m(\.p50Ms)
         out.p99Ms = m(\.p99Ms)
@@ -48,10 +48,5 @@ struct ThroughputTable {
             (key, m { $0.cpuUsPerRequest[key] ?? 0 })
         })
         return out
-    }
-
-    static func median(_ sorted: [Double]) -> Double {
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 }

@@ -8,12 +8,6 @@ struct VersusTable {
     let systems: [String]
     let runs: [VersusRunner.Run]
 
-    static func median(_ values: [Double]) -> Double {
-        let s = values.sorted()
-        guard !s.isEmpty else { return 0 }
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
-
     var text: String {
         let clients = Set(runs.flatMap { $0.figures.clients.keys }).sorted()
         let reps = Set(runs.map(\.rep)).count
@@ -25,7 +19,7 @@ struct VersusTable {
         for system in systems {
             let mine = runs.filter { $0.system == system }.map(\.figures)
             guard !mine.isEmpty else { continue }
-            func m(_ f: (Figures) -> Double) -> Double { Self.median(mine.map(f)) }
+            func m(_ f: (Figures) -> Double) -> Double { mine.map(f).median ?? 0 }
             let fill = m { $0.batchFill * Double(workload.backend.batchLimit) }
             var row = "| \(system) | \(Report.ms(m { $0.all.meanMs })) (\(String(format: "%.2f", m { $0.ratioToBound }))) "
             row += "| \(Report.ms(m { $0.all.p50Ms })) | \(Report.ms(m { $0.all.p99Ms })) | "
@@ -33,7 +27,7 @@ struct VersusTable {
                 .joined(separator: " | ")
             row += " | \(String(format: "%.1f", m { $0.throughputPerS })) | \(fill > 0 ? String(format: "%.2f", fill) : "–") "
             row += "| \(Int(m { Double($0.rejected + $0.expired + $0.failed) })) "
-            row += "| \(Int(Self.median(runs.filter { $0.system == system }.map { Double($0.wrongAnswers) }))) |\n"
+            row += "| \(Int(runs.filter { $0.system == system }.map { Double($0.wrongAnswers) }.median ?? 0)) |\n"
             out += row
         }
         return out
