@@ -17,7 +17,8 @@ public final class IngressMetrics: Sendable {
     /// latency timer: made once, because swift-metrics' `Counter(label:)`
     /// asks the registry each time, which validates the name and looks the
     /// labels up (`perf`: a few percent of the ingress's time per request).
-    private let instruments = NIOLockedValueBox<(counters: [Answer: CoreMetrics.Counter], timer: Metrics.Timer?)>(([:], nil))
+    private let counters = NIOLockedValueBox<[Answer: CoreMetrics.Counter]>([:])
+    private let duration: Metrics.Timer
 
     private struct Answer: Hashable {
         var client: String
@@ -36,25 +37,23 @@ public final class IngressMetrics: Sendable {
         return IngressMetrics(registry: registry)
     }
 
+    /// After `MetricsSystem.bootstrap`, so the timer is the registry's.
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
+        duration = Metrics.Timer(label: "ferry_request_duration_seconds")
     }
 
     /// One request answered with `status` after `nanoseconds`.
     func answered(client: String, status: Int, nanoseconds: Int64) {
         let key = Answer(client: client, status: status)
-        let (counter, timer) = instruments.withLockedValue { made in
-            let counter = made.counters[key] ?? {
-                let counter = CoreMetrics.Counter(label: "ferry_requests_total", dimensions: [("client", client), ("status", String(status))])
-                made.counters[key] = counter
-                return counter
-            }()
-            let timer = made.timer ?? Metrics.Timer(label: "ferry_request_duration_seconds")
-            made.timer = timer
-            return (counter, timer)
+        let counter = counters.withLockedValue { made in
+            if let counter = made[key] { return counter }
+            let counter = CoreMetrics.Counter(label: "ferry_requests_total", dimensions: [("client", client), ("status", String(status))])
+            made[key] = counter
+            return counter
         }
         counter.increment()
-        timer.recordNanoseconds(nanoseconds)
+        duration.recordNanoseconds(nanoseconds)
     }
 
     /// Another process's latest samples, replacing the last from `source`.

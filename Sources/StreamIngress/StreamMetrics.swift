@@ -29,24 +29,28 @@ final class StreamMetrics {
         }
     }
 
-    private func counter(_ s: StreamConfig, _ outcome: Outcome) -> Counter {
-        let key = ["stream_entries", s.key, s.model, outcome.rawValue]
+    /// The counter for `key` (metric and label values), made by `make` on first use.
+    private func counter(_ key: [String], _ make: () -> Counter) -> Counter {
         if let made = counters[key] { return made }
-        let made = registry.makeCounter(descriptor: .init(namespace: "ferry", metricName: "stream_entries", unitName: "total",
-                                               helpText: "Stream entries finished, by outcome: answered, dead_lettered, lost (another consumer answers it)"),
-                             labels: [("stream", s.key), ("model", s.model), ("outcome", outcome.rawValue)])
+        let made = make()
         counters[key] = made
         return made
     }
 
+    private func counter(_ s: StreamConfig, _ outcome: Outcome) -> Counter {
+        counter(["stream_entries", s.key, s.model, outcome.rawValue]) {
+            registry.makeCounter(descriptor: .init(namespace: "ferry", metricName: "stream_entries", unitName: "total",
+                                                   helpText: "Stream entries finished, by outcome: answered, dead_lettered, lost (another consumer answers it)"),
+                                 labels: [("stream", s.key), ("model", s.model), ("outcome", outcome.rawValue)])
+        }
+    }
+
     private func claims(_ s: StreamConfig) -> Counter {
-        let key = ["stream_claimed", s.key, s.model]
-        if let made = counters[key] { return made }
-        let made = registry.makeCounter(descriptor: .init(namespace: "ferry", metricName: "stream_claimed", unitName: "total",
-                                               helpText: "Stream entries taken over from consumers idle past the claim time"),
-                             labels: [("stream", s.key), ("model", s.model)])
-        counters[key] = made
-        return made
+        counter(["stream_claimed", s.key, s.model]) {
+            registry.makeCounter(descriptor: .init(namespace: "ferry", metricName: "stream_claimed", unitName: "total",
+                                                   helpText: "Stream entries taken over from consumers idle past the claim time"),
+                                 labels: [("stream", s.key), ("model", s.model)])
+        }
     }
 
     func finished(_ s: StreamConfig, _ outcome: Outcome) { counter(s, outcome).increment() }
