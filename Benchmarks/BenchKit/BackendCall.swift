@@ -11,6 +11,9 @@ public struct BackendCall: Decodable, Sendable {
     /// Monotonic nanoseconds.
     public let start_ns: Int64
     public let end_ns: Int64
+    /// How long a call sent ahead (`--pipeline`) waited in the server's queue
+    /// before it ran; absent in logs from before pipelining.
+    public let queued_ns: Int64?
     /// How many of the items failed.
     public let failed: Int
     /// Each item's payload key (FNV-1a 64-bit, 16 hex digits), in batch order.
@@ -20,6 +23,11 @@ public struct BackendCall: Decodable, Sendable {
 }
 
 extension BackendCall {
+    /// When the server began to run it (after any wait in its queue).
+    public var ranNs: Int64 { start_ns + (queued_ns ?? 0) }
+    /// What the call itself took at the server: the scheduler's service time.
+    public var serviceNs: Int64 { end_ns - ranNs }
+
     /// Reads a call log, one JSON object a line; a bad line is named by its number.
     public static func read(log path: String) throws -> [BackendCall] {
         let text = try String(contentsOfFile: path, encoding: .utf8)

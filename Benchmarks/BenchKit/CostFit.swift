@@ -20,7 +20,7 @@ public struct CostFit: Sendable {
     public static func calls(in log: [BackendCall], model: String? = nil) -> [CostLearner.Call] {
         log.filter { ($0.model == model || model == nil) && $0.failed == 0 && $0.sizes?.count == $0.items && $0.items > 0 }
             .sorted { $0.start_ns < $1.start_ns }
-            .map { CostLearner.Call(count: $0.items, longest: $0.sizes!.max()!, serviceNs: $0.end_ns - $0.start_ns) }
+            .map { CostLearner.Call(count: $0.items, longest: $0.sizes!.max()!, serviceNs: $0.serviceNs) }
     }
 
     public static func fit(_ calls: [CostLearner.Call], model: String? = nil, configuration: CostLearner.Configuration,

@@ -92,7 +92,7 @@ public struct LiveRunner: Sendable {
             try await http.shutdown()
             // Stopped first, so every call the worker made is in its log.
             _ = await ferry?.stop()
-            let calls = try ferry?.calls().map { Simulator.Call(startNs: $0.start_ns, endNs: $0.end_ns, items: [], size: $0.items) } ?? []
+            let calls = try ferry?.calls().map { Simulator.Call(startNs: $0.ranNs, endNs: $0.end_ns, items: [], size: $0.items) } ?? []
             return Run(result: Simulator.Result(records: result.records, calls: calls, refusedAnswers: 0, endNs: result.endNs),
                        tally: result.tally)
         } catch {

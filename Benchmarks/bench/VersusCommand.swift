@@ -16,7 +16,8 @@ struct VersusCommand: AsyncParsableCommand {
             workload's trace over gRPC to each batcher, to the unbatched Triton alone (one item a call), and
             through Ferry to the unbatched Triton: sending each item alone (fifo, batch limit 1: what its hops
             cost; --no-one-a-call leaves it out), and each strategy (its cost law learned from a neutral 5 ms
-            prior). Repetitions are interleaved; tables show medians. Results: OUT/versus.json and versus.md,
+            prior). --pipeline 1 has Ferry send a call ahead to wait in Triton's queue (default 0, Ferry's
+            own; --pipeline 0,1 runs both). Repetitions are interleaved; tables show medians. Results: OUT/versus.json and versus.md,
             and each Ferry run's call log (OUT/calls-WORKLOAD-xRATE-STRATEGY-REP.jsonl, …-one-a-call-REP.jsonl)
             for `bench fit-cost`.
             """)
@@ -54,6 +55,9 @@ struct VersusCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also run Ferry sending each item alone (fifo, batch limit 1): what its hops cost without batching.")
     var oneACall = true
 
+    @Option(name: .customLong("pipeline"), help: "Calls Ferry sends ahead to Triton's queue (repeat or comma-separate: each depth runs every Ferry system; labels name a depth other than 0).")
+    var pipelines: [String] = ["\(VersusSystem.defaultPipeline)"]
+
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
@@ -69,6 +73,10 @@ struct VersusCommand: AsyncParsableCommand {
         options.out = out
         options.quiet = quiet
         options.oneACall = oneACall
+        options.pipelines = try Self.list(pipelines).map {
+            guard let v = Int($0), (0...64).contains(v) else { throw BenchError.usage("--pipeline takes whole numbers 0…64, got '\($0)'") }
+            return v
+        }
         do {
             options.delaysUs = try Self.list(delays).map {
                 guard let v = Int($0), v >= 0 else { throw BenchError.usage("--queue-delay-us takes whole µs ≥ 0, got '\($0)'") }

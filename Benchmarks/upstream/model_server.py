@@ -46,13 +46,15 @@ contents.bytes_contents; LABEL in raw_output_contents). Unknown model
 NOT_FOUND, bad tensor INVALID_ARGUMENT.
 
 For tests and demos it counts what it saw (GET /stats: calls, texts, the
-largest batch, overlapping calls; oip_http_calls and oip_grpc_calls are the
+largest batch, overlapping calls, the most calls in flight at once; oip_http_calls and oip_grpc_calls are the
 part of calls that came through the Open Inference Protocol) and can inject
 failures deterministically, on every face (calls are numbered across faces):
   --fail-every N    every Nth call answers 500 (retryable; gRPC: UNAVAILABLE)
   --slow-every N    every Nth call hangs --slow-ms before starting (a timeout)
   --wrong-every N   every Nth call answers one result too few (a final error;
                     on the OIP faces LABEL has N-1 elements and a shape to match)
+  --hold            the call that has the model waits until POST /release, so a
+                    test can see what was sent meanwhile (calls queue, one runs)
 
 Once both ports listen it prints one line on stdout: "ready http=P grpc=Q"
 (grpc=0 when off).
@@ -153,13 +155,17 @@ class Model:
     """What every face shares: one call at a time, the counters, the injected failures."""
 
     def __init__(self, unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, max_batch=5,
-                 classifier=None, model_name="classifier"):
+                 classifier=None, model_name="classifier", hold=False):
         self.unit_ms, self.fail_every, self.slow_every, self.slow_ms = unit_ms, fail_every, slow_every, slow_ms
         self.wrong_every, self.max_batch, self.classifier, self.name = wrong_every, max_batch, classifier, model_name
         self.output, self.output_datatype, self.output_row = classifiers.output_of(classifier)
         self.input, self.input_raw = classifiers.input_of(classifier)
         self.lock = asyncio.Lock()
-        self.stats = {"calls": 0, "texts": 0, "max_batch": 0, "overlaps": 0, "active": 0,
+        # --hold: the call that has the model waits for POST /release (a test orders events by it).
+        self.gate = asyncio.Event()
+        if not hold:
+            self.gate.set()
+        self.stats = {"calls": 0, "texts": 0, "max_batch": 0, "overlaps": 0, "active": 0, "max_active": 0,
                       "failed": 0, "slowed": 0, "wrong": 0, "refused_batches": 0,
                       "oip_http_calls": 0, "oip_grpc_calls": 0}
 
@@ -178,11 +184,13 @@ class Model:
         if stats["active"] > 0:
             stats["overlaps"] += 1  # a caller that respects "one call at a time" never causes this
         stats["active"] += 1
+        stats["max_active"] = max(stats["max_active"], stats["active"])
         try:
             if self.slow_every and n % self.slow_every == 0:
                 stats["slowed"] += 1
                 await asyncio.sleep(self.slow_ms / 1000)
             async with self.lock:
+                await self.gate.wait()
                 stats["texts"] += len(seqs)
                 stats["max_batch"] = max(stats["max_batch"], len(seqs))
                 if self.fail_every and n % self.fail_every == 0:
@@ -262,9 +270,9 @@ def parse_http_infer(header, binary, max_batch, output=OUTPUT, input_name=INPUT)
 
 
 def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, max_batch=5,
-             classifier=None, model_name="classifier"):
+             classifier=None, model_name="classifier", hold=False):
     app = FastAPI()
-    model = Model(unit_ms, fail_every, slow_every, slow_ms, wrong_every, max_batch, classifier, model_name)
+    model = Model(unit_ms, fail_every, slow_every, slow_ms, wrong_every, max_batch, classifier, model_name, hold)
     app.state.model = model
     stats = model.stats
 
@@ -292,6 +300,11 @@ def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, 
     @app.get("/stats")
     async def get_stats():
         return stats
+
+    @app.post("/release")
+    async def release():
+        model.gate.set()
+        return {"released": True}
 
     @app.get("/healthz")
     async def healthz():
@@ -512,6 +525,8 @@ def main():
     p.add_argument("--slow-every", type=int, default=0)
     p.add_argument("--slow-ms", type=float, default=0)
     p.add_argument("--wrong-every", type=int, default=0)
+    p.add_argument("--hold", action="store_true",
+                   help="the call that has the model waits until POST /release (then every call runs freely)")
     p.add_argument("--keep-alive-s", type=float, default=5, help="idle keep-alive timeout (uvicorn's default is 5 s)")
     p.add_argument("--max-batch", type=int, default=5, help="most texts in one call, on every face")
     p.add_argument("--classifier", choices=["rule", "magika", "minilm", "efficientnet"], default="rule",
@@ -533,7 +548,7 @@ def main():
     except (classifiers.DeviceUnavailable, ValueError) as e:
         sys.exit(f"model_server: {e}")
     app = make_app(a.unit_ms, a.fail_every, a.slow_every, a.slow_ms, a.wrong_every, a.max_batch,
-                   classifier, a.model_name)
+                   classifier, a.model_name, a.hold)
     try:  # the event loop uvicorn.run would pick (uvloop where installed)
         from uvicorn._compat import asyncio_run
         loop_factory = uvicorn.Config(app).get_loop_factory()

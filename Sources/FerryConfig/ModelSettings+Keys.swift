@@ -17,6 +17,7 @@ extension ModelSettings {
         ("backend", "backend.kind"),
         ("batch_limit", "backend.batch_limit"),
         ("concurrency", "backend.concurrency"),
+        ("pipeline", "backend.pipeline"),
         ("unit_ms", "backend.unit_ms"),
         ("call_ms", "backend.call_ms"),
         ("cost_terms", "backend.cost_terms"),

@@ -20,6 +20,7 @@ extension Settings {
         .choice("backend.kind", "--backend", \.backend, ["simulated", "http", "oip"]),
         .int("backend.batch_limit", "--batch-limit", \.batchLimit, 1...Int.max),
         .int("backend.concurrency", "--concurrency", \.concurrency, 1...Int.max),
+        .int("backend.pipeline", "--pipeline", \.pipeline, 0...64),
         .number("backend.unit_ms", "--unit-ms", \.unitMs, 0...Double.infinity),
         .number("backend.call_ms", "--call-ms", \.callMs, 0...Double.infinity),
         .texts("backend.cost_terms", "--cost-term", \.costTerms) {

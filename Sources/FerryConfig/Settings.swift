@@ -24,6 +24,12 @@ public struct Settings: Sendable, Equatable {
     public var backend = "simulated"
     public var batchLimit = 5
     public var concurrency = 1
+    /// Calls sent ahead to an upstream that queues them: each of its
+    /// `concurrency` calls at once may have this many more waiting there, so
+    /// the next one starts the moment one ends instead of after Ferry's round
+    /// trip (the scheduler's decision, the worker's hop). 0: a call is sent
+    /// only when one of the `concurrency` slots is free.
+    public var pipeline = 0
     public var unitMs = 1.0
     public var callMs = 0.0
     /// The terms of the backend's cost law the scheduler fits from the
@@ -163,6 +169,10 @@ public struct Settings: Sendable, Equatable {
         if streamKey != nil && redis == nil {
             throw ConfigError(origin: origin(of: Self.key(named: "stream.key")!), key: "stream.key",
                               problem: "names a stream but stream.redis (--redis) does not say which Redis server holds it")
+        }
+        if backend == "simulated" && pipeline > 0 {
+            throw ConfigError(origin: origin(of: Self.key(named: "backend.pipeline")!), key: "backend.pipeline",
+                              problem: "is \(pipeline), but the simulated backend has no queue of its own to send calls ahead to (only backend.kind \"http\" or \"oip\" upstreams do)")
         }
         if backend != "simulated" && upstream.isEmpty {
             throw ConfigError(origin: origin(of: Self.key(named: "backend.kind")!), key: "backend.kind",

@@ -19,6 +19,8 @@ final class ModelLane {
         /// How the lane learns its backend's cost law; nil: it keeps `costModel`.
         var learning: CostLearner.Configuration?
         var predictiveAdmission = false
+        /// Calls the worker sends ahead per call running (`Settings.pipeline`).
+        var pipeline = 0
     }
 
     /// Ids below 2^40 per lane; up to 2^24 lanes.
@@ -48,7 +50,8 @@ final class ModelLane {
         self.metrics = metrics.model(configuration.model)
         core = SchedulingCore(strategy: configuration.strategy,
                               configuration: .init(maxQueued: configuration.maxQueued, maxQueuedPerClient: configuration.maxQueuedPerClient,
-                                                   costModel: configuration.costModel, idBase: UInt64(index) << Self.idShift))
+                                                   costModel: configuration.costModel, idBase: UInt64(index) << Self.idShift,
+                                                   pipeline: configuration.pipeline))
         wakeTimer = reactor.makePreciseTimer()
         learner = configuration.learning.map(CostLearner.init)
         predictiveAdmission = configuration.predictiveAdmission

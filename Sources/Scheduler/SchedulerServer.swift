@@ -63,10 +63,14 @@ public final class SchedulerServer {
         public var learning: CostLearner.Configuration?
         /// Refuse at once a request the cost law predicts would finish after its deadline.
         public var predictiveAdmission: Bool
+        /// Calls the worker sends ahead per call running (`Settings.pipeline`):
+        /// of the slots it announces, those that wait in the server's queue.
+        public var pipeline: Int
 
         public init(name: String, strategy: any SchedulingStrategy, maxQueued: Int = 10_000, maxQueuedPerClient: Int? = nil,
                     costModel: CostModel = .seed(unitMs: 1), learning: CostLearner.Configuration? = nil,
-                    predictiveAdmission: Bool = false) {
+                    predictiveAdmission: Bool = false, pipeline: Int = 0) {
+            self.pipeline = pipeline
             self.name = name
             self.strategy = strategy
             self.maxQueued = maxQueued
@@ -106,7 +110,8 @@ public final class SchedulerServer {
         lanes = models.enumerated().map { index, model in
             ModelLane(index: index, configuration: .init(model: model.name, strategy: model.strategy, maxQueued: model.maxQueued,
                                                          maxQueuedPerClient: model.maxQueuedPerClient, costModel: model.costModel,
-                                                         learning: model.learning, predictiveAdmission: model.predictiveAdmission),
+                                                         learning: model.learning, predictiveAdmission: model.predictiveAdmission,
+                                                         pipeline: model.pipeline),
                       reactor: reactor, metrics: metrics)
         }
         laneByModel = Dictionary(lanes.map { ($0.model, $0) }, uniquingKeysWith: { first, _ in first })

@@ -19,6 +19,6 @@ extension SchedulerServer.Model {
         let terms = s.costTerms.compactMap(CostTerm.init(rawValue:))
         self.init(name: model.name, strategy: strategy, maxQueued: s.maxQueued, maxQueuedPerClient: s.maxQueuedPerClient,
                   costModel: law, learning: s.costWindow > 0 && !terms.isEmpty ? .init(terms: terms, prior: law, window: s.costWindow) : nil,
-                  predictiveAdmission: s.admission == "predictive")
+                  predictiveAdmission: s.admission == "predictive", pipeline: s.pipeline)
     }
 }

@@ -21,8 +21,12 @@ public final class SchedulingCore {
     public struct Configuration: Sendable {
         /// Most items one backend call may hold.
         public var batchLimit: Int
-        /// Backend calls that may run at once.
+        /// Backend calls that may be in flight at once.
         public var slots: Int
+        /// Of those, the calls sent ahead per call running (the worker's
+        /// `pipeline`): they wait in the model server's queue, so the backend
+        /// runs `slots / (1 + pipeline)` at once.
+        public var pipeline: Int
         /// Most items queued at once; beyond it `enqueue` refuses.
         public var maxQueued: Int
         /// Most items one client may have queued; beyond it `enqueue` refuses
@@ -43,8 +47,9 @@ public final class SchedulingCore {
 
         public init(batchLimit: Int = 5, slots: Int = 1, maxQueued: Int = 10_000, maxQueuedPerClient: Int? = nil,
                     starvationBoundNs: Int64 = 30_000_000_000, maxConsecutiveRefusals: Int = 10,
-                    costModel: CostModel = .seed(unitMs: 1), idBase: UInt64 = 0) {
+                    costModel: CostModel = .seed(unitMs: 1), idBase: UInt64 = 0, pipeline: Int = 0) {
             self.idBase = idBase
+            self.pipeline = max(0, pipeline)
             self.batchLimit = batchLimit
             self.slots = slots
             self.maxQueued = maxQueued
@@ -476,16 +481,24 @@ public final class SchedulingCore {
     }
 
     /// When a request of size `cost` queued now would be answered: the calls
-    /// running finish as the cost law says, the queue ahead of it goes in
-    /// arrival order in full batches (each costing what the law says for
-    /// it), all spread over the backend's slots; then its own call. A guess
-    /// from the law, not a promise: a strategy may serve it sooner or later.
+    /// running finish as the cost law says (those sent ahead, waiting in the
+    /// server's queue, have all of it still to do), the queue ahead of it goes
+    /// in arrival order in full batches (each costing what the law says for
+    /// it), all spread over the calls the backend runs at once; then its own
+    /// call. A guess from the law, not a promise: a strategy may serve it
+    /// sooner or later.
     public func predictedFinishNs(cost: UInt64, now: Int64) -> Int64 {
         let law = configuration.costModel
+        let parallel = max(1, configuration.slots / (1 + configuration.pipeline))
         var work = 0.0
+        var sent: [(sinceNs: Int64, estimate: Double)] = []
         inFlight.forEach { _, batch in
-            let estimate = law.callNs(count: batch.items.count, longest: batch.items.map(\.cost).max() ?? 0)
-            work += max(0, estimate - Double(now - batch.sinceNs))
+            sent.append((batch.sinceNs, law.callNs(count: batch.items.count, longest: batch.items.map(\.cost).max() ?? 0)))
+        }
+        // First come, first run: the oldest `parallel` are running.
+        sent.sort { $0.sinceNs < $1.sinceNs }
+        for (index, call) in sent.enumerated() {
+            work += index < parallel ? max(0, call.estimate - Double(now - call.sinceNs)) : call.estimate
         }
         var count = 0
         var longest: UInt64 = 0
@@ -499,7 +512,7 @@ public final class SchedulingCore {
             }
         }
         work += law.callNs(count: count, longest: longest)
-        let wait = work / Double(max(1, configuration.slots))
+        let wait = work / Double(parallel)
         return now + Int64(wait.rounded()) + law.itemNs(size: cost)
     }
 

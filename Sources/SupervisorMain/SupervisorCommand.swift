@@ -57,6 +57,8 @@ struct SupervisorCommand: ParsableCommand {
     var batchLimit: Int?
     @Option(help: .init(S.help("Backend calls that may run at once.", \.concurrency)))
     var concurrency: Int?
+    @Option(help: .init(S.help("Upstream backends: calls sent ahead per call at once, queued at the model server so the next starts as one ends.", \.pipeline)))
+    var pipeline: Int?
     @Option(help: .init(S.help("Simulated backend: milliseconds per squared character of a call's longest text.", \.unitMs)))
     var unitMs: Double?
     @Option(help: .init(S.help("Simulated backend: fixed milliseconds per call.", \.callMs)))
@@ -156,6 +158,7 @@ struct SupervisorCommand: ParsableCommand {
         s.override(\.backend, with: backend)
         s.override(\.batchLimit, with: batchLimit)
         s.override(\.concurrency, with: concurrency)
+        s.override(\.pipeline, with: pipeline)
         s.override(\.unitMs, with: unitMs)
         s.override(\.callMs, with: callMs)
         s.override(\.costTerms, with: costTerm)

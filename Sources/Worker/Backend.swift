@@ -9,6 +9,9 @@ public protocol Backend: AnyObject {
     var batchLimit: Int { get }
     /// Calls that may run at once.
     var concurrency: Int { get }
+    /// Calls sent ahead per call at once, to wait in a model server's own
+    /// queue (`Settings.pipeline`); 0 for a backend without one.
+    var pipeline: Int { get }
     /// Runs one call with `payloads` (at most `batchLimit`), then calls
     /// `completion` once with one outcome per payload, in order.
     func execute(_ payloads: [[UInt8]], completion: @escaping (_ outcomes: [BatchResult.Outcome]) -> Void)
@@ -22,4 +25,7 @@ public protocol Backend: AnyObject {
 
 extension Backend {
     public func close() {}
+    public var pipeline: Int { 0 }
+    /// Calls the worker keeps in flight: those running and those sent ahead.
+    public var slots: Int { concurrency * (1 + pipeline) }
 }

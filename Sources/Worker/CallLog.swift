@@ -17,13 +17,15 @@ public final class CallLog {
 
     deinit { fclose(file) }
 
-    /// Records one finished call. Times are monotonic nanoseconds.
+    /// Records one finished call. Times are monotonic nanoseconds; `queuedNs`
+    /// is how long a call sent ahead waited in the server's queue before it
+    /// ran (`Backend.pipeline`; 0 for one sent to a free slot).
     /// `keys` are the items' `PayloadKey`s and `sizes` their sizes (the
     /// scheduler's cost hints), in batch order.
-    public func record(batchID: UInt64, model: String, items: Int, startNs: Int64, endNs: Int64, failed: Int, keys: [UInt64], sizes: [UInt64]) {
+    public func record(batchID: UInt64, model: String, items: Int, startNs: Int64, queuedNs: Int64 = 0, endNs: Int64, failed: Int, keys: [UInt64], sizes: [UInt64]) {
         let keyList = keys.map { "\"\(PayloadKey.hex($0))\"" }.joined(separator: ",")
         let sizeList = sizes.map { "\($0)" }.joined(separator: ",")
-        fputs("{\"batch\":\(batchID),\"model\":\(jsonQuoted(model)),\"items\":\(items),\"start_ns\":\(startNs),\"end_ns\":\(endNs),\"failed\":\(failed),\"keys\":[\(keyList)],\"sizes\":[\(sizeList)]}\n", file)
+        fputs("{\"batch\":\(batchID),\"model\":\(jsonQuoted(model)),\"items\":\(items),\"start_ns\":\(startNs),\"end_ns\":\(endNs),\"queued_ns\":\(queuedNs),\"failed\":\(failed),\"keys\":[\(keyList)],\"sizes\":[\(sizeList)]}\n", file)
         fflush(file)
     }
 }

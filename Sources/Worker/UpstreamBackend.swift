@@ -32,6 +32,8 @@ public final class UpstreamBackend: Backend {
         public var urls: [String]
         public var batchLimit: Int = 5
         public var concurrency: Int = 1
+        /// Calls sent ahead per call at once (`Settings.pipeline`).
+        public var pipeline: Int = 0
         public var timeoutMs: Int64 = 30_000
         public var maxAttempts: Int = 3
         public var backoffMs: Int64 = 50
@@ -45,6 +47,7 @@ public final class UpstreamBackend: Backend {
     public var name: String { face.name }
     public var batchLimit: Int { configuration.batchLimit }
     public var concurrency: Int { configuration.concurrency }
+    public var pipeline: Int { configuration.pipeline }
     private let configuration: Configuration
     private let face: any UpstreamProtocol
     private let wakeup: UVAsync

@@ -15,7 +15,7 @@ public enum UpstreamHTTP {
     public static func makeClient(_ c: UpstreamBackend.Configuration) -> HTTPClient {
         var http = HTTPClient.Configuration()
         http.connectionPool.idleTimeout = .milliseconds(c.idleTimeoutMs)
-        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, c.concurrency * 2)
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, c.concurrency * (1 + c.pipeline) * 2)
         http.timeout.connect = .milliseconds(min(c.timeoutMs, 5_000))
         http.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .shared(UpstreamLoop.group), configuration: http)

@@ -44,6 +44,8 @@ public final class WorkerServer {
     private var connections: [Int: MessageLink] = [:]
     /// Calls running per model.
     private var running: [String: Int] = [:]
+    /// Per model: when each call began at its server (calls sent ahead wait there).
+    private var queueClocks: [String: UpstreamQueueClock] = [:]
     /// Calls running per scheduler connection and model (a connection by its
     /// number, never reused: one that is gone may still have calls running,
     /// and a new one may get the old one's address); its scheduler may have
@@ -91,6 +93,7 @@ public final class WorkerServer {
         self.server = server
         let models = served.map { s in
             "\(served.count > 1 ? "model \(s.model): " : "")backend \(s.backend.name), batch limit \(s.backend.batchLimit), concurrency \(s.backend.concurrency)"
+                + (s.backend.pipeline > 0 ? ", \(s.backend.pipeline) sent ahead per call running" : "")
         }
         logger.info("listening on \(configuration.socketPath); \(models.joined(separator: "; "))")
         guard let controlPath = configuration.controlPath else { return }
@@ -131,7 +134,7 @@ public final class WorkerServer {
                 return
             }
             connection.send([Handshake.hello(from: .worker)] + served.map {
-                .capacity(model: $0.model, batchLimit: UInt32($0.backend.batchLimit), slots: UInt32($0.backend.concurrency))
+                .capacity(model: $0.model, batchLimit: UInt32($0.backend.batchLimit), slots: UInt32($0.backend.slots))
             })
         case let .batch(batch):
             run(batch, for: connection, key: key)
@@ -151,10 +154,10 @@ public final class WorkerServer {
             return
         }
         let backend = backends[batch.model]!  // refusal() checked it is served
-        guard running[batch.model, default: 0] < backend.concurrency else {
+        guard running[batch.model, default: 0] < backend.slots else {
             // The slot this scheduler counts on is still taken by a call made
             // for a scheduler that has gone (it restarted): the backend must
-            // not run more than its concurrency, and the new scheduler did
+            // not run more than its slots, and the new scheduler did
             // nothing wrong, so the batch waits here for that call to end.
             logger.debug("holding batch \(batch.batchID): \(running) call(s) of a departed scheduler still running")
             held.append(HeldBatch(batch: batch, connection: key))
@@ -167,19 +170,23 @@ public final class WorkerServer {
         let slot = ConnectionModel(connection: key, model: batch.model)
         running[batch.model, default: 0] += 1
         runningFor[slot, default: 0] += 1
+        let backend = backends[batch.model]!
         let start = reactor.nowNanoseconds
-        backends[batch.model]!.execute(batch.items.map(\.payload)) { [weak self, weak connection] outcomes in
+        let sent = queueClocks[batch.model, default: UpstreamQueueClock(parallel: backend.concurrency, depth: backend.slots)].send(at: start)
+        backend.execute(batch.items.map(\.payload)) { [weak self, weak connection] outcomes in
             guard let self else { return }
             let end = reactor.nowNanoseconds
+            // Sent ahead, a call waits in the server's queue first: the scheduler learns from its own time.
+            let began = self.queueClocks[batch.model]!.end(sent, at: end)
             self.running[batch.model, default: 1] -= 1
             self.runningFor[slot, default: 1] -= 1
             if self.runningFor[slot] == 0 { self.runningFor[slot] = nil }
             let failed = outcomes.filter { $0.status != .ok }.count
-            self.callLog?.record(batchID: batch.batchID, model: batch.model, items: batch.items.count, startNs: start, endNs: end, failed: failed,
+            self.callLog?.record(batchID: batch.batchID, model: batch.model, items: batch.items.count, startNs: start, queuedNs: began - start, endNs: end, failed: failed,
                                  keys: batch.items.map { PayloadKey.of($0.payload) }, sizes: batch.items.map(\.cost))
             self.metrics.call(model: batch.model, failed == 0 ? .ok : .failed)
             self.metricsReport?.poke()
-            connection?.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(max(0, end - start)), outcomes: outcomes)))
+            connection?.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(max(0, end - began)), outcomes: outcomes)))
             self.startHeld(model: batch.model)
             if self.draining && self.runningTotal == 0 && self.held.isEmpty { self.finish(status: 0) }
         }
@@ -189,8 +196,8 @@ public final class WorkerServer {
 
     /// Starts `model`'s held batches while its backend slots are free.
     private func startHeld(model: String) {
-        let concurrency = backends[model]!.concurrency
-        while running[model, default: 0] < concurrency, let index = held.firstIndex(where: { $0.batch.model == model }) {
+        let slots = backends[model]!.slots
+        while running[model, default: 0] < slots, let index = held.firstIndex(where: { $0.batch.model == model }) {
             let next = held.remove(at: index)
             guard let connection = connections[next.connection] else { continue }  // its scheduler went away too
             start(next.batch, for: connection, key: next.connection)
@@ -205,11 +212,11 @@ public final class WorkerServer {
         if batch.items.count > backend.batchLimit {
             return (.invalid, "batch of \(batch.items.count) items exceeds the backend limit of \(backend.batchLimit) for model '\(batch.model)'")
         }
-        // Only this scheduler's own calls count: it was told `concurrency` slots.
+        // Only this scheduler's own calls count: it was told `slots`.
         let own = runningFor[ConnectionModel(connection: key, model: batch.model), default: 0]
             + held.count(where: { $0.connection == key && $0.batch.model == batch.model })
-        if own >= backend.concurrency {
-            return (.busy, "backend busy: \(own) calls of this scheduler for model '\(batch.model)' running or waiting, concurrency limit \(backend.concurrency)")
+        if own >= backend.slots {
+            return (.busy, "backend busy: \(own) calls of this scheduler for model '\(batch.model)' running or waiting, limit \(backend.slots) (concurrency \(backend.concurrency), pipeline \(backend.pipeline))")
         }
         return nil
     }

@@ -39,6 +39,7 @@ public enum Backends {
         var config = UpstreamBackend.Configuration(urls: s.upstream)
         config.batchLimit = s.batchLimit
         config.concurrency = s.concurrency
+        config.pipeline = s.pipeline
         config.timeoutMs = Int64(s.upstreamTimeoutMs)
         config.maxAttempts = s.upstreamAttempts
         let face: any UpstreamProtocol

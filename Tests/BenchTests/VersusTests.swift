@@ -78,12 +78,15 @@ import TestSupport
             """.write(to: dir.appendingPathComponent("tiny.toml"), atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("out").path
         let (status, text) = try await BuildProducts.runBench(["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0",
-                                                         "--prior", "neutral,law", "--reps", "1", "--workloads-dir", dir.path, "--out", out])
+                                                         "--prior", "neutral,law", "--pipeline", "0,1", "--reps", "1",
+                                                         "--workloads-dir", dir.path, "--out", out])
         #expect(status == 0, "\(text.suffix(3000))")
         let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
         #expect(runs.map(\.system) == ["Triton dynamic batcher, delay 0 µs", "Triton alone, no batching",
                                        "Ferry, one item a call → Triton (batching off)", "Ferry sjf → Triton (batching off)",
-                                       "Ferry sjf, prior: the law → Triton (batching off)"])
+                                       "Ferry sjf, prior: the law → Triton (batching off)",
+                                       "Ferry, one item a call, pipeline 1 → Triton (batching off)", "Ferry sjf, pipeline 1 → Triton (batching off)",
+                                       "Ferry sjf, prior: the law, pipeline 1 → Triton (batching off)"])
         for run in runs {
             #expect(run.rightAnswers == 24 && run.wrongAnswers == 0 && run.figures.all.count == 24, "\(run.system): \(run.rightAnswers) right")
         }
@@ -99,6 +102,10 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-1.jsonl"))
         #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-prior-law-1.jsonl"))
         #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-1.jsonl"))
+        // Sent ahead to Triton's queue: the same answers, and the call log says how long each waited there.
+        let pipelined = try BackendCall.read(log: "\(out)/calls-tiny-x1-sjf-pipeline-1-1.jsonl")
+        #expect(!pipelined.isEmpty && pipelined.allSatisfy { $0.queued_ns != nil && $0.ranNs <= $0.end_ns })
+        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-pipeline-1-1.jsonl"))
     }
 }
 

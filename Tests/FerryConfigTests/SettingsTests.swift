@@ -89,6 +89,19 @@ import Testing
         #expect(s.upstream.count == 2)
     }
 
+    @Test func aPipelineNeedsAnUpstreamThatQueues() throws {
+        var s = Settings()
+        try s.load(toml: "[backend]\npipeline = 1\n", file: "ferry.toml")
+        let error = #expect(throws: ConfigError.self) { try s.validate() }
+        #expect(error?.origin == "ferry.toml:2" && error?.key == "backend.pipeline")
+        #expect(error?.problem.contains("the simulated backend has no queue") == true, "\(error?.problem ?? "")")
+        try s.load(toml: "[backend]\nkind = \"oip\"\nupstreams = [\"grpc://127.0.0.1:8001\"]\n", file: "more.toml")
+        try s.validate()
+        #expect(s.pipeline == 1)
+        s.override(\.pipeline, with: 65)
+        #expect(throws: ConfigError(origin: "--pipeline", key: "backend.pipeline", problem: "must be between 0 and 64, got 65")) { try s.validate() }
+    }
+
     @Test func brokenTOMLNamesTheLine() {
         var s = Settings()
         let error = #expect(throws: ConfigError.self) { try s.load(toml: "[server]\nport = = 1\n", file: "ferry.toml") }

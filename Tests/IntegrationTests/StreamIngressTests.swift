@@ -77,7 +77,8 @@ import TestSupport
                     "entry \(id) (n = \(n)): \(String(describing: a))")
         }
         for id in ghost { #expect(Int(answers[id]?["deliveries"] ?? "0")! >= 2, "ghost's entry \(id): \(String(describing: answers[id]))") }
-        #expect(ferry.log.contains("took over"))
+        // The streamer's lines reach the log through the supervisor, after its answers: waited for.
+        #expect(await ferry.logContains("took over"), "the take-over was not logged")
         #expect(try redis.command(["XPENDING", "frames", "ferry"]).elements?.first == .integer(0))
         #expect(try Self.length(redis, "frames:dead") == 0)
         // The stream ingress's counts on /metrics (through the supervisor, as every process's).

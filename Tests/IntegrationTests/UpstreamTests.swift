@@ -137,4 +137,43 @@ import TestSupport
             #expect(try await ferry.stop() == 0)
         }
     }
+
+    /// `--pipeline 1`: while the model server holds its one running call,
+    /// Ferry sends exactly one more ahead (it waits in the server's queue)
+    /// and no third; released, every text is answered right, and the call
+    /// log says how long the one sent ahead waited, so the time the scheduler
+    /// learns from is the call's own (the server runs one at a time: those
+    /// times never overlap).
+    @Test func aPipelinedCallWaitsInTheServersQueueAndIsTimedFromItsStart() async throws {
+        let model = try ModelServer(["--unit-ms", "0.05", "--hold"])
+        defer { model.stop() }
+        let ferry = try ferry([model.url], ["--concurrency", "1", "--pipeline", "1", "--batch-limit", "1"])
+        try await SeedClient.withHTTPClient { http in
+            try await model.waitUntilUp(client: http)
+            try await ferry.waitUntilReady(client: http)
+            let texts = (0..<6).map { "def f\($0)(): pass" } + (0..<6).map { "plain words \($0)" }
+            async let answers = SeedClient.burst(texts, client: "A", via: http, base: ferry.baseURL)
+            // The held call and the one sent ahead are both at the server.
+            let deadline = ContinuousClock.now + .seconds(30)
+            var stats = try await model.stats(client: http)
+            while stats["active"] != 2 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                stats = try await model.stats(client: http)
+            }
+            #expect(stats["active"] == 2 && stats["calls"] == 2, "\(stats)")
+            _ = try await http.post(url: "\(model.url)/release", body: nil).get()
+            for answer in try await answers {
+                #expect(answer.status == 200 && answer.body == "{\"result\":\"\(SeedClient.expectedLabel(answer.text))\"}", "\(answer.text): \(answer.body)")
+            }
+            stats = try await model.stats(client: http)
+            #expect(stats["calls"] == 12 && stats["max_active"] == 2, "\(stats)")
+            #expect(try await ferry.stop() == 0)
+            let calls = try ferry.calls().sorted { $0.ranNs < $1.ranNs }
+            #expect(calls.count == 12)
+            #expect(calls.contains { ($0.queued_ns ?? 0) > 0 }, "no call was timed as waiting in the server's queue")
+            for (earlier, later) in zip(calls, calls.dropFirst()) {
+                #expect(later.ranNs >= earlier.end_ns, "calls \(earlier.batch) and \(later.batch) are timed as running at once")
+            }
+        }
+    }
 }

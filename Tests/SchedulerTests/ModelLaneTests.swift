@@ -127,7 +127,7 @@ struct OneLane {
     let worker: EmbeddedPeer
     let ingress: EmbeddedPeer
 
-    init(_ model: SchedulerServer.Model, batchLimit: UInt32) throws {
+    init(_ model: SchedulerServer.Model, batchLimit: UInt32, slots: UInt32 = 1) throws {
         let workers = try reactor.listenAsPeer(at: "worker")
         scheduler = SchedulerServer(reactor: reactor, models: [model], configuration: .init(socketPath: "scheduler", workerPath: "worker"),
                                     logger: Logger(label: "test"))
@@ -135,7 +135,7 @@ struct OneLane {
         reactor.run()
         worker = try #require(workers.accepted.last)
         _ = worker.take()
-        worker.link.send([Handshake.hello(from: .worker), .capacity(model: model.name, batchLimit: batchLimit, slots: 1)])
+        worker.link.send([Handshake.hello(from: .worker), .capacity(model: model.name, batchLimit: batchLimit, slots: slots)])
         reactor.run()
         ingress = try reactor.connectPeer(to: "scheduler")
         ingress.send(Handshake.hello(from: .ingress))
@@ -197,6 +197,31 @@ struct OneLane {
         #expect(String(decoding: refused.body, as: UTF8.self).hasPrefix("predicted to finish in 301 ms, after its deadline of 250 ms"),
                 "\(String(decoding: refused.body, as: UTF8.self))")
         #expect(answers.allSatisfy { $0.id == 6 }, "7 (deadline 400 ms) and 8 (none) are admitted: \(answers)")
+    }
+
+    /// With `pipeline` 1 the worker's two slots are one call running and one
+    /// waiting in the server's queue: the one sent ahead has all of its time
+    /// still to do, and the backend runs one call at a time, not two.
+    @Test func aCallSentAheadIsPredictedToRunAfterTheOneRunning() throws {
+        let lane = try OneLane(.init(name: "m", strategy: OldestFirst(), costModel: .seed(unitMs: 1, callMs: 10), predictiveAdmission: true,
+                                     pipeline: 1), batchLimit: 2, slots: 2)
+        _ = lane.ingress.take()
+        lane.ingress.send(OneLane.submit(1, 10))
+        lane.reactor.run()
+        lane.ingress.send(OneLane.submit(2, 10))
+        lane.reactor.run()
+        #expect(lane.worker.take().batches.count == 2, "one call running, one sent ahead")
+        lane.ingress.send(OneLane.submit(3, 10), OneLane.submit(4, 10))
+        lane.reactor.run()
+        // 40 ms later: 70 ms left of the running call + 110 of the one sent ahead + 110 queued + its own 11 ms.
+        lane.reactor.advance(byMilliseconds: 40)
+        lane.ingress.send(OneLane.submit(6, 1, timeoutMs: 250), OneLane.submit(7, 1, timeoutMs: 400))
+        lane.reactor.run()
+        let answers = lane.ingress.take().results
+        let refused = try #require(answers.first { $0.id == 6 })
+        #expect(String(decoding: refused.body, as: UTF8.self).hasPrefix("predicted to finish in 301 ms, after its deadline of 250 ms"),
+                "\(String(decoding: refused.body, as: UTF8.self))")
+        #expect(answers.allSatisfy { $0.id == 6 }, "7 (deadline 400 ms) is admitted: \(answers)")
     }
 
     @Test func withoutItADeadlineIsOnlyCheckedWhileQueued() throws {

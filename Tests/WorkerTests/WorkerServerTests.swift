@@ -10,12 +10,14 @@ final class ManualBackend: Backend {
     let name = "manual"
     let batchLimit: Int
     let concurrency: Int
+    let pipeline: Int
     var onMetricsChange: (() -> Void)?
     private(set) var calls: [(payloads: [[UInt8]], finish: ([BatchResult.Outcome]) -> Void)] = []
 
-    init(batchLimit: Int = 5, concurrency: Int = 1) {
+    init(batchLimit: Int = 5, concurrency: Int = 1, pipeline: Int = 0) {
         self.batchLimit = batchLimit
         self.concurrency = concurrency
+        self.pipeline = pipeline
     }
 
     func execute(_ payloads: [[UInt8]], completion: @escaping ([BatchResult.Outcome]) -> Void) {
@@ -119,5 +121,39 @@ final class ManualBackend: Backend {
         reactor.run()
         #expect(intruder.ended != nil)
         #expect(!intruder.take().contains { if case .capacity = $0 { true } else { false } })
+    }
+}
+
+/// A backend that queues calls (`pipeline`): the worker keeps one more in
+/// flight per call running, and times each from when it could run.
+@Suite struct PipelinedWorkerTests {
+    let reactor = EmbeddedReactor()
+    let backend = ManualBackend(concurrency: 1, pipeline: 1)
+    let worker: WorkerServer
+
+    init() throws {
+        worker = WorkerServer(reactor: reactor, backend: backend, configuration: .init(socketPath: "worker"), logger: Logger(label: "test"))
+        try worker.start()
+    }
+
+    @Test func theSchedulerIsToldTheQueuedSlotsAndTheSecondCallIsTimedFromTheFirstsEnd() throws {
+        let s = try reactor.connectPeer(to: "worker")
+        s.send(Handshake.hello(from: .scheduler))
+        reactor.run()
+        #expect(s.take().contains(.capacity(model: "classifier", batchLimit: 5, slots: 2)))
+        s.send(WorkerServerTests.batch(1, ["a"]), WorkerServerTests.batch(2, ["b"]), WorkerServerTests.batch(3, ["c"]))
+        reactor.run()
+        #expect(backend.calls.count == 2, "one call running and one sent ahead, no third")
+        let busy = try #require(WorkerServerTests.results(s.take()).first)
+        #expect(busy.batchID == 3 && busy.outcomes.allSatisfy { $0.status == .busy })
+        reactor.advance(byMilliseconds: 30)
+        backend.finish(0)
+        reactor.run()
+        reactor.advance(byMilliseconds: 5)
+        backend.finish(1)
+        reactor.run()
+        let results = WorkerServerTests.results(s.take())
+        #expect(results.map(\.batchID) == [1, 2])
+        #expect(results.map(\.serviceNs) == [30_000_000, 5_000_000], "the second waited 30 ms in the server's queue; it ran 5")
     }
 }

@@ -9,19 +9,35 @@ public enum VersusSystem: Sendable, Equatable, Hashable {
     /// unbatched Triton: what Ferry's hops cost with no batching at all, the
     /// yardstick for whether its batching pays (a strategy that knows when
     /// batching does not pay is never worse than this).
-    case ferryOneACall
+    /// Ferry's systems send `pipeline` calls ahead to Triton's queue
+    /// (`--pipeline`), none unless named.
+    case ferryOneACall(pipeline: Int = VersusSystem.defaultPipeline)
     /// Ferry with `strategy` in front of Triton with batching off: Ferry
     /// batches, learning the cost law from `prior`.
-    case ferry(strategy: String, prior: CostPrior = .neutral)
+    case ferry(strategy: String, prior: CostPrior = .neutral, pipeline: Int = VersusSystem.defaultPipeline)
+
+    /// Ferry's own default: a call is sent only when Triton's instance is free.
+    public static let defaultPipeline = 0
 
     /// The table's name for it.
     public var label: String {
         switch self {
         case let .tritonBatcher(delayUs): "Triton dynamic batcher, delay \(delayUs >= 1000 ? "\(delayUs / 1000) ms" : "\(delayUs) µs")"
         case .tritonAlone: "Triton alone, no batching"
-        case .ferryOneACall: "Ferry, one item a call → Triton (batching off)"
-        case let .ferry(strategy, .neutral): "Ferry \(BenchRunner.label(strategy)) → Triton (batching off)"
-        case let .ferry(strategy, .law): "Ferry \(BenchRunner.label(strategy)), prior: the law → Triton (batching off)"
+        case let .ferryOneACall(pipeline): "Ferry, one item a call\(Self.named(pipeline)) → Triton (batching off)"
+        case let .ferry(strategy, .neutral, pipeline): "Ferry \(BenchRunner.label(strategy))\(Self.named(pipeline)) → Triton (batching off)"
+        case let .ferry(strategy, .law, pipeline): "Ferry \(BenchRunner.label(strategy)), prior: the law\(Self.named(pipeline)) → Triton (batching off)"
+        }
+    }
+
+    /// The pipeline depth in a name, where it is not the default.
+    static func named(_ pipeline: Int) -> String { pipeline == defaultPipeline ? "" : ", pipeline \(pipeline)" }
+
+    /// The same in a file name.
+    var fileTag: String {
+        switch self {
+        case let .ferryOneACall(pipeline), let .ferry(_, _, pipeline): pipeline == Self.defaultPipeline ? "" : "-pipeline-\(pipeline)"
+        default: ""
         }
     }
 }
