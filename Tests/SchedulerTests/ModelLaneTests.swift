@@ -200,28 +200,30 @@ struct OneLane {
     }
 
     /// With `pipeline` 1 the worker's two slots are one call running and one
-    /// waiting in the server's queue: the one sent ahead has all of its time
-    /// still to do, and the backend runs one call at a time, not two.
+    /// waiting in the server's queue: the one sent ahead goes 1 ms before the
+    /// running one is predicted to end, has all of its time still to do, and
+    /// the backend runs one call at a time, not two.
     @Test func aCallSentAheadIsPredictedToRunAfterTheOneRunning() throws {
         let lane = try OneLane(.init(name: "m", strategy: OldestFirst(), costModel: .seed(unitMs: 1, callMs: 10), predictiveAdmission: true,
                                      pipeline: 1), batchLimit: 2, slots: 2)
         _ = lane.ingress.take()
         lane.ingress.send(OneLane.submit(1, 10))
         lane.reactor.run()
-        lane.ingress.send(OneLane.submit(2, 10))
+        #expect(lane.worker.take().batches.count == 1, "the server was free: sent at once")
+        lane.reactor.advance(byMilliseconds: 100)
+        lane.ingress.send(OneLane.submit(2, 10), OneLane.submit(3, 10), OneLane.submit(4, 10))
         lane.reactor.run()
-        #expect(lane.worker.take().batches.count == 2, "one call running, one sent ahead")
-        lane.ingress.send(OneLane.submit(3, 10), OneLane.submit(4, 10))
-        lane.reactor.run()
-        // 40 ms later: 70 ms left of the running call + 110 of the one sent ahead + 110 queued + its own 11 ms.
-        lane.reactor.advance(byMilliseconds: 40)
-        lane.ingress.send(OneLane.submit(6, 1, timeoutMs: 250), OneLane.submit(7, 1, timeoutMs: 400))
+        #expect(lane.worker.take().batches.isEmpty, "sent ahead only as the running call (10 + 100 ms) is about to end")
+        lane.reactor.advance(byMilliseconds: 9)
+        #expect(lane.worker.take().batches.map { $0.items.map(\.id) }.count == 1, "sent ahead 1 ms before the server is free")
+        // 1 ms left of the running call + 110 of the one sent ahead + 110 queued + its own 11 ms.
+        lane.ingress.send(OneLane.submit(6, 1, timeoutMs: 200), OneLane.submit(7, 1, timeoutMs: 300))
         lane.reactor.run()
         let answers = lane.ingress.take().results
         let refused = try #require(answers.first { $0.id == 6 })
-        #expect(String(decoding: refused.body, as: UTF8.self).hasPrefix("predicted to finish in 301 ms, after its deadline of 250 ms"),
+        #expect(String(decoding: refused.body, as: UTF8.self).hasPrefix("predicted to finish in 232 ms, after its deadline of 200 ms"),
                 "\(String(decoding: refused.body, as: UTF8.self))")
-        #expect(answers.allSatisfy { $0.id == 6 }, "7 (deadline 400 ms) is admitted: \(answers)")
+        #expect(answers.allSatisfy { $0.id == 6 }, "7 (deadline 300 ms) is admitted: \(answers)")
     }
 
     @Test func withoutItADeadlineIsOnlyCheckedWhileQueued() throws {

@@ -54,6 +54,29 @@ final class ScriptedStrategy: SchedulingStrategy {
         #expect(core.queuedCount == 0)
     }
 
+    /// `pipeline` 1: a call goes at once to a free server; the next is sent
+    /// ahead only 1 ms before the running one is predicted to end (10 ms a
+    /// call here), so its batch holds everything that came meanwhile.
+    @Test func aCallIsSentAheadOnlyAsTheServerIsAboutToBeFree() {
+        let core = SchedulingCore(strategy: OldestFirst(), configuration: .init(batchLimit: 5, slots: 2, costModel: .seed(unitMs: 0, callMs: 10),
+                                                                               pipeline: 1))
+        _ = core.enqueue(client: "A", cost: 1, now: 0)
+        #expect(core.schedule(now: 0).dispatches.map(\.ids) == [[1]])
+        for i in 0..<3 { _ = core.enqueue(client: "A", cost: 1, now: 2_000_000 + Int64(i)) }
+        let early = core.schedule(now: 2_000_000)
+        #expect(early.dispatches.isEmpty && early.wakeAtNs == 9_000_000)
+        _ = core.enqueue(client: "A", cost: 1, now: 5_000_000)
+        let ahead = core.schedule(now: 9_000_000)
+        #expect(ahead.dispatches.map(\.ids) == [[2, 3, 4, 5]])
+        // Both slots taken: nothing more, and no wake-up for the send-ahead.
+        _ = core.enqueue(client: "A", cost: 1, now: 9_500_000)
+        #expect(core.schedule(now: 9_500_000).dispatches.isEmpty)
+        // The first call ends: the next is sent ahead at 18 ms (the one sent ahead counts as running from its send, 9 to 19).
+        _ = core.complete(batchID: 1, success: true, serviceNs: 10_000_000, now: 10_000_000)
+        let next = core.schedule(now: 10_000_000)
+        #expect(next.dispatches.isEmpty && next.wakeAtNs == 18_000_000, "\(next)")
+    }
+
     @Test func oldestFirstLetsAnItemJoinOnlyWhereItPaysItsWay() {
         // A transformer's law (fixed 10 ms a call, every row padded to the
         // longest): a long document beside short queries costs more than
