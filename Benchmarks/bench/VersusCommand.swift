@@ -18,8 +18,8 @@ struct VersusCommand: AsyncParsableCommand {
             cost; --no-one-a-call leaves it out), and each strategy (its cost law learned from a neutral 5 ms
             prior). --pipeline 1 has Ferry send a call ahead to wait in Triton's queue (default 0, Ferry's
             own; --pipeline 0,1 runs both). Repetitions are interleaved; tables show medians. Results: OUT/versus.json and versus.md,
-            and each Ferry run's call log (OUT/calls-WORKLOAD-xRATE-STRATEGY-REP.jsonl, …-one-a-call-REP.jsonl)
-            for `bench fit-cost`.
+            and each Ferry run's call log (OUT/calls-WORKLOAD-xRATE-STRATEGY-REP.jsonl, …-one-a-call-REP.jsonl;
+            …-pipeline-N-REP.jsonl at a depth N other than 0) for `bench fit-cost`.
             """)
 
     @Option(name: .customLong("workload"), help: "Workloads (repeat or comma-separate).")
@@ -73,11 +73,11 @@ struct VersusCommand: AsyncParsableCommand {
         options.out = out
         options.quiet = quiet
         options.oneACall = oneACall
-        options.pipelines = try Self.list(pipelines).map {
-            guard let v = Int($0), (0...64).contains(v) else { throw BenchError.usage("--pipeline takes whole numbers 0…64, got '\($0)'") }
-            return v
-        }
         do {
+            options.pipelines = try Self.list(pipelines).map {
+                guard let v = Int($0), (0...64).contains(v) else { throw BenchError.usage("--pipeline takes whole numbers 0…64, got '\($0)'") }
+                return v
+            }
             options.delaysUs = try Self.list(delays).map {
                 guard let v = Int($0), v >= 0 else { throw BenchError.usage("--queue-delay-us takes whole µs ≥ 0, got '\($0)'") }
                 return v

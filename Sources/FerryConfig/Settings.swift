@@ -174,6 +174,12 @@ public struct Settings: Sendable, Equatable {
             throw ConfigError(origin: origin(of: Self.key(named: "backend.pipeline")!), key: "backend.pipeline",
                               problem: "is \(pipeline), but the simulated backend has no queue of its own to send calls ahead to (only backend.kind \"http\" or \"oip\" upstreams do)")
         }
+        // The worker times a call sent ahead by one server's queue: with several
+        // upstreams one sent "ahead" may run at once on another, idle one.
+        if pipeline > 0 && upstream.count > 1 {
+            throw ConfigError(origin: origin(of: Self.key(named: "backend.pipeline")!), key: "backend.pipeline",
+                              problem: "is \(pipeline) with \(upstream.count) upstreams: calls are sent ahead to one server's queue (a call sent ahead could run at once on another, idle upstream and be timed as if it had waited); give one upstream, or pipeline 0")
+        }
         if backend != "simulated" && upstream.isEmpty {
             throw ConfigError(origin: origin(of: Self.key(named: "backend.kind")!), key: "backend.kind",
                               problem: "is \"\(backend)\" but no upstream is given (backend.upstreams or --upstream)")

@@ -428,7 +428,7 @@ public final class SchedulerServer {
             return
         }
         // Timed only when the strategy is asked: an idle or full backend is no decision.
-        let decides = core.queuedCount > 0 && core.freeSlots > 0
+        let decides = core.queuedCount > 0 && core.openSlots(now: now).count > 0
         let outcome = core.schedule(now: now)
         if decides { lane.metrics.decision.recordNanoseconds(reactor.nowNanoseconds - now) }
         for id in outcome.expired {

@@ -29,6 +29,8 @@ public final class SchedulingCore {
         /// `sendAheadLeadNs` before the server is predicted to be free for it,
         /// so its batch is chosen from nearly everything that will have come.
         public var pipeline: Int
+        /// Calls the backend runs at once: the slots less those sent ahead.
+        public var parallel: Int { max(1, slots / (1 + pipeline)) }
         /// Most items queued at once; beyond it `enqueue` refuses.
         public var maxQueued: Int
         /// Most items one client may have queued; beyond it `enqueue` refuses
@@ -103,6 +105,8 @@ public final class SchedulingCore {
     @exclusivity(unchecked) private var deadlines = Heap<DeadlineEntry>()
     /// Each batch in flight: its items, and when it was dispatched (for the admission's prediction).
     private let inFlight = IDTable<(items: [Item], sinceNs: Int64)>()
+    /// With `pipeline`: which calls in flight run and which wait at the server.
+    private var serverQueue: ServerQueue
     @exclusivity(unchecked) private var nextItemID: ItemID = 1
     @exclusivity(unchecked) private var nextBatchID: UInt64 = 1
     private var clientIndex: [String: UInt32] = [:]
@@ -133,6 +137,7 @@ public final class SchedulingCore {
     public init(strategy: any SchedulingStrategy, configuration: Configuration = .init()) {
         self.strategy = strategy
         self.configuration = configuration
+        serverQueue = ServerQueue(parallel: configuration.parallel)
         nextItemID = configuration.idBase + 1
         nextBatchID = configuration.idBase + 1
         idCapacity = max(1, configuration.batchLimit)
@@ -175,47 +180,33 @@ public final class SchedulingCore {
     public static let sendAheadLeadNs: Int64 = 1_000_000
 
     /// The backend calls the strategy may fill now: every free slot without
-    /// `pipeline`; with it, a slot of a call the server can start at once, or
-    /// one sent ahead when the server is predicted to be free for it within
+    /// `pipeline`; with it, a place the server can start at once, or one
+    /// call sent ahead when the server is predicted to be free for it within
     /// `sendAheadLeadNs` — else none, and when to ask again.
-    func openSlots(now: Int64) -> (count: Int, opensAtNs: Int64?) {
+    public func openSlots(now: Int64) -> (count: Int, opensAtNs: Int64?) {
         let free = freeSlots
         guard configuration.pipeline > 0, free > 0 else { return (free, nil) }
-        let parallel = max(1, configuration.slots / (1 + configuration.pipeline))
-        if inFlight.count < parallel { return (parallel - inFlight.count, nil) }
-        let opens = nextRunStartNs() - Self.sendAheadLeadNs
+        if serverQueue.idlePlaces > 0 { return (min(free, serverQueue.idlePlaces), nil) }
+        let opens = serverQueue.nextStartNs { self.estimateNs(ofBatch: $0) } - Self.sendAheadLeadNs
         return opens <= now ? (1, nil) : (0, opens)
     }
 
-    /// When the server would start a call sent now (at the earliest): the
-    /// calls in flight run first come first served, `parallel` at once, each
-    /// for what the cost law says — the first ones from when they were sent,
-    /// the ones sent ahead once a place is free. Only with `pipeline`.
-    private func nextRunStartNs() -> Int64 {
-        let law = configuration.costModel
-        let parallel = max(1, configuration.slots / (1 + configuration.pipeline))
-        var calls: [(sinceNs: Int64, estimateNs: Int64)] = []
-        calls.reserveCapacity(inFlight.count)
-        inFlight.forEach { _, batch in
-            calls.append((batch.sinceNs, Int64(law.callNs(count: batch.items.count, longest: batch.items.map(\.cost).max() ?? 0))))
-        }
-        calls.sort { $0.sinceNs < $1.sinceNs }
-        var freeAt: [Int64] = []
-        for call in calls {
-            if freeAt.count < parallel {
-                freeAt.append(call.sinceNs + call.estimateNs)
-            } else {
-                let first = freeAt.indices.min { freeAt[$0] < freeAt[$1] }!
-                freeAt[first] = max(freeAt[first], call.sinceNs) + call.estimateNs
-            }
-        }
-        return freeAt.min() ?? 0
+    /// What the cost law says an in-flight batch takes.
+    private func estimateNs(ofBatch batchID: UInt64) -> Int64 {
+        guard let batch = inFlight[batchID] else { return 0 }
+        return configuration.costModel.callNs(sizes: batch.items.lazy.map(\.cost))
+    }
+
+    /// A batch left the backend (answered, lost or abandoned).
+    private func left(_ batchID: UInt64, now: Int64) {
+        if configuration.pipeline > 0 { serverQueue.left(batchID, now: now) }
     }
 
     /// Changes the backend's limits (the worker announces them on connect).
     public func setCapacity(batchLimit: Int, slots: Int) {
         configuration.batchLimit = max(1, batchLimit)
         configuration.slots = max(1, slots)
+        serverQueue.setParallel(configuration.parallel)
         if configuration.batchLimit > idCapacity {
             idBuffer.deallocate()
             idCapacity = configuration.batchLimit
@@ -347,6 +338,7 @@ public final class SchedulingCore {
     @discardableResult
     public func complete(batchID: UInt64, success: Bool, serviceNs: Int64, now: Int64) -> [ItemID]? {
         guard let items = inFlight.remove(batchID)?.items else { return nil }
+        left(batchID, now: now)
         let ids = items.map(\.id)
         ids.withUnsafeBufferPointer { strategy.completed(ids: BatchIDs($0), serviceNs: serviceNs, success: success, now: now) }
         return ids
@@ -376,6 +368,7 @@ public final class SchedulingCore {
     @discardableResult
     public func requeue(batchID: UInt64, now: Int64, isolate: Bool = false) -> [ItemID]? {
         guard let items = inFlight.remove(batchID)?.items else { return nil }
+        left(batchID, now: now)
         for item in items.reversed() {
             insert(item)
             arrivalOrder.removeLast()
@@ -429,6 +422,7 @@ public final class SchedulingCore {
     @discardableResult
     public func abandon(batchID: UInt64, now: Int64) -> [ItemID]? {
         guard let items = inFlight.remove(batchID)?.items else { return nil }
+        left(batchID, now: now)
         let ids = items.map(\.id)
         ids.withUnsafeBufferPointer { strategy.completed(ids: BatchIDs($0), serviceNs: 0, success: false, now: now) }
         return ids
@@ -540,16 +534,16 @@ public final class SchedulingCore {
     /// sooner or later.
     public func predictedFinishNs(cost: UInt64, now: Int64) -> Int64 {
         let law = configuration.costModel
-        let parallel = max(1, configuration.slots / (1 + configuration.pipeline))
         var work = 0.0
-        var sent: [(sinceNs: Int64, estimate: Double)] = []
-        inFlight.forEach { _, batch in
-            sent.append((batch.sinceNs, law.callNs(count: batch.items.count, longest: batch.items.map(\.cost).max() ?? 0)))
-        }
-        // First come, first run: the oldest `parallel` are running.
-        sent.sort { $0.sinceNs < $1.sinceNs }
-        for (index, call) in sent.enumerated() {
-            work += index < parallel ? max(0, call.estimate - Double(now - call.sinceNs)) : call.estimate
+        if configuration.pipeline > 0 {
+            work = serverQueue.remainingNs(now: now) { id in
+                inFlight[id].map { b in law.callNs(count: b.items.count, longest: b.items.lazy.map(\.cost).max() ?? 0) } ?? 0
+            }
+        } else {
+            inFlight.forEach { _, batch in
+                let estimate = law.callNs(count: batch.items.count, longest: batch.items.map(\.cost).max() ?? 0)
+                work += max(0, estimate - Double(now - batch.sinceNs))
+            }
         }
         var count = 0
         var longest: UInt64 = 0
@@ -563,7 +557,7 @@ public final class SchedulingCore {
             }
         }
         work += law.callNs(count: count, longest: longest)
-        let wait = work / Double(parallel)
+        let wait = work / Double(configuration.parallel)
         return now + Int64(wait.rounded()) + law.itemNs(size: cost)
     }
 
@@ -574,6 +568,7 @@ public final class SchedulingCore {
         let batchID = nextBatchID
         nextBatchID += 1
         inFlight.insert(batchID, (items, now))
+        if configuration.pipeline > 0 { serverQueue.sent(batchID, now: now) }
         return Dispatch(batchID: batchID, ids: ids)
     }
 

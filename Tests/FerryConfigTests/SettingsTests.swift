@@ -98,6 +98,10 @@ import Testing
         try s.load(toml: "[backend]\nkind = \"oip\"\nupstreams = [\"grpc://127.0.0.1:8001\"]\n", file: "more.toml")
         try s.validate()
         #expect(s.pipeline == 1)
+        s.override(\.upstream, with: ["grpc://127.0.0.1:8001", "grpc://127.0.0.1:8002"])
+        let several = #expect(throws: ConfigError.self) { try s.validate() }
+        #expect(several?.key == "backend.pipeline" && several?.problem.contains("with 2 upstreams") == true, "\(several?.problem ?? "")")
+        s.override(\.upstream, with: ["grpc://127.0.0.1:8001"])
         s.override(\.pipeline, with: 65)
         #expect(throws: ConfigError(origin: "--pipeline", key: "backend.pipeline", problem: "must be between 0 and 64, got 65")) { try s.validate() }
     }

@@ -71,10 +71,29 @@ final class ScriptedStrategy: SchedulingStrategy {
         // Both slots taken: nothing more, and no wake-up for the send-ahead.
         _ = core.enqueue(client: "A", cost: 1, now: 9_500_000)
         #expect(core.schedule(now: 9_500_000).dispatches.isEmpty)
-        // The first call ends: the next is sent ahead at 18 ms (the one sent ahead counts as running from its send, 9 to 19).
+        // The first call ends: the one sent ahead runs from now (10 to 20 ms), so the next goes at 19.
         _ = core.complete(batchID: 1, success: true, serviceNs: 10_000_000, now: 10_000_000)
         let next = core.schedule(now: 10_000_000)
-        #expect(next.dispatches.isEmpty && next.wakeAtNs == 18_000_000, "\(next)")
+        #expect(next.dispatches.isEmpty && next.wakeAtNs == 19_000_000, "\(next)")
+    }
+
+    /// Call after call on time, the send-ahead stays 1 ms before each end: a
+    /// call sent ahead is timed from when it began to run, not from its send
+    /// (which would move every next send 1 ms earlier, until it went at once).
+    @Test func theSendAheadStaysOneMillisecondBeforeEachEnd() {
+        let core = SchedulingCore(strategy: OldestFirst(), configuration: .init(batchLimit: 5, slots: 2, costModel: .seed(unitMs: 0, callMs: 10),
+                                                                               pipeline: 1))
+        _ = core.enqueue(client: "A", cost: 1, now: 0)
+        #expect(core.schedule(now: 0).dispatches.count == 1)
+        var end: Int64 = 10_000_000
+        for call in 1...20 {
+            _ = core.enqueue(client: "A", cost: 1, now: end - 5_000_000)
+            let early = core.schedule(now: end - 5_000_000)
+            #expect(early.dispatches.isEmpty && early.wakeAtNs == end - 1_000_000, "call \(call): \(early)")
+            #expect(core.schedule(now: end - 1_000_000).dispatches.count == 1, "call \(call)")
+            _ = core.complete(batchID: UInt64(call), success: true, serviceNs: 10_000_000, now: end)
+            end += 10_000_000
+        }
     }
 
     @Test func oldestFirstLetsAnItemJoinOnlyWhereItPaysItsWay() {
