@@ -187,7 +187,7 @@ public final class SchedulingCore {
         let free = freeSlots
         guard configuration.pipeline > 0, free > 0 else { return (free, nil) }
         if serverQueue.idlePlaces > 0 { return (min(free, serverQueue.idlePlaces), nil) }
-        let opens = serverQueue.nextStartNs { self.estimateNs(ofBatch: $0) } - Self.sendAheadLeadNs
+        let opens = serverQueue.nextStartNs(now: now) { self.estimateNs(ofBatch: $0) } - Self.sendAheadLeadNs
         return opens <= now ? (1, nil) : (0, opens)
     }
 

@@ -25,8 +25,9 @@ struct ServerQueue {
         promote(now: now)
     }
 
-    /// The server runs `parallel` at once (the worker announced its slots,
-    /// on connecting: nothing is in flight then).
+    /// The server runs `parallel` at once (the worker announced its slots on
+    /// connecting; calls of a lost worker still awaiting their verdict keep
+    /// their places until it requeues them).
     mutating func setParallel(_ parallel: Int) {
         self.parallel = max(1, parallel)
     }
@@ -39,10 +40,11 @@ struct ServerQueue {
     var idlePlaces: Int { max(0, parallel - running.count) }
 
     /// When the server is free for one more call: each running call ends
-    /// `estimateNs` after it began, each waiting one takes the first place
-    /// that frees. Only when every place is taken (`idlePlaces == 0`).
-    func nextStartNs(estimateNs: (UInt64) -> Int64) -> Int64 {
-        var freeAt = running.map { $0.value + estimateNs($0.key) }
+    /// `estimateNs` after it began (or now, if it has run past that), each
+    /// waiting one takes the first place that frees. Only when every place is
+    /// taken (`idlePlaces == 0`).
+    func nextStartNs(now: Int64, estimateNs: (UInt64) -> Int64) -> Int64 {
+        var freeAt = running.map { max(now, $0.value + estimateNs($0.key)) }
         guard !freeAt.isEmpty else { return .min }
         for batch in waiting {
             let first = freeAt.indices.min { freeAt[$0] < freeAt[$1] }!

@@ -77,6 +77,20 @@ final class ScriptedStrategy: SchedulingStrategy {
         #expect(next.dispatches.isEmpty && next.wakeAtNs == 19_000_000, "\(next)")
     }
 
+    /// Predictive admission with a call sent ahead: once the call before it
+    /// ends, it runs from then (10 ms), so at 15 ms it has 5 ms left.
+    @Test func aCallSentAheadIsPredictedFromWhenItBeganToRun() {
+        let core = SchedulingCore(strategy: OldestFirst(), configuration: .init(batchLimit: 5, slots: 2, costModel: .seed(unitMs: 0, callMs: 10),
+                                                                               pipeline: 1))
+        _ = core.enqueue(client: "A", cost: 1, now: 0)
+        #expect(core.schedule(now: 0).dispatches.count == 1)
+        _ = core.enqueue(client: "A", cost: 1, now: 5_000_000)
+        #expect(core.schedule(now: 9_000_000).dispatches.count == 1)
+        _ = core.complete(batchID: 1, success: true, serviceNs: 10_000_000, now: 10_000_000)
+        // 5 ms left of the call sent ahead, then its own 10 ms call.
+        #expect(core.predictedFinishNs(cost: 1, now: 15_000_000) == 30_000_000)
+    }
+
     /// Call after call on time, the send-ahead stays 1 ms before each end: a
     /// call sent ahead is timed from when it began to run, not from its send
     /// (which would move every next send 1 ms earlier, until it went at once).
