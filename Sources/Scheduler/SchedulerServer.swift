@@ -427,10 +427,9 @@ public final class SchedulerServer {
             finishIfDrained()
             return
         }
-        // Timed only when the strategy is asked: an idle or full backend is no decision.
-        let decides = core.queuedCount > 0 && core.openSlots(now: now).count > 0
         let outcome = core.schedule(now: now)
-        if decides { lane.metrics.decision.recordNanoseconds(reactor.nowNanoseconds - now) }
+        // Timed only when the strategy was asked: an idle or full backend is no decision.
+        if outcome.askedStrategy { lane.metrics.decision.recordNanoseconds(reactor.nowNanoseconds - now) }
         for id in outcome.expired {
             held.answer(id, status: .expired, body: "deadline passed while queued; never sent to the backend")
         }

@@ -78,6 +78,8 @@ public final class SchedulingCore {
         public var expired: [ItemID] = []
         /// When to call `schedule` again even if nothing else happens.
         public var wakeAtNs: Int64?
+        /// The strategy was asked for a batch (a decision, for its timing).
+        public var askedStrategy = false
     }
 
     /// Read for every estimate a strategy asks (many a decision): no dynamic
@@ -183,7 +185,7 @@ public final class SchedulingCore {
     /// `pipeline`; with it, a place the server can start at once, or one
     /// call sent ahead when the server is predicted to be free for it within
     /// `sendAheadLeadNs` — else none, and when to ask again.
-    public func openSlots(now: Int64) -> (count: Int, opensAtNs: Int64?) {
+    func openSlots(now: Int64) -> (count: Int, opensAtNs: Int64?) {
         let free = freeSlots
         guard configuration.pipeline > 0, free > 0 else { return (free, nil) }
         if serverQueue.idlePlaces > 0 { return (min(free, serverQueue.idlePlaces), nil) }
@@ -265,6 +267,7 @@ public final class SchedulingCore {
             defer { open = openSlots(now: now) }
             var batch = BatchBuilder(ids: idBuffer, capacity: configuration.batchLimit, expireIDs: expireBuffer,
                                      expireCapacity: Self.expireCapacity)
+            outcome.askedStrategy = true
             let wake = strategy.nextBatch(now: now, freeSlots: open.count, batch: &batch)
             if let queued = strategy.queued {
                 // What it answered has left its table (it may have taken them already).
@@ -536,9 +539,7 @@ public final class SchedulingCore {
         let law = configuration.costModel
         var work = 0.0
         if configuration.pipeline > 0 {
-            work = serverQueue.remainingNs(now: now) { id in
-                inFlight[id].map { b in law.callNs(count: b.items.count, longest: b.items.lazy.map(\.cost).max() ?? 0) } ?? 0
-            }
+            work = serverQueue.remainingNs(now: now) { Double(self.estimateNs(ofBatch: $0)) }
         } else {
             inFlight.forEach { _, batch in
                 let estimate = law.callNs(count: batch.items.count, longest: batch.items.map(\.cost).max() ?? 0)
