@@ -1,3 +1,4 @@
+import CostModel
 import Logging
 import Wire
 import Link
@@ -44,8 +45,10 @@ public final class WorkerServer {
     private var connections: [Int: MessageLink] = [:]
     /// Calls running per model.
     private var running: [String: Int] = [:]
-    /// Per model: when each call began at its server (calls sent ahead wait there).
-    private var queueClocks: [String: UpstreamQueueClock] = [:]
+    /// Per model: when each call began at its server (calls sent ahead wait
+    /// there), by the worker's own call number.
+    private var serverQueues: [String: ServerQueue] = [:]
+    private var nextCall: UInt64 = 0
     /// Calls running per scheduler connection and model (a connection by its
     /// number, never reused: one that is gone may still have calls running,
     /// and a new one may get the old one's address); its scheduler may have
@@ -172,12 +175,14 @@ public final class WorkerServer {
         runningFor[slot, default: 0] += 1
         let backend = backends[batch.model]!
         let start = reactor.nowNanoseconds
-        let sent = queueClocks[batch.model, default: UpstreamQueueClock(parallel: backend.concurrency, depth: backend.slots)].send(at: start)
+        nextCall += 1
+        let call = nextCall
+        serverQueues[batch.model, default: ServerQueue(parallel: backend.concurrency)].sent(call, now: start)
         backend.execute(batch.items.map(\.payload)) { [weak self, weak connection] outcomes in
             guard let self else { return }
             let end = reactor.nowNanoseconds
             // Sent ahead, a call waits in the server's queue first: the scheduler learns from its own time.
-            let began = self.queueClocks[batch.model]!.end(sent, at: end)
+            let began = self.serverQueues[batch.model]!.ended(call, sentNs: start, now: end)
             self.running[batch.model, default: 1] -= 1
             self.runningFor[slot, default: 1] -= 1
             if self.runningFor[slot] == 0 { self.runningFor[slot] = nil }
