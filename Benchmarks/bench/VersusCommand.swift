@@ -55,7 +55,7 @@ struct VersusCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also run Ferry sending each item alone (fifo, batch limit 1): what its hops cost without batching.")
     var oneACall = true
 
-    @Option(name: .customLong("pipeline"), help: "Calls Ferry sends ahead to Triton's queue (repeat or comma-separate: each depth runs every Ferry system; labels name a depth other than 0).")
+    @Option(name: .customLong("pipeline"), help: "Calls Ferry sends ahead to Triton's queue (repeat or comma-separate: each depth runs every Ferry system; labels name a depth other than Ferry's default, 1).")
     var pipelines: [String] = ["\(VersusSystem.defaultPipeline)"]
 
     @Flag(help: "No progress lines on stderr.")

@@ -54,15 +54,17 @@ public struct ServerQueue: Sendable {
     /// When the server is free for one more call: each running call ends
     /// `estimateNs` after it began (or now, if it has run past that), each
     /// waiting one takes the first place that frees. Only when every place is
-    /// taken (`idlePlaces == 0`).
-    public func nextStartNs(now: Int64, estimateNs: (UInt64) -> Int64) -> Int64 {
-        var freeAt = running.map { max(now, $0.value + estimateNs($0.key)) }
-        guard !freeAt.isEmpty else { return .min }
+    /// taken (`idlePlaces == 0`). Also what the call that frees that place is
+    /// estimated to take (the send-ahead's lead is bounded by it).
+    public func nextStart(now: Int64, estimateNs: (UInt64) -> Int64) -> (atNs: Int64, afterCallNs: Int64) {
+        var places = running.map { (atNs: max(now, $0.value + estimateNs($0.key)), afterCallNs: estimateNs($0.key)) }
+        guard !places.isEmpty else { return (.min, 0) }
         for call in waiting {
-            let first = freeAt.indices.min { freeAt[$0] < freeAt[$1] }!
-            freeAt[first] += estimateNs(call)
+            let first = places.indices.min { places[$0].atNs < places[$1].atNs }!
+            let estimate = estimateNs(call)
+            places[first] = (places[first].atNs + estimate, estimate)
         }
-        return freeAt.min()!
+        return places.min { $0.atNs < $1.atNs }!
     }
 
     /// The work still to do at `now`: what is left of each running call (none

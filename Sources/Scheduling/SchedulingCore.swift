@@ -179,17 +179,26 @@ public final class SchedulingCore {
     /// call is sent ahead: Ferry's way there (scheduler → worker → server,
     /// 0.3 ms at the median on a 2-core VM, p90 up to 2 ms) and some of the
     /// estimate's error. Earlier would only choose its batch from less.
+    /// At most a quarter of the call it follows: on a server that runs calls
+    /// side by side instead of queueing them, a call sent ahead starts at
+    /// once and is timed from the end of the one before, the lead shorter
+    /// than it ran — a lead bounded by the call keeps the learned law from
+    /// shrinking towards nothing (it settles at most a lead under the truth,
+    /// where a fixed lead longer than short calls would send each at once
+    /// and time it at nearly zero).
     public static let sendAheadLeadNs: Int64 = 1_000_000
 
     /// The backend calls the strategy may fill now: every free slot without
     /// `pipeline`; with it, a place the server can start at once, or one
     /// call sent ahead when the server is predicted to be free for it within
-    /// `sendAheadLeadNs` — else none, and when to ask again.
+    /// `sendAheadLeadNs` (or a quarter of the call it follows, if shorter) —
+    /// else none, and when to ask again.
     func openSlots(now: Int64) -> (count: Int, opensAtNs: Int64?) {
         let free = freeSlots
         guard configuration.pipeline > 0, free > 0 else { return (free, nil) }
         if serverQueue.idlePlaces > 0 { return (min(free, serverQueue.idlePlaces), nil) }
-        let opens = serverQueue.nextStartNs(now: now) { self.estimateNs(ofBatch: $0) } - Self.sendAheadLeadNs
+        let next = serverQueue.nextStart(now: now) { self.estimateNs(ofBatch: $0) }
+        let opens = next.atNs - min(Self.sendAheadLeadNs, next.afterCallNs / 4)
         return opens <= now ? (1, nil) : (0, opens)
     }
 

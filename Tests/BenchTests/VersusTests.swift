@@ -82,30 +82,31 @@ import TestSupport
                                                          "--workloads-dir", dir.path, "--out", out])
         #expect(status == 0, "\(text.suffix(3000))")
         let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
+        // Ferry's default depth, 1, goes unnamed; 0 is named.
         #expect(runs.map(\.system) == ["Triton dynamic batcher, delay 0 µs", "Triton alone, no batching",
+                                       "Ferry, one item a call, pipeline 0 → Triton (batching off)", "Ferry sjf, pipeline 0 → Triton (batching off)",
+                                       "Ferry sjf, prior: the law, pipeline 0 → Triton (batching off)",
                                        "Ferry, one item a call → Triton (batching off)", "Ferry sjf → Triton (batching off)",
-                                       "Ferry sjf, prior: the law → Triton (batching off)",
-                                       "Ferry, one item a call, pipeline 1 → Triton (batching off)", "Ferry sjf, pipeline 1 → Triton (batching off)",
-                                       "Ferry sjf, prior: the law, pipeline 1 → Triton (batching off)"])
+                                       "Ferry sjf, prior: the law → Triton (batching off)"])
         for run in runs {
             #expect(run.rightAnswers == 24 && run.wrongAnswers == 0 && run.figures.all.count == 24, "\(run.system): \(run.rightAnswers) right")
         }
         // Ferry one item a call: 24 calls. Ferry batched: its calls are in its
         // call log, at most the batch limit each.
         #expect(runs[2].figures.calls == 24)
-        let oneACall = try String(contentsOfFile: "\(out)/calls-tiny-x1-one-a-call-1.jsonl", encoding: .utf8)
+        let oneACall = try String(contentsOfFile: "\(out)/calls-tiny-x1-one-a-call-pipeline-0-1.jsonl", encoding: .utf8)
             .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(oneACall.count == 24 && oneACall.allSatisfy { $0?["items"] as? Int == 1 }, "\(oneACall.compactMap { $0?["items"] })")
         #expect(runs[3].figures.calls >= 6 && runs[3].figures.batchFill <= 1)
         #expect(text.contains("| Ferry sjf → Triton (batching off) |"))
         // Ferry's call log is kept for `bench fit-cost`.
-        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-1.jsonl"))
+        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-pipeline-0-1.jsonl"))
         #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-prior-law-1.jsonl"))
         #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-1.jsonl"))
-        // Sent ahead to Triton's queue: the same answers, and the call log says how long each waited there.
-        let pipelined = try BackendCall.read(log: "\(out)/calls-tiny-x1-sjf-pipeline-1-1.jsonl")
+        // Sent ahead to Triton's queue (the default): the same answers, and the call log says how long each waited there.
+        let pipelined = try BackendCall.read(log: "\(out)/calls-tiny-x1-sjf-1.jsonl")
         #expect(!pipelined.isEmpty && pipelined.allSatisfy { $0.queued_ns != nil && $0.ranNs <= $0.end_ns })
-        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-pipeline-1-1.jsonl"))
+        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-pipeline-0-1.jsonl"))
     }
 }
 

@@ -355,4 +355,74 @@ import Testing
         fromFlag.resolveUpstreamModels()
         #expect(fromFlag.models.map(\.settings.upstreamModel) == ["flagged", "arg"])
     }
+
+    /// Unset, the pipeline is 1 for one upstream that queues calls and 0
+    /// for the simulated backend or several upstreams, per model; set, it
+    /// stays; the resolved value survives the children's settings file.
+    @Test func anUnsetPipelineSendsOneCallAheadToOneUpstream() throws {
+        var simulated = Settings()
+        simulated.resolvePipelines()
+        #expect(simulated.pipeline == 0)
+        try simulated.validate()
+        var one = try StreamSettingsTests.load("[backend]\nkind = \"oip\"\nupstreams = [\"grpc://127.0.0.1:8001\"]\n")
+        one.resolvePipelines()
+        #expect(one.pipeline == 1 && one.toml().contains("pipeline = 1  # default (1 for one upstream that queues calls)"))
+        try one.validate()
+        var two = try StreamSettingsTests.load("[backend]\nkind = \"http\"\nupstreams = [\"http://127.0.0.1:8010\", \"http://127.0.0.1:8011\"]\n")
+        two.resolvePipelines()
+        #expect(two.pipeline == 0)
+        try two.validate()
+        var off = try StreamSettingsTests.load("[backend]\nkind = \"http\"\nupstreams = [\"http://127.0.0.1:8010\"]\npipeline = 0\n")
+        off.resolvePipelines()
+        #expect(off.pipeline == 0)
+
+        var models = try StreamSettingsTests.load("""
+            [[models]]
+            name = "queued"
+            backend = "http"
+            upstreams = ["http://127.0.0.1:8010"]
+            [[models]]
+            name = "simulated"
+            [[models]]
+            name = "deeper"
+            backend = "http"
+            upstreams = ["http://127.0.0.1:8011"]
+            pipeline = 2
+            """)
+        models.resolvePipelines()
+        #expect(models.models.map(\.settings.pipeline) == [1, 0, 2])
+        try models.validate()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-rendered-\(UUID().uuidString).toml").path
+        try models.toml().write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var child = Settings()
+        try child.load(file: path)
+        #expect(child.models.map(\.settings.pipeline) == [1, 0, 2])
+        try child.validate()
+
+        // A top level with one upstream reaches only the models that keep it:
+        // one simulated and one with two upstreams of its own get 0, in the
+        // children's file too.
+        var mixed = try StreamSettingsTests.load("""
+            [backend]
+            kind = "http"
+            upstreams = ["http://127.0.0.1:8010"]
+            [[models]]
+            name = "inherits"
+            [[models]]
+            name = "simulated"
+            backend = "simulated"
+            [[models]]
+            name = "two"
+            upstreams = ["http://127.0.0.1:8011", "http://127.0.0.1:8012"]
+            """)
+        mixed.resolvePipelines()
+        #expect(mixed.models.map(\.settings.pipeline) == [1, 0, 0])
+        try mixed.validate()
+        try mixed.toml().write(toFile: path, atomically: true, encoding: .utf8)
+        var mixedChild = Settings()
+        try mixedChild.load(file: path)
+        #expect(mixedChild.models.map(\.settings.pipeline) == [1, 0, 0])
+        try mixedChild.validate()
+    }
 }

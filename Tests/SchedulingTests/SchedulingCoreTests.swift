@@ -110,6 +110,21 @@ final class ScriptedStrategy: SchedulingStrategy {
         }
     }
 
+    /// Calls shorter than four leads: the send-ahead goes a quarter of the
+    /// call before its end (0.5 ms before a 2 ms call), not 1 ms — which on a
+    /// server running calls side by side would time each call sent ahead at
+    /// half its length, and the next at less, until they went at once.
+    @Test func aShortCallsSendAheadLeadIsAQuarterOfIt() {
+        let core = SchedulingCore(strategy: OldestFirst(), configuration: .init(batchLimit: 5, slots: 2, costModel: .seed(unitMs: 0, callMs: 2),
+                                                                               pipeline: 1))
+        _ = core.enqueue(client: "A", cost: 1, now: 0)
+        #expect(core.schedule(now: 0).dispatches.count == 1)
+        _ = core.enqueue(client: "A", cost: 1, now: 100_000)
+        let early = core.schedule(now: 100_000)
+        #expect(early.dispatches.isEmpty && early.wakeAtNs == 1_500_000, "\(early)")
+        #expect(core.schedule(now: 1_500_000).dispatches.map(\.ids) == [[2]])
+    }
+
     @Test func oldestFirstLetsAnItemJoinOnlyWhereItPaysItsWay() {
         // A transformer's law (fixed 10 ms a call, every row padded to the
         // longest): a long document beside short queries costs more than

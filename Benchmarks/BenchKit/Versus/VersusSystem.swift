@@ -10,14 +10,15 @@ public enum VersusSystem: Sendable, Equatable, Hashable {
     /// yardstick for whether its batching pays (a strategy that knows when
     /// batching does not pay is never worse than this).
     /// Ferry's systems send `pipeline` calls ahead to Triton's queue
-    /// (`--pipeline`), none unless named.
+    /// (`--pipeline`); the default, 1, goes unnamed.
     case ferryOneACall(pipeline: Int = VersusSystem.defaultPipeline)
     /// Ferry with `strategy` in front of Triton with batching off: Ferry
     /// batches, learning the cost law from `prior`.
     case ferry(strategy: String, prior: CostPrior = .neutral, pipeline: Int = VersusSystem.defaultPipeline)
 
-    /// Ferry's own default: a call is sent only when Triton's instance is free.
-    public static let defaultPipeline = 0
+    /// Ferry's own default for one upstream that queues calls: the next call
+    /// is sent just before Triton's instance is predicted free.
+    public static let defaultPipeline = 1
 
     /// The table's name for it.
     public var label: String {
