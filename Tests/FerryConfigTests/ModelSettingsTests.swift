@@ -318,7 +318,8 @@ import Testing
     }
 }
 
-@Suite struct UpstreamModelDefaultTests {
+/// Defaults the supervisor resolves per model before it writes the children's settings file.
+@Suite struct ResolvedDefaultsTests {
     static let toml = """
         [backend]
         kind = "oip"
@@ -336,12 +337,7 @@ import Testing
         var s = try StreamSettingsTests.load(Self.toml)
         s.resolveUpstreamModels()
         #expect(s.models.map(\.settings.upstreamModel) == ["image", "arg"])
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-rendered-\(UUID().uuidString).toml").path
-        try s.toml().write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        var child = Settings()
-        try child.load(file: path)
-        #expect(child.models.map(\.settings.upstreamModel) == ["image", "arg"])
+        #expect(try Self.asAChildLoadsIt(s).models.map(\.settings.upstreamModel) == ["image", "arg"])
     }
 
     /// A top-level upstream model, from the file or a flag, reaches every
@@ -392,11 +388,7 @@ import Testing
         models.resolvePipelines()
         #expect(models.models.map(\.settings.pipeline) == [1, 0, 2])
         try models.validate()
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-rendered-\(UUID().uuidString).toml").path
-        try models.toml().write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        var child = Settings()
-        try child.load(file: path)
+        let child = try Self.asAChildLoadsIt(models)
         #expect(child.models.map(\.settings.pipeline) == [1, 0, 2])
         try child.validate()
 
@@ -419,10 +411,18 @@ import Testing
         mixed.resolvePipelines()
         #expect(mixed.models.map(\.settings.pipeline) == [1, 0, 0])
         try mixed.validate()
-        try mixed.toml().write(toFile: path, atomically: true, encoding: .utf8)
-        var mixedChild = Settings()
-        try mixedChild.load(file: path)
+        let mixedChild = try Self.asAChildLoadsIt(mixed)
         #expect(mixedChild.models.map(\.settings.pipeline) == [1, 0, 0])
         try mixedChild.validate()
+    }
+
+    /// `settings` rendered to the children's settings file and loaded back, as a child does.
+    static func asAChildLoadsIt(_ settings: Settings) throws -> Settings {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-rendered-\(UUID().uuidString).toml").path
+        try settings.toml().write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var child = Settings()
+        try child.load(file: path)
+        return child
     }
 }
