@@ -28,7 +28,8 @@ public struct Settings: Sendable, Equatable {
     /// `concurrency` calls at once may have this many more waiting there, so
     /// the next one starts the moment one ends instead of after Ferry's round
     /// trip (the scheduler's decision, the worker's hop). 0: a call is sent
-    /// only when one of the `concurrency` slots is free.
+    /// only when one of the `concurrency` slots is free. Left unset, the
+    /// supervisor makes it 1 for one upstream (`resolvePipelines`).
     public var pipeline = 0
     public var unitMs = 1.0
     public var callMs = 0.0
