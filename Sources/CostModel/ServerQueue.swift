@@ -57,7 +57,10 @@ public struct ServerQueue: Sendable {
     /// taken (`idlePlaces == 0`). Also what the call that frees that place is
     /// estimated to take (the send-ahead's lead is bounded by it).
     public func nextStart(now: Int64, estimateNs: (UInt64) -> Int64) -> (atNs: Int64, afterCallNs: Int64) {
-        var places = running.map { (atNs: max(now, $0.value + estimateNs($0.key)), afterCallNs: estimateNs($0.key)) }
+        var places = running.map { call, began in
+            let estimate = estimateNs(call)
+            return (atNs: max(now, began + estimate), afterCallNs: estimate)
+        }
         guard !places.isEmpty else { return (.min, 0) }
         for call in waiting {
             let first = places.indices.min { places[$0].atNs < places[$1].atNs }!

@@ -70,10 +70,9 @@ extension Settings {
     public mutating func resolveUpstreamModels() {
         let key = "backend.model"
         guard origins[key] == nil else { return }
-        for i in models.indices where !models[i].overridden.contains(key) {
-            models[i].settings.upstreamModel = models[i].name
-            models[i].settings.origins[key] = "\(models[i].origin) (the model's name)"
-            models[i].overridden.append(key)
+        resolveInModels(key) { model in
+            model.settings.upstreamModel = model.name
+            return "\(model.origin) (the model's name)"
         }
     }
 
@@ -100,10 +99,18 @@ extension Settings {
         }
         // Each model's own value, 0 too: the top level stays 0, so a model
         // that gets none does not inherit one in the children's file.
+        resolveInModels(key) { model in
+            model.settings.pipeline = Self.defaultPipeline(backend: model.settings.backend, upstreams: model.settings.upstream.count) ?? 0
+            return Self.defaultPipelineOrigin
+        }
+    }
+
+    /// Gives `key` to every model that does not set it itself, as the
+    /// model's own key (so the children's settings file carries it): `apply`
+    /// sets the value and says where it came from.
+    private mutating func resolveInModels(_ key: String, _ apply: (inout ModelSettings) -> String) {
         for i in models.indices where !models[i].overridden.contains(key) {
-            let own = models[i].settings
-            models[i].settings.pipeline = Self.defaultPipeline(backend: own.backend, upstreams: own.upstream.count) ?? 0
-            models[i].settings.origins[key] = Self.defaultPipelineOrigin
+            models[i].settings.origins[key] = apply(&models[i])
             models[i].overridden.append(key)
         }
     }

@@ -115,6 +115,14 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: ferry.runtimeParent.path).isEmpty)
     }
 
+    /// The supervisor resolves an unset pipeline before anything starts: one
+    /// upstream that queues calls gets a call sent ahead.
+    @Test func printConfigShowsTheResolvedPipeline() async throws {
+        let ferry = try FerryInstance(arguments: ["--print-config", "--backend", "http", "--upstream", "http://127.0.0.1:8010"])
+        #expect(try await ferry.waitForExit(within: 60) == 0)
+        #expect(ferry.log.contains("pipeline = 1  # default (1 for one upstream that queues calls)"), "\(ferry.log)")
+    }
+
     @Test func jsonLogsAreOneObjectPerLineFromEveryProcess() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-json-\(UUID().uuidString).log")
         let ferry = try FerryInstance(arguments: ["--unit-ms", "0.01", "--log-format", "json", "--log-file", file.path])
