@@ -11,8 +11,9 @@ public struct BackendCall: Decodable, Sendable {
     /// Monotonic nanoseconds.
     public let start_ns: Int64
     public let end_ns: Int64
-    /// How long a call sent ahead (`--pipeline`) waited in the server's queue
-    /// before it ran; absent in logs from before pipelining.
+    /// How long after `start_ns` the try that answered ran: a call sent ahead
+    /// (`--pipeline`) waits in the server's queue, a call tried again spends
+    /// its failed tries and backoff; absent in logs from before pipelining.
     public let queued_ns: Int64?
     /// How many of the items failed.
     public let failed: Int
@@ -23,7 +24,7 @@ public struct BackendCall: Decodable, Sendable {
 }
 
 extension BackendCall {
-    /// When the server began to run it (after any wait in its queue).
+    /// When the server began to run its answering try (after any wait in its queue).
     public var ranNs: Int64 { start_ns + (queued_ns ?? 0) }
     /// What the call itself took at the server: the scheduler's service time.
     public var serviceNs: Int64 { end_ns - ranNs }

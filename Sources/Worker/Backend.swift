@@ -14,7 +14,7 @@ public protocol Backend: AnyObject {
     var pipeline: Int { get }
     /// Runs one call with `payloads` (at most `batchLimit`), then calls
     /// `completion` once with one outcome per payload, in order.
-    func execute(_ payloads: [[UInt8]], completion: @escaping (_ outcomes: [BatchResult.Outcome]) -> Void)
+    func execute(_ payloads: [[UInt8]], completion: @escaping (_ answer: CallAnswer) -> Void)
     /// Called on the loop when the backend recorded metrics of its own in
     /// the middle of a call (an upstream's tries), so they are reported
     /// before the call ends.
@@ -28,4 +28,20 @@ extension Backend {
     public var pipeline: Int { 0 }
     /// Calls the worker keeps in flight: those running and those sent ahead.
     public var slots: Int { concurrency * (1 + pipeline) }
+}
+
+/// How a backend call ended.
+public struct CallAnswer: Sendable {
+    /// One per payload, in order.
+    public var outcomes: [BatchResult.Outcome]
+    /// How long after the call was made the try that answered was sent: 0
+    /// unless the call was tried again (an upstream's retry). The worker
+    /// times the call from there, so the scheduler learns what the answering
+    /// try took, not the failed tries and the backoff before it.
+    public var lastTryAfterNs: Int64
+
+    public init(_ outcomes: [BatchResult.Outcome], lastTryAfterNs: Int64 = 0) {
+        self.outcomes = outcomes
+        self.lastTryAfterNs = lastTryAfterNs
+    }
 }

@@ -18,8 +18,10 @@ public final class CallLog {
     deinit { fclose(file) }
 
     /// Records one finished call. Times are monotonic nanoseconds; `queuedNs`
-    /// is how long a call sent ahead waited in the server's queue before it
-    /// ran (`Backend.pipeline`; 0 for one sent to a free slot).
+    /// is how long after its start the try that answered ran: a call sent
+    /// ahead waits in the server's queue first (`Backend.pipeline`), a call
+    /// tried again spends its failed tries and backoff (0 for a call sent
+    /// to a free slot that answered on its first try).
     /// `keys` are the items' `PayloadKey`s and `sizes` their sizes (the
     /// scheduler's cost hints), in batch order.
     public func record(batchID: UInt64, model: String, items: Int, startNs: Int64, queuedNs: Int64 = 0, endNs: Int64, failed: Int, keys: [UInt64], sizes: [UInt64]) {

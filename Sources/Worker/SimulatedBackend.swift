@@ -38,7 +38,7 @@ public final class SimulatedBackend: Backend {
         Double(costModel.callNs(sizes: texts.map { UInt64(TextClassifier.length(of: $0)) })) / 1e6
     }
 
-    public func execute(_ payloads: [[UInt8]], completion: @escaping ([BatchResult.Outcome]) -> Void) {
+    public func execute(_ payloads: [[UInt8]], completion: @escaping (CallAnswer) -> Void) {
         let texts = payloads.map { String(decoding: $0, as: UTF8.self) }
         if let crashOn, texts.contains(where: { $0.contains(crashOn) }) {
             fatalError("simulated backend: crash_on input received (backend.crash_on)")
@@ -49,7 +49,7 @@ public final class SimulatedBackend: Backend {
         let timer = reactor.makeTimer()
         timer.start(afterMilliseconds: UInt64(ms.rounded(.up))) {
             timer.close()
-            completion(outcomes)
+            completion(CallAnswer(outcomes))
         }
     }
 }

@@ -82,7 +82,7 @@ public final class UpstreamBackend: Backend {
         return best
     }
 
-    public func execute(_ payloads: [[UInt8]], completion: @escaping ([BatchResult.Outcome]) -> Void) {
+    public func execute(_ payloads: [[UInt8]], completion: @escaping (CallAnswer) -> Void) {
         let first = leastBusy()
         inFlight[first] += 1
         let backend = LoopOnly(self), done = LoopOnly(completion)
@@ -92,6 +92,8 @@ public final class UpstreamBackend: Backend {
             var attempt = 1
             var unreachableSince: ContinuousClock.Instant?
             var unreachableWaitMs = configuration.backoffMs
+            let made = ContinuousClock.now
+            var lastTryAfterNs: Int64 = 0
             while attempt <= configuration.maxAttempts {
                 let url = configuration.urls[target]
                 let result = await face.call(url: url, payloads: payloads, timeoutMs: configuration.timeoutMs)
@@ -100,12 +102,12 @@ public final class UpstreamBackend: Backend {
                 let waitMs: Int64
                 switch result {
                 case let .success(labels):
-                    let answer = labels.map { BatchResult.Outcome(status: .ok, body: $0) }
+                    let answer = CallAnswer(labels.map { BatchResult.Outcome(status: .ok, body: $0) }, lastTryAfterNs: lastTryAfterNs)
                     wakeup.post { backend.onLoop.inFlight[target] -= 1; done.onLoop(answer) }
                     return
                 case let .failure(.final(message)):
                     logger.error("\(message)")
-                    let answer = payloads.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }
+                    let answer = CallAnswer(payloads.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) })
                     wakeup.post { backend.onLoop.inFlight[target] -= 1; done.onLoop(answer) }
                     return
                 case let .failure(.unreachable(message)):
@@ -136,10 +138,12 @@ public final class UpstreamBackend: Backend {
                         next.resume(returning: other)
                     }
                 }
+                let sinceMade = (ContinuousClock.now - made).components
+                lastTryAfterNs = sinceMade.seconds * 1_000_000_000 + sinceMade.attoseconds / 1_000_000_000
             }
             let message = unreachableSince != nil ? "no upstream reachable: \(lastError)" : "upstream failed after \(configuration.maxAttempts) tries: \(lastError)"
             logger.error("\(message)")
-            let answer = payloads.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }
+            let answer = CallAnswer(payloads.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) })
             wakeup.post { backend.onLoop.inFlight[target] -= 1; done.onLoop(answer) }
         }
     }

@@ -178,11 +178,13 @@ public final class WorkerServer {
         nextCall += 1
         let call = nextCall
         serverQueues[batch.model, default: ServerQueue(parallel: backend.concurrency)].sent(call, now: start)
-        backend.execute(batch.items.map(\.payload)) { [weak self, weak connection] outcomes in
+        backend.execute(batch.items.map(\.payload)) { [weak self, weak connection] answer in
             guard let self else { return }
             let end = reactor.nowNanoseconds
-            // Sent ahead, a call waits in the server's queue first: the scheduler learns from its own time.
-            let began = self.serverQueues[batch.model]!.ended(call, sentNs: start, now: end)
+            let outcomes = answer.outcomes
+            // Sent ahead, a call waits in the server's queue first; tried again,
+            // it answered from its last try: the scheduler learns from that try's own time.
+            let began = max(self.serverQueues[batch.model]!.ended(call, sentNs: start, now: end), start + answer.lastTryAfterNs)
             self.running[batch.model, default: 1] -= 1
             self.runningFor[slot, default: 1] -= 1
             if self.runningFor[slot] == 0 { self.runningFor[slot] = nil }

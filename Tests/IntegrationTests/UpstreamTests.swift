@@ -69,6 +69,12 @@ import TestSupport
             #expect(answers.allSatisfy { $0.status == 200 }, "\(answers.map(\.body))")
             #expect(await ferry.logContains("did not answer within 300 ms"))
             #expect(try await ferry.stop() == 0)
+            // The call that timed out answered on its next try, and that try's
+            // time (under the timeout, or it too would have timed out) is what
+            // the scheduler learned: not the 300 ms try and the backoff before it.
+            let calls = try BackendCall.read(log: ferry.callLog.path)
+            #expect(calls.contains { $0.failed == 0 && ($0.queued_ns ?? 0) >= 300_000_000 }, "\(calls.map { ($0.queued_ns, $0.serviceNs) })")
+            #expect(calls.allSatisfy { $0.failed > 0 || $0.serviceNs < 300_000_000 }, "\(calls.map { ($0.queued_ns, $0.serviceNs) })")
         }
     }
 

@@ -12,7 +12,7 @@ final class ManualBackend: Backend {
     let concurrency: Int
     let pipeline: Int
     var onMetricsChange: (() -> Void)?
-    private(set) var calls: [(payloads: [[UInt8]], finish: ([BatchResult.Outcome]) -> Void)] = []
+    private(set) var calls: [(payloads: [[UInt8]], finish: (CallAnswer) -> Void)] = []
 
     init(batchLimit: Int = 5, concurrency: Int = 1, pipeline: Int = 0) {
         self.batchLimit = batchLimit
@@ -20,13 +20,15 @@ final class ManualBackend: Backend {
         self.pipeline = pipeline
     }
 
-    func execute(_ payloads: [[UInt8]], completion: @escaping ([BatchResult.Outcome]) -> Void) {
+    func execute(_ payloads: [[UInt8]], completion: @escaping (CallAnswer) -> Void) {
         calls.append((payloads, completion))
     }
 
-    /// Ends call `index`, labelling each text with itself upper-cased.
-    func finish(_ index: Int) {
-        calls[index].finish(calls[index].payloads.map { .init(status: .ok, body: Array(String(decoding: $0, as: UTF8.self).uppercased().utf8)) })
+    /// Ends call `index`, labelling each text with itself upper-cased; its
+    /// answering try sent `lastTryAfterNs` after the call was made.
+    func finish(_ index: Int, lastTryAfterNs: Int64 = 0) {
+        let outcomes = calls[index].payloads.map { BatchResult.Outcome(status: .ok, body: Array(String(decoding: $0, as: UTF8.self).uppercased().utf8)) }
+        calls[index].finish(CallAnswer(outcomes, lastTryAfterNs: lastTryAfterNs))
     }
 }
 
@@ -155,5 +157,21 @@ final class ManualBackend: Backend {
         let results = WorkerServerTests.results(s.take())
         #expect(results.map(\.batchID) == [1, 2])
         #expect(results.map(\.serviceNs) == [30_000_000, 5_000_000], "the second waited 30 ms in the server's queue; it ran 5")
+    }
+
+    /// A call tried again is timed from its answering try: what the failed
+    /// tries and the backoff took is not the model's service time.
+    @Test func aRetriedCallIsTimedFromItsAnsweringTry() throws {
+        let s = try reactor.connectPeer(to: "worker")
+        s.send(Handshake.hello(from: .scheduler))
+        reactor.run()
+        _ = s.take()
+        s.send(WorkerServerTests.batch(1, ["a"]))
+        reactor.run()
+        reactor.advance(byMilliseconds: 90)
+        backend.finish(0, lastTryAfterNs: 80_000_000)
+        reactor.run()
+        let results = WorkerServerTests.results(s.take())
+        #expect(results.map(\.serviceNs) == [10_000_000], "tried again 80 ms after the call was made, answered 10 ms later")
     }
 }
