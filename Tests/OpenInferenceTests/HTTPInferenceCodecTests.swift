@@ -85,6 +85,37 @@ import Testing
         #expect(HTTPInferenceCodec.encodeTextResponse(label, binaryOutputs: ["LABEL"]) == nil)
     }
 
+    @Test func textRequestsAreWrittenAsJSONSerializationWritesThem() {
+        // The direct writer for text inputs (the worker's calls) must give the general path's bytes exactly.
+        let awkward = ["code", "", "a/b", "quote \" and \\ back", "tab\tnew\nline\r", "\u{0}\u{1}\u{8}\u{c}\u{1f}\u{7f}", "héllo wörld ✓ 🚀"]
+        let inputs: [[InferenceTensor]] = [
+            [.bytes(name: "TEXT", awkward.map { Array($0.utf8) }, shape: [Int64(awkward.count), 1])],
+            [.bytes(name: "TEXT", [Array("x".utf8)]), .bytes(name: "OTHER", [], shape: [0])],
+        ]
+        let outputs: [[InferenceRequest.RequestedOutput]] = [[], [.init(name: "LABEL")], [.init(name: "A"), .init(name: "B\"")]]
+        var cases = 0
+        for id in [nil, "7", "a\"b"] as [String?] {
+            for input in inputs {
+                for output in outputs {
+                    for (priority, timeout) in [(0, nil), (3, nil), (0, 2_500), (1, 9_000_000_000)] as [(Int64, Int64?)] {
+                        let request = InferenceRequest(id: id, modelName: "m", inputs: input, outputs: output,
+                                                       priority: priority, timeoutMicroseconds: timeout)
+                        let direct = HTTPInferenceCodec.encodeTextRequest(request)
+                        let general = HTTPInferenceCodec.encodeGeneralRequest(request, binary: false)
+                        #expect(general.headerLength == nil)
+                        #expect(direct.map { String(decoding: $0, as: UTF8.self) } == String(decoding: general.body, as: UTF8.self))
+                        cases += 1
+                    }
+                }
+            }
+        }
+        #expect(cases == 72)
+        // A tensor of numbers: the general path.
+        let numbers = InferenceRequest(modelName: "m", inputs: [.init(name: "X", datatype: .int32, shape: [1], elements: .fixed([1, 0, 0, 0]))])
+        #expect(HTTPInferenceCodec.encodeTextRequest(numbers) == nil)
+        #expect(String(decoding: HTTPInferenceCodec.encodeRequest(numbers, binary: false).body, as: UTF8.self).contains(#""data":[1]"#))
+    }
+
     @Test func rawBytesRoundTripAndRefuseTruncation() {
         let values: [[UInt8]] = [[], [1], Array(repeating: 7, count: 300)]
         let raw = RawBytes.encode(values)
