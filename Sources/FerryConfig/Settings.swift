@@ -200,9 +200,11 @@ public struct Settings: Sendable, Equatable {
     static func key(named name: String) -> SettingKey? { keys.first { $0.name == name } }
 
     /// One line for a flag's help: the default and the config-file key.
-    public static func help(_ text: String, _ path: PartialKeyPath<Settings>) -> String {
+    /// `resolvedDefault` says what an unset key becomes where that is decided
+    /// at start-up (`resolvePipelines`), not by `Settings()`.
+    public static func help(_ text: String, _ path: PartialKeyPath<Settings>, resolvedDefault: String? = nil) -> String {
         guard let key = key(for: path) else { return text }
-        let value = key.render(Settings()).map { "default \($0)" } ?? "default: none"
+        let value = resolvedDefault.map { "default \($0)" } ?? key.render(Settings()).map { "default \($0)" } ?? "default: none"
         let sentence = text.hasSuffix(".") ? String(text.dropLast()) : text
         return "\(sentence) (\(value); config key \(key.name))."
     }

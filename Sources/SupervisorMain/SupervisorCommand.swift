@@ -57,7 +57,7 @@ struct SupervisorCommand: ParsableCommand {
     var batchLimit: Int?
     @Option(help: .init(S.help("Backend calls that may run at once.", \.concurrency)))
     var concurrency: Int?
-    @Option(help: .init(S.help("Upstream backends: calls sent ahead per call at once, queued at the model server so the next starts as one ends; unset: 1 for one http or oip upstream, else 0.", \.pipeline)))
+    @Option(help: .init(S.help("Upstream backends: calls sent ahead per call at once, queued at the model server so the next starts as one ends.", \.pipeline, resolvedDefault: "1 for one http or oip upstream, else 0")))
     var pipeline: Int?
     @Option(help: .init(S.help("Simulated backend: milliseconds per squared character of a call's longest text.", \.unitMs)))
     var unitMs: Double?

@@ -153,3 +153,15 @@ import Testing
         }
     }
 }
+
+@Suite struct SettingsHelpTests {
+    @Test func helpNamesTheDefaultAndTheConfigKey() {
+        #expect(Settings.help("Most items a call.", \.batchLimit) == "Most items a call (default 5; config key backend.batch_limit).")
+    }
+
+    /// A key resolved at start-up says so, not what `Settings()` holds.
+    @Test func aKeyResolvedAtStartUpSaysWhatItBecomes() {
+        let text = Settings.help("Calls sent ahead.", \.pipeline, resolvedDefault: "1 for one http or oip upstream, else 0")
+        #expect(text == "Calls sent ahead (default 1 for one http or oip upstream, else 0; config key backend.pipeline).")
+    }
+}
