@@ -34,10 +34,11 @@ extension Backend {
 public struct CallAnswer: Sendable {
     /// One per payload, in order.
     public var outcomes: [BatchResult.Outcome]
-    /// How long after the call was made the try that answered was sent: 0
-    /// unless the call was tried again (an upstream's retry). The worker
-    /// times the call from there, so the scheduler learns what the answering
-    /// try took, not the failed tries and the backoff before it.
+    /// How long after the call was made its last try was sent (the one that
+    /// answered, or failed for good): 0 unless the call was tried again (an
+    /// upstream's retry). The worker times the call from there, so the
+    /// scheduler learns what the answering try took, not the failed tries
+    /// and the backoff before it.
     public var lastTryAfterNs: Int64
 
     public init(_ outcomes: [BatchResult.Outcome], lastTryAfterNs: Int64 = 0) {

@@ -86,13 +86,14 @@ public final class UpstreamBackend: Backend {
         let first = leastBusy()
         inFlight[first] += 1
         let backend = LoopOnly(self), done = LoopOnly(completion)
+        // Read here, where the worker reads the call's start, not after the hop to the upstream loop.
+        let made = ContinuousClock.now
         Task(executorPreference: UpstreamLoop.executor) { @Sendable [configuration, face, logger, wakeup, metrics] in
             var target = first
             var lastError = ""
             var attempt = 1
             var unreachableSince: ContinuousClock.Instant?
             var unreachableWaitMs = configuration.backoffMs
-            let made = ContinuousClock.now
             var lastTryAfterNs: Int64 = 0
             while attempt <= configuration.maxAttempts {
                 let url = configuration.urls[target]
@@ -107,7 +108,7 @@ public final class UpstreamBackend: Backend {
                     return
                 case let .failure(.final(message)):
                     logger.error("\(message)")
-                    let answer = CallAnswer(payloads.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) })
+                    let answer = CallAnswer(payloads.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }, lastTryAfterNs: lastTryAfterNs)
                     wakeup.post { backend.onLoop.inFlight[target] -= 1; done.onLoop(answer) }
                     return
                 case let .failure(.unreachable(message)):
@@ -143,7 +144,7 @@ public final class UpstreamBackend: Backend {
             }
             let message = unreachableSince != nil ? "no upstream reachable: \(lastError)" : "upstream failed after \(configuration.maxAttempts) tries: \(lastError)"
             logger.error("\(message)")
-            let answer = CallAnswer(payloads.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) })
+            let answer = CallAnswer(payloads.map { _ in BatchResult.Outcome(status: .failed, body: Array(message.utf8)) }, lastTryAfterNs: lastTryAfterNs)
             wakeup.post { backend.onLoop.inFlight[target] -= 1; done.onLoop(answer) }
         }
     }

@@ -87,7 +87,7 @@ import Testing
 
     @Test func textRequestsAreWrittenAsJSONSerializationWritesThem() {
         // The direct writer for text inputs (the worker's calls) must give the general path's bytes exactly.
-        let awkward = ["code", "", "a/b", "quote \" and \\ back", "tab\tnew\nline\r", "\u{0}\u{1}\u{8}\u{c}\u{1f}\u{7f}", "héllo wörld ✓ 🚀"]
+        let awkward = ["code", "", "a/b", "quote \" and \\ back", "tab\tnew\nline\r", "\u{0}\u{1}\u{8}\u{c}\u{1f}\u{7f}", "héllo wörld ✓ 🚀", "line\u{2028}para\u{2029}"]
         let inputs: [[InferenceTensor]] = [
             [.bytes(name: "TEXT", awkward.map { Array($0.utf8) }, shape: [Int64(awkward.count), 1])],
             [.bytes(name: "TEXT", [Array("x".utf8)]), .bytes(name: "OTHER", [], shape: [0])],
