@@ -121,7 +121,7 @@ public enum HTTPInferenceCodec {
     /// A request as a client sends it (Ferry to a model server): JSON tensors,
     /// or the binary extension for every input when `binary` (then the JSON
     /// part's length is returned, for `Inference-Header-Content-Length`).
-    /// Outputs are asked for as JSON unless `binary`.
+    /// Outputs are asked for in binary when `binary` or the output says so.
     public static func encodeRequest(_ request: InferenceRequest, binary: Bool) -> (body: [UInt8], headerLength: Int?) {
         if !binary, let text = encodeTextRequest(request) { return (text, nil) }
         return encodeGeneralRequest(request, binary: binary)
@@ -170,7 +170,7 @@ public enum HTTPInferenceCodec {
                 if i > 0 { raw(",") }
                 raw("{\"name\":")
                 text(o.name)
-                raw(",\"parameters\":{\"binary_data\":false}}")
+                raw(o.binary ? ",\"parameters\":{\"binary_data\":true}}" : ",\"parameters\":{\"binary_data\":false}}")
             }
             raw("]")
         }
@@ -207,7 +207,7 @@ public enum HTTPInferenceCodec {
         }
         var top: [String: Any] = ["inputs": inputs]
         if !request.outputs.isEmpty {
-            top["outputs"] = request.outputs.map { ["name": $0.name, "parameters": ["binary_data": binary]] as [String: Any] }
+            top["outputs"] = request.outputs.map { ["name": $0.name, "parameters": ["binary_data": binary || $0.binary]] as [String: Any] }
         }
         if let id = request.id { top["id"] = id }
         var parameters: [String: Any] = [:]

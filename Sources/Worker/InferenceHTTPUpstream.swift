@@ -6,7 +6,10 @@ import OpenInference
 /// The Open Inference Protocol over HTTP: `POST {url}/v2/models/{m}/infer`.
 /// Tensors go as JSON (what every server reads; MLServer 1.7 lacks the binary
 /// extension), or binary when a BYTES element is not UTF-8 or the datatype
-/// is not BYTES; answers are read in either form.
+/// is not BYTES. The output is asked for in binary: a float tensor in JSON
+/// (an embedding model's answer) cost the worker milliseconds a call to
+/// parse, and a server without the extension ignores the parameter and
+/// answers in JSON. Answers are read in either form.
 public struct InferenceHTTPUpstream: UpstreamProtocol {
     public let name = "oip-http"
     let client: HTTPClient
@@ -20,7 +23,8 @@ public struct InferenceHTTPUpstream: UpstreamProtocol {
     public func shutdown() { try? client.syncShutdown() }
 
     public func call(url: String, payloads: [[UInt8]], timeoutMs: Int64) async -> Result<[[UInt8]], UpstreamCallError> {
-        let request = model.request(payloads)
+        var request = model.request(payloads)
+        request.outputs = request.outputs.map { .init(name: $0.name, binary: true) }
         let binary = model.datatype != .bytes || payloads.contains { String(validating: $0, as: UTF8.self) == nil }
         let (body, headerLength) = HTTPInferenceCodec.encodeRequest(request, binary: binary)
         var headers = [("Content-Type", binary ? "application/octet-stream" : "application/json")]

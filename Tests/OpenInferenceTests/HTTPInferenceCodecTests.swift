@@ -92,7 +92,7 @@ import Testing
             [.bytes(name: "TEXT", awkward.map { Array($0.utf8) }, shape: [Int64(awkward.count), 1])],
             [.bytes(name: "TEXT", [Array("x".utf8)]), .bytes(name: "OTHER", [], shape: [0])],
         ]
-        let outputs: [[InferenceRequest.RequestedOutput]] = [[], [.init(name: "LABEL")], [.init(name: "A"), .init(name: "B\"")]]
+        let outputs: [[InferenceRequest.RequestedOutput]] = [[], [.init(name: "LABEL")], [.init(name: "A", binary: true), .init(name: "B\"")]]
         var cases = 0
         for id in [nil, "7", "a\"b"] as [String?] {
             for input in inputs {
