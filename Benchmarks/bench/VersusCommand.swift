@@ -16,10 +16,11 @@ struct VersusCommand: AsyncParsableCommand {
             workload's trace over gRPC to each batcher, to the unbatched Triton alone (one item a call), and
             through Ferry to the unbatched Triton: sending each item alone (fifo, batch limit 1: what its hops
             cost; --no-one-a-call leaves it out), and each strategy (its cost law learned from a neutral 5 ms
-            prior). --pipeline 1 has Ferry send a call ahead to wait in Triton's queue (default 0, Ferry's
-            own; --pipeline 0,1 runs both). Repetitions are interleaved; tables show medians. Results: OUT/versus.json and versus.md,
+            prior). Ferry sends a call ahead to wait in Triton's queue (--pipeline 1, Ferry's own default;
+            --pipeline 0,1 runs both), and its worker calls Triton over gRPC (--upstream-protocol grpc,http
+            runs both). Repetitions are interleaved; tables show medians. Results: OUT/versus.json and versus.md,
             and each Ferry run's call log (OUT/calls-WORKLOAD-xRATE-STRATEGY-REP.jsonl, …-one-a-call-REP.jsonl;
-            …-pipeline-N-REP.jsonl at a depth N other than 0) for `bench fit-cost`.
+            …-pipeline-N-REP.jsonl at a depth N other than 1, …-http-REP.jsonl over HTTP) for `bench fit-cost`.
             """)
 
     @Option(name: .customLong("workload"), help: "Workloads (repeat or comma-separate).")
@@ -56,7 +57,10 @@ struct VersusCommand: AsyncParsableCommand {
     var oneACall = true
 
     @Option(name: .customLong("pipeline"), help: "Calls Ferry sends ahead to Triton's queue (repeat or comma-separate: each depth runs every Ferry system; labels name a depth other than Ferry's default, 1).")
-    var pipelines: [String] = ["\(VersusSystem.defaultPipeline)"]
+    var pipelines: [String] = ["\(FerryUpstream.default.pipeline)"]
+
+    @Option(name: .customLong("upstream-protocol"), help: "Triton faces Ferry's worker calls: grpc, http (repeat or comma-separate: each runs every Ferry system; labels name one other than gRPC).")
+    var upstreamFaces: [String] = [FerryUpstream.default.face.rawValue]
 
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
@@ -77,6 +81,10 @@ struct VersusCommand: AsyncParsableCommand {
             options.pipelines = try Self.list(pipelines).map {
                 guard let v = Int($0), (0...64).contains(v) else { throw BenchError.usage("--pipeline takes whole numbers 0…64, got '\($0)'") }
                 return v
+            }
+            options.upstreamFaces = try Self.list(upstreamFaces).map {
+                guard let face = UpstreamFace(rawValue: $0) else { throw BenchError.usage("--upstream-protocol takes grpc or http, got '\($0)'") }
+                return face
             }
             options.delaysUs = try Self.list(delays).map {
                 guard let v = Int($0), v >= 0 else { throw BenchError.usage("--queue-delay-us takes whole µs ≥ 0, got '\($0)'") }

@@ -28,7 +28,7 @@ import TestSupport
         let fixed = try Workload.load(path: workloads.appendingPathComponent("llm-fixed.toml").path)
         let minilm = try Workload.load(path: workloads.appendingPathComponent("minilm-mix.toml").path)
         func prior(_ w: Workload, _ p: CostPrior) -> [String] {
-            let a = VersusRunner.ferryArguments(w, upstreamGRPC: "127.0.0.1:1", config: "m.toml", prior: p)
+            let a = VersusRunner.ferryArguments(w, upstream: "grpc://127.0.0.1:1", config: "m.toml", prior: p)
             let unit = a.firstIndex(of: "--unit-ms")!, call = a.firstIndex(of: "--call-ms")!
             return [a[unit + 1], a[call + 1]]
         }
@@ -50,7 +50,7 @@ import TestSupport
 @Suite(.serialized) struct VersusCommandTests {
     /// A small trace through every kind of system: Triton's batcher, Triton
     /// alone, and Ferry (one item a call, and batching) in front of the
-    /// unbatched Triton; every request
+    /// unbatched Triton, over its gRPC and its HTTP face; every request
     /// answered with the right label by each, and the files written.
     @Test func everySystemAnswersTheSameTraceRight() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-versus-\(UUID().uuidString)")
@@ -78,7 +78,7 @@ import TestSupport
             """.write(to: dir.appendingPathComponent("tiny.toml"), atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("out").path
         let (status, text) = try await BuildProducts.runBench(["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0",
-                                                         "--prior", "neutral,law", "--pipeline", "0,1", "--reps", "1",
+                                                         "--prior", "neutral,law", "--pipeline", "0,1", "--upstream-protocol", "grpc,http", "--reps", "1",
                                                          "--workloads-dir", dir.path, "--out", out])
         #expect(status == 0, "\(text.suffix(3000))")
         let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
@@ -87,7 +87,12 @@ import TestSupport
                                        "Ferry, one item a call, pipeline 0 → Triton (batching off)", "Ferry sjf, pipeline 0 → Triton (batching off)",
                                        "Ferry sjf, prior: the law, pipeline 0 → Triton (batching off)",
                                        "Ferry, one item a call → Triton (batching off)", "Ferry sjf → Triton (batching off)",
-                                       "Ferry sjf, prior: the law → Triton (batching off)"])
+                                       "Ferry sjf, prior: the law → Triton (batching off)",
+                                       "Ferry, one item a call, pipeline 0, over HTTP → Triton (batching off)",
+                                       "Ferry sjf, pipeline 0, over HTTP → Triton (batching off)",
+                                       "Ferry sjf, prior: the law, pipeline 0, over HTTP → Triton (batching off)",
+                                       "Ferry, one item a call, over HTTP → Triton (batching off)", "Ferry sjf, over HTTP → Triton (batching off)",
+                                       "Ferry sjf, prior: the law, over HTTP → Triton (batching off)"])
         for run in runs {
             #expect(run.rightAnswers == 24 && run.wrongAnswers == 0 && run.figures.all.count == 24, "\(run.system): \(run.rightAnswers) right")
         }
@@ -107,6 +112,11 @@ import TestSupport
         let pipelined = try BackendCall.read(log: "\(out)/calls-tiny-x1-sjf-1.jsonl")
         #expect(!pipelined.isEmpty && pipelined.allSatisfy { $0.queued_ns != nil && $0.ranNs <= $0.end_ns })
         #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-pipeline-0-1.jsonl"))
+        // Over Triton's HTTP face: the same answers (checked above), its own call logs.
+        let overHTTP = try BackendCall.read(log: "\(out)/calls-tiny-x1-sjf-http-1.jsonl")
+        #expect(!overHTTP.isEmpty && overHTTP.allSatisfy { $0.queued_ns != nil })
+        #expect(runs[8].figures.calls == 24)
+        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-pipeline-0-http-1.jsonl"))
     }
 }
 

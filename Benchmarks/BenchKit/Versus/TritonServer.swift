@@ -36,6 +36,14 @@ public final class TritonServer: @unchecked Sendable {
     /// `HOST:PORT` of its gRPC face.
     public var grpcAddress: String { "127.0.0.1:\(grpcPort)" }
 
+    /// Its face as an upstream URL for Ferry's worker.
+    public func url(_ face: UpstreamFace) -> String {
+        switch face {
+        case .grpc: "grpc://\(grpcAddress)"
+        case .http: "http://127.0.0.1:\(httpPort)"
+        }
+    }
+
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
     /// Waits (bounded) for the `ready` line; throws with the log's tail if it

@@ -13,7 +13,9 @@ public struct VersusOptions: Sendable {
     /// Also run Ferry sending each item alone (`VersusSystem.ferryOneACall`).
     public var oneACall = true
     /// Calls Ferry sends ahead to Triton's queue; each depth runs every Ferry system.
-    public var pipelines = [VersusSystem.defaultPipeline]
+    public var pipelines = [FerryUpstream.default.pipeline]
+    /// The Triton faces Ferry's worker calls; each runs every Ferry system.
+    public var upstreamFaces = [FerryUpstream.default.face]
     public var reps = 2
     /// Arrival-rate multipliers (a ladder): 2 sends the same trace twice as fast.
     public var rates: [Double] = [1]
@@ -73,16 +75,17 @@ public struct VersusRunner {
         return arguments
     }
 
-    /// Ferry's backend flags: the unbatched Triton over gRPC, `pipeline`
-    /// calls sent ahead to its queue, and the prior
+    /// Ferry's backend flags: the unbatched Triton at `upstream` (a
+    /// `grpc://` or `http://` URL), `pipeline` calls sent ahead to its queue,
+    /// and the prior
     /// the learned law replaces — neutral (5 ms a call), so what Ferry knows
     /// of the cost it learned, or the workload's law. MiniLM: embeddings out,
     /// items sized in tokens, the padded terms offered to the learner.
-    public static func ferryArguments(_ workload: Workload, upstreamGRPC: String, config: String, prior: CostPrior,
-                                      pipeline: Int = VersusSystem.defaultPipeline) -> [String] {
+    public static func ferryArguments(_ workload: Workload, upstream: String, config: String, prior: CostPrior,
+                                      pipeline: Int = FerryUpstream.default.pipeline) -> [String] {
         let b = workload.backend
         let law = prior == .law && workload.texts != .words
-        var arguments = ["--backend", "oip", "--upstream", "grpc://\(upstreamGRPC)", "--upstream-row-shape", "1", "--pipeline", "\(pipeline)",
+        var arguments = ["--backend", "oip", "--upstream", upstream, "--upstream-row-shape", "1", "--pipeline", "\(pipeline)",
                          "--unit-ms", law ? "\(b.unitMs)" : "0", "--call-ms", law ? "\(b.callMs ?? 0)" : "5"]
         if workload.texts == .words {
             arguments += ["--config", config, "--item-size", "words"]
@@ -121,9 +124,9 @@ public struct VersusRunner {
         }
         let strategies = options.strategies.isEmpty ? try bench.strategies() : options.strategies
         let systems = options.delaysUs.map { VersusSystem.tritonBatcher(delayUs: $0) } + [.tritonAlone]
-            + options.pipelines.flatMap { pipeline in
-                (options.oneACall ? [.ferryOneACall(pipeline: pipeline)] : [])
-                    + options.priors.flatMap { prior in strategies.map { VersusSystem.ferry(strategy: $0, prior: prior, pipeline: pipeline) } }
+            + options.upstreamFaces.flatMap { face in options.pipelines.map { FerryUpstream(pipeline: $0, face: face) } }.flatMap { upstream in
+                (options.oneACall ? [.ferryOneACall(upstream)] : [])
+                    + options.priors.flatMap { prior in strategies.map { VersusSystem.ferry(strategy: $0, prior: prior, upstream: upstream) } }
             }
         try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
         let config = "\(options.out)/minilm-model.toml"
@@ -162,19 +165,19 @@ public struct VersusRunner {
                         case .tritonAlone:
                             live = try await LiveRunner(supervisorPath: "", protocol: .oipGRPC)
                                 .run(arrivals: arrivals, workload: workload, strategy: nil, config: "", url: alone.grpcAddress, progress: { _ in })
-                        case let .ferryOneACall(pipeline):
+                        case let .ferryOneACall(upstream):
                             // The later --batch-limit wins: one item a call, in arrival order.
                             let runner = LiveRunner(supervisorPath: "\(bench.pluginDirectory)/supervisor", protocol: .oipGRPC,
-                                                    backendArguments: Self.ferryArguments(workload, upstreamGRPC: alone.grpcAddress, config: config,
-                                                                                          prior: .neutral, pipeline: pipeline)
+                                                    backendArguments: Self.ferryArguments(workload, upstream: alone.url(upstream.face), config: config,
+                                                                                          prior: .neutral, pipeline: upstream.pipeline)
                                                         + ["--batch-limit", "1"])
                             let log = "\(options.out)/calls-\(workload.name)-x\(Self.number(rate))-one-a-call\(system.fileTag)-\(rep).jsonl"
                             live = try await runner.run(arrivals: arrivals, workload: workload, strategy: "fifo", config: "", url: nil,
                                                         keepingCallLog: log, progress: { _ in })
-                        case let .ferry(strategy, prior, pipeline):
+                        case let .ferry(strategy, prior, upstream):
                             let runner = LiveRunner(supervisorPath: "\(bench.pluginDirectory)/supervisor", protocol: .oipGRPC,
-                                                    backendArguments: Self.ferryArguments(workload, upstreamGRPC: alone.grpcAddress, config: config,
-                                                                                          prior: prior, pipeline: pipeline))
+                                                    backendArguments: Self.ferryArguments(workload, upstream: alone.url(upstream.face), config: config,
+                                                                                          prior: prior, pipeline: upstream.pipeline))
                             let tag = (prior == .neutral ? "" : "-prior-\(prior.rawValue)") + system.fileTag
                             let log = "\(options.out)/calls-\(workload.name)-x\(Self.number(rate))-\(BenchRunner.label(strategy))\(tag)-\(rep).jsonl"
                             live = try await runner.run(arrivals: arrivals, workload: workload, strategy: strategy,

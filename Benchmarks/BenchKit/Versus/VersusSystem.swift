@@ -9,36 +9,67 @@ public enum VersusSystem: Sendable, Equatable, Hashable {
     /// unbatched Triton: what Ferry's hops cost with no batching at all, the
     /// yardstick for whether its batching pays (a strategy that knows when
     /// batching does not pay is never worse than this).
-    /// Ferry's systems send `pipeline` calls ahead to Triton's queue
-    /// (`--pipeline`); the default, 1, goes unnamed.
-    case ferryOneACall(pipeline: Int = VersusSystem.defaultPipeline)
+    case ferryOneACall(FerryUpstream = .default)
     /// Ferry with `strategy` in front of Triton with batching off: Ferry
     /// batches, learning the cost law from `prior`.
-    case ferry(strategy: String, prior: CostPrior = .neutral, pipeline: Int = VersusSystem.defaultPipeline)
-
-    /// Ferry's own default for one upstream that queues calls: the next call
-    /// is sent just before Triton's instance is predicted free.
-    public static let defaultPipeline = 1
+    case ferry(strategy: String, prior: CostPrior = .neutral, upstream: FerryUpstream = .default)
 
     /// The table's name for it.
     public var label: String {
         switch self {
         case let .tritonBatcher(delayUs): "Triton dynamic batcher, delay \(delayUs >= 1000 ? "\(delayUs / 1000) ms" : "\(delayUs) µs")"
         case .tritonAlone: "Triton alone, no batching"
-        case let .ferryOneACall(pipeline): "Ferry, one item a call\(Self.named(pipeline)) → Triton (batching off)"
-        case let .ferry(strategy, .neutral, pipeline): "Ferry \(BenchRunner.label(strategy))\(Self.named(pipeline)) → Triton (batching off)"
-        case let .ferry(strategy, .law, pipeline): "Ferry \(BenchRunner.label(strategy)), prior: the law\(Self.named(pipeline)) → Triton (batching off)"
+        case let .ferryOneACall(upstream): "Ferry, one item a call\(upstream.named) → Triton (batching off)"
+        case let .ferry(strategy, .neutral, upstream): "Ferry \(BenchRunner.label(strategy))\(upstream.named) → Triton (batching off)"
+        case let .ferry(strategy, .law, upstream): "Ferry \(BenchRunner.label(strategy)), prior: the law\(upstream.named) → Triton (batching off)"
         }
     }
-
-    /// The pipeline depth in a name, where it is not the default.
-    static func named(_ pipeline: Int) -> String { pipeline == defaultPipeline ? "" : ", pipeline \(pipeline)" }
 
     /// The same in a file name.
     var fileTag: String {
         switch self {
-        case let .ferryOneACall(pipeline), let .ferry(_, _, pipeline): pipeline == Self.defaultPipeline ? "" : "-pipeline-\(pipeline)"
+        case let .ferryOneACall(upstream), let .ferry(_, _, upstream): upstream.fileTag
         default: ""
+        }
+    }
+}
+
+/// How Ferry's worker calls the unbatched Triton in `bench versus`.
+public struct FerryUpstream: Sendable, Hashable {
+    /// Calls sent ahead to Triton's queue (`--pipeline`).
+    public var pipeline: Int
+    /// The Triton face the worker calls (`--upstream-protocol`).
+    public var face: UpstreamFace
+
+    public init(pipeline: Int = FerryUpstream.default.pipeline, face: UpstreamFace = FerryUpstream.default.face) {
+        self.pipeline = pipeline
+        self.face = face
+    }
+
+    /// Ferry's own default for one upstream that queues calls (the next call
+    /// sent just before Triton's instance is predicted free), over gRPC.
+    public static let `default` = FerryUpstream(pipeline: 1, face: .grpc)
+
+    /// What differs from the default, for a table's name (empty: nothing).
+    var named: String {
+        (pipeline == Self.default.pipeline ? "" : ", pipeline \(pipeline)")
+            + (face == Self.default.face ? "" : ", over \(face.title)")
+    }
+
+    /// The same in a file name.
+    var fileTag: String {
+        (pipeline == Self.default.pipeline ? "" : "-pipeline-\(pipeline)") + (face == Self.default.face ? "" : "-\(face.rawValue)")
+    }
+}
+
+/// The Open Inference Protocol face of Triton that Ferry's worker calls.
+public enum UpstreamFace: String, Sendable, Hashable, CaseIterable {
+    case grpc, http
+
+    var title: String {
+        switch self {
+        case .grpc: "gRPC"
+        case .http: "HTTP"
         }
     }
 }
