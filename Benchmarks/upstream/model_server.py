@@ -47,7 +47,8 @@ NOT_FOUND, bad tensor INVALID_ARGUMENT.
 
 For tests and demos it counts what it saw (GET /stats: calls, texts, the
 largest batch, overlapping calls, the most calls in flight at once; oip_http_calls and oip_grpc_calls are the
-part of calls that came through the Open Inference Protocol) and can inject
+part of calls that came through the Open Inference Protocol, oip_http_binary_answers the HTTP answers sent
+in the binary extension) and can inject
 failures deterministically, on every face (calls are numbered across faces):
   --fail-every N    every Nth call answers 500 (retryable; gRPC: UNAVAILABLE)
   --slow-every N    every Nth call hangs --slow-ms before starting (a timeout)
@@ -167,7 +168,7 @@ class Model:
             self.gate.set()
         self.stats = {"calls": 0, "texts": 0, "max_batch": 0, "overlaps": 0, "active": 0, "max_active": 0,
                       "failed": 0, "slowed": 0, "wrong": 0, "refused_batches": 0,
-                      "oip_http_calls": 0, "oip_grpc_calls": 0}
+                      "oip_http_calls": 0, "oip_grpc_calls": 0, "oip_http_binary_answers": 0}
 
     def rows(self, elements):
         """The input tensor's elements as the classifier takes them: text, or the bytes as sent."""
@@ -389,6 +390,7 @@ def make_app(unit_ms=1.0, fail_every=0, slow_every=0, slow_ms=0, wrong_every=0, 
         if not binary_out:
             out["data"] = output_data(labels, model.output_datatype)
             return answer
+        stats["oip_http_binary_answers"] += 1
         raw = output_bytes(labels, model.output_datatype)
         out["parameters"] = {"binary_data_size": len(raw)}
         head = json.dumps(answer, separators=(",", ":")).encode("utf-8")

@@ -32,7 +32,10 @@ import TestSupport
 
     static func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map(*).reduce(0, +) }
 
-    @Test func embeddingsPassThroughAndItemsAreSizedInTokens() async throws {
+    /// Over either face of the server: over HTTP the worker asks for the
+    /// embeddings in binary, and reads them back as the gRPC face's raw bytes.
+    @Test(arguments: ["grpc", "http"])
+    func embeddingsPassThroughAndItemsAreSizedInTokens(face: String) async throws {
         let server = try ProtocolServer(script: "model_server.py", ["--port", "{http}", "--grpc-port", "{grpc}", "--classifier", "minilm",
                                                                      "--model-name", "minilm", "--threads", "1"])
         defer { server.stop() }
@@ -41,7 +44,7 @@ import TestSupport
         try """
             [backend]
             kind = "oip"
-            upstreams = ["\(server.grpcURL)"]
+            upstreams = ["\(face == "http" ? server.httpURL : server.grpcURL)"]
             batch_limit = 4
 
             [[models]]
@@ -70,6 +73,10 @@ import TestSupport
             // A real model: the paraphrase is nearer than the code.
             #expect(Self.dot(through[0], through[1]) > Self.dot(through[0], through[2]) + 0.3)
             #expect(try await ferry.stop() == 0)
+            // Ferry's calls, and only they (the direct ones above ask for JSON), were answered in binary over HTTP.
+            let counts = try await ModelServer.stats(at: server.httpURL, client: http)
+            let ferryCalls = try ferry.calls().filter { $0.model == "minilm" }.count
+            #expect(ferryCalls > 0 && counts["oip_http_binary_answers"] == (face == "http" ? ferryCalls : 0), "\(counts); Ferry's calls: \(ferryCalls)")
         }
         let calls = try ferry.calls().filter { $0.model == "minilm" }
         #expect(calls.allSatisfy { $0.items <= 4 })

@@ -59,6 +59,11 @@ public final class ModelServer: @unchecked Sendable {
 
     /// What it counted: calls, texts, max_batch, overlaps, failed, slowed, wrong.
     public func stats(client: HTTPClient) async throws -> [String: Int] {
+        try await Self.stats(at: url, client: client)
+    }
+
+    /// The same of any server of `model_server.py`'s at `url` (`http://HOST:PORT`).
+    public static func stats(at url: String, client: HTTPClient) async throws -> [String: Int] {
         // uvicorn closes a connection idle for 5 s; a pooled one it closed just
         // as it is reused fails this GET (idempotent): asked again on a fresh one.
         let r: HTTPClient.Response
