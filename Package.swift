@@ -226,7 +226,7 @@ let package = Package(
         .testTarget(name: "BenchTests", dependencies: ["BenchKit", "CostModel", "Simulation", "Scheduling", "StrategySDK", "TestSupport"]),
         .testTarget(name: "IngressTests", dependencies: ["Ingress"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "TestSupport", "Wire", "Redis",
+            "TestSupport", "Wire", "Redis", "FerryConfig",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ]

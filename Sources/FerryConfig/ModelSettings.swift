@@ -117,6 +117,9 @@ extension Settings {
 
     static let defaultPipelineOrigin = "default (1 for one upstream that queues calls)"
 
+    /// `defaultPipeline` in words, for `--help`.
+    public static let pipelineDefaultRule = "1 for one http or oip upstream, else 0"
+
     /// 1 for one `http` or `oip` upstream; nil (the plain default, 0) else.
     static func defaultPipeline(backend: String, upstreams: Int) -> Int? {
         (backend == "http" || backend == "oip") && upstreams == 1 ? 1 : nil

@@ -51,13 +51,13 @@ struct SupervisorCommand: ParsableCommand {
     @Option(help: .init(S.help("File of 'KEY CLIENT' lines; when given, every request needs its key (Authorization: Bearer KEY or X-Api-Key).", \.apiKeysFile)))
     var apiKeysFile: String?
 
-    @Option(help: .init(S.help("Backend: 'simulated' (built in) or 'http' (model servers speaking the seed's /classify at --upstream).", \.backend)))
+    @Option(help: .init(S.help("Backend: 'simulated' (built in), 'http' (model servers speaking the seed's /classify at --upstream) or 'oip' (Open Inference Protocol servers: Triton, MLServer, KServe; grpc:// or http:// upstreams).", \.backend)))
     var backend: String?
     @Option(help: .init(S.help("Most texts one backend call may hold.", \.batchLimit)))
     var batchLimit: Int?
     @Option(help: .init(S.help("Backend calls that may run at once.", \.concurrency)))
     var concurrency: Int?
-    @Option(help: .init(S.help("Upstream backends: calls sent ahead per call at once, queued at the model server so the next starts as one ends.", \.pipeline, resolvedDefault: "1 for one http or oip upstream, else 0")))
+    @Option(help: .init(S.help("Upstream backends: calls sent ahead per call at once, queued at the model server so the next starts as one ends.", \.pipeline, resolvedDefault: S.pipelineDefaultRule)))
     var pipeline: Int?
     @Option(help: .init(S.help("Simulated backend: milliseconds per squared character of a call's longest text.", \.unitMs)))
     var unitMs: Double?

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FerryConfig
 import Foundation
 import Testing
 import TestSupport
@@ -121,6 +122,17 @@ import TestSupport
         let ferry = try FerryInstance(arguments: ["--print-config", "--backend", "http", "--upstream", "http://127.0.0.1:8010"])
         #expect(try await ferry.waitForExit(within: 60) == 0)
         #expect(ferry.log.contains("pipeline = 1  # default (1 for one upstream that queues calls)"), "\(ferry.log)")
+    }
+
+    /// The supervisor's `--help` says what an unset pipeline becomes (the
+    /// resolver's rule), not the 0 that `Settings()` holds.
+    @Test func helpSaysWhatAnUnsetPipelineBecomes() async throws {
+        let ferry = try FerryInstance(arguments: ["--help"])
+        #expect(try await ferry.waitForExit(within: 60) == 0)
+        let words = ferry.log.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("(default \(Settings.pipelineDefaultRule); config key backend.pipeline)"), "\(ferry.log)")
+        // Every backend kind the config takes is named.
+        #expect(words.contains("'simulated' (built in), 'http'") && words.contains("or 'oip' (Open Inference Protocol servers"))
     }
 
     @Test func jsonLogsAreOneObjectPerLineFromEveryProcess() async throws {
