@@ -24,7 +24,7 @@ public struct InferenceHTTPUpstream: UpstreamProtocol {
 
     public func call(url: String, payloads: [[UInt8]], timeoutMs: Int64) async -> Result<[[UInt8]], UpstreamCallError> {
         var request = model.request(payloads)
-        request.outputs = request.outputs.map { .init(name: $0.name, binary: true) }
+        request.outputs = [.init(name: model.output, binary: true)]
         let binary = model.datatype != .bytes || payloads.contains { String(validating: $0, as: UTF8.self) == nil }
         let (body, headerLength) = HTTPInferenceCodec.encodeRequest(request, binary: binary)
         var headers = [("Content-Type", binary ? "application/octet-stream" : "application/json")]

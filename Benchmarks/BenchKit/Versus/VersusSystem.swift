@@ -63,7 +63,7 @@ public struct FerryUpstream: Sendable, Hashable {
 }
 
 /// The Open Inference Protocol face of Triton that Ferry's worker calls.
-public enum UpstreamFace: String, Sendable, Hashable, CaseIterable {
+public enum UpstreamFace: String, Sendable, Hashable {
     case grpc, http
 
     var title: String {
