@@ -226,7 +226,7 @@ let package = Package(
         .testTarget(name: "BenchTests", dependencies: ["BenchKit", "CostModel", "Simulation", "Scheduling", "StrategySDK", "TestSupport"]),
         .testTarget(name: "IngressTests", dependencies: ["Ingress"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "TestSupport", "Wire", "Redis", "FerryConfig",
+            "TestSupport", "Wire", "Redis", "FerryConfig", "CostModel",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ]

@@ -74,6 +74,21 @@ public struct CostLearner: Sendable {
         // Every call while the law is young, then every 16th: a refit is
         // O(window · subsets), too much to pay on every call of a busy backend.
         guard observations <= 32 || observations % 16 == 0 else { return }
+        refit()
+    }
+
+    /// The calls remembered, oldest first: what `resume` takes back.
+    public var recentCalls: [Call] { calls.inOrder }
+
+    /// Takes up where an earlier learner (an earlier life of the scheduler)
+    /// left off: observes its remembered calls, oldest first, then fits over
+    /// all of them (a replay need not end on a refit).
+    public mutating func resume(_ earlier: [Call]) {
+        for call in earlier.suffix(configuration.window) { observe(call) }
+        if !calls.items.isEmpty { refit() }
+    }
+
+    private mutating func refit() {
         // The prior holds until `priorCalls` calls are in, giving way to the fit
         // in proportion (a far-off prior in a joint fit would outweigh the calls).
         let fitted = Self.fit(calls.items, configuration)

@@ -7,6 +7,9 @@ struct Recent<Element: Sendable>: Sendable {
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
+    /// The items, oldest first.
+    var inOrder: [Element] { items.count < capacity ? items : Array(items[next...] + items[..<next]) }
+
     mutating func append(_ element: Element) {
         if items.count < capacity {
             items.append(element)

@@ -27,6 +27,7 @@ extension Settings {
             costTermNames.contains($0) ? nil : "must hold cost terms (\(costTermNames.joined(separator: ", "))), got \(jsonQuoted($0))"
         },
         .int("backend.cost_window", "--cost-window", \.costWindow, 0...65_536),
+        .text("backend.learned_calls_dir", "--learned-calls-dir", \.learnedCallsDir) { directory($0) },
         .texts("backend.upstreams", "--upstream", \.upstream) {
             $0.hasPrefix("http://") || $0.hasPrefix("https://") || $0.hasPrefix("grpc://")
                 ? nil : "must hold http://, https:// or (for kind \"oip\") grpc:// URLs, got \(jsonQuoted($0))"

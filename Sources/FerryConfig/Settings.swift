@@ -38,6 +38,11 @@ public struct Settings: Sendable, Equatable {
     public var costTerms = ["fixed", "longest_squared"]
     /// Calls the fit remembers; 0: learn nothing, the configured law stays.
     public var costWindow = 256
+    /// Where the scheduler keeps each model's learned calls, for its next
+    /// life to resume the law. Left unset, the supervisor makes it the
+    /// runtime directory: a restarted scheduler resumes, a restarted Ferry
+    /// starts from the prior.
+    public var learnedCallsDir: String?
     public var upstream: [String] = []
     public var upstreamTimeoutMs = 30_000
     public var upstreamAttempts = 3
@@ -202,6 +207,9 @@ public struct Settings: Sendable, Equatable {
     /// One line for a flag's help: the default and the config-file key.
     /// `resolvedDefault` says what an unset key becomes where that is decided
     /// at start-up (`resolvePipelines`), not by `Settings()`.
+    /// What an unset `learnedCallsDir` becomes (the supervisor's `writeSettings`).
+    public static let learnedCallsDirDefault = "the runtime directory (a restarted scheduler resumes; a restarted Ferry starts from the prior)"
+
     public static func help(_ text: String, _ path: PartialKeyPath<Settings>, resolvedDefault: String? = nil) -> String {
         guard let key = key(for: path) else { return text }
         let value = resolvedDefault.map { "default \($0)" } ?? key.render(Settings()).map { "default \($0)" } ?? "default: none"

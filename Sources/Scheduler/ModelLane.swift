@@ -21,6 +21,10 @@ final class ModelLane {
         var predictiveAdmission = false
         /// Calls the worker sends ahead per call running (`Settings.pipeline`).
         var pipeline = 0
+        /// Where the learner's calls are kept across the scheduler's lives
+        /// (nil: nowhere), and what they are measured on.
+        var learnedCallsPath: String?
+        var costSource = ""
     }
 
     /// Ids below 2^40 per lane; up to 2^24 lanes.
@@ -39,6 +43,10 @@ final class ModelLane {
     /// The cost law learned from the calls' times; nil when not learning.
     private(set) var learner: CostLearner?
     let predictiveAdmission: Bool
+    private let learnedCallsPath: String?
+    private let costSource: String
+    /// The learner's `observations` when its calls were last kept.
+    private var keptObservations = 0
     private let wakeTimer: PreciseTimer
     private var wakeAtNs: Int64?
     /// What runs when the wake-up is due (the scheduler pumps this lane); set once.
@@ -55,6 +63,8 @@ final class ModelLane {
         wakeTimer = reactor.makePreciseTimer()
         learner = configuration.learning.map(CostLearner.init)
         predictiveAdmission = configuration.predictiveAdmission
+        learnedCallsPath = configuration.learnedCallsPath
+        costSource = configuration.costSource
         self.metrics.costLaw(core.configuration.costModel, learner: learner)
     }
 
@@ -66,6 +76,44 @@ final class ModelLane {
         core.setCostModel(learner!.model)
         metrics.costLaw(learner!.model, learner: learner)
         metrics.lawCalls.increment()
+    }
+
+    /// Takes up the law an earlier life of the scheduler learned, from the
+    /// calls it kept; what to log about it (nil: nothing was kept). A file
+    /// that cannot be read, or was measured on another backend or size rule,
+    /// is not used: the lane starts from its prior, as on a first start.
+    func resumeLearning() -> (line: String, problem: Bool)? {
+        guard learner != nil, let path = learnedCallsPath else { return nil }
+        let kept: LearnedCalls
+        do {
+            guard let file = try LearnedCalls.read(from: path) else { return nil }
+            kept = file
+        } catch {
+            return ("\(error); starting from the prior", true)
+        }
+        guard kept.source == costSource, kept.model == model else {
+            return ("learned calls \(path) not used: measured for model '\(kept.model)' on \(kept.source), this lane is model '\(model)' on \(costSource); starting from the prior", false)
+        }
+        let calls = kept.learnerCalls
+        guard !calls.isEmpty else { return nil }
+        learner!.resume(calls)
+        keptObservations = learner!.observations
+        core.setCostModel(learner!.model)
+        metrics.costLaw(learner!.model, learner: learner)
+        return ("cost law resumed from \(calls.count) calls kept in \(path): \(learner!.model.summary)", false)
+    }
+
+    /// Keeps the learner's calls when some came in since they were last
+    /// kept; the error to log when the file cannot be written.
+    func keepLearning() -> LearnedCallsError? {
+        guard let learner, let path = learnedCallsPath, learner.observations != keptObservations else { return nil }
+        keptObservations = learner.observations
+        do {
+            try LearnedCalls(model: model, source: costSource, calls: learner.recentCalls).write(to: path)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// Why a request with this deadline is refused now, when admission is
@@ -86,7 +134,7 @@ final class ModelLane {
         let law = core.configuration.costModel.summary
         guard let learner else { return "\(law) (configured)" }
         guard let error = learner.recentError else { return "\(law) (the prior: no call yet)" }
-        return "\(law) (learned from \(learner.observations) calls; recent error \(Int((error * 100).rounded()))%)"
+        return "\(law) (learned from \(learner.observations) call\(learner.observations == 1 ? "" : "s"); recent error \(Int((error * 100).rounded()))%)"
     }
 
     /// What log lines about this lane begin with: its model, when there are several.

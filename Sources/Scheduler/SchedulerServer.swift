@@ -37,10 +37,14 @@ public final class SchedulerServer {
         public var fallbackReason: String?
         /// What the backend's calls cost, for the strategy's estimates.
         public var costModel: CostModel
+        /// Where each learning model's calls are kept (`learned-calls-MODEL.json`)
+        /// for the next scheduler to resume its law; nil: nowhere.
+        public var learnedCallsDirectory: String?
 
         public init(socketPath: String, workerPath: String, controlPath: String? = nil, maxQueued: Int = 10_000,
                     maxQueuedPerClient: Int? = nil, maxAttempts: Int = 3, fallbackReason: String? = nil,
-                    costModel: CostModel = .seed(unitMs: 1)) {
+                    costModel: CostModel = .seed(unitMs: 1), learnedCallsDirectory: String? = nil) {
+            self.learnedCallsDirectory = learnedCallsDirectory
             self.socketPath = socketPath
             self.workerPath = workerPath
             self.controlPath = controlPath
@@ -66,11 +70,15 @@ public final class SchedulerServer {
         /// Calls the worker sends ahead per call running (`Settings.pipeline`):
         /// of the slots it announces, those that wait in the server's queue.
         public var pipeline: Int
+        /// What the learned calls are measured on (the backend, what an
+        /// item's size counts): kept calls of another source are not resumed.
+        public var costSource: String
 
         public init(name: String, strategy: any SchedulingStrategy, maxQueued: Int = 10_000, maxQueuedPerClient: Int? = nil,
                     costModel: CostModel = .seed(unitMs: 1), learning: CostLearner.Configuration? = nil,
-                    predictiveAdmission: Bool = false, pipeline: Int = 0) {
+                    predictiveAdmission: Bool = false, pipeline: Int = 0, costSource: String = "") {
             self.pipeline = pipeline
+            self.costSource = costSource
             self.name = name
             self.strategy = strategy
             self.maxQueued = maxQueued
@@ -95,6 +103,8 @@ public final class SchedulerServer {
     /// Lost batches waiting for the supervisor's word on how the worker died.
     private var verdicts = LossVerdicts()
     private var verdictTimer: ReactorTimer?
+    /// Keeps the lanes' learned calls at most once a second.
+    private var keepTimer: CoalescingTimer?
     private var draining = false
     private var reportedReady = false
     /// Runs once when the scheduler has finished (drained, or lost its supervisor).
@@ -111,7 +121,9 @@ public final class SchedulerServer {
             ModelLane(index: index, configuration: .init(model: model.name, strategy: model.strategy, maxQueued: model.maxQueued,
                                                          maxQueuedPerClient: model.maxQueuedPerClient, costModel: model.costModel,
                                                          learning: model.learning, predictiveAdmission: model.predictiveAdmission,
-                                                         pipeline: model.pipeline),
+                                                         pipeline: model.pipeline,
+                                                         learnedCallsPath: configuration.learnedCallsDirectory.map { "\($0)/learned-calls-\(model.name).json" },
+                                                         costSource: model.costSource),
                       reactor: reactor, metrics: metrics)
         }
         laneByModel = Dictionary(lanes.map { ($0.model, $0) }, uniquingKeysWith: { first, _ in first })
@@ -151,8 +163,12 @@ public final class SchedulerServer {
                                        sendStatus: { [unowned self] messages in self.held.broadcast(messages) },
                                        sendMetrics: { [unowned self] text in self.control?.sendMetrics(source: .scheduler, text: text) })
         self.reports = reports
+        keepTimer = CoalescingTimer(reactor: reactor, delayMilliseconds: 1_000) { [unowned self] in self.keepLearning() }
         for lane in lanes {
             let name = lane.logPrefix(among: lanes.count)
+            if let (line, problem) = lane.resumeLearning() {
+                if problem { logger.warning("\(name)\(line)") } else { logger.info("\(name)\(line)") }
+            }
             lane.onWake = { [unowned self, unowned lane] in self.pump(lane) }
             lane.core.onRefusedAnswer = { [logger, metrics = lane.metrics] line in
                 logger.warning("\(name)\(line)")
@@ -313,6 +329,7 @@ public final class SchedulerServer {
         // Only a call that ran whole says what the backend's calls cost.
         if success, let sizes = lane.core.sizes(ofBatch: result.batchID), sizes.count == result.outcomes.count {
             lane.learn(sizes: sizes, serviceNs: result.serviceNs)
+            keepTimer?.poke()
         }
         guard let ids = lane.core.complete(batchID: result.batchID, success: success, serviceNs: Int64(result.serviceNs), now: now) else {
             logger.warning("worker answered unknown batch \(result.batchID); ignored")
@@ -465,6 +482,14 @@ public final class SchedulerServer {
         finishIfDrained()
     }
 
+    /// Keeps each lane's learned calls that changed; a file that cannot be
+    /// written is logged (the law in force is unharmed, only its next life's start).
+    private func keepLearning() {
+        for lane in lanes {
+            if let error = lane.keepLearning() { logger.warning("\(lane.logPrefix(among: lanes.count))\(error)") }
+        }
+    }
+
     private func finishIfDrained() {
         guard draining, queuedTotal == 0, inFlightTotal == 0 else { return }
         finish(status: 0)
@@ -473,7 +498,9 @@ public final class SchedulerServer {
     private func finish(status: Int32) {
         guard let done = onFinished else { return }
         onFinished = nil
+        keepLearning()
         // Every handle closes here, so the loop ends with none left (the main checks).
+        keepTimer?.close()
         for lane in lanes { lane.close() }
         verdictTimer?.close()
         reports?.close()

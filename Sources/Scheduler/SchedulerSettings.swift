@@ -7,7 +7,7 @@ extension SchedulerServer.Configuration {
     public init(settings: Settings, socketPath: String, workerPath: String, controlPath: String?, fallbackReason: String?) {
         self.init(socketPath: socketPath, workerPath: workerPath, controlPath: controlPath, maxQueued: settings.maxQueued,
                   maxQueuedPerClient: settings.maxQueuedPerClient, fallbackReason: fallbackReason,
-                  costModel: .seed(unitMs: settings.unitMs, callMs: settings.callMs))
+                  costModel: .seed(unitMs: settings.unitMs, callMs: settings.callMs), learnedCallsDirectory: settings.learnedCallsDir)
     }
 }
 
@@ -19,6 +19,16 @@ extension SchedulerServer.Model {
         let terms = s.costTerms.compactMap(CostTerm.init(rawValue:))
         self.init(name: model.name, strategy: strategy, maxQueued: s.maxQueued, maxQueuedPerClient: s.maxQueuedPerClient,
                   costModel: law, learning: s.costWindow > 0 && !terms.isEmpty ? .init(terms: terms, prior: law, window: s.costWindow) : nil,
-                  predictiveAdmission: s.admission == "predictive", pipeline: s.pipeline)
+                  predictiveAdmission: s.admission == "predictive", pipeline: s.pipeline, costSource: Self.costSource(s))
+    }
+
+    /// What a model's calls are measured on: the backend (the simulated one's
+    /// law, or the upstreams and the model called there) and what an item's
+    /// size counts. Calls kept for another source are not resumed.
+    static func costSource(_ s: Settings) -> String {
+        let backend = s.backend == "simulated"
+            ? "simulated (unit_ms \(s.unitMs), call_ms \(s.callMs))"
+            : "\(s.backend) \(s.upstream.sorted().joined(separator: ", ")) model \(s.upstreamModel)"
+        return "\(backend); item size: \(s.itemSize)"
     }
 }

@@ -89,6 +89,8 @@ public final class Supervisor {
     private func writeSettings() throws -> String {
         var settings = configuration.settings
         settings.strategy = configuration.strategyPath
+        // Learned calls outlive the scheduler at least: a restarted one resumes its law.
+        if settings.learnedCallsDir == nil { settings.learnedCallsDir = runtime.path }
         let path = "\(runtime.path)/settings.toml"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw SupervisorError.settingsFile(path: path, reason: String(cString: strerror(errno))) }

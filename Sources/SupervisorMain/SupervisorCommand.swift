@@ -67,6 +67,8 @@ struct SupervisorCommand: ParsableCommand {
     var costTerm: [String] = []
     @Option(help: .init(S.help("Calls the learned cost law remembers; 0 keeps the configured law.", \.costWindow)))
     var costWindow: Int?
+    @Option(help: .init(S.help("A lasting directory where the scheduler keeps each model's learned calls, so that a restarted Ferry resumes its cost law.", \.learnedCallsDir, resolvedDefault: S.learnedCallsDirDefault)))
+    var learnedCallsDir: String?
     @Option(help: .init(S.help("'bound' (refuse only when the queue is full) or 'predictive' (also refuse at once a request the cost law says would finish after its deadline).", \.admission)))
     var admission: String?
 
@@ -163,6 +165,7 @@ struct SupervisorCommand: ParsableCommand {
         s.override(\.callMs, with: callMs)
         s.override(\.costTerms, with: costTerm)
         s.override(\.costWindow, with: costWindow)
+        s.override(\.learnedCallsDir, with: learnedCallsDir)
         s.override(\.admission, with: admission)
         s.override(\.itemSize, with: itemSize)
         s.override(\.upstream, with: upstream)

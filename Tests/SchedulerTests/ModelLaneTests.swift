@@ -1,3 +1,4 @@
+import Foundation
 import Link
 import LinkEmbedded
 import CostModel
@@ -127,9 +128,10 @@ struct OneLane {
     let worker: EmbeddedPeer
     let ingress: EmbeddedPeer
 
-    init(_ model: SchedulerServer.Model, batchLimit: UInt32, slots: UInt32 = 1) throws {
+    init(_ model: SchedulerServer.Model, batchLimit: UInt32, slots: UInt32 = 1, learnedCalls: String? = nil) throws {
         let workers = try reactor.listenAsPeer(at: "worker")
-        scheduler = SchedulerServer(reactor: reactor, models: [model], configuration: .init(socketPath: "scheduler", workerPath: "worker"),
+        scheduler = SchedulerServer(reactor: reactor, models: [model],
+                                    configuration: .init(socketPath: "scheduler", workerPath: "worker", learnedCallsDirectory: learnedCalls),
                                     logger: Logger(label: "test"))
         try scheduler.start()
         reactor.run()
@@ -170,6 +172,51 @@ struct OneLane {
         lane.reactor.advance(byMilliseconds: 200)  // the status goes out at most ten times a second
         let said = try #require(cost(lane.ingress.take()))
         #expect(said.hasPrefix("5.0 ms + 2.0 µs·m² (learned from 12 calls"), "\(said)")
+    }
+
+    /// The last reported cost law in `messages`.
+    static func cost(_ messages: [Message]) -> String? {
+        messages.compactMap { if case let .status(s) = $0 { s.cost } else { nil } }.last
+    }
+
+    /// Twelve calls of sizes 1…12 costing 5 ms + 2 µs·size², answered by the test's worker.
+    static func serveTwelveCalls(_ lane: OneLane) throws {
+        for n in 1...12 {
+            lane.ingress.send(OneLane.submit(UInt64(n), n))
+            lane.reactor.run()
+            let batch = try #require(lane.worker.take().batches.first)
+            lane.worker.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: UInt64(5_000_000 + 2_000 * n * n),
+                                                      outcomes: [.init(status: .ok, body: [])])))
+            lane.reactor.run()
+        }
+    }
+
+    /// The calls are kept (within a second of the last) and the next
+    /// scheduler on the same folder starts from the law they teach, before
+    /// any call of its own; one measured on another backend is not used.
+    @Test func theNextSchedulerResumesTheLawFromTheKeptCalls() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lane-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let prior = CostModel.seed(unitMs: 1)
+        func model(_ source: String) -> SchedulerServer.Model {
+            .init(name: "m", strategy: OldestFirst(), costModel: prior,
+                  learning: .init(terms: [.fixed, .longestSquared], prior: prior, priorCalls: 4), costSource: source)
+        }
+        let first = try OneLane(model("simulated A"), batchLimit: 1, learnedCalls: folder)
+        try Self.serveTwelveCalls(first)
+        let file = "\(folder)/learned-calls-m.json"
+        #expect(try LearnedCalls.read(from: file) == nil, "kept at most once a second, not per call")
+        first.reactor.advance(byMilliseconds: 1_000)
+        let kept = try #require(try LearnedCalls.read(from: file))
+        #expect(kept.model == "m" && kept.source == "simulated A" && kept.learnerCalls.count == 12)
+
+        let next = try OneLane(model("simulated A"), batchLimit: 1, learnedCalls: folder)
+        let resumed = try #require(Self.cost(next.ingress.take()))
+        #expect(resumed.hasPrefix("5.0 ms + 2.0 µs·m² (learned from 12 calls"), "\(resumed)")
+
+        let other = try OneLane(model("simulated B"), batchLimit: 1, learnedCalls: folder)
+        #expect(Self.cost(other.ingress.take())?.hasSuffix("(the prior: no call yet)") == true)
     }
 }
 
