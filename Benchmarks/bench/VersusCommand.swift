@@ -32,7 +32,7 @@ struct VersusCommand: AsyncParsableCommand {
     @Option(name: .customLong("queue-delay-us"), help: "Triton dynamic batcher delays to run, µs (repeat or comma-separate).")
     var delays: [String] = ["0", "10000"]
 
-    @Option(name: .customLong("prior"), help: "Ferry's cost priors (repeat or comma-separate): neutral (5 ms a call, all learned) or law (the workload's own cost law; MiniLM has none: neutral).")
+    @Option(name: .customLong("prior"), help: "Ferry's cost priors (repeat or comma-separate): neutral (5 ms a call, all learned), law (the workload's own cost law; MiniLM has none: neutral) or kept (neutral, resuming the calls Ferry learned in its run before: a restarted Ferry; one uncounted run first).")
     var priors: [String] = ["neutral"]
 
     @Option(help: "Interleaved repetitions of every system.")
@@ -95,7 +95,7 @@ struct VersusCommand: AsyncParsableCommand {
                 return v
             }
             options.priors = try Self.list(priors).map {
-                guard let p = CostPrior(rawValue: $0) else { throw BenchError.usage("--prior takes neutral or law, got '\($0)'") }
+                guard let p = CostPrior(rawValue: $0) else { throw BenchError.usage("--prior takes neutral, law or kept, got '\($0)'") }
                 return p
             }
             guard reps >= 1 else { throw BenchError.usage("--reps must be at least 1") }

@@ -14,6 +14,9 @@ public struct LearnedCalls: Codable, Equatable, Sendable {
     /// Bumped when the layout changes; another format is not read.
     public static let currentFormat = 1
 
+    /// The file a model's calls are kept in, in the learned-calls folder.
+    public static func fileName(model: String) -> String { "learned-calls-\(model).json" }
+
     public var format: Int
     public var model: String
     /// What the calls were measured on ("oip grpc://… model classifier; item size: words").

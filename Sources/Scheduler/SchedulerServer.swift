@@ -122,7 +122,7 @@ public final class SchedulerServer {
                                                          maxQueuedPerClient: model.maxQueuedPerClient, costModel: model.costModel,
                                                          learning: model.learning, predictiveAdmission: model.predictiveAdmission,
                                                          pipeline: model.pipeline,
-                                                         learnedCallsPath: configuration.learnedCallsDirectory.map { "\($0)/learned-calls-\(model.name).json" },
+                                                         learnedCallsPath: configuration.learnedCallsDirectory.map { "\($0)/\(LearnedCalls.fileName(model: model.name))" },
                                                          costSource: model.costSource),
                       reactor: reactor, metrics: metrics)
         }

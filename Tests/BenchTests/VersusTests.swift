@@ -1,4 +1,5 @@
 import BenchKit
+import CostModel
 import Foundation
 import Simulation
 import Testing
@@ -56,26 +57,7 @@ import TestSupport
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-versus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try """
-            name = "tiny"
-            description = "24 short texts, two clients"
-            [backend]
-            batch_limit = 4
-            concurrency = 1
-            unit_ms = 0.05
-            [[clients]]
-            name = "A"
-            shape = "poisson"
-            count = 16
-            rate_per_s = 100.0
-            length = [5, 12]
-            [[clients]]
-            name = "B"
-            shape = "poisson"
-            count = 8
-            rate_per_s = 50.0
-            length = [20, 30]
-            """.write(to: dir.appendingPathComponent("tiny.toml"), atomically: true, encoding: .utf8)
+        try Self.writeTinyWorkload(in: dir)
         let out = dir.appendingPathComponent("out").path
         let (status, text) = try await BuildProducts.runBench(["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0",
                                                          "--prior", "neutral,law", "--pipeline", "0,1", "--upstream-protocol", "grpc,http", "--reps", "1",
@@ -117,6 +99,51 @@ import TestSupport
         #expect(!overHTTP.isEmpty && overHTTP.allSatisfy { $0.queued_ns != nil })
         #expect(runs[8].figures.calls == 24)
         #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-pipeline-0-http-1.jsonl"))
+    }
+
+    /// `--prior kept`: one uncounted run first, then each run resumes the
+    /// calls the one before it kept (the folder ends with more calls than
+    /// the counted runs made), every answer still right.
+    @Test func aKeptLawIsResumedRunAfterRun() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-versus-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.writeTinyWorkload(in: dir)
+        let out = dir.appendingPathComponent("out").path
+        let (status, text) = try await BuildProducts.runBench(["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0",
+                                                               "--prior", "kept", "--no-one-a-call", "--reps", "2",
+                                                               "--workloads-dir", dir.path, "--out", out])
+        #expect(status == 0, "\(text.suffix(3000))")
+        #expect(text.contains("Ferry sjf, law kept from a run before → Triton (batching off): one run first, not counted"), "\(text.suffix(3000))")
+        let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
+        let ferry = runs.filter { $0.system == "Ferry sjf, law kept from a run before → Triton (batching off)" }
+        #expect(ferry.count == 2 && runs.allSatisfy { $0.rightAnswers == 24 && $0.wrongAnswers == 0 }, "\(runs.map { "\($0.system): \($0.rightAnswers)" })")
+        let kept = try #require(try LearnedCalls.read(from: "\(out)/learned-tiny-sjf/\(LearnedCalls.fileName(model: "classifier"))"))
+        #expect(kept.learnerCalls.count > ferry.map(\.figures.calls).reduce(0, +), "the warm-up's calls were resumed too")
+    }
+
+    /// 24 short texts from two clients, on a cheap law.
+    static func writeTinyWorkload(in dir: URL) throws {
+        try """
+            name = "tiny"
+            description = "24 short texts, two clients"
+            [backend]
+            batch_limit = 4
+            concurrency = 1
+            unit_ms = 0.05
+            [[clients]]
+            name = "A"
+            shape = "poisson"
+            count = 16
+            rate_per_s = 100.0
+            length = [5, 12]
+            [[clients]]
+            name = "B"
+            shape = "poisson"
+            count = 8
+            rate_per_s = 50.0
+            length = [20, 30]
+            """.write(to: dir.appendingPathComponent("tiny.toml"), atomically: true, encoding: .utf8)
     }
 }
 

@@ -31,7 +31,7 @@ import TestSupport
     static func waitForKeptCalls(_ count: Int, in folder: () -> String?) async throws -> LearnedCalls {
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
-            if let path = folder(), let kept = try? LearnedCalls.read(from: "\(path)/learned-calls-classifier.json"),
+            if let path = folder(), let kept = try? LearnedCalls.read(from: "\(path)/\(LearnedCalls.fileName(model: "classifier"))"),
                kept.learnerCalls.count >= count { return kept }
             guard ContinuousClock.now < deadline else { throw FerryInstance.Failure(description: "\(count) calls not kept within 30 s") }
             try await Task.sleep(for: .milliseconds(20))
@@ -71,7 +71,7 @@ import TestSupport
             try await Self.serve(10, on: first, via: http)
             #expect(try await first.stop() == 0)
             // Kept on the way out at the latest.
-            let kept = try #require(try LearnedCalls.read(from: "\(folder)/learned-calls-classifier.json"))
+            let kept = try #require(try LearnedCalls.read(from: "\(folder)/\(LearnedCalls.fileName(model: "classifier"))"))
             #expect(kept.learnerCalls.count == 10)
 
             let again = try FerryInstance(arguments: Self.arguments + ["--unit-ms", "0.01", "--learned-calls-dir", folder])

@@ -205,7 +205,7 @@ struct OneLane {
         }
         let first = try OneLane(model("simulated A"), batchLimit: 1, learnedCalls: folder)
         try Self.serveTwelveCalls(first)
-        let file = "\(folder)/learned-calls-m.json"
+        let file = "\(folder)/\(LearnedCalls.fileName(model: "m"))"
         #expect(try LearnedCalls.read(from: file) == nil, "kept at most once a second, not per call")
         first.reactor.advance(byMilliseconds: 1_000)
         let kept = try #require(try LearnedCalls.read(from: file))

@@ -1,4 +1,5 @@
 import Foundation
+import CostModel
 import Simulation
 
 /// What `swift run bench versus` was asked to do.
@@ -82,7 +83,7 @@ public struct VersusRunner {
     /// of the cost it learned, or the workload's law. MiniLM: embeddings out,
     /// items sized in tokens, the padded terms offered to the learner.
     public static func ferryArguments(_ workload: Workload, upstream: String, config: String, prior: CostPrior,
-                                      pipeline: Int = FerryUpstream.default.pipeline) -> [String] {
+                                      pipeline: Int = FerryUpstream.default.pipeline, learnedCallsDir: String? = nil) -> [String] {
         let b = workload.backend
         let law = prior == .law && workload.texts != .words
         var arguments = ["--backend", "oip", "--upstream", upstream, "--upstream-row-shape", "1", "--pipeline", "\(pipeline)",
@@ -91,6 +92,7 @@ public struct VersusRunner {
             arguments += ["--config", config, "--item-size", "words"]
                 + ["fixed", "padded", "padded_squared"].flatMap { ["--cost-term", $0] }
         }
+        if let learnedCallsDir { arguments += ["--learned-calls-dir", learnedCallsDir] }
         return arguments
     }
 
@@ -149,6 +151,16 @@ public struct VersusRunner {
             }
             for t in batchers + [alone] { try await t.waitReady() }
             for t in batchers + [alone] { try await warmUp(t, workload: workload) }
+            // Each system that keeps its law gets a folder of its own for this
+            // workload's Triton (a new one each workload: its calls were measured there).
+            var learnedCalls: [VersusSystem: String] = [:]
+            for system in systems {
+                guard case let .ferry(strategy, .kept, _) = system else { continue }
+                let folder = "\(options.out)/learned-\(workload.name)-\(BenchRunner.label(strategy))\(system.fileTag)"
+                try? FileManager.default.removeItem(atPath: folder)
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                learnedCalls[system] = folder
+            }
             for rate in options.rates {
                 let arrivals = Self.scaled(workload.arrivals(seed: options.seed), by: rate)
                 var here: [Run] = []
@@ -177,12 +189,18 @@ public struct VersusRunner {
                         case let .ferry(strategy, prior, upstream):
                             let runner = LiveRunner(supervisorPath: "\(bench.pluginDirectory)/supervisor", protocol: .oipGRPC,
                                                     backendArguments: Self.ferryArguments(workload, upstream: alone.url(upstream.face), config: config,
-                                                                                          prior: prior, pipeline: upstream.pipeline))
+                                                                                          prior: prior, pipeline: upstream.pipeline,
+                                                                                          learnedCallsDir: learnedCalls[system]))
+                            let strategyConfig = workload.strategyConfig?[BenchRunner.label(strategy)] ?? ""
+                            if let folder = learnedCalls[system], !FileManager.default.fileExists(atPath: "\(folder)/\(LearnedCalls.fileName(model: "classifier"))") {
+                                progress("[\(done)/\(total)] \(system.label): one run first, not counted, to learn the law it keeps")
+                                _ = try await runner.run(arrivals: arrivals, workload: workload, strategy: strategy, config: strategyConfig, url: nil,
+                                                         progress: { _ in })
+                            }
                             let tag = (prior == .neutral ? "" : "-prior-\(prior.rawValue)") + system.fileTag
                             let log = "\(options.out)/calls-\(workload.name)-x\(Self.number(rate))-\(BenchRunner.label(strategy))\(tag)-\(rep).jsonl"
                             live = try await runner.run(arrivals: arrivals, workload: workload, strategy: strategy,
-                                                        config: workload.strategyConfig?[BenchRunner.label(strategy)] ?? "", url: nil,
-                                                        keepingCallLog: log, progress: { _ in })
+                                                        config: strategyConfig, url: nil, keepingCallLog: log, progress: { _ in })
                         }
                         let figures = Figures(strategy: system.label, result: live.result, backend: workload.backend.model)
                         here.append(Run(workload: workload.name, rate: rate, rep: rep, system: system.label, figures: figures,

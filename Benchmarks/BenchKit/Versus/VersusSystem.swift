@@ -22,6 +22,7 @@ public enum VersusSystem: Sendable, Equatable, Hashable {
         case let .ferryOneACall(upstream): "Ferry, one item a call\(upstream.named) → Triton (batching off)"
         case let .ferry(strategy, .neutral, upstream): "Ferry \(BenchRunner.label(strategy))\(upstream.named) → Triton (batching off)"
         case let .ferry(strategy, .law, upstream): "Ferry \(BenchRunner.label(strategy)), prior: the law\(upstream.named) → Triton (batching off)"
+        case let .ferry(strategy, .kept, upstream): "Ferry \(BenchRunner.label(strategy)), law kept from a run before\(upstream.named) → Triton (batching off)"
         }
     }
 
@@ -83,4 +84,9 @@ public enum CostPrior: String, Sendable, Hashable {
     /// cost a call): the prior the issue configures for the seed's model.
     /// MiniLM has no law to state; there it is the neutral one.
     case law
+    /// The neutral prior, but Ferry resumes the calls it kept in its run
+    /// before (`--learned-calls-dir`): a Ferry that served this backend
+    /// before it was restarted. Every law it holds it learned; the first run
+    /// of a workload is preceded by one that is not counted.
+    case kept
 }
