@@ -204,12 +204,12 @@ public struct Settings: Sendable, Equatable {
     static func key(for path: PartialKeyPath<Settings>) -> SettingKey? { keys.first { $0.path == path } }
     static func key(named name: String) -> SettingKey? { keys.first { $0.name == name } }
 
-    /// One line for a flag's help: the default and the config-file key.
-    /// `resolvedDefault` says what an unset key becomes where that is decided
-    /// at start-up (`resolvePipelines`), not by `Settings()`.
     /// What an unset `learnedCallsDir` becomes (the supervisor's `writeSettings`).
     public static let learnedCallsDirDefault = "the runtime directory (a restarted scheduler resumes; a restarted Ferry starts from the prior)"
 
+    /// One line for a flag's help: the default and the config-file key.
+    /// `resolvedDefault` says what an unset key becomes where that is decided
+    /// at start-up (`resolvePipelines`), not by `Settings()`.
     public static func help(_ text: String, _ path: PartialKeyPath<Settings>, resolvedDefault: String? = nil) -> String {
         guard let key = key(for: path) else { return text }
         let value = resolvedDefault.map { "default \($0)" } ?? key.render(Settings()).map { "default \($0)" } ?? "default: none"
