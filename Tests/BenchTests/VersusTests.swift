@@ -54,72 +54,73 @@ import TestSupport
     /// unbatched Triton, over its gRPC and its HTTP face; every request
     /// answered with the right label by each, and the files written.
     @Test func everySystemAnswersTheSameTraceRight() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-versus-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.writeTinyWorkload(in: dir)
-        let out = dir.appendingPathComponent("out").path
-        let (status, text) = try await BuildProducts.runBench(["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0",
-                                                         "--prior", "neutral,law", "--pipeline", "0,1", "--upstream-protocol", "grpc,http", "--reps", "1",
-                                                         "--workloads-dir", dir.path, "--out", out])
-        #expect(status == 0, "\(text.suffix(3000))")
-        let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
-        // Ferry's default depth, 1, goes unnamed; 0 is named.
-        #expect(runs.map(\.system) == ["Triton dynamic batcher, delay 0 µs", "Triton alone, no batching",
-                                       "Ferry, one item a call, pipeline 0 → Triton (batching off)", "Ferry sjf, pipeline 0 → Triton (batching off)",
-                                       "Ferry sjf, prior: the law, pipeline 0 → Triton (batching off)",
-                                       "Ferry, one item a call → Triton (batching off)", "Ferry sjf → Triton (batching off)",
-                                       "Ferry sjf, prior: the law → Triton (batching off)",
-                                       "Ferry, one item a call, pipeline 0, over HTTP → Triton (batching off)",
-                                       "Ferry sjf, pipeline 0, over HTTP → Triton (batching off)",
-                                       "Ferry sjf, prior: the law, pipeline 0, over HTTP → Triton (batching off)",
-                                       "Ferry, one item a call, over HTTP → Triton (batching off)", "Ferry sjf, over HTTP → Triton (batching off)",
-                                       "Ferry sjf, prior: the law, over HTTP → Triton (batching off)"])
-        for run in runs {
-            #expect(run.rightAnswers == 24 && run.wrongAnswers == 0 && run.figures.all.count == 24, "\(run.system): \(run.rightAnswers) right")
+        try await Self.versusOnTinyWorkload(["--prior", "neutral,law", "--pipeline", "0,1", "--upstream-protocol", "grpc,http", "--reps", "1"]) { status, text, out in
+            #expect(status == 0, "\(text.suffix(3000))")
+            let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
+            // Ferry's default depth, 1, goes unnamed; 0 is named.
+            #expect(runs.map(\.system) == ["Triton dynamic batcher, delay 0 µs", "Triton alone, no batching",
+                                           "Ferry, one item a call, pipeline 0 → Triton (batching off)", "Ferry sjf, pipeline 0 → Triton (batching off)",
+                                           "Ferry sjf, prior: the law, pipeline 0 → Triton (batching off)",
+                                           "Ferry, one item a call → Triton (batching off)", "Ferry sjf → Triton (batching off)",
+                                           "Ferry sjf, prior: the law → Triton (batching off)",
+                                           "Ferry, one item a call, pipeline 0, over HTTP → Triton (batching off)",
+                                           "Ferry sjf, pipeline 0, over HTTP → Triton (batching off)",
+                                           "Ferry sjf, prior: the law, pipeline 0, over HTTP → Triton (batching off)",
+                                           "Ferry, one item a call, over HTTP → Triton (batching off)", "Ferry sjf, over HTTP → Triton (batching off)",
+                                           "Ferry sjf, prior: the law, over HTTP → Triton (batching off)"])
+            for run in runs {
+                #expect(run.rightAnswers == 24 && run.wrongAnswers == 0 && run.figures.all.count == 24, "\(run.system): \(run.rightAnswers) right")
+            }
+            // Ferry one item a call: 24 calls. Ferry batched: its calls are in its
+            // call log, at most the batch limit each.
+            #expect(runs[2].figures.calls == 24)
+            let oneACall = try String(contentsOfFile: "\(out)/calls-tiny-x1-one-a-call-pipeline-0-1.jsonl", encoding: .utf8)
+                .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            #expect(oneACall.count == 24 && oneACall.allSatisfy { $0?["items"] as? Int == 1 }, "\(oneACall.compactMap { $0?["items"] })")
+            #expect(runs[3].figures.calls >= 6 && runs[3].figures.batchFill <= 1)
+            #expect(text.contains("| Ferry sjf → Triton (batching off) |"))
+            // Ferry's call log is kept for `bench fit-cost`.
+            #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-pipeline-0-1.jsonl"))
+            #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-prior-law-1.jsonl"))
+            #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-1.jsonl"))
+            // Sent ahead to Triton's queue (the default): the same answers, and the call log says how long each waited there.
+            let pipelined = try BackendCall.read(log: "\(out)/calls-tiny-x1-sjf-1.jsonl")
+            #expect(!pipelined.isEmpty && pipelined.allSatisfy { $0.queued_ns != nil && $0.ranNs <= $0.end_ns })
+            #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-pipeline-0-1.jsonl"))
+            // Over Triton's HTTP face: the same answers (checked above), its own call logs.
+            let overHTTP = try BackendCall.read(log: "\(out)/calls-tiny-x1-sjf-http-1.jsonl")
+            #expect(!overHTTP.isEmpty && overHTTP.allSatisfy { $0.queued_ns != nil })
+            #expect(runs[8].figures.calls == 24)
+            #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-pipeline-0-http-1.jsonl"))
         }
-        // Ferry one item a call: 24 calls. Ferry batched: its calls are in its
-        // call log, at most the batch limit each.
-        #expect(runs[2].figures.calls == 24)
-        let oneACall = try String(contentsOfFile: "\(out)/calls-tiny-x1-one-a-call-pipeline-0-1.jsonl", encoding: .utf8)
-            .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(oneACall.count == 24 && oneACall.allSatisfy { $0?["items"] as? Int == 1 }, "\(oneACall.compactMap { $0?["items"] })")
-        #expect(runs[3].figures.calls >= 6 && runs[3].figures.batchFill <= 1)
-        #expect(text.contains("| Ferry sjf → Triton (batching off) |"))
-        // Ferry's call log is kept for `bench fit-cost`.
-        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-pipeline-0-1.jsonl"))
-        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-sjf-prior-law-1.jsonl"))
-        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-1.jsonl"))
-        // Sent ahead to Triton's queue (the default): the same answers, and the call log says how long each waited there.
-        let pipelined = try BackendCall.read(log: "\(out)/calls-tiny-x1-sjf-1.jsonl")
-        #expect(!pipelined.isEmpty && pipelined.allSatisfy { $0.queued_ns != nil && $0.ranNs <= $0.end_ns })
-        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-pipeline-0-1.jsonl"))
-        // Over Triton's HTTP face: the same answers (checked above), its own call logs.
-        let overHTTP = try BackendCall.read(log: "\(out)/calls-tiny-x1-sjf-http-1.jsonl")
-        #expect(!overHTTP.isEmpty && overHTTP.allSatisfy { $0.queued_ns != nil })
-        #expect(runs[8].figures.calls == 24)
-        #expect(FileManager.default.fileExists(atPath: "\(out)/calls-tiny-x1-one-a-call-pipeline-0-http-1.jsonl"))
     }
 
     /// `--prior kept`: one uncounted run first, then each run resumes the
     /// calls the one before it kept (the folder ends with more calls than
     /// the counted runs made), every answer still right.
     @Test func aKeptLawIsResumedRunAfterRun() async throws {
+        try await Self.versusOnTinyWorkload(["--prior", "kept", "--no-one-a-call", "--reps", "2"]) { status, text, out in
+            #expect(status == 0, "\(text.suffix(3000))")
+            #expect(text.contains("Ferry sjf, law kept from a run before → Triton (batching off): one run first, not counted"), "\(text.suffix(3000))")
+            let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
+            let ferry = runs.filter { $0.system == "Ferry sjf, law kept from a run before → Triton (batching off)" }
+            #expect(ferry.count == 2 && runs.allSatisfy { $0.rightAnswers == 24 && $0.wrongAnswers == 0 }, "\(runs.map { "\($0.system): \($0.rightAnswers)" })")
+            let kept = try #require(try LearnedCalls.read(from: "\(out)/learned-tiny-sjf/\(LearnedCalls.fileName(model: "classifier"))"))
+            #expect(kept.learnerCalls.count > ferry.map(\.figures.calls).reduce(0, +), "the warm-up's calls were resumed too")
+        }
+    }
+
+    /// Runs `bench versus` (sjf, Triton's batcher with no delay) on the tiny
+    /// workload below with `arguments`, then `check(status, output, out folder)`.
+    static func versusOnTinyWorkload(_ arguments: [String], check: (Int32, String, String) throws -> Void) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-versus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.writeTinyWorkload(in: dir)
+        try writeTinyWorkload(in: dir)
         let out = dir.appendingPathComponent("out").path
-        let (status, text) = try await BuildProducts.runBench(["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0",
-                                                               "--prior", "kept", "--no-one-a-call", "--reps", "2",
-                                                               "--workloads-dir", dir.path, "--out", out])
-        #expect(status == 0, "\(text.suffix(3000))")
-        #expect(text.contains("Ferry sjf, law kept from a run before → Triton (batching off): one run first, not counted"), "\(text.suffix(3000))")
-        let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
-        let ferry = runs.filter { $0.system == "Ferry sjf, law kept from a run before → Triton (batching off)" }
-        #expect(ferry.count == 2 && runs.allSatisfy { $0.rightAnswers == 24 && $0.wrongAnswers == 0 }, "\(runs.map { "\($0.system): \($0.rightAnswers)" })")
-        let kept = try #require(try LearnedCalls.read(from: "\(out)/learned-tiny-sjf/\(LearnedCalls.fileName(model: "classifier"))"))
-        #expect(kept.learnerCalls.count > ferry.map(\.figures.calls).reduce(0, +), "the warm-up's calls were resumed too")
+        let (status, text) = try await BuildProducts.runBench(["versus", "--workload", "tiny", "--strategy", "sjf", "--queue-delay-us", "0"] + arguments
+                                                              + ["--workloads-dir", dir.path, "--out", out])
+        try check(status, text, out)
     }
 
     /// 24 short texts from two clients, on a cheap law.
