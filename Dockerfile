@@ -61,8 +61,10 @@ RUN echo /opt/ferry/lib >/etc/ld.so.conf.d/ferry-swift.conf && ldconfig
 # built-in plugins (libNAME.so, named plugins/NAME.so) there too.
 COPY --from=build /out/bin/ /opt/ferry/bin/
 WORKDIR /opt/ferry
-# plugins/: the drop-in folder. And fail here, not at start, if a library is missing.
-RUN mkdir plugins && ! ldd bin/* | grep 'not found'
+# plugins/: the drop-in folder. /var/lib/ferry: the user's, for --learned-calls-dir on a
+# volume (a new named volume takes this folder's owner). And fail here, not at start,
+# if a library is missing.
+RUN mkdir plugins && mkdir -p /var/lib/ferry && chown ferry:ferry /var/lib/ferry && ! ldd bin/* | grep 'not found'
 USER ferry:ferry
 ENV FERRY_HOST=0.0.0.0 FERRY_PORT=8000 FERRY_GRPC_PORT=8001
 EXPOSE 8000 8001

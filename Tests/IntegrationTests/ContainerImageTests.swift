@@ -1,3 +1,4 @@
+import CostModel
 import Foundation
 import Testing
 import TestSupport
@@ -21,10 +22,18 @@ import TestSupport
         let name = "ferry-test-\(UUID().uuidString.prefix(8).lowercased())"
         let port = try FreePort.find()
         let grpcPort = try FreePort.find()
-        let run = try await Self.podman(["run", "--detach", "--name", name, "--network", "host",
-                                         "-e", "FERRY_PORT=\(port)", "-e", "FERRY_GRPC_PORT=\(grpcPort)", tag])
+        // The learned law on a named volume at the image's /var/lib/ferry (its user's).
+        let volume = "\(name)-state"
+        let run = try await Self.podman(["run", "--detach", "--name", name, "--network", "host", "-v", "\(volume):/var/lib/ferry",
+                                         "-e", "FERRY_PORT=\(port)", "-e", "FERRY_GRPC_PORT=\(grpcPort)", tag,
+                                         "--strategy", "plugins/sjf.so", "--learned-calls-dir", "/var/lib/ferry"])
         try #require(run.status == 0, "\(run.output)")
-        defer { Task { _ = try? await Self.podman(["rm", "--force", name]) } }
+        defer {
+            Task {
+                _ = try? await Self.podman(["rm", "--force", name])
+                _ = try? await Self.podman(["volume", "rm", "--force", volume])
+            }
+        }
 
         // Healthy: the image's own HEALTHCHECK (GET /readyz), run by podman.
         let deadline = ContinuousClock.now + .seconds(120)
@@ -60,5 +69,10 @@ import TestSupport
         let logs = try await Self.podman(["logs", name]).output
         #expect(exit.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "exit code \(exit.output):\n\(logs)")
         #expect(logs.contains("Ferry stopped cleanly"), "\(logs)")
+        // The scheduler kept its calls on the volume, as the image's user, on the way out at the latest.
+        let mount = try await Self.podman(["volume", "inspect", "--format", "{{.Mountpoint}}", volume])
+        let folder = mount.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let kept = try LearnedCalls.read(from: "\(folder)/\(LearnedCalls.fileName(model: "classifier"))")
+        #expect((kept?.learnerCalls.count ?? 0) >= 3, "\(folder): \(String(describing: kept))\n\(logs)")
     }
 }
