@@ -28,12 +28,12 @@ public enum FreePort {
 
     /// Takes the machine-wide reservation of `port`: false when another live
     /// process holds it. The descriptor stays open on purpose (its lock is
-    /// the reservation). Where the folder cannot be written (another user
+    /// the reservation); read-only, as `flock` needs, so another user's file works too. Where the folder cannot be written (another user
     /// made it), ports are reserved within this process only, as before.
     static func reserve(_ port: Int) -> Bool {
         try? FileManager.default.createDirectory(at: reservations, withIntermediateDirectories: true,
                                                  attributes: [.posixPermissions: 0o1777])
-        let fd = open(reservations.appendingPathComponent("\(port)").path, O_CREAT | O_RDWR | O_CLOEXEC, 0o666)
+        let fd = open(reservations.appendingPathComponent("\(port)").path, O_CREAT | O_RDONLY | O_CLOEXEC, 0o666)
         guard fd >= 0 else { return true }
         if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
         close(fd)

@@ -81,10 +81,20 @@ public struct CostLearner: Sendable {
     public var recentCalls: [Call] { calls.inOrder }
 
     /// Takes up where an earlier learner (an earlier life of the scheduler)
-    /// left off: observes its remembered calls, oldest first, then fits over
-    /// all of them (a replay need not end on a refit).
+    /// left off, from its remembered calls, oldest first: all but the last 64
+    /// taken in at once with one fit, the last 64 observed as they came (so
+    /// the recent error is out of sample, as live), then one fit over all.
+    /// Replaying every call would refit on each of the first 32 and every
+    /// 16th after: seconds for a window of 65,536, before the scheduler listens.
     public mutating func resume(_ earlier: [Call]) {
-        for call in earlier.suffix(configuration.window) { observe(call) }
+        let kept = earlier.suffix(configuration.window).filter { $0.count > 0 && $0.serviceNs > 0 }
+        let bulk = kept.dropLast(64)
+        if !bulk.isEmpty {
+            for call in bulk { calls.append(call) }
+            observations += bulk.count
+            refit()
+        }
+        for call in kept.suffix(64) { observe(call) }
         if !calls.items.isEmpty { refit() }
     }
 

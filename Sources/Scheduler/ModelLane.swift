@@ -47,6 +47,8 @@ final class ModelLane {
     private let costSource: String
     /// The learner's `observations` when its calls were last kept.
     private var keptObservations = 0
+    /// The last failure to keep them, logged once.
+    private var lastKeepError: LearnedCallsError?
     private let wakeTimer: PreciseTimer
     private var wakeAtNs: Int64?
     /// What runs when the wake-up is due (the scheduler pumps this lane); set once.
@@ -104,15 +106,18 @@ final class ModelLane {
     }
 
     /// Keeps the learner's calls when some came in since they were last
-    /// kept; the error to log when the file cannot be written.
+    /// kept (a write that failed is tried again next time); the error to log
+    /// when the file cannot be written, once until it changes or a write works.
     func keepLearning() -> LearnedCallsError? {
         guard let learner, let path = learnedCallsPath, learner.observations != keptObservations else { return nil }
-        keptObservations = learner.observations
         do {
             try LearnedCalls(model: model, source: costSource, calls: learner.recentCalls).write(to: path)
+            keptObservations = learner.observations
+            lastKeepError = nil
             return nil
         } catch {
-            return error
+            defer { lastKeepError = error }
+            return error == lastKeepError ? nil : error
         }
     }
 

@@ -39,7 +39,32 @@ import Testing
         try kept.write(to: path)
         let read = try #require(try LearnedCalls.read(from: path))
         #expect(read == kept && read.learnerCalls == calls)
-        #expect(!FileManager.default.fileExists(atPath: "\(path).\(getpid()).tmp"), "the temporary file was renamed")
+        let folder = (path as NSString).deletingLastPathComponent
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix((path as NSString).lastPathComponent + ".") }
+        #expect(left.isEmpty, "the temporary file was renamed: \(left)")
+    }
+
+    /// The hand-written bytes are JSONEncoder's (sorted keys), quotes and
+    /// slashes in the names included.
+    @Test func theFileIsWhatJSONEncoderWouldWrite() throws {
+        let kept = LearnedCalls(model: "m-1.v2", source: "oip grpc://127.0.0.1:8001 model \"x\"; item size: words",
+                                calls: CostLearnerTests.calls(5, law: Self.truth))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(String(decoding: kept.encoded(), as: UTF8.self) == String(decoding: try encoder.encode(kept), as: UTF8.self))
+        #expect(LearnedCalls(model: "m", source: "s", calls: []).encoded() == Array(#"{"calls":[],"format":1,"model":"m","source":"s"}"#.utf8))
+    }
+
+    /// A large window is taken up with a few fits, not one per call: the
+    /// same law as one fit over every call, the last 64 scored as live.
+    @Test func aLargeWindowIsResumedWithOneFitOverAll() {
+        let configuration = CostLearner.Configuration(prior: .seed(unitMs: 1), window: 2_000)
+        let calls = CostLearnerTests.calls(2_000, law: Self.truth, seed: 5)
+        var learner = CostLearner(configuration)
+        learner.resume(calls)
+        #expect(learner.observations == 2_000 && learner.recentCalls == calls)
+        #expect(learner.model == CostLearner.fit(calls, configuration))
+        #expect((learner.recentError ?? 1) < 0.10, "the last 64, predicted from the fit of the rest: \(String(describing: learner.recentError))")
     }
 
     /// A file that is not one, or of another format, is refused with its
@@ -63,6 +88,6 @@ import Testing
         let path = "/nonexistent-\(UUID().uuidString)/learned-calls-m.json"
         #expect {
             try LearnedCalls(model: "m", source: "s", calls: []).write(to: path)
-        } throws: { "\($0)".hasPrefix("learned calls \(path) not written:") }
+        } throws: { "\($0)" == "learned calls \(path) not written: No such file or directory" }
     }
 }

@@ -218,6 +218,27 @@ struct OneLane {
         let other = try OneLane(model("simulated B"), batchLimit: 1, learnedCalls: folder)
         #expect(Self.cost(other.ingress.take())?.hasSuffix("(the prior: no call yet)") == true)
     }
+
+    /// Calls that could not be kept (the folder was missing) are kept once it
+    /// can be written, on the way out at the latest — not lost as if kept.
+    @Test func callsThatCouldNotBeKeptAreKeptOnTheWayOut() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lane-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let prior = CostModel.seed(unitMs: 1)
+        let lane = try OneLane(.init(name: "m", strategy: OldestFirst(), costModel: prior,
+                                     learning: .init(terms: [.fixed, .longestSquared], prior: prior, priorCalls: 4), costSource: "s"),
+                               batchLimit: 1, learnedCalls: folder)
+        try Self.serveTwelveCalls(lane)
+        lane.reactor.advance(byMilliseconds: 1_000)  // the write fails: no folder
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var finished: Int32?
+        lane.scheduler.onFinished = { finished = $0 }  // as the process's main does
+        lane.scheduler.drain()  // nothing queued or running: it finishes, keeping what it learned
+        lane.reactor.run()
+        #expect(finished == 0)
+        let kept = try #require(try LearnedCalls.read(from: "\(folder)/\(LearnedCalls.fileName(model: "m"))"))
+        #expect(kept.learnerCalls.count == 12)
+    }
 }
 
 /// Predictive admission: a request the cost law says would finish after its
