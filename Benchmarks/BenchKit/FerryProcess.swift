@@ -58,6 +58,9 @@ public final class FerryProcess: @unchecked Sendable {
     /// What the supervisor says about itself now (nil before it wrote the file).
     public var state: SupervisorState? { SupervisorState.read(runtimeParent: files.runtimeParent.path, supervisor: pid) }
 
+    /// Its runtime directory, as the supervisor's own state file places it (nil before it wrote it).
+    public var runtimeDirectory: String? { SupervisorState.directory(runtimeParent: files.runtimeParent.path, supervisor: pid) }
+
     /// The current pid of `child` as the supervisor states it (nil while it is down).
     public func pid(of child: String) -> Int32? { state?.pid(of: child) }
 

@@ -38,18 +38,12 @@ import TestSupport
         }
     }
 
-    /// The runtime directory of the one Ferry under `parent` (its private `ferry-*` folder).
-    static func runtimeDirectory(under parent: URL) -> String? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
-        return names.first { $0.hasPrefix("ferry-") }.map { "\(parent.path)/\($0)" }
-    }
-
     @Test func aSchedulerRestartedAfterAKillResumesTheLawItLearned() async throws {
         let ferry = try FerryInstance(arguments: Self.arguments + ["--unit-ms", "0.01"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
             try await Self.serve(10, on: ferry, via: http)
-            let kept = try await Self.waitForKeptCalls(10) { Self.runtimeDirectory(under: ferry.runtimeParent) }
+            let kept = try await Self.waitForKeptCalls(10) { ferry.runtimeDirectory }
             #expect(kept.source == "simulated (unit_ms 0.01, call_ms 2.0); item size: characters")
             let scheduler = try #require(ferry.pid(of: "scheduler"))
             kill(scheduler, SIGKILL)

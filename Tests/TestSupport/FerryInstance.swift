@@ -94,6 +94,8 @@ public final class FerryInstance: Sendable {
 
     /// The supervisor's own account of itself and its children.
     public var supervisorState: SupervisorState? { ferry.state }
+    /// Its runtime directory, as that account places it.
+    public var runtimeDirectory: String? { ferry.runtimeDirectory }
 
     /// Sends `signal` to the supervisor and waits (bounded) for it to exit;
     /// one still running then is killed and the test fails.

@@ -31,13 +31,23 @@ public struct SupervisorState: Decodable, Sendable, Equatable {
     /// SIGKILLed supervisor leaves its `ferry-*` folder behind until the next
     /// one cleans it, so several may exist: the pid picks the right one.
     public static func read(runtimeParent: String, supervisor: Int32) -> SupervisorState? {
+        located(runtimeParent: runtimeParent, supervisor: supervisor)?.state
+    }
+
+    /// The runtime directory of the supervisor with pid `supervisor` (where
+    /// its sockets, settings and learned calls are), found the same way.
+    public static func directory(runtimeParent: String, supervisor: Int32) -> String? {
+        located(runtimeParent: runtimeParent, supervisor: supervisor)?.directory
+    }
+
+    private static func located(runtimeParent: String, supervisor: Int32) -> (state: SupervisorState, directory: String)? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: runtimeParent)) ?? []
         for name in names where name.hasPrefix("ferry-") {
-            let path = "\(runtimeParent)/\(name)/supervisor.json"
-            guard let data = FileManager.default.contents(atPath: path),
+            let directory = "\(runtimeParent)/\(name)"
+            guard let data = FileManager.default.contents(atPath: "\(directory)/supervisor.json"),
                   let state = try? JSONDecoder().decode(SupervisorState.self, from: data),
                   state.pid == supervisor else { continue }
-            return state
+            return (state, directory)
         }
         return nil
     }
