@@ -129,12 +129,18 @@ final class PipelineRouteHandler: ChannelInboundHandler, RemovableChannelHandler
         performance.record(status: reply.status.code, nanoseconds: elapsed)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        // The client went away: nobody is left to answer, so withdraw it from the queue.
+    /// Watches for the connection's end. Not by `channelInactive`: Hummingbird's
+    /// connection-state handler, before this one, does not pass it on.
+    func handlerAdded(context: ChannelHandlerContext) {
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.channel.closeFuture.whenComplete { _ in handler.value.clientLeft() }
+    }
+
+    /// The client went away: nobody is left to answer, so withdraw it from the queue.
+    private func clientLeft() {
         let was = state
         state = .idle  // before the withdrawal, whose answer then finds nobody waiting
         if case let .waiting(withdraw?, _, _) = was { withdraw() }
-        context.fireChannelInactive()
     }
 
     /// The client asked to close after this answer (as Hummingbird's own loop honours).

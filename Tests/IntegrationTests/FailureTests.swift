@@ -236,7 +236,7 @@ import TestSupport
             try await ferry.waitUntilReady(client: http)
             // A 2 s call occupies the backend; five requests that will wait 100 ms at most queue behind it.
             async let blocker = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
-            try await Task.sleep(for: .milliseconds(200))
+            _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
             let hurried = try await withThrowingTaskGroup(of: SeedClient.Answer.self) { group in
                 for i in 0..<5 {
                     group.addTask { try await SeedClient.classify("hurry \(i)", client: "B", via: http, base: ferry.baseURL, headers: [("X-Timeout-Ms", "100")]) }
@@ -252,21 +252,41 @@ import TestSupport
         }
     }
 
+    /// Requests whose clients go away while they wait are withdrawn, never
+    /// run: one whose client times out (AsyncHTTPClient), and, on both HTTP
+    /// routes, ones whose client closes its socket (as curl's --max-time does).
     @Test func aClientThatGoesAwayIsCancelledBeforeItRuns() async throws {
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "5"])
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "10"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
+            // A 4 s call (20 characters at 10 ms × 20²) holds the only backend slot.
             async let blocker = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
-            try await Task.sleep(for: .milliseconds(200))
-            // This client gives up after 300 ms and closes its connection.
+            #expect(try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }.contains("\"in_flight\":\"1\""))
+            func queued(_ n: Int) async throws -> Bool {
+                try await ferry.readyz(client: http) { $0.contains("\"queued\":\"\(n)\"") }.contains("\"queued\":\"\(n)\"")
+            }
+            let seed = #"{"sequence":"left"}"#
+            let infer = #"{"inputs":[{"name":"TEXT","shape":[1],"datatype":"BYTES","data":["also left"]}]}"#
+            let sockets = try [("/proxy_classify", seed), ("/v2/models/classifier/infer", infer)].map { path, body in
+                let fd = try #require(AccessAndSocketTests.connectTCP(port: ferry.port))
+                let request = "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                _ = request.withCString { send(fd, $0, strlen($0), 0) }
+                return fd
+            }
+            #expect(try await queued(2))
+            // This client gives up after 300 ms.
             var request = HTTPClientRequest(url: "\(ferry.baseURL)/proxy_classify")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: "{\"sequence\":\"impatient\"}"))
             await #expect(throws: (any Error).self) { _ = try await http.execute(request, timeout: .milliseconds(300)) }
+            for fd in sockets { close(fd) }
+            #expect(try await queued(0), "the requests whose clients left are still queued")
             #expect(try await blocker.status == 200)
-            try await Task.sleep(for: .milliseconds(300))
-            #expect(try ferry.calls().reduce(0) { $0 + $1.items } == 1, "a request whose client left was run anyway")
+            // First come, first served: had one that left stayed queued, it would run before this.
+            #expect(try await SeedClient.classify("after", client: "B", via: http, base: ferry.baseURL).status == 200)
+            let calls = try ferry.calls()
+            #expect(calls.reduce(0) { $0 + $1.items } == 2, "a request whose client left was run anyway: \(calls)")
             #expect(try await ferry.stop() == 0)
         }
     }

@@ -96,21 +96,31 @@ import TestSupport
     /// The stream ingress killed with SIGKILL in the middle of a backlog: the
     /// supervisor restarts it, it finds its own unanswered entries first,
     /// and every entry is answered exactly once; none is left pending.
+    /// The backlog is made by holding the backend (its worker stopped) after
+    /// the first entries are answered, so the kill finds entries in flight
+    /// however fast or slow this machine runs.
     @Test func aKilledStreamIngressLosesNothingAndAnswersNothingTwice() async throws {
         let redis = try RedisServer()
         defer { redis.stop() }
         try await redis.waitUntilUp()
-        let total = 300
-        _ = try redis.commands((0..<total).map { ["XADD", "frames", "*", "data", Self.payload($0).text] })
-        // ~20 chars at 0.2 ms per squared character: ~80 ms a call of 5, ~5 s in all.
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "0.2", "--redis", redis.address,
-                                                  "--stream", "frames", "--stream-in-flight", "32"])
-        try await Self.waitForLength(redis, "frames:results", atLeast: 40, ferry: ferry)
+        let total = 300, first = 40, inFlight = 32
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.02", "--redis", redis.address,
+                                                  "--stream", "frames", "--stream-in-flight", "\(inFlight)", "--heartbeat-timeout-s", "600"])
+        _ = try redis.commands((0..<first).map { ["XADD", "frames", "*", "data", Self.payload($0).text] })
+        try await Self.waitForLength(redis, "frames:results", atLeast: first, ferry: ferry)
+        let worker = try #require(ferry.pid(of: "worker"))
+        kill(worker, SIGSTOP)
+        defer { kill(worker, SIGCONT) }
+        _ = try redis.commands((first..<total).map { ["XADD", "frames", "*", "data", Self.payload($0).text] })
+        try await ferry.waitUntil("the stream ingress took a full window") {
+            (try? redis.command(["XPENDING", "frames", "ferry"]).elements?.first) == .integer(Int64(inFlight))
+        }
         let pid = try #require(ferry.pid(of: "streamer"))
         kill(pid, SIGKILL)
+        kill(worker, SIGCONT)
         try await Self.waitForLength(redis, "frames:results", atLeast: total, ferry: ferry)
         try await ferry.waitUntil("a new stream ingress reported") { ferry.pid(of: "streamer") != pid }
-        #expect(ferry.log.contains("of this consumer found again"), "the restarted stream ingress did not recover its own entries")
+        #expect(await ferry.logContains("of this consumer found again"), "the restarted stream ingress did not recover its own entries")
         let answers = try Self.answers(redis)
         #expect(answers.count == total)
         #expect(answers.values.allSatisfy { $0["status"] == "ok" })
@@ -175,23 +185,47 @@ extension StreamIngressTests {
     /// Entries waiting long in Ferry's queue (longer than the claim idle
     /// time) still belong to the live consumer, delivered once: another
     /// consumer's XAUTOCLAIM takes none of them, and each is answered once.
+    /// The backend is held (its worker stopped) while they wait, so they are
+    /// all still queued however fast or slow this machine runs.
     @Test func aLiveConsumersQueuedEntriesAreNotTakenOver() async throws {
         let redis = try RedisServer()
         defer { redis.stop() }
         try await redis.waitUntilUp()
-        // 30 characters at 2 ms per squared character: 1.8 s a call of 5, 9 s for 25 entries.
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "2", "--redis", redis.address,
-                                                  "--stream", "frames", "--stream-claim-idle-ms", "2000"])
-        _ = try redis.commands((0..<25).map { ["XADD", "frames", "*", "data", "entry \($0) " + String(repeating: "x", count: 22)] })
-        // When ten are answered, the last fifteen have waited 3.6 s in Ferry's queue: past the idle time.
-        try await Self.waitForLength(redis, "frames:results", atLeast: 10, ferry: ferry)
-        // Still delivered once each: kept, not re-claimed by Ferry itself (which would count deliveries).
-        let pending = try redis.command(["XPENDING", "frames", "ferry", "-", "+", "100"]).elements ?? []
-        #expect(!pending.isEmpty && pending.allSatisfy { $0.elements?.last == .integer(1) }, "\(pending)")
-        let taken = try redis.command(["XAUTOCLAIM", "frames", "ferry", "thief", "2000", "0-0", "COUNT", "100", "JUSTID"])
+        let claimIdleMs = 4000
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.02", "--redis", redis.address,
+                                                  "--stream", "frames", "--stream-claim-idle-ms", "\(claimIdleMs)",
+                                                  "--heartbeat-timeout-s", "600"])
+        try await SeedClient.withHTTPClient { try await ferry.waitUntilReady(client: $0) }
+        let worker = try #require(ferry.pid(of: "worker"))
+        kill(worker, SIGSTOP)
+        defer { kill(worker, SIGCONT) }
+        let total = 25
+        _ = try redis.commands((0..<total).map { ["XADD", "frames", "*", "data", Self.payload($0).text] })
+        func pending() throws -> [[RedisReply]] {
+            (try redis.command(["XPENDING", "frames", "ferry", "-", "+", "100"]).elements ?? []).compactMap(\.elements)
+        }
+        func expectAllPendingDeliveredOnce() throws {
+            let rows = try pending()
+            #expect(rows.count == total && rows.allSatisfy { $0.last == .integer(1) }, "\(rows)")
+        }
+        try await ferry.waitUntil("Ferry's stream ingress read every entry") { (try? pending().count) == total }
+        // Watched for two claim idle times (Ferry's own claim read comes every
+        // half of one): Ferry keeps resetting its entries' idle time without
+        // delivering them again, to another consumer or to itself.
+        let watchedUntil = ContinuousClock.now + .milliseconds(claimIdleMs * 2)
+        while ContinuousClock.now < watchedUntil {
+            try expectAllPendingDeliveredOnce()
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let taken = try redis.command(["XAUTOCLAIM", "frames", "ferry", "thief", "\(claimIdleMs)", "0-0", "COUNT", "100", "JUSTID"])
         #expect(taken.elements?.count ?? 0 >= 2 && taken.elements?[1] == .array([]), "another consumer took over: \(taken)")
-        try await Self.waitForLength(redis, "frames:results", atLeast: 25, ferry: ferry)
-        #expect(try Self.answers(redis).count == 25)
+        try expectAllPendingDeliveredOnce()
+        #expect(try Self.length(redis, "frames:results") == 0, "answered while the backend was held")
+        kill(worker, SIGCONT)
+        try await Self.waitForLength(redis, "frames:results", atLeast: total, ferry: ferry)
+        let answers = try Self.answers(redis)
+        #expect(answers.count == total && answers.values.allSatisfy { $0["status"] == "ok" })
+        #expect(try redis.command(["XPENDING", "frames", "ferry"]).elements?.first == .integer(0))
         #expect(try await ferry.stop() == 0)
     }
 }
