@@ -32,6 +32,7 @@ public final class FerryInstance: Sendable {
     public var port: Int { ferry.port }
     /// `host:port` of the gRPC face.
     public var grpcAddress: String { ferry.grpcAddress }
+    public var grpcPort: Int { ferry.grpcPort }
     public var process: Process { ferry.process }
     /// Where the supervisor creates its runtime directory (a fresh temp dir).
     public var runtimeBase: URL { files.directory }
