@@ -8,17 +8,20 @@ import TestSupport
 /// once (429 with Retry-After, not a 504 after waiting); one with room is served.
 @Suite(.serialized) struct AdmissionTests {
     @Test func aRequestThatWouldMissItsDeadlineIsRefusedAtOnce() async throws {
-        let ferry = try FerryInstance(arguments: ["--unit-ms", "1", "--batch-limit", "1", "--admission", "predictive"])
+        let ferry = try FerryInstance(arguments: ["--unit-ms", "1", "--batch-limit", "1", "--admission", "predictive",
+                                                  "--heartbeat-timeout-s", "600"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
-            // 142 characters: a 20 s call under the seed's law (the prior, and what the backend
-            // does): the two requests below are sent while it runs even when the test process
-            // stalls (a full run on two cores once stalled it over 10 s), and the roomy one's
-            // 60 s still covers it.
+            // 142 characters: a 20 s call under the seed's law (the prior, and what the
+            // backend does), held in its worker (stopped) while the tight request is
+            // judged; the roomy one's 60 s covers what is left of it.
             async let long = SeedClient.classify(String(repeating: "x", count: 142), client: "A", via: http, base: ferry.baseURL)
             _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
+            let hold = try ferry.holdWorker()
+            defer { hold.release() }
             let tight = try await SeedClient.classify("hi", client: "B", via: http, base: ferry.baseURL, headers: [("X-Timeout-Ms", "1000")])
             #expect(tight.status == 429 && tight.body.contains("predicted to finish in"), "\(tight.status) \(tight.body)")
+            hold.release()
             let roomy = try await SeedClient.classify("ho", client: "B", via: http, base: ferry.baseURL, headers: [("X-Timeout-Ms", "60000")])
             #expect(roomy.status == 200, "\(roomy.body)")
             #expect(try await long.status == 200)

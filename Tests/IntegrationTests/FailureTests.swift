@@ -102,7 +102,8 @@ import TestSupport
     }
 
     @Test func tooManyRestartsStopFerryWithAMessageNamingTheChild() async throws {
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so"])
+        // A window of 600 s: six restarts fit in it however slowly this machine starts workers.
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--restart-window-s", "600"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
         }
@@ -117,7 +118,7 @@ import TestSupport
         }
         let status = try await ferry.waitForExit(within: 30)
         #expect(status == 1)
-        #expect(ferry.log.contains("worker was killed by signal 9; it needed 6 restarts within 30.0 s, over the limit of 5; stopping Ferry"))
+        #expect(ferry.log.contains("worker was killed by signal 9; it needed 6 restarts within 600.0 s, over the limit of 5; stopping Ferry"), "\(ferry.log)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: ferry.runtimeParent.path).isEmpty)
     }
 
@@ -231,12 +232,15 @@ import TestSupport
     }
 
     @Test func expiredRequestsGet504AndNeverReachTheBackend() async throws {
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "5"])
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "0.5", "--heartbeat-timeout-s", "600"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
-            // A 2 s call occupies the backend; five requests that will wait 100 ms at most queue behind it.
+            // A call occupies the backend, held there (its worker stopped); five
+            // requests that will wait 100 ms at most queue behind it.
             async let blocker = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
             _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
+            let hold = try ferry.holdWorker()
+            defer { hold.release() }
             let hurried = try await withThrowingTaskGroup(of: SeedClient.Answer.self) { group in
                 for i in 0..<5 {
                     group.addTask { try await SeedClient.classify("hurry \(i)", client: "B", via: http, base: ferry.baseURL, headers: [("X-Timeout-Ms", "100")]) }
@@ -246,6 +250,7 @@ import TestSupport
                 return all
             }
             #expect(hurried.allSatisfy { $0.status == 504 && $0.body.contains("deadline passed") })
+            hold.release()
             #expect(try await blocker.status == 200)
             #expect(try ferry.calls().reduce(0) { $0 + $1.items } == 1, "the backend saw an expired request")
             #expect(try await ferry.stop() == 0)
@@ -256,14 +261,16 @@ import TestSupport
     /// run: one whose client times out (AsyncHTTPClient), and, on both HTTP
     /// routes, ones whose client closes its socket (as curl's --max-time does).
     @Test func aClientThatGoesAwayIsCancelledBeforeItRuns() async throws {
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "10"])
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "0.5", "--heartbeat-timeout-s", "600"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
-            // A 4 s call (20 characters at 10 ms × 20²) holds the only backend slot.
+            // A call holds the only backend slot, held there (its worker stopped).
             async let blocker = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
-            #expect(try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }.contains("\"in_flight\":\"1\""))
-            func queued(_ n: Int) async throws -> Bool {
-                try await ferry.readyz(client: http) { $0.contains("\"queued\":\"\(n)\"") }.contains("\"queued\":\"\(n)\"")
+            _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
+            let hold = try ferry.holdWorker()
+            defer { hold.release() }
+            func queued(_ n: Int) async throws {
+                _ = try await ferry.readyz(client: http) { $0.contains("\"queued\":\"\(n)\"") }
             }
             let seed = #"{"sequence":"left"}"#
             let infer = #"{"inputs":[{"name":"TEXT","shape":[1],"datatype":"BYTES","data":["also left"]}]}"#
@@ -273,7 +280,7 @@ import TestSupport
                 _ = request.withCString { send(fd, $0, strlen($0), 0) }
                 return fd
             }
-            #expect(try await queued(2))
+            try await queued(2)
             // This client gives up after 300 ms.
             var request = HTTPClientRequest(url: "\(ferry.baseURL)/proxy_classify")
             request.method = .POST
@@ -281,7 +288,8 @@ import TestSupport
             request.body = .bytes(ByteBuffer(string: "{\"sequence\":\"impatient\"}"))
             await #expect(throws: (any Error).self) { _ = try await http.execute(request, timeout: .milliseconds(300)) }
             for fd in sockets { close(fd) }
-            #expect(try await queued(0), "the requests whose clients left are still queued")
+            try await queued(0)  // the requests whose clients left are withdrawn
+            hold.release()
             #expect(try await blocker.status == 200)
             // First come, first served: had one that left stayed queued, it would run before this.
             #expect(try await SeedClient.classify("after", client: "B", via: http, base: ferry.baseURL).status == 200)
@@ -309,10 +317,13 @@ import TestSupport
     /// one: the worker must not let the new scheduler's batch fail as "busy"
     /// (issue: 28 of 212 requests came back 502 after scheduler-then-worker kills).
     @Test func aSchedulerRestartDuringABackendCallFailsNobody() async throws {
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "5"])
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "20"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
-            // A 2 s call (20 characters at 5 ms × 20²) occupies the only backend slot.
+            // An 8 s call (20 characters at 20 ms × 20²) occupies the only backend
+            // slot: long enough for the restart and the burst on a loaded machine
+            // (not held by stopping the worker: it would then see its old call
+            // end before the new scheduler's batch, and the case would not arise).
             async let long = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
             _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
             let scheduler = try #require(ferry.pid(of: "scheduler"))
@@ -333,21 +344,24 @@ import TestSupport
     /// is SIGKILLed under it three times (more than its 3 tries) still gets
     /// its answer, not the poison item's "giving up".
     @Test func workerKillsFromOutsideDoNotSpendARequestsTries() async throws {
-        // One 4 s call (20 characters at 10 ms × 20²), so a kill lands inside it.
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "10", "--max-restarts", "20"])
+        // One 4 s call (20 characters at 10 ms × 20²), each try of it held in
+        // its worker (stopped from the start) so that the kill lands inside it.
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "10", "--max-restarts", "20",
+                                                  "--heartbeat-timeout-s", "600"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
+            var hold = try ferry.holdWorker()
             async let answer = SeedClient.classify(String(repeating: "y", count: 20), client: "A", via: http, base: ferry.baseURL)
             var lost = 0.0, kills = 0
             while lost < 3 && kills < 12 {
                 // The scheduler has dispatched the item again (one more batch than losses so far): kill the worker under it.
                 _ = try await ferry.metrics(via: http) { ($0["ferry_batch_size_count{model=\"classifier\"}"] ?? 0) >= lost + 1 }
-                let worker = try #require(ferry.pid(of: "worker"))
-                kill(worker, SIGKILL)
+                kill(hold.pid, SIGKILL)
                 kills += 1
-                try await ferry.waitUntil("a new worker reported") { ferry.pid(of: "worker") != worker }
+                try await ferry.waitUntil("a new worker reported") { ferry.pid(of: "worker").map { $0 != hold.pid } ?? false }
                 let before = lost
-                lost = try await ferry.metrics(via: http, within: 5) { ($0[#"ferry_backend_calls_total{model="classifier",outcome="lost"}"#] ?? 0) > before }[#"ferry_backend_calls_total{model="classifier",outcome="lost"}"#] ?? 0
+                lost = try await ferry.metrics(via: http, within: 30) { ($0[#"ferry_backend_calls_total{model="classifier",outcome="lost"}"#] ?? 0) > before }[#"ferry_backend_calls_total{model="classifier",outcome="lost"}"#] ?? 0
+                if lost < 3 { hold = try ferry.holdWorker() }
             }
             #expect(lost >= 3, "only \(lost) of \(kills) kills landed during the call")
             let a = try await answer

@@ -22,10 +22,13 @@ import Wire
     }
 
     @Test func grpcDeadlinesAndAFullQueueGetTheProtocolsCodes() async throws {
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "2", "--max-queued", "5"])
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "0.2", "--max-queued", "5",
+                                                  "--heartbeat-timeout-s", "600"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
-            let run = try await PythonScript.run(Self.script, ["--http", "127.0.0.1:\(ferry.port)", "--grpc", ferry.grpcAddress, "--limits"])
+            let worker = try #require(ferry.pid(of: "worker"))
+            defer { kill(worker, SIGCONT) }  // should the script die holding it
+            let run = try await PythonScript.run(Self.script, ["--http", "127.0.0.1:\(ferry.port)", "--grpc", ferry.grpcAddress, "--limits", "\(worker)"])
             #expect(run.status == 0 && run.output.contains("all passed"), "\(run.output)")
             #expect(try await ferry.stop() == 0)
             // The late rows, and the rows of the call the client cancelled, never ran.

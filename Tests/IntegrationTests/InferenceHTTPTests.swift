@@ -48,7 +48,8 @@ import TestSupport
     }
 
     @Test func errorsMapToTheProtocolsStatuses() async throws {
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "2", "--max-queued", "5"])
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "0.2", "--max-queued", "5",
+                                                  "--heartbeat-timeout-s", "600"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
             let base = ferry.baseURL
@@ -64,11 +65,13 @@ import TestSupport
             let notJSON = try await InferenceHTTP.infer(model: "classifier", json: "{", via: http, base: base)
             #expect(notJSON.status == 400 && notJSON.text.hasPrefix("{\"error\":"), "\(notJSON.text)")
 
-            // A 6.4 s call occupies the backend (long enough for the steps below on a loaded
-            // machine); a row that may wait 100 ms passes its deadline.
+            // A call occupies the backend, held there (its worker stopped) for the
+            // steps below; a row that may wait 100 ms passes its deadline.
             let long = String(repeating: "z", count: 80)
             async let blocker = InferenceHTTP.infer(model: "classifier", json: one.replacingOccurrences(of: "\"x\"", with: "\"\(long)\""), via: http, base: base)
             _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
+            let hold = try ferry.holdWorker()
+            defer { hold.release() }
             let late = try await InferenceHTTP.infer(model: "classifier", json: #"{"parameters":{"timeout":100000},"inputs":[{"name":"TEXT","shape":[1],"datatype":"BYTES","data":["hurry"]}]}"#, via: http, base: base)
             #expect(late.status == 504 && late.text.contains("deadline"), "\(late.text)")
 
@@ -84,6 +87,7 @@ import TestSupport
             // More rows than the queue can ever hold: a bad request, not a busy server.
             let over = try await InferenceHTTP.infer(model: "classifier", json: rows(["a", "b", "c", "d", "e", "f"]), via: http, base: base)
             #expect(over.status == 400 && over.text.contains("over the limit of 5"), "\(over.text)")
+            hold.release()
             #expect(try await waiting.status == 200)
             #expect(try await blocker.status == 200)
             #expect(try await ferry.stop(within: 120) == 0)

@@ -131,10 +131,12 @@ import Wire
             [[models]]
             name = "b"
             """)
-        let ferry = try FerryInstance(arguments: ["--config", config])
+        let ferry = try FerryInstance(arguments: ["--config", config, "--heartbeat-timeout-s", "600"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
-            // 40 characters: 1.6 s calls, on both models' backends at once.
+            // 40 characters: 1.6 s calls, on both models' backends at once, held
+            // there (the worker stopped) until the kill.
+            let hold = try ferry.holdWorker()
             let text = String(repeating: "y", count: 40)
             async let a = InferenceHTTP.infer(model: "a", json: try Self.request([text], input: "TEXT"), via: http, base: ferry.baseURL)
             async let b = InferenceHTTP.infer(model: "b", json: try Self.request([text + ";"], input: "TEXT"), via: http, base: ferry.baseURL)
@@ -142,7 +144,7 @@ import Wire
                 let models = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["models"] as? [String: [String: String]]
                 return models?["a"]?["in_flight"] == "1" && models?["b"]?["in_flight"] == "1"
             }
-            let worker = try #require(ferry.pid(of: "worker"))
+            let worker = hold.pid
             kill(worker, SIGKILL)
             let (answerA, answerB) = try await (a, b)
             #expect(answerA.status == 200 && (answerA.json["outputs"] as? [[String: Any]])?.first?["data"] as? [String] == ["not code"], "\(answerA.text)")

@@ -64,7 +64,7 @@ import TestSupport
         #expect(ghost.count == 5)
 
         let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.02", "--redis", redis.address,
-                                                  "--stream", "frames", "--stream-claim-idle-ms", "300", "--stream-in-flight", "16"])
+                                                  "--stream", "frames", "--stream-claim-idle-ms", "2000", "--stream-in-flight", "16"])
         try await Self.waitForLength(redis, "frames:results", atLeast: 35, ferry: ferry)
         try add(40..<100)
         try await Self.waitForLength(redis, "frames:results", atLeast: 100, ferry: ferry)

@@ -60,21 +60,22 @@ import TestSupport
     @Test func aCallBeyondTheTimeoutIsRetried() async throws {
         let model = try ModelServer(["--unit-ms", "0.05", "--slow-every", "4", "--slow-ms", "3000"])
         defer { model.stop() }
-        let ferry = try ferry([model.url], ["--upstream-timeout-ms", "300"])
+        // 1.5 s: far past a normal call even on a loaded machine, short of the slow one's 3 s.
+        let ferry = try ferry([model.url], ["--upstream-timeout-ms", "1500"])
         try await SeedClient.withHTTPClient { http in
             try await model.waitUntilUp(client: http)
             try await ferry.waitUntilReady(client: http)
             var answers: [SeedClient.Answer] = []
             for i in 0..<8 { answers.append(try await SeedClient.classify("one \(i)", client: "A", via: http, base: ferry.baseURL)) }
             #expect(answers.allSatisfy { $0.status == 200 }, "\(answers.map(\.body))")
-            #expect(await ferry.logContains("did not answer within 300 ms"))
+            #expect(await ferry.logContains("did not answer within 1500 ms"))
             #expect(try await ferry.stop() == 0)
             // The call that timed out answered on its next try, and that try's
             // time (under the timeout, or it too would have timed out) is what
-            // the scheduler learned: not the 300 ms try and the backoff before it.
+            // the scheduler learned: not the 1.5 s try and the backoff before it.
             let calls = try BackendCall.read(log: ferry.callLog.path)
-            #expect(calls.contains { $0.failed == 0 && ($0.queued_ns ?? 0) >= 300_000_000 }, "\(calls.map { ($0.queued_ns, $0.serviceNs) })")
-            #expect(calls.allSatisfy { $0.failed > 0 || $0.serviceNs < 300_000_000 }, "\(calls.map { ($0.queued_ns, $0.serviceNs) })")
+            #expect(calls.contains { $0.failed == 0 && ($0.queued_ns ?? 0) >= 1_500_000_000 }, "\(calls.map { ($0.queued_ns, $0.serviceNs) })")
+            #expect(calls.allSatisfy { $0.failed > 0 || $0.serviceNs < 1_500_000_000 }, "\(calls.map { ($0.queued_ns, $0.serviceNs) })")
         }
     }
 
@@ -117,7 +118,9 @@ import TestSupport
     @Test func aModelServerThatIsDownCostsLatencyNotAnswers() async throws {
         let port = try FreePort.find()
         let url = "http://127.0.0.1:\(port)"
-        let ferry = try ferry([url])
+        // Tries go on until the upstream timeout: longer than a Python server
+        // can take to start on a loaded machine.
+        let ferry = try ferry([url], ["--upstream-timeout-ms", "600000"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
             async let answer = SeedClient.classify("while it was down", client: "A", via: http, base: ferry.baseURL)

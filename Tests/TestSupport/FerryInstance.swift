@@ -49,22 +49,27 @@ public final class FerryInstance: Sendable {
         do { try await ferry.waitReady(http: client, within: seconds) } catch { throw Failure(description: "\(error)") }
     }
 
-    /// Polls `/readyz` (bounded, 5 s) until its body satisfies `until`, and
-    /// returns the last body: a way to wait for the scheduler's own report.
+    /// Polls `/readyz` until its body satisfies `until`, and returns that
+    /// body: a way to wait for the scheduler's own report. Bounded by time
+    /// (60 s, not a count of polls: a starved test process polls seldom);
+    /// throws with the last body when the condition never held.
     public func readyz(client http: HTTPClient, until: (String) -> Bool) async throws -> String {
         try await Self.readyz(at: baseURL, client: http, until: until)
     }
 
     /// The same for any Ferry at `base` (one in a container).
-    public static func readyz(at base: String, client http: HTTPClient, until: (String) -> Bool) async throws -> String {
-        var last = ""
-        for _ in 0..<250 {
+    public static func readyz(at base: String, client http: HTTPClient, within seconds: Double = 60,
+                              until: (String) -> Bool) async throws -> String {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while true {
             let r = try await http.get(url: "\(base)/readyz").get()
-            last = String(buffer: r.body ?? ByteBuffer())
-            if until(last) { return last }
+            let body = String(buffer: r.body ?? ByteBuffer())
+            if until(body) { return body }
+            guard ContinuousClock.now < deadline else {
+                throw Failure(description: "/readyz never showed what the test waited for within \(seconds) s; last: \(body)")
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
-        return last
     }
 
     /// Whether the log contains `text` within `seconds`: children's lines reach
@@ -81,6 +86,17 @@ public final class FerryInstance: Sendable {
     /// The current pid of `child`, as the supervisor states it in its
     /// `supervisor.json` (nil while the child is down or before the file exists).
     public func pid(of child: String) -> Int32? { ferry.pid(of: child) }
+
+    /// Holds the backend: stops the worker process (SIGSTOP), so the call it
+    /// runs and every call sent to it wait, however fast or slow this machine
+    /// is, until the hold's `release()` (SIGCONT). Start the Ferry with a
+    /// heartbeat timeout longer than the hold (`--heartbeat-timeout-s 600`),
+    /// or the supervisor replaces the silent worker.
+    public func holdWorker() throws -> WorkerHold {
+        guard let pid = pid(of: "worker") else { throw Failure(description: "no worker reported to hold") }
+        kill(pid, SIGSTOP)
+        return WorkerHold(pid: pid)
+    }
 
     /// Polls `condition` (bounded: 30 s) — for events only the supervisor's
     /// report shows (a child's new pid is reported when it says it is
@@ -125,4 +141,12 @@ public final class FerryInstance: Sendable {
         public let description: String
         public init(description: String) { self.description = description }
     }
+}
+
+/// A worker stopped by `FerryInstance.holdWorker()`.
+public struct WorkerHold: Sendable {
+    public let pid: Int32
+
+    /// Lets the worker run again (safe to call more than once).
+    public func release() { kill(pid, SIGCONT) }
 }

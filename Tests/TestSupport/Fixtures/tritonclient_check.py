@@ -3,7 +3,7 @@
 Protocol client, over HTTP and gRPC; exits 1 naming every check that failed.
 
   tritonclient_check.py --http 127.0.0.1:8000 --grpc 127.0.0.1:8001
-  tritonclient_check.py --http … --grpc … --limits   (Ferry started with --unit-ms 2 --max-queued 5)
+  tritonclient_check.py --http … --grpc … --limits W  (Ferry started with --max-queued 5 --heartbeat-timeout-s 600; W: its worker)
   tritonclient_check.py --http … --grpc … --api-key K (Ferry started with --api-keys-file holding K)
   tritonclient_check.py --http … --grpc … --drain-pid P (P: Ferry's supervisor, --unit-ms 1)
 
@@ -126,27 +126,33 @@ def over_grpc(address):
         check("grpc health unknown service -> NOT_FOUND", e.code() == grpc.StatusCode.NOT_FOUND, e.code())
 
 
-def wait_for_status(http_address, until):
-    """Polls Ferry's /readyz (bounded, 10 s) until `until(fields)`: waiting on the scheduler's report, not on time."""
+def wait_for_status(http_address, until, what):
+    """Polls Ferry's /readyz (bounded by time: 60 s) until `until(fields)`: waiting on the scheduler's report, not on time."""
     import json
     import time
     import urllib.request
-    for _ in range(500):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         with urllib.request.urlopen(f"http://{http_address}/readyz") as page:
             if until(json.load(page)):
                 return True
         time.sleep(0.02)
+    check(f"/readyz showed {what}", False, "not within 60 s")
     return False
 
 
-def limits(http_address, grpc_address):
-    """Deadlines and a full queue, over gRPC: Ferry must run with --unit-ms 2 --max-queued 5."""
+def limits(http_address, grpc_address, hold_pid):
+    """Deadlines and a full queue, over gRPC: Ferry must run with --max-queued 5 and a heartbeat timeout
+    longer than the checks; `hold_pid` is its worker, stopped (SIGSTOP) while the checks run."""
+    import os
+    import signal
     import time
     c = tg.InferenceServerClient(grpc_address)
     done = []
-    # A 5 s call (50 characters, 2 ms x 50^2) occupies the backend while the checks below run...
+    # A call occupies the backend, held there (its worker stopped) while the checks below run...
     c.async_infer("classifier", [texts_input(tg, [b"z" * 50])], callback=lambda result, error: done.append((result, error)))
-    wait_for_status(http_address, lambda s: s.get("in_flight") == "1")  # as the scheduler reports it
+    wait_for_status(http_address, lambda s: s.get("in_flight") == "1", "the call in flight")  # as the scheduler reports it
+    os.kill(hold_pid, signal.SIGSTOP)
     # ...so a call that may wait 200 ms passes its deadline: the call's grpc-timeout is its rows' deadline.
     expect_error("grpc deadline -> DEADLINE_EXCEEDED", lambda: c.infer("classifier", [texts_input(tg, [b"hurry"])], client_timeout=0.2),
                  "DEADLINE_EXCEEDED")
@@ -155,18 +161,19 @@ def limits(http_address, grpc_address):
                  lambda: c.infer("classifier", [texts_input(tg, [b"hurry too"])], timeout=100000), "DEADLINE_EXCEEDED")
     # A call the client cancels while its rows wait: they are withdrawn, never run.
     ctx = c.async_infer("classifier", [texts_input(tg, [b"gone 1", b"gone 2", b"gone 3"])], callback=lambda result, error: None)
-    queued = wait_for_status(http_address, lambda s: s.get("queued") == "3")
+    queued = wait_for_status(http_address, lambda s: s.get("queued") == "3", "3 rows queued")
     ctx.cancel()
-    emptied = wait_for_status(http_address, lambda s: s.get("queued") == "0")
+    emptied = wait_for_status(http_address, lambda s: s.get("queued") == "0", "the cancelled rows withdrawn")
     check("grpc cancelled call's rows withdrawn", queued and emptied, "queued did not go 3 -> 0")
     # Four rows wait in a queue of five; five more do not fit: refused for load.
     c.async_infer("classifier", [texts_input(tg, [b"w1", b"w2", b"w3", b"w4"])], callback=lambda result, error: done.append((result, error)))
-    wait_for_status(http_address, lambda s: s.get("queued") == "4")
+    wait_for_status(http_address, lambda s: s.get("queued") == "4", "4 rows queued")
     expect_error("grpc full queue -> RESOURCE_EXHAUSTED",
                  lambda: c.infer("classifier", [texts_input(tg, [b"f1", b"f2", b"f3", b"f4", b"f5"])], client_timeout=120), "RESOURCE_EXHAUSTED")
     # More rows than the queue can ever hold: a bad request, not a busy server.
     expect_error("grpc more rows than the queue bound -> INVALID_ARGUMENT",
                  lambda: c.infer("classifier", [texts_input(tg, [b"r"] * 6)], client_timeout=120), "INVALID_ARGUMENT")
+    os.kill(hold_pid, signal.SIGCONT)
     for _ in range(3000):
         if len(done) == 2:
             break
@@ -197,7 +204,7 @@ def drain(http_address, grpc_address, pid):
     done = []
     text = b"def slow(): " + b"x" * 28  # 40 characters: 1.6 s at --unit-ms 1
     c.async_infer("classifier", [texts_input(tg, [text])], callback=lambda result, error: done.append((result, error)))
-    wait_for_status(http_address, lambda s: s.get("in_flight") == "1")
+    wait_for_status(http_address, lambda s: s.get("in_flight") == "1", "the call in flight")
     os.kill(pid, signal.SIGTERM)
     for _ in range(3000):
         if done:
@@ -211,7 +218,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--http", required=True)
     p.add_argument("--grpc", required=True)
-    p.add_argument("--limits", action="store_true", help="check deadlines and a full queue instead")
+    p.add_argument("--limits", type=int, metavar="WORKER_PID",
+                   help="check deadlines and a full queue instead, holding this worker (SIGSTOP) meanwhile")
     p.add_argument("--api-key", help="check API keys instead (Ferry runs with a keys file holding this key)")
     p.add_argument("--drain-pid", type=int, help="check that a call in flight survives SIGTERM to this supervisor pid")
     a = p.parse_args()
@@ -220,7 +228,7 @@ def main():
     elif a.api_key:
         keys(a.http, a.grpc, a.api_key)
     elif a.limits:
-        limits(a.http, a.grpc)
+        limits(a.http, a.grpc, a.limits)
     else:
         over_http(a.http)
         over_grpc(a.grpc)
