@@ -30,6 +30,7 @@ public final class Supervisor {
     private var startedAt: Int64 = 0
     private var heartbeat: UVTimer?
     private var pingSequence: UInt64 = 0
+    private var lastHeartbeatNs: Int64 = 0
     private let metrics: SupervisorMetrics
     /// The latest samples each process sent, by source.
     private var latestMetrics: [String: Message] = [:]
@@ -296,18 +297,29 @@ public final class Supervisor {
 
     /// Pings every ready child several times per heartbeat timeout; one
     /// silent for longer than the timeout has a hung loop and is killed
-    /// (then restarted).
+    /// (then restarted). A tick that comes late by over half a timeout
+    /// judges nobody: the supervisor itself was held (a starved machine,
+    /// SIGSTOP), and libuv runs due timers before it reads the pongs that
+    /// came meanwhile — every child would look silent.
     private func startHeartbeat() {
         let interval = UInt64(max(100, min(1_000, configuration.settings.heartbeatTimeoutS * 1_000 / 4)))
+        let timeoutNs = configuration.settings.heartbeatTimeoutS * 1e9
         heartbeat = try? UVTimer(loop: loop)
+        lastHeartbeatNs = UVLoop.nowNanoseconds()
         heartbeat?.start(afterMilliseconds: interval, repeat: interval) { [unowned self] in
             guard self.phase != .stopping else { return }
             let now = UVLoop.nowNanoseconds()
+            let gapNs = now - self.lastHeartbeatNs
+            let late = Double(gapNs) > Double(interval) * 1e6 + timeoutNs / 2
+            self.lastHeartbeatNs = now
+            if late {
+                self.logger.warning("heartbeat \(gapNs / 1_000_000) ms after the last (every \(interval) ms): the supervisor itself was held; no child judged this turn")
+            }
             self.pingSequence += 1
             for child in self.children where child.ready {
                 guard let control = child.control else { continue }
                 let silentNs = now - child.lastPongNs
-                if Double(silentNs) > self.configuration.settings.heartbeatTimeoutS * 1e9 {
+                if !late && Double(silentNs) > timeoutNs {
                     self.logger.error("\(child.name) has not answered a heartbeat for \(silentNs / 1_000_000) ms; killing it")
                     child.ready = false
                     child.killedForHang = true

@@ -313,6 +313,27 @@ import TestSupport
         }
     }
 
+    /// The supervisor itself held (SIGSTOP) for longer than the heartbeat
+    /// timeout does not take its children for hung: their pongs wait in its
+    /// sockets, and a late heartbeat judges nobody. No child is killed.
+    @Test func aHeldSupervisorKillsNoChild() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.05", "--heartbeat-timeout-s", "1"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let pids = ["worker", "scheduler", "ingress"].compactMap { ferry.pid(of: $0) }
+            kill(ferry.process.processIdentifier, SIGSTOP)
+            try await Task.sleep(for: .seconds(3))  // the hold itself: three heartbeat timeouts
+            kill(ferry.process.processIdentifier, SIGCONT)
+            #expect(await ferry.logContains("the supervisor itself was held"), "\(ferry.log)")
+            // The turns after the late one judge as usual, with the pongs read: still nobody.
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await SeedClient.classify("after the hold", client: "A", via: http, base: ferry.baseURL).status == 200)
+            #expect(!ferry.log.contains("has not answered a heartbeat"), "\(ferry.log)")
+            #expect(["worker", "scheduler", "ingress"].compactMap { ferry.pid(of: $0) } == pids)
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
     /// The scheduler restarts while the backend runs a call made for the old
     /// one: the worker must not let the new scheduler's batch fail as "busy"
     /// (issue: 28 of 212 requests came back 502 after scheduler-then-worker kills).
