@@ -15,14 +15,17 @@ struct LossVerdicts {
         var atNs: Int64
     }
 
-    /// How long a loss waits for its verdict.
+    /// How long a loss waits for its verdict: the supervisor's word comes
+    /// within milliseconds, but a starved supervisor may be seconds late, and
+    /// a kill from outside judged a crash wrongly spends an item's tries. The
+    /// wait costs nothing in the usual case (the worker is being restarted).
     let patienceNs: Int64
     /// Losses with no verdict yet, oldest first.
     private(set) var waiting: [Loss] = []
     /// Verdicts that came before their loss, oldest first.
     private var early: [(crashed: Bool, atNs: Int64)] = []
 
-    init(patienceNs: Int64 = 1_000_000_000) {
+    init(patienceNs: Int64 = 5_000_000_000) {
         self.patienceNs = patienceNs
     }
 
