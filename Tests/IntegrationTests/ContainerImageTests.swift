@@ -56,8 +56,9 @@ import TestSupport
                                                                              "--requests", "1", "--concurrency", "1", "--verify"], within: 60)
             #expect(grpc.status == 0, "\(grpc.output)")
 
-            // SIGTERM with a 2.5 s call in flight: it is answered, then the container exits 0.
-            async let inFlight = SeedClient.classify(String(repeating: "x", count: 50), client: "container", via: http, base: base)
+            // SIGTERM with a 10 s call in flight (long enough to be seen in flight on a
+            // loaded machine): it is answered, then the container exits 0.
+            async let inFlight = SeedClient.classify(String(repeating: "x", count: 100), client: "container", via: http, base: base)
             let busy = try await FerryInstance.readyz(at: base, client: http) { $0.contains("\"in_flight\":\"1\"") }
             #expect(busy.contains("\"in_flight\":\"1\""), "\(busy)")
             let stop = try await Self.podman(["stop", "--time", "60", name], within: 90)
