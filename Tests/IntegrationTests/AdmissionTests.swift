@@ -13,12 +13,12 @@ import TestSupport
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
             // 142 characters: a 20 s call under the seed's law (the prior, and what the
-            // backend does), held in its worker (stopped) while the tight request is
-            // judged; the roomy one's 60 s covers what is left of it.
-            async let long = SeedClient.classify(String(repeating: "x", count: 142), client: "A", via: http, base: ferry.baseURL)
-            _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
+            // backend does), held in its worker (stopped before the call is sent)
+            // while the tight request is judged; the roomy one's 60 s covers the rest.
             let hold = try ferry.holdWorker()
             defer { hold.release() }
+            async let long = SeedClient.classify(String(repeating: "x", count: 142), client: "A", via: http, base: ferry.baseURL)
+            _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
             let tight = try await SeedClient.classify("hi", client: "B", via: http, base: ferry.baseURL, headers: [("X-Timeout-Ms", "1000")])
             #expect(tight.status == 429 && tight.body.contains("predicted to finish in"), "\(tight.status) \(tight.body)")
             hold.release()

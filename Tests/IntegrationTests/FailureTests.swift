@@ -235,12 +235,13 @@ import TestSupport
         let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "0.5", "--heartbeat-timeout-s", "600"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
-            // A call occupies the backend, held there (its worker stopped); five
-            // requests that will wait 100 ms at most queue behind it.
-            async let blocker = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
-            _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
+            // A call occupies the backend, held there (its worker stopped before it
+            // is sent, so it cannot end first); five requests that will wait 100 ms
+            // at most queue behind it.
             let hold = try ferry.holdWorker()
             defer { hold.release() }
+            async let blocker = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
+            _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
             let hurried = try await withThrowingTaskGroup(of: SeedClient.Answer.self) { group in
                 for i in 0..<5 {
                     group.addTask { try await SeedClient.classify("hurry \(i)", client: "B", via: http, base: ferry.baseURL, headers: [("X-Timeout-Ms", "100")]) }
@@ -264,11 +265,12 @@ import TestSupport
         let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "0.5", "--heartbeat-timeout-s", "600"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
-            // A call holds the only backend slot, held there (its worker stopped).
-            async let blocker = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
-            _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
+            // A call holds the only backend slot, held there (its worker stopped
+            // before it is sent, so it cannot end first).
             let hold = try ferry.holdWorker()
             defer { hold.release() }
+            async let blocker = SeedClient.classify(String(repeating: "z", count: 20), client: "A", via: http, base: ferry.baseURL)
+            _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
             func queued(_ n: Int) async throws {
                 _ = try await ferry.readyz(client: http) { $0.contains("\"queued\":\"\(n)\"") }
             }
@@ -394,13 +396,22 @@ import TestSupport
     /// A second SIGTERM (an impatient operator, or `swift run` passing its
     /// own on) kills every child at once: none is restarted for the drain.
     @Test func aSecondSignalStopsEverythingAndRestartsNothing() async throws {
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so"])
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--heartbeat-timeout-s", "600"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
             let pids = ["worker", "scheduler", "ingress"].compactMap { ferry.pid(of: $0) }
+            // A call held in flight (its worker stopped) keeps the first signal's drain going
+            // until the second comes: two signals, not one the kernel merged.
+            let hold = try ferry.holdWorker()
+            defer { hold.release() }
+            async let held = try? SeedClient.classify("held", client: "A", via: http, base: ferry.baseURL)
+            _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
             kill(ferry.process.processIdentifier, SIGTERM)
+            #expect(await ferry.logContains("draining"))
             kill(ferry.process.processIdentifier, SIGTERM)
             _ = try await ferry.waitForExit(within: 60)
+            _ = await held
+            #expect(ferry.log.contains("again: killing every child now"), "\(ferry.log)")
             #expect(pids.allSatisfy { !FerryInstance.isAlive($0) })
             #expect(!ferry.log.contains("restarting"), "\(ferry.log)")
         }
@@ -410,11 +421,17 @@ import TestSupport
         let ferry = try FerryInstance(arguments: ["--strategy", "plugins/batch.so", "--unit-ms", "1", "--crash-on", "POISON"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
-            // Occupy the backend so the next five are batched together.
+            // Occupy the backend (held there, its worker stopped before the call is
+            // sent) until the next five are all queued, so that they are batched together.
+            let hold = try ferry.holdWorker()
+            defer { hold.release() }
             async let blocker = SeedClient.classify(String(repeating: "z", count: 15), client: "A", via: http, base: ferry.baseURL)
-            try await Task.sleep(for: .milliseconds(50))
+            _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
             let texts = ["fine 1", "fine 2", "POISON pill", "fine 3", "fine 4"]
-            let answers = try await SeedClient.burst(texts, client: "B", via: http, base: ferry.baseURL)
+            async let burst = SeedClient.burst(texts, client: "B", via: http, base: ferry.baseURL)
+            _ = try await ferry.readyz(client: http) { $0.contains("\"queued\":\"5\"") }
+            hold.release()
+            let answers = try await burst
             _ = try await blocker
             for a in answers {
                 if a.text.contains("POISON") {

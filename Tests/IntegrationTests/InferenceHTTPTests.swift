@@ -65,13 +65,14 @@ import TestSupport
             let notJSON = try await InferenceHTTP.infer(model: "classifier", json: "{", via: http, base: base)
             #expect(notJSON.status == 400 && notJSON.text.hasPrefix("{\"error\":"), "\(notJSON.text)")
 
-            // A call occupies the backend, held there (its worker stopped) for the
-            // steps below; a row that may wait 100 ms passes its deadline.
+            // A call occupies the backend, held there for the steps below (its worker
+            // stopped before it is sent, so it cannot end first); a row that may wait
+            // 100 ms passes its deadline.
+            let hold = try ferry.holdWorker()
+            defer { hold.release() }
             let long = String(repeating: "z", count: 80)
             async let blocker = InferenceHTTP.infer(model: "classifier", json: one.replacingOccurrences(of: "\"x\"", with: "\"\(long)\""), via: http, base: base)
             _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
-            let hold = try ferry.holdWorker()
-            defer { hold.release() }
             let late = try await InferenceHTTP.infer(model: "classifier", json: #"{"parameters":{"timeout":100000},"inputs":[{"name":"TEXT","shape":[1],"datatype":"BYTES","data":["hurry"]}]}"#, via: http, base: base)
             #expect(late.status == 504 && late.text.contains("deadline"), "\(late.text)")
 

@@ -91,7 +91,8 @@ public final class FerryInstance: Sendable {
     /// runs and every call sent to it wait, however fast or slow this machine
     /// is, until the hold's `release()` (SIGCONT). Start the Ferry with a
     /// heartbeat timeout longer than the hold (`--heartbeat-timeout-s 600`),
-    /// or the supervisor replaces the silent worker.
+    /// or the supervisor replaces the silent worker. Hold it before the call
+    /// to hold is sent: one already running may end before the stop lands.
     public func holdWorker() throws -> WorkerHold {
         guard let pid = pid(of: "worker") else { throw Failure(description: "no worker reported to hold") }
         kill(pid, SIGSTOP)

@@ -149,10 +149,11 @@ def limits(http_address, grpc_address, hold_pid):
     import time
     c = tg.InferenceServerClient(grpc_address)
     done = []
-    # A call occupies the backend, held there (its worker stopped) while the checks below run...
+    # A call occupies the backend, held there (its worker stopped before it is sent, so it
+    # cannot end first) while the checks below run...
+    os.kill(hold_pid, signal.SIGSTOP)
     c.async_infer("classifier", [texts_input(tg, [b"z" * 50])], callback=lambda result, error: done.append((result, error)))
     wait_for_status(http_address, lambda s: s.get("in_flight") == "1", "the call in flight")  # as the scheduler reports it
-    os.kill(hold_pid, signal.SIGSTOP)
     # ...so a call that may wait 200 ms passes its deadline: the call's grpc-timeout is its rows' deadline.
     expect_error("grpc deadline -> DEADLINE_EXCEEDED", lambda: c.infer("classifier", [texts_input(tg, [b"hurry"])], client_timeout=0.2),
                  "DEADLINE_EXCEEDED")
