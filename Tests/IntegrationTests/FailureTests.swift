@@ -319,12 +319,12 @@ import TestSupport
     /// timeout does not take its children for hung: their pongs wait in its
     /// sockets, and a late heartbeat judges nobody. No child is killed.
     @Test func aHeldSupervisorKillsNoChild() async throws {
-        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.05", "--heartbeat-timeout-s", "1"])
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0.05", "--heartbeat-timeout-s", "2"])
         try await SeedClient.withHTTPClient { http in
             try await ferry.waitUntilReady(client: http)
             let pids = ["worker", "scheduler", "ingress"].compactMap { ferry.pid(of: $0) }
             kill(ferry.process.processIdentifier, SIGSTOP)
-            try await Task.sleep(for: .seconds(3))  // the hold itself: three heartbeat timeouts
+            try await Task.sleep(for: .seconds(5))  // the hold itself: two and a half heartbeat timeouts
             kill(ferry.process.processIdentifier, SIGCONT)
             #expect(await ferry.logContains("the supervisor itself was held"), "\(ferry.log)")
             // The turns after the late one judge as usual, with the pongs read: still nobody.
