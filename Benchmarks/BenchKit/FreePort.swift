@@ -28,8 +28,9 @@ public enum FreePort {
 
     /// Takes the machine-wide reservation of `port`: false when another live
     /// process holds it. The descriptor stays open on purpose (its lock is
-    /// the reservation); read-only, as `flock` needs, so another user's file works too. Where the folder cannot be written (another user
-    /// made it), ports are reserved within this process only, as before.
+    /// the reservation); read-only, all `flock` needs, so another user's file
+    /// works too. Where the folder cannot be written (another user made it),
+    /// ports are reserved within this process only, as before.
     static func reserve(_ port: Int) -> Bool {
         try? FileManager.default.createDirectory(at: reservations, withIntermediateDirectories: true,
                                                  attributes: [.posixPermissions: 0o1777])

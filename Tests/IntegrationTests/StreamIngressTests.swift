@@ -108,16 +108,15 @@ import TestSupport
                                                   "--stream", "frames", "--stream-in-flight", "\(inFlight)", "--heartbeat-timeout-s", "600"])
         _ = try redis.commands((0..<first).map { ["XADD", "frames", "*", "data", Self.payload($0).text] })
         try await Self.waitForLength(redis, "frames:results", atLeast: first, ferry: ferry)
-        let worker = try #require(ferry.pid(of: "worker"))
-        kill(worker, SIGSTOP)
-        defer { kill(worker, SIGCONT) }
+        let hold = try ferry.holdWorker()
+        defer { hold.release() }
         _ = try redis.commands((first..<total).map { ["XADD", "frames", "*", "data", Self.payload($0).text] })
         try await ferry.waitUntil("the stream ingress took a full window") {
             (try? redis.command(["XPENDING", "frames", "ferry"]).elements?.first) == .integer(Int64(inFlight))
         }
         let pid = try #require(ferry.pid(of: "streamer"))
         kill(pid, SIGKILL)
-        kill(worker, SIGCONT)
+        hold.release()
         try await Self.waitForLength(redis, "frames:results", atLeast: total, ferry: ferry)
         try await ferry.waitUntil("a new stream ingress reported") { ferry.pid(of: "streamer") != pid }
         #expect(await ferry.logContains("of this consumer found again"), "the restarted stream ingress did not recover its own entries")
@@ -196,9 +195,8 @@ extension StreamIngressTests {
                                                   "--stream", "frames", "--stream-claim-idle-ms", "\(claimIdleMs)",
                                                   "--heartbeat-timeout-s", "600"])
         try await SeedClient.withHTTPClient { try await ferry.waitUntilReady(client: $0) }
-        let worker = try #require(ferry.pid(of: "worker"))
-        kill(worker, SIGSTOP)
-        defer { kill(worker, SIGCONT) }
+        let hold = try ferry.holdWorker()
+        defer { hold.release() }
         let total = 25
         _ = try redis.commands((0..<total).map { ["XADD", "frames", "*", "data", Self.payload($0).text] })
         func pending() throws -> [[RedisReply]] {
@@ -221,7 +219,7 @@ extension StreamIngressTests {
         #expect(taken.elements?.count ?? 0 >= 2 && taken.elements?[1] == .array([]), "another consumer took over: \(taken)")
         try expectAllPendingDeliveredOnce()
         #expect(try Self.length(redis, "frames:results") == 0, "answered while the backend was held")
-        kill(worker, SIGCONT)
+        hold.release()
         try await Self.waitForLength(redis, "frames:results", atLeast: total, ferry: ferry)
         let answers = try Self.answers(redis)
         #expect(answers.count == total && answers.values.allSatisfy { $0["status"] == "ok" })
