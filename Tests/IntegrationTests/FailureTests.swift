@@ -393,6 +393,29 @@ import TestSupport
         }
     }
 
+    /// A worker killed from outside while the supervisor itself is held: the
+    /// supervisor's word on the death comes seconds late, and the scheduler
+    /// waits for it (up to 5 s) instead of judging the loss a crash that
+    /// would spend the item's tries.
+    @Test func aLateVerdictStillClearsAnOutsideKill() async throws {
+        let ferry = try FerryInstance(arguments: ["--strategy", "plugins/fifo.so", "--unit-ms", "0.5", "--heartbeat-timeout-s", "600"])
+        try await SeedClient.withHTTPClient { http in
+            try await ferry.waitUntilReady(client: http)
+            let hold = try ferry.holdWorker()
+            async let answer = SeedClient.classify(String(repeating: "v", count: 20), client: "A", via: http, base: ferry.baseURL)
+            _ = try await ferry.readyz(client: http) { $0.contains("\"in_flight\":\"1\"") }
+            let supervisor = ferry.process.processIdentifier
+            kill(supervisor, SIGSTOP)
+            kill(hold.pid, SIGKILL)
+            try await Task.sleep(for: .seconds(2))  // how late the supervisor's word is
+            kill(supervisor, SIGCONT)
+            #expect(try await answer.status == 200)
+            #expect(await ferry.logContains("killed from outside, no item is to blame"), "\(ferry.log)")
+            #expect(!ferry.log.contains("no word from the supervisor"), "\(ferry.log)")
+            #expect(try await ferry.stop() == 0)
+        }
+    }
+
     /// A second SIGTERM (an impatient operator, or `swift run` passing its
     /// own on) kills every child at once: none is restarted for the drain.
     @Test func aSecondSignalStopsEverythingAndRestartsNothing() async throws {
