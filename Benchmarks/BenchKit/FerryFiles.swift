@@ -11,7 +11,9 @@ public struct FerryFiles: Sendable {
     public init(directory: URL) throws {
         self.directory = directory
         try FileManager.default.createDirectory(at: runtimeParent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw BenchError.live("cannot create Ferry's log file \(log.path)")
+        }
     }
 
     /// A fresh folder under the temporary directory, named `prefix` + a UUID.

@@ -26,6 +26,8 @@ public struct FerryLogHandler: LogHandler {
 
     /// Makes this handler the process's logging backend (once per process).
     public static func bootstrap(level: Logger.Level, format: LogFormat, file: UnsafeMutablePointer<FILE>? = nil) {
+        // Safe to share for the reason `file` above is: stdio locks each call.
+        nonisolated(unsafe) let file = file
         LoggingSystem.bootstrap { FerryLogHandler(label: $0, level: level, format: format, file: file) }
     }
 

@@ -54,5 +54,5 @@ func firstLine(of path: String, upTo limit: Int) -> String? {
     defer { fclose(file) }
     var buffer = [CChar](repeating: 0, count: limit)
     guard fgets(&buffer, Int32(limit), file) != nil else { return nil }
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -261,7 +261,7 @@ import Testing
 @Suite struct StreamSettingsTests {
     static func load(_ toml: String) throws(ConfigError) -> Settings {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-stream-\(UUID().uuidString).toml").path
-        FileManager.default.createFile(atPath: path, contents: Data(toml.utf8))
+        try! Data(toml.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         var s = Settings()
         try s.load(file: path)

@@ -1,28 +1,19 @@
 import AsyncHTTPClient
+import BenchKit
 import Foundation
 import NIOCore
 
 /// The reference model server (`Benchmarks/upstream/model_server.py`),
 /// started for a test on a free port and stopped when released.
-/// `@unchecked Sendable`: its fields are `let`s set before the server starts;
-/// `Process` is only asked whether it runs, and killed once.
-public final class ModelServer: @unchecked Sendable {
+public final class ModelServer: Sendable {
     public let port: Int
-    let process = Process()
-    let logFile: URL
+    let server: LoggedProcess
 
     /// Starts it with extra flags (`--unit-ms`, `--fail-every`, …), on `port` or a free one.
     public init(_ arguments: [String] = [], port: Int? = nil) throws {
         self.port = try port ?? FreePort.find()
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-model-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repository.root.appendingPathComponent("Benchmarks/upstream/model_server.py").path,
-                             "--port", "\(self.port)"] + arguments
-        let log = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        server = try .python(name: "model", script: Repository.root.appendingPathComponent("Benchmarks/upstream/model_server.py").path,
+                             arguments: ["--port", "\(self.port)"] + arguments)
     }
 
     deinit { stop() }
@@ -32,22 +23,19 @@ public final class ModelServer: @unchecked Sendable {
     public func stop() {
         // SIGKILL: a child of the test runner inherits its blocked signals,
         // and uvicorn's graceful stop waits for idle keep-alive connections.
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        server.killNow()
     }
 
     public var url: String { "http://127.0.0.1:\(port)" }
 
-    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+    public var log: String { server.log }
 
     /// Waits (bounded) until it answers /healthz.
     public func waitUntilUp(client: HTTPClient) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         // Checked once more after the deadline (a stalled test process must not fail a server that is up).
         while true {
-            guard process.isRunning else {
+            guard server.isRunning else {
                 throw FerryInstance.Failure(description: "model server exited (run .ci/install for fastapi and uvicorn):\n\(log)")
             }
             if let r = try? await client.get(url: "\(url)/healthz").get(), r.status == .ok { return }

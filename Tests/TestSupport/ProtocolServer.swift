@@ -1,36 +1,26 @@
+import BenchKit
 import Foundation
 
 /// A real model server nobody here wrote (Triton via pytriton, MLServer) or
 /// the reference server, started for a test from its script under
 /// `Benchmarks/upstream/` on free ports, and stopped with SIGTERM (each
 /// cleans up after itself on it) when released.
-/// `@unchecked Sendable`: `let`s set before the process starts; `Process` is
-/// only asked whether it runs, signalled and waited for.
-public final class ProtocolServer: @unchecked Sendable {
+public final class ProtocolServer: Sendable {
     public let httpPort: Int
     public let grpcPort: Int
-    let process = Process()
-    let logFile: URL
+    let server: LoggedProcess
 
     /// `script` gets `arguments`, where `{http}` and `{grpc}` stand for the free ports chosen.
     public init(script: String, _ arguments: [String]) throws {
-        httpPort = try FreePort.find()
-        grpcPort = try FreePort.find()
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-upstream-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repository.root.appendingPathComponent("Benchmarks/upstream/\(script)").path]
-            + arguments.map { $0.replacingOccurrences(of: "{http}", with: "\(httpPort)").replacingOccurrences(of: "{grpc}", with: "\(grpcPort)") }
-        let log = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let (http, grpc) = (try FreePort.find(), try FreePort.find())
+        (httpPort, grpcPort) = (http, grpc)
+        server = try .python(name: "upstream", script: Repository.root.appendingPathComponent("Benchmarks/upstream/\(script)").path,
+                             arguments: arguments.map { $0.replacingOccurrences(of: "{http}", with: "\(http)").replacingOccurrences(of: "{grpc}", with: "\(grpc)") })
     }
 
     deinit { stop() }
 
-    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+    public var log: String { server.log }
     public var httpURL: String { "http://127.0.0.1:\(httpPort)" }
     public var grpcURL: String { "grpc://127.0.0.1:\(grpcPort)" }
 
@@ -40,7 +30,7 @@ public final class ProtocolServer: @unchecked Sendable {
         // Checked once more after the deadline (a stalled test process must not fail a server that is up).
         while true {
             if log.split(separator: "\n").contains(where: { $0.hasPrefix("ready http=") }) { return }
-            guard process.isRunning else {
+            guard server.isRunning else {
                 throw FerryInstance.Failure(description: "upstream server exited before it was ready (run .ci/install):\n\(log.suffix(3000))")
             }
             if ContinuousClock.now >= deadline { break }
@@ -55,20 +45,8 @@ public final class ProtocolServer: @unchecked Sendable {
     /// a test's `defer`, on one of the test process's two concurrency threads
     /// — stalled every suite running beside it.
     public func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        let watched = Watched(process)
-        DispatchQueue.global().async {
-            let deadline = Date().addingTimeInterval(30)
-            while watched.process.isRunning && Date() < deadline { usleep(50_000) }
-            if watched.process.isRunning { kill(watched.process.processIdentifier, SIGKILL) }
-        }
-    }
-
-    /// `@unchecked Sendable`: the process has started; it is only asked
-    /// whether it runs and signalled, which `Process` allows from any thread.
-    private final class Watched: @unchecked Sendable {
-        let process: Process
-        init(_ process: Process) { self.process = process }
+        guard server.isRunning else { return }
+        let server = self.server
+        DispatchQueue.global().async { server.terminate(graceSeconds: 30) }
     }
 }

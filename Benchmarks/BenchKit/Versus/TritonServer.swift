@@ -5,30 +5,20 @@ import Foundation
 /// run and stopped when it ends. Ready once the script prints its `ready`
 /// line (every model loaded and answering ready).
 ///
-/// `@unchecked Sendable`: its fields are `let`s set before the process
-/// starts; `Process` is only asked whether it runs and signalled, which it
-/// answers under its own lock.
-public final class TritonServer: @unchecked Sendable {
+public final class TritonServer: Sendable {
     public let httpPort: Int
     public let grpcPort: Int
     /// What it was started as, for tables and errors ("dynamic batcher, delay 0 µs").
     public let role: String
-    let process = Process()
-    let logFile: URL
+    let server: LoggedProcess
 
     /// Starts `python3 triton_server.py` with `arguments` (ports added here).
     public init(script: String, arguments: [String], role: String) throws {
         httpPort = try FreePort.find()
         grpcPort = try FreePort.find()
         self.role = role
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-triton-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--http-port", "\(httpPort)", "--grpc-port", "\(grpcPort)", "--metrics-port", "0"] + arguments
-        let log = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        server = try .python(name: "triton", script: script,
+                             arguments: ["--http-port", "\(httpPort)", "--grpc-port", "\(grpcPort)", "--metrics-port", "0"] + arguments)
     }
 
     deinit { stop() }
@@ -44,7 +34,7 @@ public final class TritonServer: @unchecked Sendable {
         }
     }
 
-    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+    public var log: String { server.log }
 
     /// Waits (bounded) for the `ready` line; throws with the log's tail if it
     /// exits first or takes too long (a model load takes ~2 s).
@@ -52,7 +42,7 @@ public final class TritonServer: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             if log.contains("\nready http=") || log.hasPrefix("ready http=") { return }
-            guard process.isRunning else {
+            guard server.isRunning else {
                 throw BenchError.live("Triton (\(role)) exited before it was ready (run .ci/install):\n\(log.suffix(2000))")
             }
             try await Task.sleep(for: .milliseconds(100))
@@ -63,13 +53,7 @@ public final class TritonServer: @unchecked Sendable {
     /// SIGTERM (the script stops tritonserver and its workspace), SIGKILL
     /// after 30 s; then removes the log.
     public func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(30)
-            while process.isRunning && Date() < deadline { usleep(50_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(at: logFile)
+        server.terminate(graceSeconds: 30)
+        server.removeLog()
     }
 }
