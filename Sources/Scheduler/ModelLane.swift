@@ -64,6 +64,8 @@ final class ModelLane {
                                                    pipeline: configuration.pipeline))
         wakeTimer = reactor.makePreciseTimer()
         learner = configuration.learning.map(CostLearner.init)
+        // A law to learn starts as its prior, a guess until a call is measured or kept calls are resumed.
+        core.lawIsPrior = learner != nil
         predictiveAdmission = configuration.predictiveAdmission
         learnedCallsPath = configuration.learnedCallsPath
         costSource = configuration.costSource

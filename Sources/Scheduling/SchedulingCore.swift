@@ -153,6 +153,9 @@ public final class SchedulingCore {
             },
             call_service_ns: { context, count, longest in
                 SchedulingCore.of(context)._withUnsafeGuaranteedRef { $0.callServiceNs(count: Int(count), longest: longest) }
+            },
+            law_is_prior: { context in
+                SchedulingCore.of(context)._withUnsafeGuaranteedRef { $0.lawIsPrior ? 1 : 0 }
             }))
         // The core owns the strategy, which holds the table: unretained, no cycle.
         hostTable.pointee.context = Unmanaged.passUnretained(self).toOpaque()
@@ -366,10 +369,17 @@ public final class SchedulingCore {
     /// The sizes (cost hints) of a batch in flight, in batch order.
     public func sizes(ofBatch batchID: UInt64) -> [UInt64]? { inFlight[batchID]?.items.map(\.cost) }
 
+    /// Whether the cost law is still the prior of one the lane learns, no
+    /// call measured yet (ABI 1.2's `law_is_prior`): set by the lane that
+    /// learns, cleared by the first law it hands over. False by default: a
+    /// law given by configuration (and the simulator's) is known.
+    public var lawIsPrior = false
+
     /// Replaces the cost law (a learned one): items queued from now on, and
     /// every batch offered to the strategy, are estimated by it.
     public func setCostModel(_ model: CostModel) {
         configuration.costModel = model
+        lawIsPrior = false
     }
 
     /// Puts a batch that never came back (the backend died, or was busy) back

@@ -19,6 +19,16 @@
 ///    are still flowing); it ends a quarter-budget after the last arrival.
 /// So a lone item with nothing behind it waits a quarter of the budget
 /// (0.5% of its call by default), and a zero-cost backend never waits.
+///
+/// Before the host has measured a single call (ABI 1.2's `lawIsPrior`: a
+/// backend never measured, its law still the prior) the hold is the
+/// ceiling, `maxNs` from the first arrival: the prior's shape says whether
+/// company rides free, but its size is a guess, and so is the traffic's
+/// rhythm — new clients' first requests trail their connections' set-up by
+/// milliseconds. A neutral 5 ms prior in front of 300–600 ms calls gave a
+/// 100 µs budget and a 25 µs gap; the seed's B and A, the first traffic of
+/// a `bench versus` run, reached Ferry 3–5 ms apart, and B's first item went
+/// to a 580 ms call alone. It costs the first burst of a lane's life `maxNs`.
 /// A host older than ABI 1.1 gives no estimates: no hold.
 public struct CompanyHold {
     /// The budget as a fraction of the oldest item's estimated call (0: never hold).
@@ -55,8 +65,9 @@ public struct CompanyHold {
               let host, let size = oldestSize() else { return nil }
         let alone = host.callServiceNs(count: 1, longest: size)
         guard alone > 0, host.callServiceNs(count: 2, longest: size) - alone <= alone / 2 else { return nil }
-        let budget = min(maxNs, Int64(Double(alone) * fraction))
-        let gap = budget / 4
+        let cold = host.lawIsPrior
+        let budget = cold ? maxNs : min(maxNs, Int64(Double(alone) * fraction))
+        let gap = cold ? budget : budget / 4
         let end = min(oldestArrivalNs &+ budget, lastArrivalNs &+ gap)
         return end > now ? end : nil
     }

@@ -26,4 +26,14 @@ public struct HostEstimates {
     public func callServiceNs(count: Int, longest: UInt64) -> Int64 {
         table.pointee.call_service_ns(table.pointee.context, UInt32(count), longest)
     }
+
+    /// Whether the estimates are still only the prior of a law the host
+    /// learns, no call of the backend measured yet (ABI 1.2): their shape
+    /// is configured, their size a guess. False from a 1.1 host.
+    public var lawIsPrior: Bool {
+        let table = table.pointee
+        guard Int(table.size) >= MemoryLayout<ferry_host>.offset(of: \ferry_host.law_is_prior)! + MemoryLayout<UnsafeRawPointer>.size,
+              let lawIsPrior = table.law_is_prior else { return false }
+        return lawIsPrior(table.context) != 0
+    }
 }

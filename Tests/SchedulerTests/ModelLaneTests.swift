@@ -174,6 +174,61 @@ struct OneLane {
         #expect(said.hasPrefix("5.0 ms + 2.0 µs·m² (learned from 12 calls"), "\(said)")
     }
 
+    /// The strategy is told the law is still the prior (ABI 1.2's
+    /// `law_is_prior`) until the lane's first call is measured, and never
+    /// when the lane does not learn (its law is configured) or resumes kept calls.
+    @Test func theStrategyIsToldWhileTheLawIsStillThePrior() throws {
+        let prior = CostModel.seed(unitMs: 1)
+        let learning = CostLearner.Configuration(terms: [.fixed, .longestSquared], prior: prior, priorCalls: 4)
+        let probe = PriorProbe()
+        let lane = try OneLane(.init(name: "m", strategy: probe, costModel: prior, learning: learning), batchLimit: 1)
+        for n in 1...2 {
+            lane.ingress.send(OneLane.submit(UInt64(n), n))
+            lane.reactor.run()
+            let batch = try #require(lane.worker.take().batches.first)
+            lane.worker.send(.batchResult(BatchResult(batchID: batch.batchID, serviceNs: 5_000_000, outcomes: [.init(status: .ok, body: [])])))
+            lane.reactor.run()
+        }
+        #expect(probe.seen == [true, false])
+
+        let configured = PriorProbe()
+        let known = try OneLane(.init(name: "m", strategy: configured, costModel: prior), batchLimit: 1)
+        known.ingress.send(OneLane.submit(1, 1))
+        known.reactor.run()
+        #expect(configured.seen == [false])
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lane-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = try OneLane(.init(name: "m", strategy: OldestFirst(), costModel: prior, learning: learning, costSource: "s"),
+                                batchLimit: 1, learnedCalls: folder)
+        try Self.serveTwelveCalls(first)
+        first.reactor.advance(byMilliseconds: 1_000)  // kept
+        let resumedProbe = PriorProbe()
+        let resumed = try OneLane(.init(name: "m", strategy: resumedProbe, costModel: prior, learning: learning, costSource: "s"),
+                                  batchLimit: 1, learnedCalls: folder)
+        resumed.ingress.send(OneLane.submit(1, 1))
+        resumed.reactor.run()
+        #expect(resumedProbe.seen == [false])
+    }
+
+    /// Oldest first, noting at each decision what the host says of its law.
+    final class PriorProbe: SchedulingStrategy {
+        let inner = OldestFirst()
+        private var host: HostEstimates?
+        private(set) var seen: [Bool] = []
+        var queued: QueuedItems? { inner.queued }
+        func attached(_ host: HostEstimates) {
+            self.host = host
+            inner.attached(host)
+        }
+        func arrived(_ item: Item, now: Int64) { inner.arrived(item, now: now) }
+        func nextBatch(now: Int64, freeSlots: Int, batch: inout BatchBuilder) -> Int64 {
+            seen.append(host?.lawIsPrior ?? false)
+            return inner.nextBatch(now: now, freeSlots: freeSlots, batch: &batch)
+        }
+    }
+
     /// The last reported cost law in `messages`.
     static func cost(_ messages: [Message]) -> String? {
         messages.compactMap { if case let .status(s) = $0 { s.cost } else { nil } }.last

@@ -2,6 +2,7 @@ import Testing
 import TestSupport
 import Scheduling
 import CostModel
+import StrategySDK
 @testable import StrategyHost
 
 @Suite struct PluginLoadingTests {
@@ -96,6 +97,32 @@ import CostModel
         #expect(off.schedule(now: 0).dispatches.first?.ids == [alone])
     }
 
+    /// Before the lane has measured a call its law is a prior, its size a
+    /// guess: a neutral 5 ms a call would give a 100 µs budget (a 25 µs gap),
+    /// shorter than a burst's spread, so the hold is its ceiling instead
+    /// (10 ms from the first arrival) — and the estimate's again once the law is learned.
+    @Test(arguments: ["sjf", "optimal"])
+    func aBurstReachingABackendNeverMeasuredIsHeldForTheCeiling(strategy: String) throws {
+        let neutral = CostModel(fixedNs: 5_000_000)
+        let core = SchedulingCore(strategy: try PluginLoader.load(path: try BuildProducts.plugin(strategy)),
+                                  configuration: .init(batchLimit: 5, slots: 1, costModel: neutral))
+        core.lawIsPrior = true
+        let first = core.enqueue(client: "B", cost: 20, now: 0)!
+        #expect(core.schedule(now: 0).wakeAtNs == 10_000_000)
+        let second = core.enqueue(client: "B", cost: 15, now: 4_000_000)!
+        let stillHeld = core.schedule(now: 4_000_000)
+        #expect(stillHeld.dispatches.isEmpty && stillHeld.wakeAtNs == 10_000_000)
+        let sent = core.schedule(now: 10_000_000)
+        #expect(Set(sent.dispatches.first?.ids ?? []) == [first, second])
+
+        // The same prior, known (or learned): a 25 µs gap; the first goes alone.
+        let known = SchedulingCore(strategy: try PluginLoader.load(path: try BuildProducts.plugin(strategy)),
+                                   configuration: .init(batchLimit: 5, slots: 1, costModel: neutral))
+        let alone = known.enqueue(client: "B", cost: 20, now: 0)!
+        #expect(known.schedule(now: 0).wakeAtNs == 25_000)
+        #expect(known.schedule(now: 25_000).dispatches.first?.ids == [alone])
+    }
+
     @Test func sjfRefusesAnUnknownConfigKey() throws {
         let path = try BuildProducts.plugin("sjf")
         #expect {
@@ -124,7 +151,7 @@ import CostModel
     }
 
     /// The header's promise: minor versions only append, so a plugin built
-    /// against 1.0 loads on this 1.1 host and serves; nothing past its
+    /// against 1.0 loads on this 1.2 host and serves; nothing past its
     /// `size` is read (a trap sits where `attach_host` would be).
     @Test func aPluginBuiltForABI1_0StillLoadsAndServes() throws {
         let path = try CFixture.compile("abi_1_0")
@@ -135,6 +162,20 @@ import CostModel
         #expect(core.schedule(now: 0).dispatches.map(\.ids) == [[1, 2]])
         core.complete(batchID: 1, success: true, serviceNs: 1, now: 1)
         #expect(core.schedule(now: 1).dispatches.map(\.ids) == [[3]])
+    }
+
+    /// A strategy built against 1.2 asks `lawIsPrior` only where the host's
+    /// table covers it: a 1.1 host's (shorter) table answers false, as if the
+    /// law were known, and never reads past its end.
+    @Test func aHostTableOfABI1_1SaysItsLawIsKnown() throws {
+        let table = UnsafeMutablePointer<ferry_host>.allocate(capacity: 1)
+        defer { table.deallocate() }
+        table.initialize(to: ferry_host(size: 0, context: nil, batch_service_ns: { _, _, _ in 0 }, call_service_ns: { _, _, _ in 0 },
+                                        law_is_prior: { _ in 1 }))
+        table.pointee.size = UInt32(MemoryLayout<ferry_host>.size)
+        #expect(HostEstimates(table).lawIsPrior)
+        table.pointee.size = UInt32(MemoryLayout<ferry_host>.offset(of: \ferry_host.law_is_prior)!)
+        #expect(!HostEstimates(table).lawIsPrior)
     }
 
     @Test func aTableShorterThanABI1_0IsRefusedWithTheSizeItNeeds() throws {

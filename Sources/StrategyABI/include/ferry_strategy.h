@@ -1,6 +1,6 @@
 /*
  * ferry_strategy.h — the whole contract between Ferry and a scheduling
- * strategy plugin (ABI version 1.1).
+ * strategy plugin (ABI version 1.2).
  *
  * A plugin is a shared library that exports ONE symbol:
  *
@@ -20,6 +20,11 @@
  * a call holding any set of queued ids — a backend that pads every row to the
  * longest does not cost the max of its items, so no plugin should write a
  * cost law of its own.
+ *
+ * 1.2 appends `law_is_prior` to `ferry_host`: whether those estimates are
+ * still the configured prior of a law the host learns, before any call of
+ * the backend was measured. A plugin reads it only when the host table's
+ * `size` covers it (a 1.1 host's does not: take its estimates as known).
  *
  * Rules for every call:
  *   - All calls come from one thread; a plugin needs no locks.
@@ -55,7 +60,7 @@ extern "C" {
 
 #define FERRY_STRATEGY_MAGIC 0x46525259u /* "FRRY" */
 #define FERRY_STRATEGY_ABI_MAJOR 1u
-#define FERRY_STRATEGY_ABI_MINOR 1u
+#define FERRY_STRATEGY_ABI_MINOR 2u
 #define FERRY_STRATEGY_ENTRY_SYMBOL "ferry_strategy_entry"
 
 /* "No deadline" and "no wake-up wanted". */
@@ -93,6 +98,12 @@ typedef struct ferry_host {
      * `longest_cost` — what the host's cost model depends on — in O(1): for a
      * strategy that weighs many candidate groups of a sorted queue. */
     int64_t (*call_service_ns)(void *context, uint32_t count, uint64_t longest_cost);
+    /* 1.2 (read only when `size` covers it): 1 while the estimates above are
+     * only the prior of a law the host learns from the backend's calls and
+     * none has been measured yet — a backend never measured, whose costs
+     * are a guess; 0 once a call is measured or a kept law is resumed, and
+     * always 0 for a law fixed by configuration. */
+    int (*law_is_prior)(void *context);
 } ferry_host;
 
 /* What next_batch decides. */
