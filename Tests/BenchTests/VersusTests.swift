@@ -1,4 +1,4 @@
-import BenchKit
+@testable import BenchKit
 import CostModel
 import Foundation
 import Simulation
@@ -160,5 +160,35 @@ import TestSupport
         #expect(abs(ms - expectedMs) < 0.01, "\(ms) ms; \(workload.backend)")
         // One long document among seven short queries costs as much as eight documents.
         #expect(law.serviceNs(lengths: [256] + [Int](repeating: 16, count: 7)) == law.serviceNs(lengths: [Int](repeating: 256, count: 8)))
+    }
+}
+
+/// The rep-by-rep comparison: ratios to the best batcher in the same
+/// repetition, and the repetitions won on everything.
+@Suite struct VersusRepByRepTests {
+    @Test func eachFerrySystemIsComparedWithTheBestBatcherInTheSameRepetition() throws {
+        typealias S = VersusRepByRep.Sample
+        let samples = [
+            S(rep: 1, system: "Triton dynamic batcher, delay 0 µs", meanMs: 1000, p99MsByClient: ["A": 2000, "B": 1500]),
+            S(rep: 2, system: "Triton dynamic batcher, delay 0 µs", meanMs: 1000, p99MsByClient: ["A": 2000, "B": 1600]),
+            S(rep: 1, system: "Triton dynamic batcher, delay 10 ms", meanMs: 1200, p99MsByClient: ["A": 9000, "B": 9000]),
+            S(rep: 2, system: "Triton dynamic batcher, delay 10 ms", meanMs: 1200, p99MsByClient: ["A": 9000, "B": 9000]),
+            S(rep: 1, system: "Triton alone, no batching", meanMs: 4000, p99MsByClient: ["A": 8000, "B": 4000]),
+            S(rep: 1, system: "Ferry sjf → Triton (batching off)", meanMs: 500, p99MsByClient: ["A": 1000, "B": 1530]),
+            S(rep: 2, system: "Ferry sjf → Triton (batching off)", meanMs: 500, p99MsByClient: ["A": 1000, "B": 1200]),
+        ]
+        let systems = ["Triton dynamic batcher, delay 0 µs", "Triton dynamic batcher, delay 10 ms", "Triton alone, no batching",
+                       "Ferry sjf → Triton (batching off)"]
+        let byRep = try #require(VersusRepByRep(systems: systems, samples: samples))
+        #expect(byRep.reference == "Triton dynamic batcher, delay 0 µs")
+        #expect(byRep.clients == ["A", "B"])
+        let row = try #require(byRep.rows.first)
+        #expect(byRep.rows.count == 1 && row.system.hasPrefix("Ferry sjf"))
+        #expect(row.ratios.map(\.mean) == [0.5, 0.5])
+        #expect(row.ratios.map { $0.p99["B"]! } == [1.02, 0.75])
+        #expect(byRep.wins(row) == 1, "B's p99 lost the first repetition")
+        #expect(byRep.text.contains("| Ferry sjf → Triton (batching off) | 0.50, 0.50 | 0.50, 0.50 | 1.02, 0.75 | 1 of 2 |"), "\(byRep.text)")
+        // No batcher ran: nothing to compare with.
+        #expect(VersusRepByRep(systems: Array(systems.dropFirst(2)), samples: samples) == nil)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The table `bench versus` prints for one workload at one rate: a row per
-/// system, each figure the median of its repetitions.
+/// system, each figure the median of its repetitions; then each Ferry system
+/// against the batcher repetition by repetition (`VersusRepByRep`).
 struct VersusTable {
     let workload: Workload
     let rate: Double
@@ -29,6 +30,9 @@ struct VersusTable {
             row += "| \(Int(m { Double($0.rejected + $0.expired + $0.failed) })) "
             row += "| \(Int(runs.filter { $0.system == system }.map { Double($0.wrongAnswers) }.median ?? 0)) |\n"
             out += row
+        }
+        if let byRep = VersusRepByRep(systems: systems, samples: runs.map(VersusRepByRep.Sample.init)) {
+            out += "\n" + byRep.text
         }
         return out
     }

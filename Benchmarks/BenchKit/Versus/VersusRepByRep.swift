@@ -1,0 +1,73 @@
+import Foundation
+
+/// Each Ferry system against Triton's dynamic batcher repetition by
+/// repetition: the mean and each client's p99 as a ratio to the batcher's in
+/// the same repetition (interleaved, so both ran under the same conditions),
+/// and in how many repetitions Ferry was at or under it on all of them. A
+/// table of medians can hide that one system won every repetition, or that
+/// it won the medians without winning any single one.
+struct VersusRepByRep {
+    /// One run's figures that the comparison reads.
+    struct Sample {
+        var rep: Int
+        var system: String
+        var meanMs: Double
+        var p99MsByClient: [String: Double]
+    }
+
+    /// The batcher compared with: the one with the lowest median mean.
+    let reference: String
+    let clients: [String]
+    /// Ferry's systems, in table order, each with its samples by repetition.
+    let rows: [(system: String, ratios: [(rep: Int, mean: Double, p99: [String: Double])])]
+
+    /// Nil when there is no batcher, or no repetition where a Ferry system
+    /// and the batcher both ran.
+    init?(systems: [String], samples: [Sample]) {
+        let batchers = systems.filter { $0.hasPrefix("Triton dynamic batcher") }
+        func medianMean(_ system: String) -> Double {
+            samples.filter { $0.system == system }.map(\.meanMs).median ?? .infinity
+        }
+        guard let reference = batchers.min(by: { medianMean($0) < medianMean($1) }) else { return nil }
+        let byRep = Dictionary(samples.filter { $0.system == reference }.map { ($0.rep, $0) }, uniquingKeysWith: { a, _ in a })
+        clients = Set(samples.flatMap { $0.p99MsByClient.keys }).sorted()
+        rows = systems.filter { $0.hasPrefix("Ferry") }.compactMap { system in
+            let ratios = samples.filter { $0.system == system }.sorted { $0.rep < $1.rep }.compactMap { mine -> (Int, Double, [String: Double])? in
+                guard let theirs = byRep[mine.rep], theirs.meanMs > 0 else { return nil }
+                var p99: [String: Double] = [:]
+                for (client, ms) in mine.p99MsByClient {
+                    if let their = theirs.p99MsByClient[client], their > 0 { p99[client] = ms / their }
+                }
+                return (mine.rep, mine.meanMs / theirs.meanMs, p99)
+            }
+            return ratios.isEmpty ? nil : (system, ratios.map { (rep: $0.0, mean: $0.1, p99: $0.2) })
+        }
+        guard !rows.isEmpty else { return nil }
+        self.reference = reference
+    }
+
+    /// Repetitions in which `system` was at or under the batcher on the mean and every client's p99.
+    func wins(_ row: (system: String, ratios: [(rep: Int, mean: Double, p99: [String: Double])])) -> Int {
+        row.ratios.filter { r in r.mean <= 1 && clients.allSatisfy { (r.p99[$0] ?? .infinity) <= 1 } }.count
+    }
+
+    var text: String {
+        func list(_ values: [Double]) -> String { values.map { String(format: "%.2f", $0) }.joined(separator: ", ") }
+        var out = "Rep by rep against \(reference), in the same repetition (ratio to it; under 1 is better):\n\n"
+        out += "| system | mean | " + clients.map { "\($0) p99 | " }.joined() + "at or under it on all |\n"
+        out += "|---|---|" + clients.map { _ in "---|" }.joined() + "---|\n"
+        for row in rows {
+            out += "| \(row.system) | \(list(row.ratios.map(\.mean))) | "
+            out += clients.map { c in list(row.ratios.map { $0.p99[c] ?? .nan }) + " | " }.joined()
+            out += "\(wins(row)) of \(row.ratios.count) |\n"
+        }
+        return out
+    }
+}
+
+extension VersusRepByRep.Sample {
+    init(_ run: VersusRunner.Run) {
+        self.init(rep: run.rep, system: run.system, meanMs: run.figures.all.meanMs,
+                  p99MsByClient: run.figures.clients.mapValues(\.p99Ms))
+    }
+}
