@@ -15,11 +15,24 @@ struct VersusRepByRep {
         var p99MsByClient: [String: Double]
     }
 
+    /// One repetition of a Ferry system, as ratios to the batcher's run in it.
+    struct Ratio {
+        var rep: Int
+        var mean: Double
+        var p99: [String: Double]
+    }
+
+    /// A Ferry system's ratios, by repetition.
+    struct Row {
+        var system: String
+        var ratios: [Ratio]
+    }
+
     /// The batcher compared with: the one with the lowest median mean.
     let reference: String
     let clients: [String]
-    /// Ferry's systems, in table order, each with its samples by repetition.
-    let rows: [(system: String, ratios: [(rep: Int, mean: Double, p99: [String: Double])])]
+    /// Ferry's systems, in table order.
+    let rows: [Row]
 
     /// Nil when there is no batcher, or no repetition where a Ferry system
     /// and the batcher both ran.
@@ -32,22 +45,22 @@ struct VersusRepByRep {
         let byRep = Dictionary(samples.filter { $0.system == reference }.map { ($0.rep, $0) }, uniquingKeysWith: { a, _ in a })
         clients = Set(samples.flatMap { $0.p99MsByClient.keys }).sorted()
         rows = systems.filter { $0.hasPrefix("Ferry") }.compactMap { system in
-            let ratios = samples.filter { $0.system == system }.sorted { $0.rep < $1.rep }.compactMap { mine -> (Int, Double, [String: Double])? in
+            let ratios = samples.filter { $0.system == system }.sorted { $0.rep < $1.rep }.compactMap { mine -> Ratio? in
                 guard let theirs = byRep[mine.rep], theirs.meanMs > 0 else { return nil }
                 var p99: [String: Double] = [:]
                 for (client, ms) in mine.p99MsByClient {
                     if let their = theirs.p99MsByClient[client], their > 0 { p99[client] = ms / their }
                 }
-                return (mine.rep, mine.meanMs / theirs.meanMs, p99)
+                return Ratio(rep: mine.rep, mean: mine.meanMs / theirs.meanMs, p99: p99)
             }
-            return ratios.isEmpty ? nil : (system, ratios.map { (rep: $0.0, mean: $0.1, p99: $0.2) })
+            return ratios.isEmpty ? nil : Row(system: system, ratios: ratios)
         }
         guard !rows.isEmpty else { return nil }
         self.reference = reference
     }
 
     /// Repetitions in which `system` was at or under the batcher on the mean and every client's p99.
-    func wins(_ row: (system: String, ratios: [(rep: Int, mean: Double, p99: [String: Double])])) -> Int {
+    func wins(_ row: Row) -> Int {
         row.ratios.filter { r in r.mean <= 1 && clients.allSatisfy { (r.p99[$0] ?? .infinity) <= 1 } }.count
     }
 
