@@ -16,17 +16,20 @@ public final class FerryProcess: @unchecked Sendable {
     public let files: FerryFiles
 
     /// Starts `supervisor` with `arguments` plus `--port` (`port`, else a free
-    /// one), `--runtime-dir` and `--worker-call-log` from `files`, its output
-    /// appended to `files.log`. Does not wait for readiness.
-    public init(supervisor: String, arguments: [String], port: Int? = nil, files: FerryFiles) throws {
+    /// one), `--runtime-dir` and (with `callLog`) `--worker-call-log` from
+    /// `files`, its output appended to `files.log`. Does not wait for readiness.
+    /// `callLog: false` runs the worker as the README's run command does: a
+    /// call log is a write per backend call, which a throughput figure must
+    /// not charge to Ferry.
+    public init(supervisor: String, arguments: [String], port: Int? = nil, files: FerryFiles, callLog: Bool = true) throws {
         self.port = try port ?? FreePort.find()
         self.files = files
         process.executableURL = URL(fileURLWithPath: supervisor)
         // A free gRPC port too, unless given: Ferries started side by side must not all take 8001.
         grpcPort = try Self.value(of: "--grpc-port", in: arguments).flatMap(Int.init) ?? FreePort.find()
         let grpc = arguments.contains("--grpc-port") ? [] : ["--grpc-port", "\(grpcPort)"]
-        process.arguments = arguments + ["--port", "\(self.port)", "--runtime-dir", files.runtimeParent.path,
-                                         "--worker-call-log", files.callLog.path] + grpc
+        process.arguments = arguments + ["--port", "\(self.port)", "--runtime-dir", files.runtimeParent.path]
+            + (callLog ? ["--worker-call-log", files.callLog.path] : []) + grpc
         let log = try files.appendingLog()
         process.standardOutput = log
         process.standardError = log

@@ -74,11 +74,14 @@ final class ModelLane {
 
     /// Learns from a successful call of items of these sizes and hands the
     /// refitted law to the core (and so to the strategy).
-    func learn(sizes: [UInt64], serviceNs: UInt64) {
+    func learn(sizes: [UInt64], serviceNs: UInt64, now: Int64) {
         guard learner != nil, !sizes.isEmpty else { return }
-        learner!.observe(.init(count: sizes.count, longest: sizes.max() ?? 0, serviceNs: Int64(clamping: serviceNs)))
-        core.setCostModel(learner!.model)
-        metrics.costLaw(learner!.model, learner: learner)
+        if learner!.observe(.init(count: sizes.count, longest: sizes.max() ?? 0, serviceNs: Int64(clamping: serviceNs)), now: now) {
+            core.setCostModel(learner!.model)
+            metrics.costLaw(learner!.model, learner: learner)
+        } else {
+            metrics.recentError(learner)  // between refits the law is unchanged: only its recent error moved
+        }
         metrics.lawCalls.increment()
     }
 

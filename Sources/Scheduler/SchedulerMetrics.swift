@@ -31,6 +31,11 @@ public final class SchedulerMetrics {
         /// The cost law in force, and how the learner is doing.
         func costLaw(_ model: CostModel, learner: CostLearner?) {
             for (term, gauge) in law { gauge.set(term.coefficient(in: model)) }
+            recentError(learner)
+        }
+
+        /// The learned law's recent error (0 for a configured law).
+        func recentError(_ learner: CostLearner?) {
             lawError.set(learner?.recentError ?? 0)
         }
 

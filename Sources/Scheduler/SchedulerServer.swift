@@ -328,7 +328,7 @@ public final class SchedulerServer {
         let success = result.outcomes.allSatisfy { $0.status == .ok }
         // Only a call that ran whole says what the backend's calls cost.
         if success, let sizes = lane.core.sizes(ofBatch: result.batchID), sizes.count == result.outcomes.count {
-            lane.learn(sizes: sizes, serviceNs: result.serviceNs)
+            lane.learn(sizes: sizes, serviceNs: result.serviceNs, now: now)
             keepTimer?.poke()
         }
         guard let ids = lane.core.complete(batchID: result.batchID, success: success, serviceNs: Int64(result.serviceNs), now: now) else {

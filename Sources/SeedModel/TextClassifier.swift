@@ -34,4 +34,11 @@ public enum TextClassifier {
     public static func length(of text: String) -> Int {
         text.unicodeScalars.count
     }
+
+    /// The same length of UTF-8 bytes, decoded as `String(decoding:as:)`
+    /// does (an invalid byte counts as one U+FFFD); ASCII, the common case,
+    /// without making a String.
+    public static func length(utf8 bytes: [UInt8]) -> Int {
+        bytes.allSatisfy { $0 < 0x80 } ? bytes.count : length(of: String(decoding: bytes, as: UTF8.self))
+    }
 }

@@ -79,6 +79,36 @@ import Testing
         #expect((learner.recentError ?? 1) < 0.10)
     }
 
+    /// A busy backend's refits are spaced in time once the law is past its
+    /// first 32 calls: every call refits while young, every 16th after, and
+    /// with a clock no two within `refitIntervalNs`. A law that changes is
+    /// still followed.
+    @Test func aBusyBackendRefitsAtMostOncePerInterval() {
+        let (old, new) = (CostModel.seed(unitMs: 1, callMs: 2), CostModel.seed(unitMs: 3, callMs: 2))
+        var learner = CostLearner(.init(prior: old))
+        var refits = 0
+        // 32 young calls, each a refit, whatever the clock says (1 µs apart).
+        for (i, call) in Self.calls(32, law: old, jitter: 0).enumerated() where learner.observe(call, now: Int64(i) * 1_000) { refits += 1 }
+        #expect(refits == 32)
+        // 1,600 more, 1 µs apart (1.6 ms in all): without a clock that is 100 refits; with it, none.
+        refits = 0
+        for (i, call) in Self.calls(1_600, law: new, jitter: 0).enumerated() where learner.observe(call, now: 32_000 + Int64(i) * 1_000) { refits += 1 }
+        #expect(refits == 0 && Self.close(learner.model.longestSquaredNs, old.longestSquaredNs, within: 0.01), "\(learner.model)")
+        // Once the interval has passed, the 16th call since refits, and the law follows the backend.
+        var later = CostLearner.refitIntervalNs + 32_000
+        refits = 0
+        for call in Self.calls(16, law: new, jitter: 0, seed: 2) {
+            later += 1_000
+            if learner.observe(call, now: later) { refits += 1 }
+        }
+        #expect(refits == 1)
+        #expect(Self.close(learner.model.longestSquaredNs, new.longestSquaredNs, within: 0.05), "\(learner.model)")
+        // Without a clock the cadence is by count alone.
+        var counted = CostLearner(.init(prior: old))
+        let byCount = Self.calls(64, law: old, jitter: 0).filter { counted.observe($0) }.count
+        #expect(byCount == 32 + 2)
+    }
+
     @Test func noCoefficientGoesNegative() {
         // Times that fall with size would need a negative m² term: it is 0 instead.
         let calls = (1...50).map { CostLearner.Call(count: 1, longest: UInt64($0), serviceNs: Int64(100e6 - Double($0) * 1e6)) }

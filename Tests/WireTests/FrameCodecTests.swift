@@ -140,13 +140,14 @@ import Testing
         #expect(throws: WireError.unknownStatus(77)) { try d2.next() }
     }
 
-    @Test func invalidUTF8InAStringIsAnError() {
-        var body: [UInt8] = [1, 0, 1, 0, 2, 0xC3, 0x28]  // hello, version 1, role of 2 invalid bytes
-        var frame: [UInt8] = [0, 0, 0, UInt8(body.count)]
-        frame += body
-        body.removeAll()
+    @Test(arguments: [[0xC3, 0x28] as [UInt8],
+                      // A cut 4-byte sequence: repaired, it becomes one U+FFFD of the same length (3 bytes).
+                      [0xF0, 0x9F, 0x98],
+                      [0x61, 0xED, 0xA0, 0x80]])  // an encoded surrogate
+    func invalidUTF8InAStringIsAnError(role: [UInt8]) {
+        let body: [UInt8] = [1, 0, 1, 0, UInt8(role.count)] + role  // hello, version 1, a role of invalid bytes
         var decoder = FrameDecoder()
-        decoder.append(frame)
+        decoder.append([0, 0, 0, UInt8(body.count)] + body)
         #expect(throws: WireError.invalidUTF8(type: 1)) { try decoder.next() }
     }
 

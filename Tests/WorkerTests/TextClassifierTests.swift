@@ -41,3 +41,16 @@ import Testing
         }
     }
 }
+
+/// The length on bytes is the length of the text they decode to.
+@Suite struct TextLengthTests {
+    @Test(arguments: ["", "hello", "é", "日本語 class X", "\u{1F600};", "e\u{301}"])
+    func theBytesCountAsTheirText(text: String) {
+        #expect(TextClassifier.length(utf8: Array(text.utf8)) == TextClassifier.length(of: text))
+    }
+
+    @Test func anInvalidByteCountsAsTheCharacterThatReplacesIt() {
+        let bytes: [UInt8] = [0x61, 0xFF, 0x62]
+        #expect(TextClassifier.length(utf8: bytes) == 3)
+    }
+}

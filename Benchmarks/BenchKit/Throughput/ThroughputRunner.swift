@@ -98,7 +98,7 @@ public struct ThroughputRunner {
         let ferry = try FerryProcess(supervisor: supervisorPath,
                                      arguments: ["--strategy", "plugins/sjf.so", "--unit-ms", "0", "--call-ms", "0", "--batch-limit", "8",
                                                  "--concurrency", "4", "--max-queued", "100000", "--log-level", "warning"],
-                                     files: files)
+                                     files: files, callLog: false)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
             try await ferry.waitReady(http: http)
@@ -117,8 +117,10 @@ public struct ThroughputRunner {
         for face in options.faces {
             for (load, offered, workload) in loads {
                 for round in 1...max(1, options.rounds) {
-                    let targets = [("bare", bare.url(for: face), [("bare", bare.pid)]),
-                                   ("ferry", face == .oipGRPC ? ferry.grpcAddress : ferry.baseURL, ferryPids)]
+                    // The load client (this process) shares the cores: its CPU says how much of them was left to the server.
+                    let client = ("client", getpid())
+                    let targets = [("bare", bare.url(for: face), [("bare", bare.pid), client]),
+                                   ("ferry", face == .oipGRPC ? ferry.grpcAddress : ferry.baseURL, ferryPids + [client])]
                     for (target, url, pids) in round % 2 == 1 ? targets : targets.reversed() {
                         // Each round its own draw of arrivals, the same for bare and Ferry.
                         let arrivals = workload.arrivals(seed: UInt64(round))

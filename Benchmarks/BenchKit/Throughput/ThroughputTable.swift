@@ -12,8 +12,8 @@ struct ThroughputTable {
         let rounds = Set(rows.map(\.round)).count
         var out = "\(face.rawValue): Ferry (zero-cost backend) against a server that answers at once; latency in ms"
         out += rounds > 1 ? "; medians of \(rounds) rounds\n\n" : "\n\n"
-        out += "| load | bare req/s | Ferry req/s | Ferry ÷ bare\(rounds > 1 ? " (range)" : "") | bare p50 / p99 / p99.9 | Ferry p50 / p99 / p99.9 | Ferry CPU µs/request (ingress, scheduler, worker, supervisor) | not ok (bare, Ferry\(rounds > 1 ? "; all rounds" : "")) |\n"
-        out += "|---|---|---|---|---|---|---|---|\n"
+        out += "| load | bare req/s | Ferry req/s | Ferry ÷ bare\(rounds > 1 ? " (range)" : "") | bare p50 / p99 / p99.9 | Ferry p50 / p99 / p99.9 | Ferry CPU µs/request (ingress, scheduler, worker, supervisor) | bare CPU µs/request | load client CPU µs/request (bare, Ferry) | not ok (bare, Ferry\(rounds > 1 ? "; all rounds" : "")) |\n"
+        out += "|---|---|---|---|---|---|---|---|---|---|\n"
         var loads: [String] = []
         for row in rows where !loads.contains(row.load) { loads.append(row.load) }
         for load in loads {
@@ -30,7 +30,9 @@ struct ThroughputTable {
             let cpu = ["ingress", "scheduler", "worker", "supervisor"].map { String(format: "%.0f", ferry.cpuUsPerRequest[$0] ?? 0) }
                 .joined(separator: ", ")
             out += "| \(load) | \(String(format: "%.0f", bare.achievedPerS)) | \(String(format: "%.0f", ferry.achievedPerS)) "
-            out += "| \(ratio) | \(lat(bare)) | \(lat(ferry)) | \(cpu) | \(bare.notOK), \(ferry.notOK) |\n"
+            func us(_ r: ThroughputRunner.Row, _ key: String) -> String { String(format: "%.0f", r.cpuUsPerRequest[key] ?? 0) }
+            out += "| \(ratio) | \(lat(bare)) | \(lat(ferry)) | \(cpu) | \(us(bare, "bare")) | \(us(bare, "client")), \(us(ferry, "client")) "
+            out += "| \(bare.notOK), \(ferry.notOK) |\n"
         }
         return out
     }
