@@ -19,6 +19,18 @@ public protocol Reactor: AnyObject {
     func listen(at address: String, label: String, onAccept: @escaping (MessageLink) -> Void) throws -> LinkListener
     /// Opens a link to `address`; `completion` runs once, on the reactor.
     func connect(to address: String, label: String, completion: @escaping (Result<MessageLink, LinkError>) -> Void)
+    /// A stopped `DeferredWork`: work run once the messages already read are delivered.
+    func makeDeferredWork() -> DeferredWork
+}
+
+/// Runs work once, soon, on the reactor: after every message already read
+/// has been delivered, before the loop next waits (so it adds no wait), and
+/// with what the work sends sent before that wait. The scheduler decides once
+/// for the requests that arrived together, not once each. Life: make,
+/// schedule any number of times, close once (work not yet run is dropped).
+public protocol DeferredWork: AnyObject {
+    func schedule(_ work: @escaping () -> Void)
+    func close()
 }
 
 /// A one-shot or repeating timer. Life: make, start/stop any number of

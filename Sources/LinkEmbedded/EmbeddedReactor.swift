@@ -86,6 +86,11 @@ public final class EmbeddedReactor: Reactor {
         nowNanoseconds = end
     }
 
+    /// Work run after the messages pending now, in the same `run()`.
+    public func makeDeferredWork() -> DeferredWork {
+        EmbeddedDeferredWork(reactor: self)
+    }
+
     /// Queues work for the next `run()`.
     func later(_ work: @escaping () -> Void) {
         pending.append(work)
@@ -149,4 +154,19 @@ final class EmbeddedListener: LinkListener {
     func close() {
         reactor.removeListener(address)
     }
+}
+
+/// `DeferredWork` on the embedded reactor: the next round of `run()`.
+final class EmbeddedDeferredWork: DeferredWork {
+    private unowned let reactor: EmbeddedReactor
+    private var closed = false
+
+    init(reactor: EmbeddedReactor) { self.reactor = reactor }
+
+    func schedule(_ work: @escaping () -> Void) {
+        guard !closed else { return }
+        reactor.later { [weak self] in if self?.closed == false { work() } }
+    }
+
+    func close() { closed = true }
 }

@@ -28,6 +28,12 @@ public final class NIOReactor: Reactor, Sendable {
         NIOReactorTimer(eventLoop: eventLoop)
     }
 
+    /// Tasks on the loop: NIO runs the tasks queued in a tick after that
+    /// tick's reads, before it waits again.
+    public func makeDeferredWork() -> DeferredWork {
+        NIODeferredWork(eventLoop: eventLoop)
+    }
+
     public func listen(at address: String, label: String, onAccept: @escaping (MessageLink) -> Void) throws -> LinkListener {
         throw LinkError("\(address): the NIO reactor connects; it does not listen (the ingress only opens links)")
     }
@@ -98,4 +104,24 @@ final class NIOReactorTimer: ReactorTimer {
     }
 
     func close() { stop() }
+}
+
+/// `DeferredWork` on a NIO event loop: a task queued with `execute`, which
+/// NIO runs after the tick's reads. Used on the loop only.
+final class NIODeferredWork: DeferredWork {
+    private let eventLoop: any EventLoop
+    private var closed = false
+
+    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    func schedule(_ work: @escaping () -> Void) {
+        guard !closed else { return }
+        let task = LoopOnly((self, work))
+        eventLoop.execute {
+            let (owner, work) = task.onLoop
+            if !owner.closed { work() }
+        }
+    }
+
+    func close() { closed = true }
 }

@@ -19,6 +19,12 @@ public final class UVReactor: Reactor {
 
     public var nowNanoseconds: Int64 { UVLoop.nowNanoseconds() }
 
+    public func makeDeferredWork() -> DeferredWork {
+        // uv_idle_init cannot fail on a live loop; a failure here is a broken loop.
+        guard let idle = try? UVIdle(loop: loop) else { fatalError("uv_idle_init failed on a live loop") }
+        return UVDeferredWork(idle: idle)
+    }
+
     public func makeTimer() -> ReactorTimer {
         // uv_timer_init cannot fail on a live loop; a failure here is a broken loop.
         guard let timer = try? UVTimer(loop: loop) else { fatalError("uv_timer_init failed on a live loop") }

@@ -38,6 +38,8 @@ final class ModelLane {
     var hasCapacity = false
     /// After a `busy` answer, no dispatch before this time (no hot loop).
     var pausedUntilNs: Int64 = 0
+    /// A decision is due once the requests read together are all queued.
+    var pumpDue = false
     /// Its answers per second, for its status and its `Retry-After`.
     var drainRate = DrainRate()
     /// The cost law learned from the calls' times; nil when not learning.

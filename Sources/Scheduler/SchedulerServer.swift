@@ -105,6 +105,8 @@ public final class SchedulerServer {
     private var verdictTimer: ReactorTimer?
     /// Keeps the lanes' learned calls at most once a second.
     private var keepTimer: CoalescingTimer?
+    /// Runs the decisions due after the requests read together are queued.
+    private var decide: DeferredWork?
     private var draining = false
     private var reportedReady = false
     /// Runs once when the scheduler has finished (drained, or lost its supervisor).
@@ -164,6 +166,7 @@ public final class SchedulerServer {
                                        sendMetrics: { [unowned self] text in self.control?.sendMetrics(source: .scheduler, text: text) })
         self.reports = reports
         keepTimer = CoalescingTimer(reactor: reactor, delayMilliseconds: 1_000) { [unowned self] in self.keepLearning() }
+        decide = reactor.makeDeferredWork()
         for lane in lanes {
             let name = lane.logPrefix(among: lanes.count)
             if let (line, problem) = lane.resumeLearning() {
@@ -410,7 +413,17 @@ public final class SchedulerServer {
             return
         }
         held.hold(id, request: submit.id, on: key, payload: submit.payload, acceptedNs: now)
-        pump(lane)
+        // Not a decision per request: the others read with it join the same
+        // one, before the loop next waits. Decided at once, a free slot took
+        // each of them alone (2.1 items a call on a zero-cost backend under
+        // a closed loop of 64 clients, with batches of 8 allowed).
+        guard let decide else { return pump(lane) }
+        guard !lane.pumpDue else { return }
+        lane.pumpDue = true
+        decide.schedule { [unowned self, unowned lane] in
+            lane.pumpDue = false
+            self.pump(lane)
+        }
     }
 
     private func ingressLost(_ key: HeldRequests.LinkID, label: String, reason: LinkEnd) {
@@ -501,6 +514,7 @@ public final class SchedulerServer {
         keepLearning()
         // Every handle closes here, so the loop ends with none left (the main checks).
         keepTimer?.close()
+        decide?.close()
         for lane in lanes { lane.close() }
         verdictTimer?.close()
         reports?.close()

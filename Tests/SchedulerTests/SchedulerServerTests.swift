@@ -58,6 +58,7 @@ import Wire
         let w = try worker()
         let i = try ingress()
         i.send(Self.submit(10, "aa"))  // dispatched at once: the backend is idle
+        reactor.run()
         i.send(Self.submit(11, "bb"), Self.submit(12, "cc"))
         reactor.run()
         let first = w.take().batches
@@ -71,6 +72,17 @@ import Wire
         let answers = i.take().results
         #expect(answers.map(\.id) == [10, 11, 12])
         #expect(answers.map { String(decoding: $0.body, as: UTF8.self) } == ["AA", "BB", "CC"])
+    }
+
+    /// Requests read together are decided together: a free slot takes them
+    /// all in one call, not the first alone (one decision per request sent
+    /// 2.1 items a call under a closed loop whose reads carried several).
+    @Test func requestsReadTogetherShareOneDecision() throws {
+        let w = try worker(slots: 4)
+        let i = try ingress()
+        i.send(Self.submit(1, "a"), Self.submit(2, "b"), Self.submit(3, "c"))
+        reactor.run()
+        #expect(w.take().batches.map { $0.items.map(\.id).count } == [3])
     }
 
     /// An answer for a request whose ingress link died goes nowhere — never
@@ -111,7 +123,9 @@ import Wire
     @Test func aCancelledRequestIsReportedGoneFromTheQueue() throws {
         _ = try worker()
         let i = try ingress()
-        i.send(Self.submit(1, "busy"), Self.submit(2, "b"), Self.submit(3, "c"))  // 1 runs, 2 and 3 wait
+        i.send(Self.submit(1, "busy"))  // runs
+        reactor.run()
+        i.send(Self.submit(2, "b"), Self.submit(3, "c"))  // wait
         reactor.run()
         reactor.advance(byMilliseconds: 200)
         #expect(Self.statuses(i.take()).last?.queued == 2)
@@ -138,7 +152,9 @@ import Wire
         let w = try worker()
         let i = try ingress()
         w.send(.capacity(model: "classifier", batchLimit: 5, slots: 1))
-        i.send(Self.submit(1, "a"), Self.submit(2, "b"), Self.submit(3, "c"))
+        i.send(Self.submit(1, "a"))
+        reactor.run()
+        i.send(Self.submit(2, "b"), Self.submit(3, "c"))
         reactor.run()
         _ = w.take().batches  // [a]; b and c wait
         w.send(Self.answer(Batch(batchID: 1, items: [.init(id: 1, payload: Array("a".utf8))])))
