@@ -139,15 +139,15 @@ public struct LiveRunner: Sendable {
             let d = instant - start
             return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
         }
-        @Sendable func send(_ i: Int, atNs scheduled: Int64) async {
+        /// Sends request `i` at its time; returns the requests its answer
+        /// releases (a closed loop's next), each with its time.
+        @Sendable func send(_ i: Int, atNs scheduled: Int64) async -> [(Int, Int64)] {
             try? await Task.sleep(until: start + .nanoseconds(scheduled), clock: .continuous)
             let answer = await face.classify(texts[i], client: arrivals[i].client, timeoutMs: arrivals[i].timeoutMs)
             let finish = ns(.now)
             let released = await ledger.answered(i, scheduledNs: scheduled, finishNs: finish, answer: answer,
                                                  expected: LiveTexts.expected(texts[i], texts: style))
-            await withTaskGroup(of: Void.self) { group in
-                for j in released { group.addTask { await send(j, atNs: finish + arrivals[j].timeNs) } }
-            }
+            return released.map { ($0, finish + arrivals[$0].timeNs) }
         }
         let reporter = Task {
             while !Task.isCancelled {
@@ -156,9 +156,16 @@ public struct LiveRunner: Sendable {
                 progress("  … \(await ledger.done)/\(arrivals.count) answered")
             }
         }
-        await withTaskGroup(of: Void.self) { group in
+        // One group for the whole run: a released request is a task of its
+        // own, not one nested in its predecessor's (a client's chain of
+        // nested tasks lived until the run ended: 15 KB a request, 6 GB
+        // resident for a closed loop of 400,000).
+        await withTaskGroup(of: [(Int, Int64)].self) { group in
             for i in arrivals.indices where arrivals[i].afterGroup == nil {
                 group.addTask { await send(i, atNs: arrivals[i].timeNs) }
+            }
+            while let released = await group.next() {
+                for (j, at) in released { group.addTask { await send(j, atNs: at) } }
             }
         }
         reporter.cancel()
