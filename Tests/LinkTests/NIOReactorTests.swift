@@ -39,3 +39,26 @@ import Testing
         #expect(seen == [0, 3, 3])
     }
 }
+
+/// Deferred work on the NIO reactor: a task on the loop, after what runs now;
+/// a closed one runs nothing more.
+@Suite struct NIODeferredWorkTests {
+    final class Order { var seen: [String] = [] }
+
+    @Test func workRunsAfterWhatRunsNowAndNotOnceClosed() async {
+        let nio = NIOReactor(eventLoop: MultiThreadedEventLoopGroup.singleton.next(), secret: nil)
+        let seen: [String] = await withCheckedContinuation { c in
+            nio.execute {
+                let order = Order()
+                let deferred = nio.makeDeferredWork(), closed = nio.makeDeferredWork(), last = nio.makeDeferredWork()
+                deferred.schedule { order.seen.append("deferred") }
+                closed.schedule { order.seen.append("dropped") }
+                closed.close()
+                // Tasks run in the order queued: this one after both above.
+                last.schedule { c.resume(returning: order.seen) }
+                order.seen.append("now")
+            }
+        }
+        #expect(seen == ["now", "deferred"])
+    }
+}

@@ -110,6 +110,8 @@ public struct ThroughputRunner {
         }
         try await bare.waitReady()
         let ferryPids = ["ingress", "scheduler", "worker"].compactMap { name in ferry.pid(of: name).map { (name, $0) } } + [("supervisor", ferry.pid)]
+        // The load client (this process) shares the cores: its CPU says how much of them was left to the server.
+        let client = ("client", getpid())
         var rows: [Row] = []
         let loads: [(String, Double?, Workload)] = options.rates.map { rate in
             ("open \(Int(rate))/s", rate, Self.workload(Self.open(rate: rate, seconds: options.seconds)))
@@ -117,8 +119,6 @@ public struct ThroughputRunner {
         for face in options.faces {
             for (load, offered, workload) in loads {
                 for round in 1...max(1, options.rounds) {
-                    // The load client (this process) shares the cores: its CPU says how much of them was left to the server.
-                    let client = ("client", getpid())
                     let targets = [("bare", bare.url(for: face), [("bare", bare.pid), client]),
                                    ("ferry", face == .oipGRPC ? ferry.grpcAddress : ferry.baseURL, ferryPids + [client])]
                     for (target, url, pids) in round % 2 == 1 ? targets : targets.reversed() {
