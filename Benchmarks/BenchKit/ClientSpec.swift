@@ -55,6 +55,28 @@ public struct ClientSpec: Codable, Sendable {
         return nil
     }
 
+    /// How many requests it sends in all.
+    public var requestCount: Int {
+        switch shape {
+        case "bursts", "paced": (bursts ?? 0) * (perBurst ?? 0)
+        default: count ?? 0
+        }
+    }
+
+    /// The same client sending `factor` times as many requests at the same
+    /// pace: `factor` times the bursts (and the paused ones) or the count.
+    public func lengthened(by factor: Int) -> ClientSpec {
+        var longer = self
+        switch shape {
+        case "bursts", "paced":
+            longer.bursts = bursts.map { $0 * factor }
+            longer.pauseBursts = pauseBursts.map { $0 * factor }
+        default:
+            longer.count = count.map { $0 * factor }
+        }
+        return longer
+    }
+
     private func uniform(_ r: [Double]?, _ rng: inout SplitMix64) -> Double {
         guard let r else { return 0 }
         return r[0] + (r[1] - r[0]) * rng.unit()

@@ -84,6 +84,15 @@ public struct Workload: Codable, Sendable {
         return nil
     }
 
+    /// Every client sending `factor` times as many requests at the same pace:
+    /// a tail percentile on enough samples (a p99 of 50 requests is their
+    /// slowest but one).
+    public func lengthened(by factor: Int) -> Workload {
+        var longer = self
+        longer.clients = clients.map { $0.lengthened(by: factor) }
+        return longer
+    }
+
     /// The requests, deterministic for a given seed.
     public func arrivals(seed: UInt64) -> [Arrival] {
         var rng = SplitMix64(seed: seed)

@@ -41,6 +41,9 @@ struct VersusCommand: AsyncParsableCommand {
     @Option(name: .customLong("rate"), help: "Arrival-rate multipliers, a ladder (repeat or comma-separate): 2 sends the trace twice as fast.")
     var rates: [String] = ["1"]
 
+    @Option(help: "Each client sends this many times as many requests, at the same pace (a p99 on more samples; minilm-mix's B sends 50 a run).")
+    var countScale = 1
+
     @Option(help: "Seed of the traffic generator.")
     var seed: UInt64 = 1
 
@@ -99,6 +102,8 @@ struct VersusCommand: AsyncParsableCommand {
                 return p
             }
             guard reps >= 1 else { throw BenchError.usage("--reps must be at least 1") }
+            guard (1...1000).contains(countScale) else { throw BenchError.usage("--count-scale takes a whole number 1…1000, got \(countScale)") }
+            options.countScale = countScale
             var benchOptions = BenchOptions()
             benchOptions.workloadDirectory = workloadsDir
             try await VersusRunner(options: options, bench: BenchRunner(options: benchOptions)).run()

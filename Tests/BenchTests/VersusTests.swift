@@ -14,6 +14,36 @@ import TestSupport
         #expect(VersusRunner.scaled(arrivals, by: 1) == arrivals)
     }
 
+    /// `--count-scale`: every shape sends N times as many requests at the
+    /// same pace.
+    @Test func aLengthenedWorkloadSendsMoreAtTheSamePace() throws {
+        let workload = try Workload.load(path: Repository.root.appendingPathComponent("Benchmarks/workloads/minilm-mix.toml").path)
+        var mixed = workload
+        mixed.clients += try ["bursts", "paced", "serial"].map { shape in
+            var c = try #require(workload.clients.first)
+            c.name = shape
+            c.shape = shape
+            (c.bursts, c.perBurst, c.pauseBursts, c.count) = shape == "serial" ? (nil, nil, nil, 5) : (3, 4, 1, nil)
+            c.gapMs = [1, 2]
+            c.pauseMs = [10, 20]
+            return c
+        }
+        let longer = mixed.lengthened(by: 4)
+        #expect(longer.clients.map(\.requestCount) == mixed.clients.map { $0.requestCount * 4 })
+        #expect(mixed.clients.map(\.requestCount) == [400, 50, 12, 12, 5])
+        let (short, long) = (mixed.arrivals(seed: 3), longer.arrivals(seed: 3))
+        for client in mixed.clients.map(\.name) {
+            let (a, b) = (short.filter { $0.client == client }, long.filter { $0.client == client })
+            #expect(b.count == 4 * a.count, "\(client)")
+            // The same pace: the mean gap between arrivals within a fifth (the trace is random).
+            if let last = b.last, client == "A" || client == "B" {
+                let (gapShort, gapLong) = (Double(a.last!.timeNs) / Double(a.count), Double(last.timeNs) / Double(b.count))
+                #expect(abs(gapLong / gapShort - 1) < 0.2, "\(client): \(gapShort) against \(gapLong) ns")
+            }
+        }
+        #expect(mixed.lengthened(by: 1).clients.map(\.requestCount) == mixed.clients.map(\.requestCount))
+    }
+
     @Test func wordTextsHaveTheirTokenCountAndVary() {
         // Words of the vocabulary are one token each; [CLS] and [SEP] make the other two.
         for tokens in [3, 8, 40, 256] {
@@ -99,12 +129,14 @@ import TestSupport
     /// calls the one before it kept (the folder ends with more calls than
     /// the counted runs made), every answer still right.
     @Test func aKeptLawIsResumedRunAfterRun() async throws {
-        try await Self.versusOnTinyWorkload(["--prior", "kept", "--no-one-a-call", "--reps", "2"]) { status, text, out in
+        // Twice the requests (`--count-scale 2`): 48 a run, as the table says.
+        try await Self.versusOnTinyWorkload(["--prior", "kept", "--no-one-a-call", "--reps", "2", "--count-scale", "2"]) { status, text, out in
             #expect(status == 0, "\(text.suffix(3000))")
+            #expect(text.contains("(median of 2 interleaved runs of A 32, B 16 requests;"), "\(text.suffix(3000))")
             #expect(text.contains("Ferry sjf, law kept from a run before → Triton (batching off): one run first, not counted"), "\(text.suffix(3000))")
             let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
             let ferry = runs.filter { $0.system == "Ferry sjf, law kept from a run before → Triton (batching off)" }
-            #expect(ferry.count == 2 && runs.allSatisfy { $0.rightAnswers == 24 && $0.wrongAnswers == 0 }, "\(runs.map { "\($0.system): \($0.rightAnswers)" })")
+            #expect(ferry.count == 2 && runs.allSatisfy { $0.rightAnswers == 48 && $0.wrongAnswers == 0 }, "\(runs.map { "\($0.system): \($0.rightAnswers)" })")
             let kept = try #require(try LearnedCalls.read(from: "\(out)/learned-tiny-sjf/\(LearnedCalls.fileName(model: "classifier"))"))
             #expect(kept.learnerCalls.count > ferry.map(\.figures.calls).reduce(0, +), "the warm-up's calls were resumed too")
         }

@@ -20,6 +20,8 @@ public struct VersusOptions: Sendable {
     public var reps = 2
     /// Arrival-rate multipliers (a ladder): 2 sends the same trace twice as fast.
     public var rates: [Double] = [1]
+    /// Each client's requests multiplied (`Workload.lengthened`): tails on more samples.
+    public var countScale = 1
     public var seed: UInt64 = 1
     /// onnxruntime threads for the MiniLM model (the same in every system).
     public var modelThreads = 1
@@ -122,7 +124,7 @@ public struct VersusRunner {
             guard let w = all.first(where: { $0.name == name }) else {
                 throw BenchError.usage("no workload named '\(name)' (have: \(all.map(\.name).joined(separator: ", ")))")
             }
-            return w
+            return options.countScale == 1 ? w : w.lengthened(by: options.countScale)
         }
         let strategies = options.strategies.isEmpty ? try bench.strategies() : options.strategies
         let systems = options.delaysUs.map { VersusSystem.tritonBatcher(delayUs: $0) } + [.tritonAlone]

@@ -13,7 +13,8 @@ struct VersusTable {
         let clients = Set(runs.flatMap { $0.figures.clients.keys }).sorted()
         let reps = Set(runs.map(\.rep)).count
         var out = "\(workload.name) ×\(VersusRunner.number(rate)) rate — \(workload.description)\n"
-        out += "(median of \(reps) interleaved run\(reps == 1 ? "" : "s"); latency in ms, or s where marked; bound: the lower bound of the mean)\n\n"
+        let sent = workload.clients.map { "\($0.name) \($0.requestCount)" }.joined(separator: ", ")
+        out += "(median of \(reps) interleaved run\(reps == 1 ? "" : "s") of \(sent) requests; latency in ms, or s where marked; bound: the lower bound of the mean)\n\n"
         out += "| system | mean (× bound) | p50 | p99 | " + clients.map { "\($0) mean / p99" }.joined(separator: " | ")
             + " | req/s | items/call | not answered | wrong |\n"
         out += "|---|---|---|---|" + clients.map { _ in "---|" }.joined() + "---|---|---|---|\n"
