@@ -18,7 +18,9 @@ struct VersusCommand: AsyncParsableCommand {
             cost; --no-one-a-call leaves it out), and each strategy (its cost law learned from a neutral 5 ms
             prior). Ferry sends a call ahead to wait in Triton's queue (--pipeline 1, Ferry's own default;
             --pipeline 0,1 runs both), and its worker calls Triton over gRPC (--upstream-protocol grpc,http
-            runs both). Repetitions are interleaved; tables show medians. Results: OUT/versus.json and versus.md,
+            runs both). Repetitions are interleaved, every second one in reverse order (a machine that slows during
+            the run weighs on every system alike); tables show medians, then each Ferry system against the
+            batcher and against Triton alone, repetition by repetition. Results: OUT/versus.json and versus.md,
             and each Ferry run's call log (OUT/calls-WORKLOAD-xRATE-STRATEGY-REP.jsonl, …-one-a-call-REP.jsonl;
             …-pipeline-N-REP.jsonl at a depth N other than 1, …-http-REP.jsonl over HTTP) for `bench fit-cost`.
             """)

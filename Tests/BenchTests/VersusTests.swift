@@ -14,6 +14,18 @@ import TestSupport
         #expect(VersusRunner.scaled(arrivals, by: 1) == arrivals)
     }
 
+    /// Every second repetition runs the systems in reverse: a machine that
+    /// slows during the run weighs on the first and the last system alike.
+    @Test func everySecondRepetitionRunsTheSystemsInReverse() {
+        let systems: [VersusSystem] = [.tritonBatcher(delayUs: 0), .tritonAlone, .ferryOneACall(), .ferry(strategy: "sjf")]
+        #expect(VersusRunner.order(systems, rep: 1) == systems)
+        #expect(VersusRunner.order(systems, rep: 2) == [.ferry(strategy: "sjf"), .ferryOneACall(), .tritonAlone, .tritonBatcher(delayUs: 0)])
+        #expect(VersusRunner.order(systems, rep: 3) == systems)
+        // Over two repetitions every system has the same mean place.
+        let places = systems.map { s in [1, 2].map { VersusRunner.order(systems, rep: $0).firstIndex(of: s)! }.reduce(0, +) }
+        #expect(Set(places).count == 1)
+    }
+
     /// `--count-scale`: every shape sends N times as many requests at the
     /// same pace.
     @Test func aLengthenedWorkloadSendsMoreAtTheSamePace() throws {
@@ -137,6 +149,12 @@ import TestSupport
             let runs = try JSONDecoder().decode([VersusRunner.Run].self, from: Data(contentsOf: URL(fileURLWithPath: "\(out)/versus.json")))
             let ferry = runs.filter { $0.system == "Ferry sjf, law kept from a run before → Triton (batching off)" }
             #expect(ferry.count == 2 && runs.allSatisfy { $0.rightAnswers == 48 && $0.wrongAnswers == 0 }, "\(runs.map { "\($0.system): \($0.rightAnswers)" })")
+            // The second repetition ran the systems in reverse order (versus.json lists runs as they ran).
+            let first = runs.filter { $0.rep == 1 }.map(\.system), second = runs.filter { $0.rep == 2 }.map(\.system)
+            #expect(first.count == 3 && second == Array(first.reversed()), "\(first) then \(second)")
+            // Each Ferry system against the batcher and against Triton alone, repetition by repetition.
+            #expect(text.contains("Rep by rep against Triton dynamic batcher, delay 0 µs, in the same repetition"), "\(text.suffix(3000))")
+            #expect(text.contains("Rep by rep against Triton alone, no batching, in the same repetition"), "\(text.suffix(3000))")
             let kept = try #require(try LearnedCalls.read(from: "\(out)/learned-tiny-sjf/\(LearnedCalls.fileName(model: "classifier"))"))
             #expect(kept.learnerCalls.count > ferry.map(\.figures.calls).reduce(0, +), "the warm-up's calls were resumed too")
         }
@@ -222,5 +240,13 @@ import TestSupport
         #expect(byRep.text.contains("| Ferry sjf → Triton (batching off) | 0.50, 0.50 | 0.50, 0.50 | 1.02, 0.75 | 1 of 2 |"), "\(byRep.text)")
         // No batcher ran: nothing to compare with.
         #expect(VersusRepByRep(systems: Array(systems.dropFirst(2)), samples: samples) == nil)
+        // Against Triton alone: only the repetition it ran in (the first).
+        let alone = try #require(VersusRepByRep(systems: systems, samples: samples, against: .alone))
+        #expect(alone.reference == "Triton alone, no batching")
+        let vsAlone = try #require(alone.rows.first)
+        #expect(vsAlone.ratios.count == 1 && vsAlone.ratios[0].mean == 0.125 && vsAlone.ratios[0].p99 == ["A": 0.125, "B": 0.3825])
+        #expect(alone.wins(vsAlone) == 1)
+        #expect(alone.text.hasPrefix("Rep by rep against Triton alone, no batching, in the same repetition"), "\(alone.text)")
+        #expect(VersusRepByRep(systems: systems.filter { !$0.hasPrefix("Triton alone") }, samples: samples, against: .alone) == nil)
     }
 }

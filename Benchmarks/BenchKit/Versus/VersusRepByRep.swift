@@ -1,12 +1,22 @@
 import Foundation
 
-/// Each Ferry system against Triton's dynamic batcher repetition by
-/// repetition: the mean and each client's p99 as a ratio to the batcher's in
-/// the same repetition (interleaved, so both ran under the same conditions),
-/// and in how many repetitions Ferry was at or under it on all of them. A
-/// table of medians can hide that one system won every repetition, or that
-/// it won the medians without winning any single one.
+/// Each Ferry system against a reference system repetition by repetition:
+/// the mean and each client's p99 as a ratio to the reference's in the same
+/// repetition (interleaved, so both ran under the same conditions), and in
+/// how many repetitions Ferry was at or under it on all of them. A table of
+/// medians can hide that one system won every repetition, or that it won
+/// the medians without winning any single one. Two references: Triton's
+/// dynamic batcher (what Ferry must beat) and Triton alone, each item sent
+/// to it as it comes (what batching must never be worse than).
 struct VersusRepByRep {
+    /// What Ferry's systems are compared with.
+    enum Reference {
+        /// The dynamic batcher with the lowest median mean.
+        case bestBatcher
+        /// Triton with batching off, sent each item alone.
+        case alone
+    }
+
     /// One run's figures that the comparison reads.
     struct Sample {
         var rep: Int
@@ -28,20 +38,23 @@ struct VersusRepByRep {
         var ratios: [Ratio]
     }
 
-    /// The batcher compared with: the one with the lowest median mean.
+    /// The system compared with.
     let reference: String
     let clients: [String]
     /// Ferry's systems, in table order.
     let rows: [Row]
 
-    /// Nil when there is no batcher, or no repetition where a Ferry system
-    /// and the batcher both ran.
-    init?(systems: [String], samples: [Sample]) {
-        let batchers = systems.filter { $0.hasPrefix("Triton dynamic batcher") }
+    /// Nil when the reference did not run, or no repetition has both it and
+    /// a Ferry system.
+    init?(systems: [String], samples: [Sample], against kind: Reference = .bestBatcher) {
         func medianMean(_ system: String) -> Double {
             samples.filter { $0.system == system }.map(\.meanMs).median ?? .infinity
         }
-        guard let reference = batchers.min(by: { medianMean($0) < medianMean($1) }) else { return nil }
+        let candidates = switch kind {
+        case .bestBatcher: systems.filter { $0.hasPrefix("Triton dynamic batcher") }
+        case .alone: systems.filter { $0 == VersusSystem.tritonAlone.label }
+        }
+        guard let reference = candidates.min(by: { medianMean($0) < medianMean($1) }) else { return nil }
         let byRep = Dictionary(samples.filter { $0.system == reference }.map { ($0.rep, $0) }, uniquingKeysWith: { a, _ in a })
         clients = Set(samples.flatMap { $0.p99MsByClient.keys }).sorted()
         rows = systems.filter { $0.hasPrefix("Ferry") }.compactMap { system in
@@ -59,7 +72,7 @@ struct VersusRepByRep {
         self.reference = reference
     }
 
-    /// Repetitions in which `system` was at or under the batcher on the mean and every client's p99.
+    /// Repetitions in which `system` was at or under the reference on the mean and every client's p99.
     func wins(_ row: Row) -> Int {
         row.ratios.filter { r in r.mean <= 1 && clients.allSatisfy { (r.p99[$0] ?? .infinity) <= 1 } }.count
     }

@@ -2,7 +2,8 @@ import Foundation
 
 /// The table `bench versus` prints for one workload at one rate: a row per
 /// system, each figure the median of its repetitions; then each Ferry system
-/// against the batcher repetition by repetition (`VersusRepByRep`).
+/// against the batcher and against Triton alone, repetition by repetition
+/// (`VersusRepByRep`).
 struct VersusTable {
     let workload: Workload
     let rate: Double
@@ -32,8 +33,9 @@ struct VersusTable {
             row += "| \(Int(runs.filter { $0.system == system }.map { Double($0.wrongAnswers) }.median ?? 0)) |\n"
             out += row
         }
-        if let byRep = VersusRepByRep(systems: systems, samples: runs.map(VersusRepByRep.Sample.init)) {
-            out += "\n" + byRep.text
+        let samples = runs.map(VersusRepByRep.Sample.init)
+        for kind in [VersusRepByRep.Reference.bestBatcher, .alone] {
+            if let byRep = VersusRepByRep(systems: systems, samples: samples, against: kind) { out += "\n" + byRep.text }
         }
         return out
     }
