@@ -50,6 +50,10 @@ public struct Figures: Codable, Sendable, Equatable {
     public var expired: Int
     /// The lower bound of the mean (ms) on this run's answered requests.
     public var boundMs: Double
+    /// The mean (ms) of the same requests served each alone in arrival order
+    /// under the law (`InOrderAlone`): what an unbatched server would give,
+    /// less `boundMs` the most batching or scheduling can win.
+    public var inOrderAloneMs: Double
     public var ratioToBound: Double
     /// Strategy answers the host refused.
     public var refusedAnswers: Int
@@ -80,7 +84,9 @@ public struct Figures: Codable, Sendable, Equatable {
         rejected = result.records.filter { $0.outcome == .rejected }.count
         expired = result.records.filter { $0.outcome == .expired }.count
         failed = result.records.filter { $0.outcome == .failed }.count
-        boundMs = LowerBound.meanNs(ok.map { ($0.arrivalNs, $0.ownServiceNs) }, speedup: backend.batchLimit * backend.concurrency) / 1e6
+        let jobs = ok.map { (releaseNs: $0.arrivalNs, serviceNs: $0.ownServiceNs) }
+        boundMs = LowerBound.meanNs(jobs, speedup: backend.batchLimit * backend.concurrency) / 1e6
+        inOrderAloneMs = InOrderAlone.meanFlowNs(jobs, servers: backend.concurrency) / 1e6
         ratioToBound = boundMs > 0 ? all.meanMs / boundMs : 0
         refusedAnswers = result.refusedAnswers
     }

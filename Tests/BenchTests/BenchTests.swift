@@ -29,6 +29,8 @@ import TestSupport
         // Own service: A 100 ms, B 400 ms, C 25 ms → slowdowns 4, 1, 15.
         #expect(abs(f.all.meanSlowdown - (4 + 1 + 15) / 3) < 1e-9)
         #expect(f.clients["C"]?.meanSlowdown == 15)
+        // Each alone in arrival order: A 0 → 100, B 100 → 500, C 500 → 525 ms (flows 100, 500, 475).
+        #expect(abs(f.inOrderAloneMs - 358.333_333) < 0.001)
     }
 
     @Test func closedLoopBurstsWaitForTheirAnswers() {
@@ -55,6 +57,32 @@ import TestSupport
         #expect(result.records[1].finishNs == 50 * Self.ms)
         let f = Figures(strategy: "x", result: result, backend: backend)
         #expect(f.rejected == 1 && f.expired == 1 && f.all.count == 1)
+    }
+}
+
+@Suite struct InOrderAloneTests {
+    @Test func handComputedFlows() {
+        // One server: 0..10, then 10..15 (released at 2: flow 13), then 20..21 (idle gap).
+        #expect(InOrderAlone.meanFlowNs([(0, 10), (2, 5), (20, 1)], servers: 1) == 8)
+        // Two servers: both start at once; the third waits for the first free one (at 4).
+        #expect(InOrderAlone.meanFlowNs([(0, 4), (0, 6), (1, 2)], servers: 2) == 5)
+        #expect(InOrderAlone.meanFlowNs([], servers: 1) == 0)
+    }
+
+    /// It is what the simulator gives for oldest-first with a batch limit of
+    /// one, on a shipped workload's trace — and never under the lower bound.
+    @Test func itIsTheSimulatorsOneItemACallInArrivalOrder() throws {
+        let workload = try Workload.load(path: Repository.root.appendingPathComponent("Benchmarks/workloads/minilm-mix.toml").path)
+        for concurrency in [1, 2] {
+            var law = workload.backend.model
+            law.batchLimit = 1
+            law.concurrency = concurrency
+            let result = Simulator(backend: law).run(workload.arrivals(seed: 7), strategy: OldestFirst())
+            let f = Figures(strategy: "oldest-first", result: result, backend: law)
+            #expect(f.all.count == 450)
+            #expect(abs(f.inOrderAloneMs - f.all.meanMs) < 1e-6, "concurrency \(concurrency): \(f.inOrderAloneMs) against \(f.all.meanMs)")
+            #expect(f.inOrderAloneMs >= f.boundMs)
+        }
     }
 }
 

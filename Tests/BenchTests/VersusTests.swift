@@ -155,6 +155,8 @@ import TestSupport
             // Each Ferry system against the batcher and against Triton alone, repetition by repetition.
             #expect(text.contains("Rep by rep against Triton dynamic batcher, delay 0 µs, in the same repetition"), "\(text.suffix(3000))")
             #expect(text.contains("Rep by rep against Triton alone, no batching, in the same repetition"), "\(text.suffix(3000))")
+            // And what batching and scheduling could win at all on this trace, under its law.
+            #expect(text.contains("(headroom: under the workload's law this trace, each item sent alone in arrival order, averages "), "\(text.suffix(3000))")
             let kept = try #require(try LearnedCalls.read(from: "\(out)/learned-tiny-sjf/\(LearnedCalls.fileName(model: "classifier"))"))
             #expect(kept.learnerCalls.count > ferry.map(\.figures.calls).reduce(0, +), "the warm-up's calls were resumed too")
         }

@@ -15,7 +15,8 @@ struct VersusTable {
         let reps = Set(runs.map(\.rep)).count
         var out = "\(workload.name) ×\(VersusRunner.number(rate)) rate — \(workload.description)\n"
         let sent = workload.clients.map { "\($0.name) \($0.requestCount)" }.joined(separator: ", ")
-        out += "(median of \(reps) interleaved run\(reps == 1 ? "" : "s") of \(sent) requests; latency in ms, or s where marked; bound: the lower bound of the mean)\n\n"
+        out += "(median of \(reps) interleaved run\(reps == 1 ? "" : "s") of \(sent) requests; latency in ms, or s where marked; bound: the lower bound of the mean)\n"
+        out += headroom(runs.map(\.figures)) + "\n\n"
         out += "| system | mean (× bound) | p50 | p99 | " + clients.map { "\($0) mean / p99" }.joined(separator: " | ")
             + " | req/s | items/call | not answered | wrong |\n"
         out += "|---|---|---|---|" + clients.map { _ in "---|" }.joined() + "---|---|---|---|\n"
@@ -38,5 +39,17 @@ struct VersusTable {
             if let byRep = VersusRepByRep(systems: systems, samples: samples, against: kind) { out += "\n" + byRep.text }
         }
         return out
+    }
+
+    /// What batching and scheduling can win on this trace at all, under the
+    /// workload's law: each item alone in arrival order (what Triton alone
+    /// does) against the lower bound, medians over the runs.
+    func headroom(_ figures: [Figures]) -> String {
+        let alone = figures.map(\.inOrderAloneMs).median ?? 0, bound = figures.map(\.boundMs).median ?? 0
+        let room = max(0, alone - bound)
+        func ms(_ v: Double) -> String { v >= 10_000 ? Report.ms(v) : Report.ms(v) + " ms" }  // "12.3s" past 10 s
+        return "(headroom: under the workload's law this trace, each item sent alone in arrival order, averages \(ms(alone)) "
+            + "and no schedule can average under \(ms(bound)): batching and scheduling can win at most \(ms(room)) a request "
+            + "(\(Int((100 * room / max(alone, 1e-9)).rounded()))%) over sending each item alone, and a gateway's own hops count against that)"
     }
 }
