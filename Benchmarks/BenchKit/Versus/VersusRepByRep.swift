@@ -7,7 +7,8 @@ import Foundation
 /// medians can hide that one system won every repetition, or that it won
 /// the medians without winning any single one. Two references: Triton's
 /// dynamic batcher (what Ferry must beat) and Triton alone, each item sent
-/// to it as it comes (what batching must never be worse than).
+/// to it as it comes (whether going through Ferry cost anything, its hops
+/// and its batching together).
 struct VersusRepByRep {
     /// What Ferry's systems are compared with.
     enum Reference {
