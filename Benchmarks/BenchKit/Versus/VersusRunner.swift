@@ -124,7 +124,7 @@ public struct VersusRunner {
             guard let w = all.first(where: { $0.name == name }) else {
                 throw BenchError.usage("no workload named '\(name)' (have: \(all.map(\.name).joined(separator: ", ")))")
             }
-            return options.countScale == 1 ? w : w.lengthened(by: options.countScale)
+            return w.lengthened(by: options.countScale)
         }
         let strategies = options.strategies.isEmpty ? try bench.strategies() : options.strategies
         let systems = options.delaysUs.map { VersusSystem.tritonBatcher(delayUs: $0) } + [.tritonAlone]
